@@ -1,0 +1,232 @@
+"""The Python API: plain functions over a world, returning pandas DataFrames.
+
+Every function takes an optional ``world`` (default: the built-in world) so a notebook user
+can pass a world loaded from their own folder, or a scenario's copy.
+
+>>> from econsec import analysis
+>>> analysis.exposure("KOR", good="photoresist_arf").head()   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Literal
+
+import pandas as pd
+
+from econsec.data.world import World, load_world
+from econsec.domain import BLOCS, resolve_bloc
+from econsec.metrics import chokepoints as ck
+from econsec.metrics.concentration import import_source_hhi, world_supply_hhi
+from econsec.metrics.dependence import direct_import_dependence
+from econsec.metrics.exposure import lookthrough_exposure
+from econsec.metrics.network import SupplyNetwork, build_network
+
+Tiers = Literal["direct", "all"]
+
+
+def _world(world: World | None) -> World:
+    return world if world is not None else load_world()
+
+
+@functools.lru_cache(maxsize=4)
+def _network_cached(world: World) -> SupplyNetwork:
+    return build_network(world.latest_world_shares(), world.latest_bilateral(), world.edges,
+                         world.good_ids, buyers=world.economy_codes)
+
+
+def network(world: World | None = None) -> SupplyNetwork:
+    """The (economy x good) supply network of *world* (cached per world)."""
+    return _network_cached(_world(world))
+
+
+def _check_economy(w: World, code: str) -> str:
+    code = code.upper()
+    if code not in set(w.economy_codes):
+        raise KeyError(f"unknown economy '{code}' (see `econsec world --economies`)")
+    return code
+
+
+def _goods_arg(w: World, good: str | None) -> list[str]:
+    if good is None:
+        return w.good_ids
+    w.good(good)  # raises KeyError with suggestions
+    return [good]
+
+
+def goods_table(world: World | None = None) -> pd.DataFrame:
+    """Goods with stage, HS codes, market size, the top supplier and world-supply HHI."""
+    w = _world(world)
+    hhi = world_supply_hhi(w.latest_world_shares())
+    g = w.goods.drop(columns="_line").copy()
+    g["hs6"] = g["hs6"].map(lambda t: ";".join(t) if isinstance(t, tuple) else "")
+    out = g.merge(hhi, left_on="good_id", right_on="good", how="left").drop(columns="good")
+    return out[["good_id", "name", "stage", "hs6", "market_usd_bn", "market_year",
+                "top_party", "top_share", "hhi", "source"]].rename(
+        columns={"top_party": "top_supplier", "top_share": "top_supplier_share",
+                 "hhi": "world_hhi"})
+
+
+def world_summary(world: World | None = None) -> pd.DataFrame:
+    """Counts of goods, edges, shares, measures, investments, economies and sources."""
+    w = _world(world)
+    rows = [
+        ("goods", len(w.goods), "nodes of the supply network"),
+        ("edges", len(w.edges), "input -> output links of the supply graph"),
+        ("world share rows", len(w.world_shares),
+         f"{w.world_shares['good'].nunique()} goods with world supply shares"),
+        ("bilateral share rows", len(w.bilateral),
+         f"{w.bilateral[['importer', 'good']].drop_duplicates().shape[0]} importer-good pairs"),
+        ("measures", len(w.measures), "dated policy acts"),
+        ("investments", len(w.investments), "dated capacity changes"),
+        ("economies", len(w.economies), "ISO 3166 alpha-3 codes plus ROW"),
+        ("sources", len(w.sources), "cited documents and datasets"),
+    ]
+    return pd.DataFrame(rows, columns=["item", "count", "note"]).assign(version=w.version)
+
+
+def economies_table(world: World | None = None) -> pd.DataFrame:
+    w = _world(world)
+    return w.economies.drop(columns="_line").reset_index(drop=True)
+
+
+def exposure(
+    economy: str,
+    good: str | None = None,
+    tiers: Tiers = "direct",
+    world: World | None = None,
+) -> pd.DataFrame:
+    """Who *economy* depends on for each good.
+
+    ``tiers="direct"``: direct import dependence by supplier (import shares where the
+    world has them, else a world-share proxy; see
+    :func:`econsec.metrics.dependence.direct_import_dependence`), with import-source HHI.
+    ``tiers="all"``: look-through exposure through every tier of the supply graph
+    (:func:`econsec.metrics.exposure.lookthrough_exposure`).
+    Columns always include economy, good, supplier, share.
+    """
+    w = _world(world)
+    code = _check_economy(w, economy)
+    goods = _goods_arg(w, good)
+    if tiers == "direct":
+        dep = direct_import_dependence(w.latest_bilateral(), w.latest_world_shares(), code,
+                                       goods)
+        h = import_source_hhi(dep.rename(columns={"economy": "importer"}))[
+            ["importer", "good", "hhi"]].rename(columns={"importer": "economy",
+                                                         "hhi": "import_hhi"})
+        return dep.merge(h, on=["economy", "good"], how="left")
+    if tiers == "all":
+        out = lookthrough_exposure(network(w), code, goods)
+        out["tiers"] = "all"
+        return out
+    raise ValueError("tiers must be 'direct' or 'all'")
+
+
+def _holders(bloc: str | None) -> dict[str, frozenset[str]]:
+    if bloc is None:
+        return {}
+    return {bloc.upper(): resolve_bloc(bloc)}
+
+
+def chokepoints(
+    bloc: str | None = None,
+    against: str | None = None,
+    world: World | None = None,
+    *,
+    min_share: float = 0.25,
+    top: int | None = None,
+) -> pd.DataFrame:
+    """Chokepoint scores (see :mod:`econsec.metrics.chokepoints`).
+
+    * no arguments: for each input good, its largest single-economy holder;
+    * ``bloc``: the goods that bloc controls;
+    * ``bloc`` and ``against``: both directions: the bloc's exposure to the rival (the
+      rival as holder, the bloc's dependence on it) and the bloc's leverage over the
+      rival (the bloc as holder, the rival's dependence on the bloc).
+    """
+    w = _world(world)
+    shares = w.latest_world_shares()
+    shares = shares[shares["economy"] != "ROW"]
+    if bloc is None and against is None:
+        holders = {e: frozenset({e}) for e in sorted(set(shares["economy"]))}
+        scores = ck.chokepoint_scores(shares, w.edges, w.goods, holders)
+        out = scores.sort_values("holder_share", ascending=False).groupby("good").head(1)
+        out = out.sort_values("score", ascending=False).reset_index(drop=True)
+        return out.head(top) if top else out
+    if bloc is None:
+        raise ValueError("--against needs --bloc (e.g. --bloc TRILATERAL --against CHN)")
+    members = resolve_bloc(bloc)
+    bloc_name = bloc.upper()
+    bloc_scores = ck.chokepoint_scores(shares, w.edges, w.goods, {bloc_name: members})
+    if against is None:
+        out = bloc_scores[bloc_scores["holder_share"] >= min_share].reset_index(drop=True)
+        return out.head(top) if top else out
+    rival = resolve_bloc(against)
+    rival_name = against.upper()
+    rival_scores = ck.chokepoint_scores(shares, w.edges, w.goods, {rival_name: rival})
+    goods = w.good_ids
+    bil, ws = w.latest_bilateral(), w.latest_world_shares()
+    dep_bloc = pd.concat([direct_import_dependence(bil, ws, m, goods) for m in sorted(members)])
+    dep_bloc = dep_bloc[dep_bloc["supplier"].isin(rival)].groupby(
+        ["economy", "good"])["share"].sum().groupby("good").mean().reset_index()
+    dep_rival = pd.concat([direct_import_dependence(bil, ws, r, goods) for r in sorted(rival)])
+    dep_rival = dep_rival[dep_rival["supplier"].isin(members)].groupby(
+        ["economy", "good"])["share"].sum().groupby("good").mean().reset_index()
+    out = ck.mutual_chokepoints(rival_scores, bloc_scores, dep_bloc, dep_rival,
+                                min_share=min_share)
+    out.insert(2, "target", [rival_name if d == "leverage" else bloc_name
+                             for d in out["direction"]])
+    if top:
+        out = out.groupby("direction", sort=False).head(top).reset_index(drop=True)
+    return out
+
+
+def self_sufficiency(bloc: str = "TRILATERAL", world: World | None = None) -> pd.DataFrame:
+    """Bloc self-sufficiency per good (:func:`econsec.metrics.chokepoints.bloc_self_sufficiency`)."""
+    w = _world(world)
+    members = resolve_bloc(bloc)
+    out = ck.bloc_self_sufficiency(network(w).mix, w.latest_world_shares(), members)
+    out.insert(0, "bloc", bloc.upper())
+    return out
+
+
+def measures(
+    type: str | None = None,
+    imposer: str | None = None,
+    good: str | None = None,
+    world: World | None = None,
+) -> pd.DataFrame:
+    """The measures registry, optionally filtered by type, imposer and good."""
+    w = _world(world)
+    frame = w.measures_frame()
+    if type:
+        frame = frame[frame["type"] == type]
+    if imposer:
+        frame = frame[frame["imposer"] == imposer.upper()]
+    if good:
+        frame = frame[frame["goods"].str.split(";").map(lambda gs: good in gs)]
+    return frame.sort_values("announced").reset_index(drop=True)
+
+
+def measure_detail(measure_id: str, world: World | None = None) -> pd.DataFrame:
+    """One measure as a field/value table, with its full citation."""
+    w = _world(world)
+    m = w.measure(measure_id)
+    src = w.sources[m.source]
+    fields = [
+        ("id", m.id), ("name", m.name), ("type", m.type.value), ("imposer", m.imposer),
+        ("targets", ", ".join(m.targets)), ("goods", ", ".join(m.goods)),
+        ("announced", m.announced.isoformat()),
+        ("effective", m.effective.isoformat() if m.effective else ""),
+        ("lifted", m.lifted.isoformat() if m.lifted else ""),
+        ("intensity", f"{m.intensity:g}"),
+        ("licence_delay_days", "" if m.licence_delay_days is None else f"{m.licence_delay_days:g}"),
+        ("amount_usd_bn", "" if m.amount_usd_bn is None else f"{m.amount_usd_bn:g}"),
+        ("description", m.description), ("source", src.citation()),
+    ]
+    return pd.DataFrame(fields, columns=["field", "value"])
+
+
+def known_blocs() -> pd.DataFrame:
+    return pd.DataFrame([{"bloc": b.name, "members": ",".join(sorted(b.members)),
+                          "description": b.description} for b in BLOCS.values()])

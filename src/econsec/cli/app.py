@@ -1,0 +1,196 @@
+"""``econsec``: the command line. Each command is a thin wrapper over :mod:`econsec.analysis`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from econsec.cli import measures as measures_cmd
+from econsec.cli.common import FormatOpt, OutOpt, fail
+from econsec.reports.tables import OutputFormat
+
+app = typer.Typer(
+    name="econsec",
+    help=(
+        "Economic-security modelling for the US-Japan-Korea technology alliance: where the"
+        " allies depend on China and on each other, chokepoints in both directions, and the"
+        " measures (export controls, coercion, subsidies) that shape them.\n\n"
+        "Start with `econsec brief`. Every figure carries its source: see `econsec world"
+        " --sources`."
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+    pretty_exceptions_enable=False,
+)
+app.add_typer(measures_cmd.app, name="measures")
+
+WorldOpt = Annotated[
+    Path | None,
+    typer.Option("--world", help="World folder to use instead of the built-in world "
+                 "(format: docs/world-format.md).", envvar="ECONSEC_WORLD"),
+]
+
+
+def _load(world: Path | None):  # type: ignore[no-untyped-def]
+    from econsec.data.world import load_world
+    from econsec.errors import DataError
+
+    try:
+        return load_world(world)
+    except DataError as exc:
+        raise fail(str(exc)) from None
+
+
+def _data_app() -> None:
+    try:
+        from econsec.cli import data as data_cmd
+    except ImportError:  # pragma: no cover - the data group is optional during development
+        return
+    app.add_typer(data_cmd.app, name="data")
+
+
+@app.command()
+def brief(
+    bloc: Annotated[str, typer.Option(help="Bloc whose position is summarised.")] = "TRILATERAL",
+    against: Annotated[str, typer.Option(help="Rival economy or bloc.")] = "CHN",
+    top: Annotated[int, typer.Option(help="Rows per section.")] = 10,
+    world: WorldOpt = None,
+) -> None:
+    """Print the alliance's exposure and chokepoint summary against a rival.
+
+    Example: `econsec brief --bloc TRILATERAL --against CHN`
+    """
+    from econsec.reports.brief import print_brief
+
+    w = _load(world)
+    try:
+        print_brief(w, bloc=bloc, against=against, top=top)
+    except (KeyError, ValueError) as exc:
+        raise fail(str(exc)) from None
+
+
+@app.command("world")
+def world_cmd(
+    goods: Annotated[bool, typer.Option("--goods", help="List the goods.")] = False,
+    economies: Annotated[bool, typer.Option("--economies", help="List the economies.")] = False,
+    sources: Annotated[bool, typer.Option("--sources", help="List the sources.")] = False,
+    edges: Annotated[bool, typer.Option("--edges", help="List the supply-graph edges.")] = False,
+    shares: Annotated[bool, typer.Option("--shares", help="List world supply shares.")] = False,
+    investments: Annotated[bool, typer.Option("--investments",
+                                              help="List the investments registry.")] = False,
+    fmt: FormatOpt = OutputFormat.table,
+    out: OutOpt = None,
+    world: WorldOpt = None,
+) -> None:
+    """Summarise the world: counts, goods, economies, edges, shares or sources.
+
+    Example: `econsec world --goods --format csv --out goods.csv`
+    """
+    from econsec import analysis
+    from econsec.reports.tables import emit
+
+    w = _load(world)
+    if goods:
+        emit(analysis.goods_table(w), fmt, out, title="Goods")
+    elif economies:
+        emit(analysis.economies_table(w), fmt, out, title="Economies")
+    elif sources:
+        emit(w.source_table(), fmt, out, title="Sources")
+    elif edges:
+        emit(w.edges.drop(columns="_line"), fmt, out, title="Supply graph")
+    elif shares:
+        emit(w.world_shares.drop(columns="_line"), fmt, out, title="World supply shares")
+    elif investments:
+        emit(w.investments_frame(), fmt, out, title="Investments")
+    else:
+        emit(analysis.world_summary(w), fmt, out, title=f"World at {w.path}")
+
+
+@app.command()
+def exposure(
+    economy: Annotated[str, typer.Argument(help="ISO3 code of the importing economy, e.g. KOR.")],
+    good: Annotated[str | None, typer.Option("--good", "-g", help="One good id.")] = None,
+    tiers: Annotated[str, typer.Option(help="direct: import shares by supplier; all: "
+                                       "look-through through every tier.")] = "direct",
+    fmt: FormatOpt = OutputFormat.table,
+    out: OutOpt = None,
+    world: WorldOpt = None,
+) -> None:
+    """Who an economy depends on, good by good.
+
+    Examples: `econsec exposure KOR --good photoresist_arf`;
+    `econsec exposure JPN --tiers all --format json`
+    """
+    from econsec import analysis
+    from econsec.reports.tables import emit
+
+    if tiers not in ("direct", "all"):
+        raise fail("--tiers must be 'direct' or 'all'")
+    w = _load(world)
+    try:
+        frame = analysis.exposure(economy, good=good, tiers=tiers, world=w)  # type: ignore[arg-type]
+    except (KeyError, ValueError) as exc:
+        raise fail(str(exc).strip("'\"")) from None
+    emit(frame, fmt, out, title=f"Exposure of {economy.upper()} ({tiers} tiers)")
+
+
+@app.command()
+def chokepoints(
+    bloc: Annotated[str | None, typer.Option(help="Holder bloc or economy "
+                                             "(TRILATERAL, CHIP4, G7, MSP or codes).")] = None,
+    against: Annotated[str | None, typer.Option(help="Rival economy or bloc: list both "
+                                                "directions.")] = None,
+    min_share: Annotated[float, typer.Option(help="Minimum holder share of world "
+                                             "supply.")] = 0.25,
+    top: Annotated[int | None, typer.Option(help="Rows per direction.")] = None,
+    fmt: FormatOpt = OutputFormat.table,
+    out: OutOpt = None,
+    world: WorldOpt = None,
+) -> None:
+    """Chokepoints: score = holder share x non-substitutability x value at stake.
+
+    Examples: `econsec chokepoints`; `econsec chokepoints --bloc TRILATERAL --against CHN`
+    """
+    from econsec import analysis
+    from econsec.reports.tables import emit
+
+    w = _load(world)
+    try:
+        frame = analysis.chokepoints(bloc, against, w, min_share=min_share, top=top)
+    except (KeyError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    emit(frame, fmt, out, title="Chokepoints")
+
+
+@app.command("self-sufficiency")
+def self_sufficiency(
+    bloc: Annotated[str, typer.Option(help="Bloc name or comma list of codes.")] = "TRILATERAL",
+    fmt: FormatOpt = OutputFormat.table,
+    out: OutOpt = None,
+    world: WorldOpt = None,
+) -> None:
+    """Bloc self-sufficiency per good: the share of members' supply sourced inside the bloc.
+
+    Example: `econsec self-sufficiency --bloc CHIP4`
+    """
+    from econsec import analysis
+    from econsec.reports.tables import emit
+
+    emit(analysis.self_sufficiency(bloc, _load(world)), fmt, out, title="Self-sufficiency")
+
+
+@app.command()
+def blocs(fmt: FormatOpt = OutputFormat.table, out: OutOpt = None) -> None:
+    """List the named blocs (TRILATERAL, CHIP4, G7, MSP)."""
+    from econsec import analysis
+    from econsec.reports.tables import emit
+
+    emit(analysis.known_blocs(), fmt, out, title="Blocs")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    _data_app()
+    app()

@@ -1,0 +1,69 @@
+"""``econsec measures``: the registry of dated policy acts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from econsec.cli.common import FormatOpt, OutOpt, fail
+from econsec.reports.tables import OutputFormat
+
+app = typer.Typer(help="The measures registry: export controls, licensing, coercion, "
+                  "subsidies, agreements ...", no_args_is_help=True)
+
+WorldOpt = Annotated[Path | None, typer.Option("--world", envvar="ECONSEC_WORLD",
+                                               help="World folder (default: built-in).")]
+
+
+@app.command("list")
+def list_cmd(
+    type: Annotated[str | None, typer.Option("--type", "-t", help="export_control, "
+                                             "licensing, embargo, tariff, subsidy, agreement, "
+                                             "stockpile_mandate, coercion, investment")] = None,
+    imposer: Annotated[str | None, typer.Option(help="ISO3 code of the imposer.")] = None,
+    good: Annotated[str | None, typer.Option(help="Only measures covering this good.")] = None,
+    fmt: FormatOpt = OutputFormat.table,
+    out: OutOpt = None,
+    world: WorldOpt = None,
+) -> None:
+    """List measures, oldest first.
+
+    Example: `econsec measures list --type export_control --imposer CHN`
+    """
+    from econsec import analysis
+    from econsec.data.world import load_world
+    from econsec.domain import MeasureType
+    from econsec.errors import DataError
+    from econsec.reports.tables import emit
+
+    if type is not None and type not in {t.value for t in MeasureType}:
+        raise fail(f"unknown --type '{type}' (one of {', '.join(t.value for t in MeasureType)})")
+    try:
+        w = load_world(world)
+    except DataError as exc:
+        raise fail(str(exc)) from None
+    emit(analysis.measures(type, imposer, good, w), fmt, out, title="Measures")
+
+
+@app.command("show")
+def show_cmd(
+    measure_id: Annotated[str, typer.Argument(help="Measure id, e.g. jpn_kor_2019_fluorides.")],
+    fmt: FormatOpt = OutputFormat.table,
+    out: OutOpt = None,
+    world: WorldOpt = None,
+) -> None:
+    """Show one measure with its full citation.
+
+    Example: `econsec measures show chn_gallium_germanium_2023`
+    """
+    from econsec import analysis
+    from econsec.data.world import load_world
+    from econsec.reports.tables import emit
+
+    try:
+        frame = analysis.measure_detail(measure_id, load_world(world))
+    except KeyError as exc:
+        raise fail(str(exc).strip("'\"")) from None
+    emit(frame, fmt, out, title=measure_id)

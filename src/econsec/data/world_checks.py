@@ -1,0 +1,186 @@
+"""Cross-row checks of a world: references, share sums, and the supply graph's shape."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from econsec.data.tablefile import records
+from econsec.data.world_schema import SHARE_SUM_TOLERANCE
+from econsec.domain import Source, Stage
+from econsec.errors import DataError
+
+
+def check_refs(path: Path, frame: pd.DataFrame, allowed: Mapping[str, Iterable[str]]) -> None:
+    """Every value of each column in *allowed* must be in its allowed set."""
+    for column, values in allowed.items():
+        ok = set(values)
+        for line, value in zip(frame["_line"], frame[column], strict=True):
+            if value is not None and value not in ok:
+                what = "source id" if column == "source" else f"{column} code"
+                if column in ("good", "input", "output"):
+                    what = "good id"
+                raise DataError(path, f"unknown {what} '{value}'", line=int(line), field=column)
+
+
+def check_goods(path: Path, goods: pd.DataFrame, sources: Mapping[str, Source]) -> None:
+    """Stages must be known; a market size needs its year and its source."""
+    stages = {s.value for s in Stage}
+    for row in records(goods):
+        line = int(row._line)
+        if row.stage not in stages:
+            raise DataError(path, f"unknown stage '{row.stage}' (one of {sorted(stages)})",
+                            line=line, field="stage")
+        if row.market_usd_bn is not None and not pd.isna(row.market_usd_bn):
+            if row.market_year is None or pd.isna(row.market_year):
+                raise DataError(path, "a market size needs market_year", line=line,
+                                field="market_year")
+            if row.source is None or row.source not in sources:
+                raise DataError(path, "a market size needs a known source id", line=line,
+                                field="source")
+        elif row.source is not None and row.source not in sources:
+            raise DataError(path, f"unknown source id '{row.source}'", line=line, field="source")
+
+
+def check_share_sums(path: Path, frame: pd.DataFrame, group: list[str]) -> None:
+    """Shares of one group sum to at most 1 + SHARE_SUM_TOLERANCE."""
+    if frame.empty:
+        return
+    keyed = frame.copy()
+    for col in group:
+        keyed[col] = keyed[col].fillna("")
+    sums = keyed.groupby(group, dropna=False)["share"].sum()
+    bad = sums[sums > 1.0 + SHARE_SUM_TOLERANCE]
+    if not bad.empty:
+        key = bad.index[0] if isinstance(bad.index[0], tuple) else (bad.index[0],)
+        mask = pd.Series(True, index=keyed.index)
+        for col, val in zip(group, key, strict=True):
+            mask &= keyed[col] == val
+        line = int(keyed.loc[mask, "_line"].max())
+        raise DataError(
+            path,
+            f"shares for {dict(zip(group, key, strict=True))} sum to {bad.iloc[0]:.4f}, above 1 +"
+            f" {SHARE_SUM_TOLERANCE}",
+            line=line,
+            field="share",
+        )
+
+
+def check_graph(path: Path, edges: pd.DataFrame, goods: pd.DataFrame) -> None:
+    """Acyclic; weights into one output sum below 1; every good reaches an end product."""
+    wsum = edges.groupby("output")["weight"].sum()
+    over = wsum[wsum >= 1.0]
+    if not over.empty:
+        out = over.index[0]
+        line = int(edges.loc[edges["output"] == out, "_line"].max())
+        raise DataError(path, f"input weights into '{out}' sum to {over.iloc[0]:.3f}; they must"
+                        " sum below 1 (the rest is value added)", line=line, field="weight")
+    children: dict[str, list[str]] = {}
+    for a, b in zip(edges["input"], edges["output"], strict=True):
+        children.setdefault(a, []).append(b)
+    cycle = find_cycle(children)
+    if cycle:
+        first, second = cycle[0], cycle[1]
+        line = int(edges.loc[(edges["input"] == first) & (edges["output"] == second),
+                             "_line"].iloc[0])
+        raise DataError(path, "the supply graph has a cycle: " + " -> ".join(cycle), line=line,
+                        field="output")
+    ends = set(goods.loc[goods["stage"] == Stage.end_product.value, "good_id"])
+    reaches = set(ends)
+    parents: dict[str, list[str]] = {}
+    for a, b in zip(edges["input"], edges["output"], strict=True):
+        parents.setdefault(b, []).append(a)
+    stack = list(ends)
+    while stack:
+        node = stack.pop()
+        for p in parents.get(node, []):
+            if p not in reaches:
+                reaches.add(p)
+                stack.append(p)
+    for row in records(goods):
+        if row.good_id not in reaches:
+            raise DataError(path.parent / "goods.csv",
+                            f"good '{row.good_id}' reaches no end product in edges.csv",
+                            line=int(row._line), field="good_id")
+
+
+def find_cycle(children: Mapping[str, list[str]]) -> list[str]:
+    """A cycle as a list of nodes (first repeated at the end), or [] if the graph is a DAG."""
+    white, grey, black = 0, 1, 2
+    colour: dict[str, int] = {}
+    for root in sorted(children):
+        if colour.get(root, white) != white:
+            continue
+        stack: list[tuple[str, int]] = [(root, 0)]
+        path: list[str] = [root]
+        colour[root] = grey
+        while stack:
+            node, i = stack[-1]
+            kids = children.get(node, [])
+            if i < len(kids):
+                stack[-1] = (node, i + 1)
+                kid = kids[i]
+                state = colour.get(kid, white)
+                if state == grey:
+                    return [*path[path.index(kid):], kid]
+                if state == white:
+                    colour[kid] = grey
+                    stack.append((kid, 0))
+                    path.append(kid)
+            else:
+                colour[node] = black
+                stack.pop()
+                path.pop()
+    return []
+
+
+def latest_with_remainder(
+    frame: pd.DataFrame, key: list[str], sub: list[str] | None = None
+) -> pd.DataFrame:
+    """Keep the latest year (then the last sub-key, e.g. period) per *key*; add ROW remainder.
+
+    Shares summing above 1 (within tolerance) are rescaled to 1; the remainder
+    1 - sum(shares) is added as economy/supplier ``ROW`` with source ``remainder``.
+    """
+    sub = sub or []
+    party = "economy" if "economy" in frame.columns else "supplier"
+    if frame.empty:
+        return frame.drop(columns=["_line"], errors="ignore")
+    latest = frame.sort_values([*key, "year", *sub])
+    last = latest.groupby(key)[["year", *sub]].last().reset_index()
+    cur = latest.merge(last, on=[*key, "year", *sub])
+    if "basis" in cur.columns and "basis" not in key:
+        # one basis per key: the first listed for the latest year
+        first_basis = cur.groupby(key)["basis"].first().rename("_b").reset_index()
+        cur = cur.merge(first_basis, on=key)
+        cur = cur[(cur["basis"] == cur["_b"]) | (cur["basis"].isna() & cur["_b"].isna())]
+        cur = cur.drop(columns="_b")
+    cur = cur.groupby([*key, party], as_index=False).agg(
+        {"share": "sum", "year": "first", **{c: "first" for c in cur.columns
+                                             if c not in (*key, party, "share", "year", "_line")}}
+    )
+    total = cur.groupby(key)["share"].transform("sum")
+    cur["share"] = cur["share"].where(total <= 1.0, cur["share"] / total)
+    rest = 1.0 - cur.groupby(key)["share"].sum()
+    rest = rest[rest > 1e-9].rename("share").reset_index()
+    if not rest.empty:
+        meta = cur.groupby(key)[["year"]].first().reset_index()
+        rest = rest.merge(meta, on=key)
+        rest[party] = "ROW"
+        rest["source"] = "remainder"
+        has_row = cur[cur[party] == "ROW"].set_index(key).index
+        if len(has_row):
+            add = rest.set_index(key).index.isin(has_row)
+            for idx in rest.index[add]:
+                m = pd.Series(True, index=cur.index)
+                for k in key:
+                    m &= cur[k] == rest.at[idx, k]
+                m &= cur[party] == "ROW"
+                cur.loc[m, "share"] += rest.at[idx, "share"]
+            rest = rest[~add]
+        cur = pd.concat([cur, rest], ignore_index=True)
+    return cur.sort_values([*key, "share"], ascending=[True] * len(key) + [False]).reset_index(
+        drop=True
+    )

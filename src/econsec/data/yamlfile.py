@@ -1,0 +1,111 @@
+"""YAML with line numbers, so that validation errors can name the line of a bad key.
+
+``load_yaml_items(path)`` returns the parsed document plus, for every mapping in it, the
+1-based line of the mapping and of each of its keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from econsec.errors import DataError
+
+
+@dataclass
+class Located:
+    """A YAML mapping with the 1-based line of itself and of each key."""
+
+    value: dict[str, Any]
+    line: int
+    key_lines: dict[str, int] = field(default_factory=dict)
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+def _to_python(node: yaml.Node, loader: yaml.SafeLoader) -> Any:
+    return loader.construct_object(node, deep=True)  # type: ignore[no-untyped-call]
+
+
+def load_yaml_sequence(path: Path, *, key: str | None = None) -> list[Located]:
+    """Read *path*: a YAML list of mappings (or a mapping whose *key* holds that list).
+
+    Raises DataError naming the file and line on a syntax error or on a wrong shape.
+    """
+    text = _read_text(path)
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise DataError(path, f"invalid YAML: {getattr(exc, 'problem', exc)}", line=line) from exc
+    finally:
+        loader.dispose()  # type: ignore[no-untyped-call]
+    if root is None:
+        return []
+    seq = root
+    if key is not None and isinstance(root, yaml.MappingNode):
+        seq = None
+        for k, v in root.value:
+            if k.value == key:
+                seq = v
+        if seq is None:
+            raise DataError(path, f"top-level key '{key}' is missing", line=1)
+    if not isinstance(seq, yaml.SequenceNode):
+        raise DataError(path, "expected a list of entries", line=seq.start_mark.line + 1)
+    out: list[Located] = []
+    constructor = yaml.SafeLoader("")
+    for item in seq.value:
+        line = item.start_mark.line + 1
+        if not isinstance(item, yaml.MappingNode):
+            raise DataError(path, "each entry must be a mapping of key: value", line=line)
+        value: dict[str, Any] = {}
+        key_lines: dict[str, int] = {}
+        for knode, vnode in item.value:
+            k = str(knode.value)
+            if k in value:
+                raise DataError(path, "duplicate key", line=knode.start_mark.line + 1, field=k)
+            value[k] = _to_python(vnode, constructor)
+            key_lines[k] = knode.start_mark.line + 1
+        out.append(Located(value, line, key_lines))
+    return out
+
+
+def load_yaml_mapping(path: Path) -> Located:
+    """Read *path*: one YAML mapping, with key lines (used for scenario files)."""
+    text = _read_text(path)
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise DataError(path, f"invalid YAML: {getattr(exc, 'problem', exc)}", line=line) from exc
+    finally:
+        loader.dispose()  # type: ignore[no-untyped-call]
+    if not isinstance(root, yaml.MappingNode):
+        raise DataError(path, "expected a mapping of key: value", line=1)
+    constructor = yaml.SafeLoader("")
+    value: dict[str, Any] = {}
+    key_lines: dict[str, int] = {}
+    for knode, vnode in root.value:
+        k = str(knode.value)
+        if k in value:
+            raise DataError(path, "duplicate key", line=knode.start_mark.line + 1, field=k)
+        value[k] = _to_python(vnode, constructor)
+        key_lines[k] = knode.start_mark.line + 1
+    return Located(value, root.start_mark.line + 1, key_lines)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise DataError(path, "file not found") from exc
+    except UnicodeDecodeError as exc:
+        raise DataError(path, f"not UTF-8 text: {exc}") from exc

@@ -1,0 +1,88 @@
+"""Measures (dated policy acts) and investments (dated capacity changes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass
+
+
+class MeasureType(str, enum.Enum):
+    """Kinds of policy act in the measures registry."""
+
+    export_control = "export_control"
+    licensing = "licensing"
+    embargo = "embargo"
+    tariff = "tariff"
+    subsidy = "subsidy"
+    agreement = "agreement"
+    stockpile_mandate = "stockpile_mandate"
+    coercion = "coercion"
+    investment = "investment"
+
+    @property
+    def restricts_trade(self) -> bool:
+        """True for measures that cut, delay or tax flows."""
+        return self in _TRADE_RESTRICTING
+
+
+_TRADE_RESTRICTING = frozenset(
+    {
+        MeasureType.export_control,
+        MeasureType.licensing,
+        MeasureType.embargo,
+        MeasureType.tariff,
+        MeasureType.coercion,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A dated policy act with imposer, targets, goods, dates, intensity and source."""
+
+    id: str
+    name: str
+    type: MeasureType
+    imposer: str
+    targets: tuple[str, ...]
+    goods: tuple[str, ...]
+    announced: dt.date
+    effective: dt.date | None
+    lifted: dt.date | None
+    intensity: float
+    source: str
+    year: int
+    description: str = ""
+    licence_delay_days: float | None = None
+    amount_usd_bn: float | None = None
+
+    def active_on(self, day: dt.date) -> bool:
+        """In force on *day*: effective (or announced) <= day < lifted."""
+        start = self.effective or self.announced
+        return start <= day and (self.lifted is None or day < self.lifted)
+
+    def targets_economy(self, economy: str) -> bool:
+        """True when *economy* is among the targets (``ALL`` targets everyone but the imposer)."""
+        if "ALL" in self.targets:
+            return economy != self.imposer
+        return economy in self.targets
+
+
+@dataclass(frozen=True)
+class Investment:
+    """A dated capacity change (a fab, refinery, mine or plant)."""
+
+    id: str
+    name: str
+    firm: str
+    economy: str
+    good: str
+    capacity_share: float | None
+    capacity_note: str
+    amount_usd_bn: float | None
+    announced: dt.date
+    operational: dt.date | None
+    status: str
+    source: str
+    year: int

@@ -1,0 +1,1 @@
+"""Pure metric kernels: dependence, concentration, exposure, chokepoints, complementarity."""

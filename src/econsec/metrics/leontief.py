@@ -1,0 +1,104 @@
+"""Sparse Leontief solves over (economy x good) nodes.
+
+With the technical-coefficient matrix A (A[i, j] = input from node i per unit of
+output of node j, column sums below 1) and value-added coefficients v_j = 1 - sum_i A[i, j],
+the Leontief inverse is L = (I - A)^-1 (Leontief 1936; Miller & Blair 2009, *Input-Output
+Analysis*, 2nd ed., eq. 2.11). The value-added origin of node j's output is
+v' L: sum_i v_i L[i, j] = 1 for every j (Miller & Blair 2009, section 6.5; the
+"value-added multipliers" of pymrio's ``calc_all`` with a value-added extension). Grouping
+the rows by origin economy gives the share of each node's value that ultimately rests on
+each origin, through all tiers:
+
+    O[o, j] = sum_{i in o} v_i L[i, j].
+
+O is computed without forming L: each origin is one right-hand side of the transposed
+system (I - A)' x_o = v * 1[origin = o], solved by a sparse LU factorisation (SuperLU) for
+up to ``DIRECT_MAX_NODES`` nodes and otherwise by the Neumann/Jacobi iteration
+x <- v_o + A' x, which converges geometrically at the rate of the largest column sum of A.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+DIRECT_MAX_NODES = 200_000
+"""Above this many nodes, origin shares are solved iteratively (no LU fill-in)."""
+
+
+def technical_coefficients(
+    z: sp.spmatrix | npt.NDArray[np.float64], x: npt.NDArray[np.float64]
+) -> sp.csc_matrix:
+    """A = Z diag(x)^-1 (columns with zero output give zero coefficients).
+
+    Miller & Blair (2009), eq. 2.4; pymrio ``calc_A``.
+    """
+    x = np.asarray(x, dtype=float)
+    inv = np.zeros_like(x)
+    np.divide(1.0, x, out=inv, where=x != 0)
+    zs = sp.csc_matrix(z, dtype=float)
+    return sp.csc_matrix(zs @ sp.diags(inv))
+
+
+def value_added_coefficients(a: sp.spmatrix) -> npt.NDArray[np.float64]:
+    """v_j = 1 - sum_i A[i, j]."""
+    return np.asarray(1.0 - np.asarray(a.sum(axis=0)).ravel(), dtype=float)
+
+
+def leontief_inverse(a: sp.spmatrix | npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Dense L = (I - A)^-1 (for small systems and tests; Miller & Blair eq. 2.11)."""
+    dense = a.toarray() if sp.issparse(a) else np.asarray(a, dtype=float)
+    n = dense.shape[0]
+    return np.asarray(np.linalg.solve(np.eye(n) - dense, np.eye(n)), dtype=float)
+
+
+def origin_shares(
+    a: sp.spmatrix,
+    v: npt.NDArray[np.float64],
+    origin_of_node: npt.NDArray[np.int64],
+    origins: Sequence[int] | None = None,
+    *,
+    method: str = "auto",
+    tol: float = 1e-13,
+    max_iter: int = 10_000,
+) -> npt.NDArray[np.float64]:
+    """O[k, j] = sum_{i: origin(i) = origins[k]} v_i L[i, j]  (see module docstring).
+
+    Parameters
+    ----------
+    a : (n, n) sparse technical coefficients, column sums < 1.
+    v : (n,) value-added coefficients.
+    origin_of_node : (n,) integer origin label of every node.
+    origins : origin labels to compute (default: all labels present).
+    method : "direct" (SuperLU), "iterative" (Neumann/Jacobi) or "auto".
+
+    Returns an array of shape (len(origins), n).
+    """
+    n = a.shape[0]
+    labels = np.asarray(origin_of_node)
+    wanted = list(np.unique(labels)) if origins is None else list(origins)
+    rhs = np.zeros((n, len(wanted)))
+    for k, o in enumerate(wanted):
+        mask = labels == o
+        rhs[mask, k] = v[mask]
+    if method == "auto":
+        method = "direct" if n <= DIRECT_MAX_NODES else "iterative"
+    at = sp.csr_matrix(a).T.tocsr()  # A' as CSR: rows are the columns of A
+    if method == "direct":
+        system = sp.csc_matrix(sp.identity(n, format="csc") - at.tocsc())
+        lu = spla.splu(system)
+        sol = lu.solve(rhs)
+        return np.asarray(sol.T, dtype=float)
+    if method != "iterative":
+        raise ValueError(f"unknown method {method!r}")
+    x = rhs.copy()
+    for _ in range(max_iter):
+        nxt = rhs + at @ x
+        if np.max(np.abs(nxt - x)) <= tol:
+            return np.asarray(nxt.T, dtype=float)
+        x = nxt
+    raise RuntimeError(f"Neumann iteration did not converge in {max_iter} steps")

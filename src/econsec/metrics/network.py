@@ -1,0 +1,124 @@
+"""The (economy x good) supply network built from world shares, import shares and the
+supply graph.
+
+Supply mix M[c, g, s]: the share of economy c's supply of good g that comes from
+producer economy s.
+  * where import shares b[c, g, s] are known (bilateral table):
+    M[c, g, s] = d[c, g] 1[s = c] + (1 - d[c, g]) b[c, g, s], with the domestic share
+    d[c, g] = p[c, g], c's share of world supply (pooled-market assumption);
+  * otherwise M[c, g, s] = p[s, g] (c buys from the world market in proportion to world
+    supply: the "proportionality assumption" standard in MRIO construction, e.g.
+    Lenzen et al. 2013, Economic Systems Research 25(1)).
+
+Production node (s, g) uses input h with cost share w[h, g] (supply graph), bought with
+s's supply mix, so the technical coefficient from node (t, h) is
+    A[(t, h), (s, g)] = w[h, g] M[s, h, t],
+and its value added v[(s, g)] = 1 - sum_h w[h, g] is attributed to economy s.
+Goods with no world-share figure are attributed to ``ROW`` (origin unknown).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import scipy.sparse as sp
+
+
+@dataclass(frozen=True)
+class SupplyNetwork:
+    """Nodes, technical coefficients and supply mixes of an (economy x good) network."""
+
+    nodes: pd.DataFrame  # columns economy, good; index = node number
+    a: sp.csc_matrix  # (n, n) technical coefficients between production nodes
+    v: npt.NDArray[np.float64]  # (n,) value added per unit of output
+    mix: pd.DataFrame  # columns buyer, good, supplier, share, basis
+
+    @property
+    def economies(self) -> list[str]:
+        return sorted(set(self.nodes["economy"]))
+
+    def node_index(self) -> dict[tuple[str, str], int]:
+        return {(e, g): i for i, (e, g) in enumerate(zip(self.nodes["economy"],
+                                                         self.nodes["good"], strict=True))}
+
+
+def supply_mix(
+    world_shares: pd.DataFrame,
+    import_shares: pd.DataFrame,
+    buyers: list[str],
+    goods: list[str],
+) -> pd.DataFrame:
+    """M[c, g, s] for every buyer c and good g (columns buyer, good, supplier, share, basis).
+
+    *world_shares*: good, economy, share (latest, summing to 1 per good with ROW).
+    *import_shares*: importer, good, supplier, share (latest, summing to 1 per pair).
+    """
+    ws = world_shares[["good", "economy", "share"]]
+    known_goods = set(ws["good"])
+    missing = [g for g in goods if g not in known_goods]
+    if missing:
+        ws = pd.concat(
+            [ws, pd.DataFrame({"good": missing, "economy": "ROW", "share": 1.0})],
+            ignore_index=True,
+        )
+    parts = []
+    pooled = ws.rename(columns={"economy": "supplier"})
+    bil = import_shares[["importer", "good", "supplier", "share"]]
+    bil_keys = set(zip(bil["importer"], bil["good"], strict=True))
+    for c in buyers:
+        own = pooled[pooled["supplier"] == c].set_index("good")["share"]
+        p = pooled.assign(buyer=c, basis="world-share proxy")
+        have = [(c, g) in bil_keys for g in p["good"]]
+        parts.append(p[~np.asarray(have, dtype=bool)])
+        b = bil[bil["importer"] == c]
+        if not b.empty:
+            d = b["good"].map(own).fillna(0.0).to_numpy()
+            imp = b.assign(buyer=c, share=b["share"].to_numpy() * (1.0 - d),
+                           basis="import shares")
+            parts.append(imp.drop(columns="importer"))
+            dom_goods = b["good"].unique()
+            dom = pd.DataFrame({"good": dom_goods, "supplier": c, "buyer": c,
+                                "share": [float(own.get(g, 0.0)) for g in dom_goods],
+                                "basis": "domestic (world share)"})
+            parts.append(dom[dom["share"] > 0])
+    mix = pd.concat(parts, ignore_index=True)
+    mix = mix.groupby(["buyer", "good", "supplier"], as_index=False).agg(
+        share=("share", "sum"), basis=("basis", "first"))
+    return mix[mix["share"] > 0].reset_index(drop=True)
+
+
+def build_network(
+    world_shares: pd.DataFrame,
+    import_shares: pd.DataFrame,
+    edges: pd.DataFrame,
+    goods: list[str],
+    buyers: list[str] | None = None,
+) -> SupplyNetwork:
+    """Assemble the sparse network (see module docstring for the formulas)."""
+    producers = sorted(set(world_shares["economy"]) | {"ROW"})
+    buyers = sorted(set(buyers or []) | set(producers) | set(import_shares["importer"]))
+    mix = supply_mix(world_shares, import_shares, buyers, goods)
+    # production nodes: (s, g) for every supplier appearing in a supply mix
+    prod = mix[["supplier", "good"]].drop_duplicates().rename(columns={"supplier": "economy"})
+    prod = prod.sort_values(["good", "economy"]).reset_index(drop=True)
+    index = {(e, g): i for i, (e, g) in enumerate(zip(prod["economy"], prod["good"],
+                                                      strict=True))}
+    n = len(prod)
+    w = edges[["input", "output", "weight"]]
+    # rows: (t, h) ; cols: (s, g)   A = w[h, g] * M[s, h, t]
+    m = mix.rename(columns={"buyer": "s", "good": "h", "supplier": "t", "share": "m"})
+    cols_df = prod.rename(columns={"economy": "s", "good": "g"})
+    cols_df["col"] = np.arange(n)
+    j = cols_df.merge(w, left_on="g", right_on="output").merge(
+        m, left_on=["s", "input"], right_on=["s", "h"])
+    rows = [index[(t, h)] for t, h in zip(j["t"], j["h"], strict=True)]
+    data = (j["weight"] * j["m"]).to_numpy()
+    a = sp.csc_matrix((data, (np.asarray(rows, dtype=np.int64), j["col"].to_numpy())),
+                      shape=(n, n))
+    a.sum_duplicates()
+    wsum = w.groupby("output")["weight"].sum()
+    v = 1.0 - prod["good"].map(wsum).fillna(0.0).to_numpy(dtype=float)
+    return SupplyNetwork(nodes=prod, a=a, v=v, mix=mix)

@@ -1,0 +1,78 @@
+"""``econsec brief``: the alliance's exposure and chokepoint summary against a rival.
+
+:func:`brief_tables` computes the sections as DataFrames (reused by other reports);
+:func:`print_brief` renders them in the terminal.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from econsec import analysis
+from econsec.data.world import World
+from econsec.domain import resolve_bloc
+
+
+def _import_dependence(world: World, members: frozenset[str], suppliers: frozenset[str],
+                       *, exclude_self: bool) -> pd.DataFrame:
+    bil = world.latest_bilateral()
+    rows = bil[bil["importer"].isin(members) & bil["supplier"].isin(suppliers)]
+    if exclude_self:
+        rows = rows[rows["importer"] != rows["supplier"]]
+    out = rows.groupby(["importer", "good", "year"], as_index=False).agg(
+        share=("share", "sum"), suppliers=("supplier", lambda s: ",".join(sorted(s))),
+        source=("source", "first"))
+    return out.sort_values("share", ascending=False).reset_index(drop=True)
+
+
+def brief_tables(world: World, bloc: str = "TRILATERAL", against: str = "CHN",
+                 top: int = 10) -> dict[str, pd.DataFrame]:
+    """Sections of the brief, each a DataFrame with its sources."""
+    members = resolve_bloc(bloc)
+    rival = resolve_bloc(against)
+    chk = analysis.chokepoints(bloc, against, world)
+    cols = ["holder", "good", "holder_share", "target_dependence", "non_substitutability",
+            "value_at_stake_usd_bn", "score", "year", "source"]
+    exposure = chk[chk["direction"] == "exposure"][cols].head(top)
+    leverage = chk[chk["direction"] == "leverage"][cols].head(top)
+    on_rival = _import_dependence(world, members, rival, exclude_self=True).head(top)
+    intra = _import_dependence(world, members, members, exclude_self=True)
+    intra = intra[intra["share"] >= 0.5].head(top)
+    ss = analysis.self_sufficiency(bloc, world).head(top)
+    return {
+        f"{bloc.upper()} exposure to {against.upper()} (chokepoints held by {against.upper()})":
+            exposure,
+        f"{bloc.upper()} leverage over {against.upper()} (chokepoints held by {bloc.upper()})":
+            leverage,
+        f"Largest recorded import dependences of {bloc.upper()} members on {against.upper()}":
+            on_rival,
+        f"Dependences inside {bloc.upper()} (one member on another, share >= 50%)": intra,
+        f"Lowest self-sufficiency of {bloc.upper()} (share of members' supply sourced inside)":
+            ss,
+    }
+
+
+def print_brief(world: World, bloc: str = "TRILATERAL", against: str = "CHN",
+                top: int = 10) -> None:
+    """Render :func:`brief_tables` with rich, then the sources they cite."""
+    from rich.console import Console
+    from rich.panel import Panel
+
+    from econsec.reports.tables import rich_table
+
+    console = Console()
+    tables = brief_tables(world, bloc, against, top)
+    console.print(Panel.fit(
+        f"[bold]econsec brief[/]: {bloc.upper()} ({', '.join(sorted(resolve_bloc(bloc)))})"
+        f" against {against.upper()}\nworld {world.version}: {len(world.goods)} goods,"
+        f" {len(world.edges)} supply links, {len(world.measures)} measures,"
+        f" {len(world.sources)} sources\nscore = holder share x non-substitutability x value"
+        " at stake (0-1); shares are fractions of world supply or of imports"))
+    cited: set[str] = set()
+    for title, frame in tables.items():
+        console.print(rich_table(frame, title))
+        for s in frame.get("source", pd.Series(dtype=str)).dropna():
+            cited.update(x for x in str(s).split(";") if x in world.sources)
+    console.print("[bold]Sources[/]")
+    for sid in sorted(cited):
+        console.print(f"  [{sid}] {world.sources[sid].citation()}", highlight=False)

@@ -1,0 +1,134 @@
+"""Writing result tables: terminal (rich), CSV, JSON, Parquet and Excel.
+
+Every CLI table command goes through :func:`emit`, so the formats behave the same
+everywhere: ``--format json`` prints a JSON array of row objects with snake_case keys,
+``--out PATH`` writes the file instead of printing (xlsx and parquet need ``--out``).
+"""
+
+from __future__ import annotations
+
+import enum
+import io
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+
+class OutputFormat(str, enum.Enum):
+    """Output formats accepted by ``--format``."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+    parquet = "parquet"
+    xlsx = "xlsx"
+
+
+_SNAKE_RE = re.compile(r"[^0-9a-zA-Z]+")
+
+
+def snake_case(name: str) -> str:
+    """``'Import share (%)'`` -> ``'import_share'``."""
+    out = _SNAKE_RE.sub("_", str(name)).strip("_").lower()
+    return out or "value"
+
+
+def _json_value(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, (pd.Timestamp,)):
+        return value.isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalar
+        return _json_value(value.item())
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v) for v in value]
+    return value
+
+
+def to_records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts with snake_case keys (NaN -> null)."""
+    cols = [snake_case(c) for c in df.columns]
+    return [
+        {c: _json_value(v) for c, v in zip(cols, row, strict=True)}
+        for row in df.itertuples(index=False, name=None)
+    ]
+
+
+def render_text(df: pd.DataFrame, fmt: OutputFormat) -> str:
+    """Text rendering of *df* for csv and json formats."""
+    if fmt is OutputFormat.csv:
+        buf = io.StringIO()
+        df.to_csv(buf, index=False)
+        return buf.getvalue()
+    if fmt is OutputFormat.json:
+        return json.dumps(to_records(df), indent=1, ensure_ascii=False) + "\n"
+    raise ValueError(f"{fmt.value} is not a text format")
+
+
+def write(df: pd.DataFrame, fmt: OutputFormat, out: Path, *, sheet: str = "econsec") -> Path:
+    """Write *df* to *out* in *fmt* (table format writes CSV)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt is OutputFormat.xlsx:
+        with pd.ExcelWriter(out, engine="openpyxl") as xl:
+            df.to_excel(xl, sheet_name=sheet[:31], index=False)
+    elif fmt is OutputFormat.parquet:
+        df.to_parquet(out, index=False)
+    else:
+        text = render_text(df, OutputFormat.csv if fmt is OutputFormat.table else fmt)
+        out.write_text(text, encoding="utf-8")
+    return out
+
+
+def _fmt_cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    return str(value)
+
+
+def rich_table(df: pd.DataFrame, title: str | None = None, max_rows: int = 200) -> Any:
+    """A :class:`rich.table.Table` of the first *max_rows* rows of *df*."""
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False, header_style="bold")
+    for col in df.columns:
+        numeric = pd.api.types.is_numeric_dtype(df[col])
+        table.add_column(str(col), justify="right" if numeric else "left", overflow="fold")
+    for row in df.head(max_rows).itertuples(index=False, name=None):
+        table.add_row(*(_fmt_cell(v) for v in row))
+    if len(df) > max_rows:
+        table.caption = f"{max_rows} of {len(df)} rows shown; use --format csv or --out for all"
+    return table
+
+
+def emit(
+    df: pd.DataFrame,
+    fmt: OutputFormat = OutputFormat.table,
+    out: Path | None = None,
+    *,
+    title: str | None = None,
+) -> None:
+    """Print *df* to the terminal or write it to *out* in the chosen format."""
+    from rich.console import Console
+
+    console = Console()
+    if out is not None:
+        write(df, fmt, out, sheet=title or "econsec")
+        Console(stderr=True).print(f"wrote {len(df)} rows to {out}")
+        return
+    if fmt is OutputFormat.table:
+        console.print(rich_table(df, title))
+    elif fmt in (OutputFormat.csv, OutputFormat.json):
+        # plain stdout so the output can be piped
+        print(render_text(df, fmt), end="")
+    else:
+        raise ValueError(f"--format {fmt.value} writes a binary file: give --out PATH")
