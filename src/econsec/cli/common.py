@@ -31,5 +31,6 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     """Print *message* in red on stderr and return an Exit to raise."""
     from rich.console import Console
 
-    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False)
+    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False,
+                               soft_wrap=True, markup=True)
     return typer.Exit(code)

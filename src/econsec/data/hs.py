@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from econsec.data.importers.csvread import CsvTable, read_csv_strict
 from econsec.errors import DataError
 
 _HS_CLEAN_RE = re.compile(r"[\s.\-]")
@@ -56,8 +57,6 @@ def read_hs_nomenclature(path: Path) -> pd.DataFrame:
     Raises :class:`~econsec.errors.DataError` naming file, line and field on a bad code,
     a missing column or a duplicate code.
     """
-    from econsec.data.importers.csvread import read_csv_strict
-
     path = Path(path)
     probe = read_csv_strict(path)
     header = set(probe.header)
@@ -86,7 +85,7 @@ def read_hs_nomenclature(path: Path) -> pd.DataFrame:
                 }
             )
         out = pd.DataFrame(rows, columns=HS_COLUMNS)
-        _check_unique(table, out, keep)
+        _check_unique(table, out, list(frame.index[keep]), "hscode")
     elif {"code", "description"} <= header:
         table = read_csv_strict(path, required=["code", "description"])
         frame = table.frame
@@ -107,7 +106,7 @@ def read_hs_nomenclature(path: Path) -> pd.DataFrame:
                 }
             )
         out = pd.DataFrame(rows, columns=HS_COLUMNS)
-        _check_unique(table, out, pd.Series(True, index=frame.index))
+        _check_unique(table, out, list(frame.index), "code")
     else:
         raise DataError(
             path,
@@ -119,12 +118,9 @@ def read_hs_nomenclature(path: Path) -> pd.DataFrame:
     return out
 
 
-def _check_unique(table: object, out: pd.DataFrame, kept: pd.Series) -> None:
-    from econsec.data.importers.csvread import CsvTable
-
-    assert isinstance(table, CsvTable)
+def _check_unique(table: CsvTable, out: pd.DataFrame, rows: list[int], field: str) -> None:
+    """Raise DataError at the first repeated code (*rows* maps out's rows to file rows)."""
     dup = out["hscode"].duplicated()
     if dup.any():
         pos = int(dup.to_numpy().nonzero()[0][0])
-        row_index = table.frame.index[kept.to_numpy()][pos]
-        raise table.error(row_index, "hscode", f"duplicate code {out['hscode'].iloc[pos]}")
+        raise table.error(rows[pos], field, f"duplicate code {out['hscode'].iloc[pos]}")

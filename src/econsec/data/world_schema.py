@@ -27,6 +27,7 @@ GOODS = (
     Column("market_year", "year", required=False),
     Column("source", "id", required=False),
     Column("description", required=False),
+    Column("note", required=False),
 )
 
 EDGES = (

@@ -31,6 +31,14 @@ def _to_python(node: yaml.Node, loader: yaml.SafeLoader) -> Any:
     return loader.construct_object(node, deep=True)  # type: ignore[no-untyped-call]
 
 
+def _construct(path: Path, node: yaml.Node, loader: yaml.SafeLoader, key: str) -> Any:
+    try:
+        return _to_python(node, loader)
+    except (ValueError, yaml.YAMLError) as exc:
+        raise DataError(path, f"bad value: {exc}", line=node.start_mark.line + 1,
+                        field=key) from None
+
+
 def load_yaml_sequence(path: Path, *, key: str | None = None) -> list[Located]:
     """Read *path*: a YAML list of mappings (or a mapping whose *key* holds that list).
 
@@ -70,7 +78,7 @@ def load_yaml_sequence(path: Path, *, key: str | None = None) -> list[Located]:
             k = str(knode.value)
             if k in value:
                 raise DataError(path, "duplicate key", line=knode.start_mark.line + 1, field=k)
-            value[k] = _to_python(vnode, constructor)
+            value[k] = _construct(path, vnode, constructor, k)
             key_lines[k] = knode.start_mark.line + 1
         out.append(Located(value, line, key_lines))
     return out
@@ -97,7 +105,7 @@ def load_yaml_mapping(path: Path) -> Located:
         k = str(knode.value)
         if k in value:
             raise DataError(path, "duplicate key", line=knode.start_mark.line + 1, field=k)
-        value[k] = _to_python(vnode, constructor)
+        value[k] = _construct(path, vnode, constructor, k)
         key_lines[k] = knode.start_mark.line + 1
     return Located(value, root.start_mark.line + 1, key_lines)
 

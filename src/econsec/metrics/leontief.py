@@ -12,8 +12,8 @@ each origin, through all tiers:
     O[o, j] = sum_{i in o} v_i L[i, j].
 
 O is computed without forming L: each origin is one right-hand side of the transposed
-system (I - A)' x_o = v * 1[origin = o], solved by a sparse LU factorisation (SuperLU) for
-up to ``DIRECT_MAX_NODES`` nodes and otherwise by the Neumann/Jacobi iteration
+system (I - A)' x_o = v * 1[origin = o], solved by a dense LU (LAPACK) for small tables,
+a sparse LU factorisation (SuperLU) for up to ``DIRECT_MAX_NODES`` nodes and otherwise by the Neumann/Jacobi iteration
 x <- v_o + A' x, which converges geometrically at the rate of the largest column sum of A.
 """
 
@@ -28,6 +28,9 @@ import scipy.sparse.linalg as spla
 
 DIRECT_MAX_NODES = 200_000
 """Above this many nodes, origin shares are solved iteratively (no LU fill-in)."""
+
+DENSE_MAX_NODES = 4_000
+"""Up to this many nodes a dense LAPACK LU beats SuperLU (MRIO tables fill in densely)."""
 
 
 def technical_coefficients(
@@ -44,7 +47,9 @@ def technical_coefficients(
     return sp.csc_matrix(zs @ sp.diags(inv))
 
 
-def value_added_coefficients(a: sp.spmatrix) -> npt.NDArray[np.float64]:
+def value_added_coefficients(
+    a: sp.spmatrix | npt.NDArray[np.float64],
+) -> npt.NDArray[np.float64]:
     """v_j = 1 - sum_i A[i, j]."""
     return np.asarray(1.0 - np.asarray(a.sum(axis=0)).ravel(), dtype=float)
 
@@ -57,7 +62,7 @@ def leontief_inverse(a: sp.spmatrix | npt.NDArray[np.float64]) -> npt.NDArray[np
 
 
 def origin_shares(
-    a: sp.spmatrix,
+    a: sp.spmatrix | npt.NDArray[np.float64],
     v: npt.NDArray[np.float64],
     origin_of_node: npt.NDArray[np.int64],
     origins: Sequence[int] | None = None,
@@ -74,19 +79,28 @@ def origin_shares(
     v : (n,) value-added coefficients.
     origin_of_node : (n,) integer origin label of every node.
     origins : origin labels to compute (default: all labels present).
-    method : "direct" (SuperLU), "iterative" (Neumann/Jacobi) or "auto".
+    method : "dense" (LAPACK LU), "direct" (SuperLU), "iterative" (Neumann/Jacobi) or
+        "auto" (dense up to DENSE_MAX_NODES, SuperLU up to DIRECT_MAX_NODES, else iterative).
 
     Returns an array of shape (len(origins), n).
     """
     n = a.shape[0]
     labels = np.asarray(origin_of_node)
     wanted = list(np.unique(labels)) if origins is None else list(origins)
-    rhs = np.zeros((n, len(wanted)))
-    for k, o in enumerate(wanted):
-        mask = labels == o
-        rhs[mask, k] = v[mask]
+    rhs = np.where(labels[:, None] == np.asarray(wanted)[None, :], v[:, None], 0.0)
     if method == "auto":
-        method = "direct" if n <= DIRECT_MAX_NODES else "iterative"
+        if n <= DENSE_MAX_NODES:
+            method = "dense"
+        else:
+            method = "direct" if n <= DIRECT_MAX_NODES else "iterative"
+    if method == "dense":
+        import scipy.linalg as sla
+
+        system = -(a.toarray() if sp.issparse(a) else np.asarray(a, dtype=float)).T
+        system = np.ascontiguousarray(system)
+        system[np.diag_indices(n)] += 1.0
+        sol = sla.solve(system, rhs, check_finite=False, overwrite_a=True, overwrite_b=False)
+        return np.asarray(sol.T, dtype=float)
     at = sp.csr_matrix(a).T.tocsr()  # A' as CSR: rows are the columns of A
     if method == "direct":
         system = sp.csc_matrix(sp.identity(n, format="csc") - at.tocsc())

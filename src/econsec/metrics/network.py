@@ -115,8 +115,9 @@ def build_network(
     j = cols_df.merge(w, left_on="g", right_on="output").merge(
         m, left_on=["s", "input"], right_on=["s", "h"])
     rows = [index[(t, h)] for t, h in zip(j["t"], j["h"], strict=True)]
-    data = (j["weight"] * j["m"]).to_numpy()
-    a = sp.csc_matrix((data, (np.asarray(rows, dtype=np.int64), j["col"].to_numpy())),
+    data = (j["weight"].astype(float) * j["m"].astype(float)).to_numpy(dtype=float)
+    a = sp.csc_matrix((data, (np.asarray(rows, dtype=np.int64),
+                              j["col"].to_numpy(dtype=np.int64))),
                       shape=(n, n))
     a.sum_duplicates()
     wsum = w.groupby("output")["weight"].sum()

@@ -47,6 +47,7 @@ class CsvTable:
     header: list[str]
     frame: pd.DataFrame
     lines: list[int] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def line(self, row: int) -> int:
         """1-based line number at which record *row* (a frame index label) starts."""
@@ -105,13 +106,19 @@ def read_csv_strict(
     key: Sequence[str] | None = None,
     encoding: str = "utf-8-sig",
     skip_blank_rows: bool = True,
+    lenient_header: bool = False,
 ) -> CsvTable:
     """Read *path* strictly; see the module docstring for what is checked.
 
     *required* columns must be in the header; *key* columns must be unique together.
     Rows whose cells are all empty are skipped (they are common at the end of exports).
-    Trailing unnamed header columns are dropped when every cell in them is empty.
+    Unnamed header columns are dropped when every cell in them is empty.
+
+    With *lenient_header* (for messy upstream files such as USGS MCS), a repeated column
+    name gets a ``.2``, ``.3`` ... suffix and values under unnamed columns are dropped;
+    both are reported in :attr:`CsvTable.warnings` instead of raising.
     """
+    warnings: list[str] = []
     path = Path(path)
     if not path.is_file():
         raise DataError(path, "file not found")
@@ -127,10 +134,20 @@ def read_csv_strict(
     header = [h.strip() for h in header_row]
     named = [h for h in header if h]
     seen: set[str] = set()
-    for name in named:
+    for j, name in enumerate(header):
+        if not name:
+            continue
         if name in seen:
-            raise DataError(path, "column appears twice in the header", line=1, field=name)
+            if not lenient_header:
+                raise DataError(path, "column appears twice in the header", line=1, field=name)
+            n = 2
+            while f"{name}.{n}" in seen:
+                n += 1
+            header[j] = f"{name}.{n}"
+            warnings.append(f"{path.name}: column {name!r} appears twice; renamed {header[j]!r}")
+            name = header[j]
         seen.add(name)
+    named = [h for h in header if h]
     for name in required:
         if name not in seen:
             raise DataError(
@@ -189,13 +206,25 @@ def read_csv_strict(
             continue
         for r, row in enumerate(rows):
             if row[j].strip():
+                if lenient_header:
+                    warnings.append(
+                        f"{path.name}: values in unnamed column {j + 1} (from line {lines[r]}) "
+                        "ignored"
+                    )
+                    break
                 raise DataError(
                     path, "value in a column with no header", line=lines[r], field=f"column {j + 1}"
                 )
     columns = [header[j] for j in keep]
     frame = pd.DataFrame([[row[j] for j in keep] for row in rows], columns=columns, dtype=object)
     frame = frame.astype({c: "object" for c in columns})
-    table = CsvTable(path=path, header=columns, frame=frame.reset_index(drop=True), lines=lines)
+    table = CsvTable(
+        path=path,
+        header=columns,
+        frame=frame.reset_index(drop=True),
+        lines=lines,
+        warnings=warnings,
+    )
     if key:
         check_unique(table, key)
     return table

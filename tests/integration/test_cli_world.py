@@ -1,0 +1,96 @@
+"""The CLI on the tiny world: every table command, its formats and its errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from econsec.cli.app import app
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_exposure_json_rows(tiny_world_path: Path) -> None:
+    code, out = run("exposure", "KOR", "--good", "chem", "--format", "json",
+                    "--world", str(tiny_world_path))
+    assert code == 0, out
+    rows = json.loads(out)
+    assert {"economy", "good", "supplier", "share"} <= set(rows[0])
+    assert rows[0] == {**rows[0], "economy": "KOR", "good": "chem", "supplier": "JPN",
+                       "share": 0.9}
+
+
+def test_exposure_all_tiers_csv(tiny_world_path: Path) -> None:
+    code, out = run("exposure", "KOR", "--tiers", "all", "--format", "csv",
+                    "--world", str(tiny_world_path))
+    assert code == 0, out
+    lines = out.strip().splitlines()
+    assert lines[0].startswith("economy,good,supplier,share,direct_share")
+
+
+def test_exposure_xlsx_file(tiny_world_path: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "x.xlsx"
+    code, out = run("exposure", "KOR", "--format", "xlsx", "--out", str(dest),
+                    "--world", str(tiny_world_path))
+    assert code == 0, out
+    frame = pd.read_excel(dest)
+    assert set(frame["good"]) == {"ore", "chem", "chip", "phone"}
+
+
+def test_unknown_economy_and_good(tiny_world_path: Path) -> None:
+    code, out = run("exposure", "XXX", "--world", str(tiny_world_path))
+    assert code == 2 and "unknown economy 'XXX'" in out
+    code, out = run("exposure", "KOR", "--good", "chemx", "--world", str(tiny_world_path))
+    assert code == 2 and "did you mean chem" in out
+
+
+def test_chokepoints_both_directions(tiny_world_path: Path) -> None:
+    code, out = run("chokepoints", "--bloc", "JPN,KOR", "--against", "CHN", "--format",
+                    "json", "--world", str(tiny_world_path))
+    assert code == 0, out
+    rows = json.loads(out)
+    assert {r["direction"] for r in rows} == {"exposure", "leverage"}
+
+
+def test_measures_list_and_show(tiny_world_path: Path) -> None:
+    code, out = run("measures", "list", "--imposer", "JPN", "--format", "json",
+                    "--world", str(tiny_world_path))
+    assert code == 0, out
+    assert [r["id"] for r in json.loads(out)] == ["jpn_chem_to_kor"]
+    code, out = run("measures", "show", "chn_ore_ban", "--format", "csv",
+                    "--world", str(tiny_world_path))
+    assert code == 0 and "export_control" in out and "example.org" in out
+    code, out = run("measures", "list", "--type", "bogus", "--world", str(tiny_world_path))
+    assert code == 2 and "unknown --type" in out
+
+
+def test_world_views(tiny_world_path: Path) -> None:
+    for flag in ("--goods", "--economies", "--sources", "--edges", "--shares",
+                 "--investments"):
+        code, out = run("world", flag, "--format", "csv", "--world", str(tiny_world_path))
+        assert code == 0, (flag, out)
+    code, out = run("world", "--format", "json", "--world", str(tiny_world_path))
+    assert json.loads(out)[0] == {**json.loads(out)[0], "item": "goods", "count": 4}
+
+
+def test_bad_world_reports_file_line_field(tiny_copy: Path) -> None:
+    path = tiny_copy / "world_shares.csv"
+    path.write_text(path.read_text().replace("ore,CHN,1.0", "ore,CHN,abc"))
+    code, out = run("brief", "--world", str(tiny_copy))
+    assert code == 2
+    assert "world_shares.csv" in out and "line 2" in out and "field share" in out
+
+
+def test_brief_prints_sections(tiny_world_path: Path) -> None:
+    code, out = run("brief", "--bloc", "JPN,KOR", "--against", "CHN",
+                    "--world", str(tiny_world_path))
+    assert code == 0, out
+    assert "exposure to CHN" in out and "leverage over CHN" in out and "Sources" in out

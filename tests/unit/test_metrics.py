@@ -1,0 +1,119 @@
+"""Metrics against hand-computed and textbook values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from econsec import analysis
+from econsec.data.world import load_world
+from econsec.metrics.concentration import grouped_hhi, hhi
+from econsec.metrics.leontief import (
+    leontief_inverse,
+    origin_shares,
+    technical_coefficients,
+    value_added_coefficients,
+)
+
+
+def test_hhi_textbook_values() -> None:
+    assert hhi([1.0]) == 1.0
+    assert hhi([0.5, 0.5]) == 0.5
+    assert hhi([0.6, 0.3, 0.1]) == pytest.approx(0.46)
+    with pytest.raises(ValueError):
+        hhi([0.8, 0.8])
+
+
+def test_grouped_hhi_leaves_out_rest_of_world() -> None:
+    frame = pd.DataFrame({"good": ["g"] * 3, "economy": ["CHN", "JPN", "ROW"],
+                          "share": [0.6, 0.3, 0.1]})
+    out = grouped_hhi(frame, ["good"], "economy")
+    assert out.loc[0, "hhi"] == pytest.approx(0.36 + 0.09)
+    assert out.loc[0, "hhi_points"] == 4500
+    assert out.loc[0, "top_party"] == "CHN"
+
+
+def test_leontief_inverse_miller_blair_example() -> None:
+    # Miller & Blair (2009), section 2.3: A = [[.15, .25], [.20, .05]],
+    # L = [[1.2541, .3300], [.2640, 1.1221]] (to 4 decimals).
+    a = np.array([[0.15, 0.25], [0.20, 0.05]])
+    big_l = leontief_inverse(a)
+    assert big_l == pytest.approx(np.array([[1.2541, 0.3300], [0.2640, 1.1221]]), abs=1e-4)
+
+
+def test_origin_shares_two_nodes_by_hand() -> None:
+    # node 0 (origin 0) uses 0.5 of node 1 (origin 1); node 1 uses nothing.
+    # v = [0.5, 1]; O[origin 0, node 0] = 0.5, O[origin 1, node 0] = 0.5; node 1 all origin 1.
+    a = sp.csc_matrix(np.array([[0.0, 0.0], [0.5, 0.0]]))
+    v = value_added_coefficients(a)
+    assert list(v) == [0.5, 1.0]
+    o = origin_shares(a, v, np.array([0, 1]))
+    assert o == pytest.approx(np.array([[0.5, 0.0], [0.5, 1.0]]))
+    o_it = origin_shares(a, v, np.array([0, 1]), method="iterative")
+    assert o_it == pytest.approx(o, abs=1e-12)
+
+
+def test_technical_coefficients_zero_output_column() -> None:
+    z = np.array([[1.0, 0.0], [2.0, 0.0]])
+    a = technical_coefficients(z, np.array([10.0, 0.0])).toarray()
+    assert a.tolist() == [[0.1, 0.0], [0.2, 0.0]]
+
+
+def test_tiny_world_lookthrough_by_hand(tiny_world_path: Path) -> None:
+    w = load_world(tiny_world_path)
+    x = analysis.exposure("KOR", tiers="all", world=w)
+    got = {(r.good, r.supplier): r.share for r in x.itertuples()}
+    # chem: 0.9 from JPN (half JPN value added, half Chinese ore) + 0.1 from CHN
+    assert got[("chem", "JPN")] == pytest.approx(0.45)
+    assert got[("chem", "CHN")] == pytest.approx(0.55)
+    # chip: 0.6 Korean node (KOR .8, JPN .09, CHN .11) + 0.4 Japanese (JPN .88, CHN .12)
+    assert got[("chip", "KOR")] == pytest.approx(0.48)
+    assert got[("chip", "JPN")] == pytest.approx(0.406)
+    assert got[("chip", "CHN")] == pytest.approx(0.114)
+    # phone: half Korean-made, half Chinese-made
+    assert got[("phone", "KOR")] == pytest.approx(0.492)
+    assert got[("phone", "CHN")] == pytest.approx(0.3456)
+    assert got[("phone", "JPN")] == pytest.approx(0.1624)
+    assert x.groupby("good")["share"].sum().to_numpy() == pytest.approx(np.ones(4))
+
+
+def test_tiny_world_direct_dependence(tiny_world_path: Path) -> None:
+    w = load_world(tiny_world_path)
+    d = analysis.exposure("KOR", tiers="direct", world=w)
+    chem = d[d["good"] == "chem"].set_index("supplier")
+    assert chem.loc["JPN", "share"] == 0.9 and chem.loc["JPN", "basis"] == "import shares"
+    assert chem.loc["JPN", "import_hhi"] == pytest.approx(0.82)
+    # chip: no import data -> world shares of others renormalised: JPN 0.4 / (1 - 0.6) = 1
+    chip = d[d["good"] == "chip"].set_index("supplier")
+    assert chip.loc["JPN", "share"] == pytest.approx(1.0)
+    assert chip.loc["JPN", "basis"] == "world-share proxy"
+
+
+def test_tiny_world_chokepoints_by_hand(tiny_world_path: Path) -> None:
+    w = load_world(tiny_world_path)
+    c = analysis.chokepoints(world=w).set_index("good")
+    # ore: CHN 1.0 x (1 - 0.2) x 100/100
+    assert c.loc["ore", "holder"] == "CHN" and c.loc["ore", "score"] == pytest.approx(0.8)
+    # chem: JPN 0.8 x (1 - 0.1) x 1
+    assert c.loc["chem", "score"] == pytest.approx(0.72)
+    assert "phone" not in c.index  # end products are not chokepoint inputs
+    both = analysis.chokepoints("JPN,KOR", "CHN", world=w)
+    exp = both[both["direction"] == "exposure"].set_index("good")
+    lev = both[both["direction"] == "leverage"].set_index("good")
+    assert list(exp.index) == ["ore"] and exp.loc["ore", "target_dependence"] == 1.0
+    assert lev.loc["chem", "holder_share"] == pytest.approx(0.8)
+    # CHN's import dependence on JPN+KOR for chem: JPN 0.8 / (1 - 0.2) = 1
+    assert lev.loc["chem", "target_dependence"] == pytest.approx(1.0)
+
+
+def test_tiny_world_self_sufficiency_by_hand(tiny_world_path: Path) -> None:
+    w = load_world(tiny_world_path)
+    s = analysis.self_sufficiency("JPN,KOR", world=w).set_index("good")
+    # chem: JPN buys 0.8 at home, KOR 0.9 from JPN -> mean 0.85
+    assert s.loc["chem", "self_sufficiency"] == pytest.approx(0.85)
+    assert s.loc["ore", "self_sufficiency"] == 0.0
+    assert s.loc["chip", "self_sufficiency"] == pytest.approx(1.0)
