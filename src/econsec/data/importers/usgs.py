@@ -203,6 +203,8 @@ def _read_world(path: Path, commodity: str, warnings: list[str]) -> list[dict[st
         iso3, aggregate, name_est = resolve_country(name)
         if iso3 is None and not aggregate:
             raise table.error(int(i), "Country", f"unknown country {raw_name.strip()!r}")
+        if name_est and name.endswith("e"):
+            name = name[:-1]  # the USGS "estimated" marker, kept as is_estimate
         notes = str(table.frame.at[i, notes_col]).strip() if notes_col else ""
         for col, match in prod_cols:
             try:
