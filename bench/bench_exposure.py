@@ -22,9 +22,9 @@ import scipy.sparse as sp
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "integration"))
 
-from _common import compare_previous, peak_rss_gb, timed  # noqa: E402
+from _common import compare_previous, peak_rss_gb, timed
 
-from econsec.metrics.leontief import origin_shares, value_added_coefficients  # noqa: E402
+from econsec.metrics.leontief import origin_shares, value_added_coefficients
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -87,7 +87,7 @@ def bench_synthetic(n_econ: int, n_goods: int, k: int) -> dict[str, float]:
     print(f"SYNTHETIC network: {n_econ} economies x {n_goods} goods = {n:,} nodes,"
           f" {a.nnz:,} edges (built in {t_build:.1f} s)")
     one, t_one = timed(lambda: origin_shares(a, v, labels, [0], method="iterative"))
-    four, t_four = timed(lambda: origin_shares(a, v, labels, [0, 1, 2, 3], method="iterative"))
+    _four, t_four = timed(lambda: origin_shares(a, v, labels, [0, 1, 2, 3], method="iterative"))
     assert np.all(one[0] >= 0) and np.all(one[0] <= 1 + 1e-9)
     print(f"  exposure of all nodes to 1 origin : {t_one:8.2f} s")
     print(f"  exposure of all nodes to 4 origins: {t_four:8.2f} s")

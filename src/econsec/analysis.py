@@ -29,15 +29,16 @@ def _world(world: World | None) -> World:
     return world if world is not None else load_world()
 
 
-@functools.lru_cache(maxsize=4)
-def _network_cached(world: World) -> SupplyNetwork:
-    return build_network(world.latest_world_shares(), world.latest_bilateral(), world.edges,
-                         world.good_ids, buyers=world.economy_codes)
+@functools.lru_cache(maxsize=8)
+def _network_cached(world: World, as_of: int | None) -> SupplyNetwork:
+    return build_network(world.latest_world_shares(as_of), world.latest_bilateral(as_of),
+                         world.edges, world.good_ids, buyers=world.economy_codes)
 
 
-def network(world: World | None = None) -> SupplyNetwork:
-    """The (economy x good) supply network of *world* (cached per world)."""
-    return _network_cached(_world(world))
+def network(world: World | None = None, as_of: int | None = None) -> SupplyNetwork:
+    """The (economy x good) supply network of *world* with figures up to year *as_of*
+    (default: the latest of each), cached per world and year."""
+    return _network_cached(_world(world), as_of)
 
 
 def _check_economy(w: World, code: str) -> str:
@@ -95,6 +96,9 @@ def exposure(
     good: str | None = None,
     tiers: Tiers = "direct",
     world: World | None = None,
+    *,
+    year: int | None = None,
+    period: str | None = None,
 ) -> pd.DataFrame:
     """Who *economy* depends on for each good.
 
@@ -104,19 +108,22 @@ def exposure(
     ``tiers="all"``: look-through exposure through every tier of the supply graph
     (:func:`econsec.metrics.exposure.lookthrough_exposure`).
     Columns always include economy, good, supplier, share.
+    *year* uses the latest figures up to that year (e.g. 2019 for the situation before
+    Japan's July 2019 controls); *period* picks import shares of one period, e.g.
+    ``"2019-01/2019-05"``.
     """
     w = _world(world)
     code = _check_economy(w, economy)
     goods = _goods_arg(w, good)
     if tiers == "direct":
-        dep = direct_import_dependence(w.latest_bilateral(), w.latest_world_shares(), code,
-                                       goods)
+        dep = direct_import_dependence(w.latest_bilateral(year, period),
+                                       w.latest_world_shares(year), code, goods)
         h = import_source_hhi(dep.rename(columns={"economy": "importer"}))[
             ["importer", "good", "hhi"]].rename(columns={"importer": "economy",
                                                          "hhi": "import_hhi"})
         return dep.merge(h, on=["economy", "good"], how="left")
     if tiers == "all":
-        out = lookthrough_exposure(network(w), code, goods)
+        out = lookthrough_exposure(network(w, year), code, goods)
         out["tiers"] = "all"
         return out
     raise ValueError("tiers must be 'direct' or 'all'")
@@ -185,7 +192,10 @@ def self_sufficiency(bloc: str = "TRILATERAL", world: World | None = None) -> pd
     """Bloc self-sufficiency per good (:func:`econsec.metrics.chokepoints.bloc_self_sufficiency`)."""
     w = _world(world)
     members = resolve_bloc(bloc)
-    out = ck.bloc_self_sufficiency(network(w).mix, w.latest_world_shares(), members)
+    shares = w.latest_world_shares()
+    mix = network(w).mix
+    mix = mix[mix["good"].isin(set(shares["good"]))]  # goods with no share figure: no answer
+    out = ck.bloc_self_sufficiency(mix, shares, members)
     out.insert(0, "bloc", bloc.upper())
     return out
 

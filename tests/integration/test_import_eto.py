@@ -103,7 +103,8 @@ def _line_of(path: Path, needle: str) -> int:
 
 def test_non_numeric_share(eto_copy: Path) -> None:
     prov = eto_copy / "provision.csv"
-    _edit(prov, "ASML,P88,EUV lithography tools,N20,100.0", "ASML,P88,EUV lithography tools,N20,all")
+    _edit(prov, "ASML,P88,EUV lithography tools,N20,100.0",
+          "ASML,P88,EUV lithography tools,N20,all")
     with pytest.raises(DataError) as err:
         read_eto(eto_copy)
     assert err.value.file.endswith("provision.csv")

@@ -190,3 +190,33 @@ def test_cli_list_and_show(shared_data: Path, tmp_path: Path) -> None:
     assert "econsec data import eto" in result.output
     result = runner.invoke(app, ["list", "--db", str(tmp_path / "none.duckdb")])
     assert result.exit_code == 2
+
+
+def test_cli_import_countries_and_hs(shared_data: Path, tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    runner = CliRunner()
+    cc = shared_data / "country_codes" / "country-codes.csv"
+    result = runner.invoke(app, ["import", "countries", str(cc), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    baci = shared_data / "baci_codes" / "country_codes_V202501.csv"
+    assert runner.invoke(app, ["import", "countries", str(baci), "--db", str(db)]).exit_code == 0
+    hs = shared_data / "hs_codes" / "harmonized-system.csv"
+    result = runner.invoke(app, ["import", "hs", str(hs), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    with Store(db) as store:
+        countries = store.read("countries", "countries").set_index("iso3")
+        assert len(countries) == 249
+        assert countries.loc["USA", "baci"] == 842 and countries.loc["TWN", "m49"] == 158
+        baci_t = store.read("baci_codes", "countries").set_index("baci")
+        assert baci_t.loc[490, "iso3"] == "TWN" and baci_t.loc[490, "iso3_cepii"] == "S19"
+        nomen = store.read("hs", "nomenclature")
+        assert len(nomen) == 6939
+        before = store.snapshot()
+    bad = tmp_path / "harmonized-system.csv"
+    lines = hs.read_text(encoding="utf-8-sig").splitlines()
+    bad.write_text("\n".join([*lines[:5], lines[3]]) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["import", "hs", str(bad), "--db", str(db)])
+    assert result.exit_code == 2
+    assert "line 6, field hscode: duplicate code" in " ".join(result.output.split())
+    with Store(db) as store:
+        assert store.snapshot() == before

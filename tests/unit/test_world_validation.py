@@ -128,7 +128,8 @@ def test_bad_url_in_sources(tiny_copy: Path) -> None:
     ("old", "new", "line", "field", "needle"),
     [
         ("  type: licensing", "  type: licence", 3, "type", "unknown type"),
-        ("  effective: 2019-07-04", "  effective: 2019-13-04", 8, "effective", "month must be in 1..12"),
+        ("  effective: 2019-07-04", "  effective: 2019-13-04", 8, "effective",
+         "month must be in 1..12"),
         ("  lifted: 2023-03-23", "  lifted: 2018-01-01", 9, "lifted", "before"),
         ("  goods: [chem]", "  goods: [chemx]", 6, "goods", "unknown good"),
         ("  targets: [KOR]", "  targets: [ZZZ]", 5, "targets", "unknown economy"),

@@ -114,6 +114,10 @@ def exposure(
     good: Annotated[str | None, typer.Option("--good", "-g", help="One good id.")] = None,
     tiers: Annotated[str, typer.Option(help="direct: import shares by supplier; all: "
                                        "look-through through every tier.")] = "direct",
+    year: Annotated[int | None, typer.Option(help="Use the latest figures up to this "
+                                             "year.")] = None,
+    period: Annotated[str | None, typer.Option(help="Import shares of one period only, "
+                                               "e.g. 2019-01/2019-05.")] = None,
     fmt: FormatOpt = OutputFormat.table,
     out: OutOpt = None,
     world: WorldOpt = None,
@@ -121,6 +125,7 @@ def exposure(
     """Who an economy depends on, good by good.
 
     Examples: `econsec exposure KOR --good photoresist_arf`;
+    `econsec exposure KOR --good hydrogen_fluoride --year 2019 --period 2019-01/2019-05`;
     `econsec exposure JPN --tiers all --format json`
     """
     from econsec import analysis
@@ -130,7 +135,8 @@ def exposure(
         raise fail("--tiers must be 'direct' or 'all'")
     w = _load(world)
     try:
-        frame = analysis.exposure(economy, good=good, tiers=tiers, world=w)  # type: ignore[arg-type]
+        frame = analysis.exposure(economy, good=good, tiers=tiers,  # type: ignore[arg-type]
+                                  world=w, year=year, period=period)
     except (KeyError, ValueError) as exc:
         raise fail(str(exc).strip("'\"")) from None
     emit(frame, fmt, out, title=f"Exposure of {economy.upper()} ({tiers} tiers)")

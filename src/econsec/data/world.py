@@ -77,18 +77,29 @@ class World:
                 return m
         raise KeyError(f"unknown measure '{measure_id}'")
 
-    def latest_world_shares(self) -> pd.DataFrame:
-        """World supply shares of the most recent year per good, with the remainder as ROW.
+    def latest_world_shares(self, as_of: int | None = None) -> pd.DataFrame:
+        """World supply shares of the most recent year (up to *as_of*) per good, with the
+        remainder as ROW.
 
         Columns: good, economy, share, year, basis, source. Where the stated shares sum
         above 1 (rounding, within tolerance) they are rescaled to sum to 1.
         """
-        return checks.latest_with_remainder(self.world_shares, ["good"])
+        ws = self.world_shares
+        if as_of is not None:
+            ws = ws[ws["year"] <= as_of]
+        return checks.latest_with_remainder(ws, ["good"])
 
-    def latest_bilateral(self) -> pd.DataFrame:
-        """Import shares of the most recent year/period per (importer, good), remainder ROW."""
+    def latest_bilateral(self, as_of: int | None = None,
+                         period: str | None = None) -> pd.DataFrame:
+        """Import shares of the most recent year (up to *as_of*) and period per
+        (importer, good), remainder ROW. *period* (e.g. ``2019-01/2019-05``) selects
+        figures for that period only."""
         bil = self.bilateral.copy()
         bil["period"] = bil["period"].fillna("")
+        if as_of is not None:
+            bil = bil[bil["year"] <= as_of]
+        if period is not None:
+            bil = bil[bil["period"] == period]
         return checks.latest_with_remainder(bil, ["importer", "good"], sub=["period"])
 
     def source_table(self) -> pd.DataFrame:
@@ -175,18 +186,19 @@ def _load_world_cached(folder: Path, stamp: tuple[Any, ...]) -> World:
     checks.check_refs(folder / "edges.csv", edges, {"source": set(sources)})
     checks.check_graph(folder / "edges.csv", edges, goods)
     shares = read_table(
-        folder / "world_shares.csv", schema.WORLD_SHARES, key=("good", "economy", "year", "basis")
+        folder / "world_shares.csv", schema.WORLD_SHARES, key=("good", "economy", "year", "basis", "source")
     )
     checks.check_refs(
         folder / "world_shares.csv",
         shares,
         {"good": good_ids, "economy": codes, "source": set(sources)},
     )
-    checks.check_share_sums(folder / "world_shares.csv", shares, ["good", "year", "basis"])
+    checks.check_share_sums(folder / "world_shares.csv", shares,
+                            ["good", "year", "basis", "source"])
     bilateral = read_table(
         folder / "bilateral.csv",
         schema.BILATERAL,
-        key=("importer", "good", "supplier", "year", "period"),
+        key=("importer", "good", "supplier", "year", "period", "source"),
     )
     checks.check_refs(
         folder / "bilateral.csv",
@@ -194,7 +206,7 @@ def _load_world_cached(folder: Path, stamp: tuple[Any, ...]) -> World:
         {"importer": codes, "supplier": codes, "good": good_ids, "source": set(sources)},
     )
     checks.check_share_sums(
-        folder / "bilateral.csv", bilateral, ["importer", "good", "year", "period"]
+        folder / "bilateral.csv", bilateral, ["importer", "good", "year", "period", "source"]
     )
     measures = _read_measures(folder / "measures.yaml", sources, good_ids, codes)
     investments = _read_investments(folder / "investments.yaml", sources, good_ids, codes)

@@ -151,12 +151,11 @@ def latest_with_remainder(
     latest = frame.sort_values([*key, "year", *sub])
     last = latest.groupby(key)[["year", *sub]].last().reset_index()
     cur = latest.merge(last, on=[*key, "year", *sub])
-    if "basis" in cur.columns and "basis" not in key:
-        # one basis per key: the first listed for the latest year
-        first_basis = cur.groupby(key)["basis"].first().rename("_b").reset_index()
-        cur = cur.merge(first_basis, on=key)
-        cur = cur[(cur["basis"] == cur["_b"]) | (cur["basis"].isna() & cur["_b"].isna())]
-        cur = cur.drop(columns="_b")
+    # one figure set per key: the (basis, source) listed first in the file for that year
+    cur = cur.sort_values("_line")
+    tag = cur["basis"].fillna("").astype(str) + "|" + cur["source"].astype(str)
+    first_tag = tag.groupby([cur[k] for k in key]).transform("first")
+    cur = cur[tag == first_tag]
     cur = cur.groupby([*key, party], as_index=False).agg(
         {"share": "sum", "year": "first", **{c: "first" for c in cur.columns
                                              if c not in (*key, party, "share", "year", "_line")}}

@@ -56,14 +56,12 @@ def load_yaml_sequence(path: Path, *, key: str | None = None) -> list[Located]:
         loader.dispose()  # type: ignore[no-untyped-call]
     if root is None:
         return []
-    seq = root
+    seq: yaml.Node = root
     if key is not None and isinstance(root, yaml.MappingNode):
-        seq = None
-        for k, v in root.value:
-            if k.value == key:
-                seq = v
-        if seq is None:
+        found = [v for k, v in root.value if k.value == key]
+        if not found:
             raise DataError(path, f"top-level key '{key}' is missing", line=1)
+        seq = found[0]
     if not isinstance(seq, yaml.SequenceNode):
         raise DataError(path, "expected a list of entries", line=seq.start_mark.line + 1)
     out: list[Located] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 
 
-class Stage(str, enum.Enum):
+class Stage(enum.StrEnum):
     """Stage of a good in the supply chain, upstream first."""
 
     mineral = "mineral"

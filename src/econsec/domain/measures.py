@@ -7,7 +7,7 @@ import enum
 from dataclasses import dataclass
 
 
-class MeasureType(str, enum.Enum):
+class MeasureType(enum.StrEnum):
     """Kinds of policy act in the measures registry."""
 
     export_control = "export_control"

@@ -20,6 +20,7 @@ x <- v_o + A' x, which converges geometrically at the rate of the largest column
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -54,9 +55,13 @@ def value_added_coefficients(
     return np.asarray(1.0 - np.asarray(a.sum(axis=0)).ravel(), dtype=float)
 
 
+def _dense(a: Any) -> npt.NDArray[np.float64]:
+    return np.asarray(a.toarray() if sp.issparse(a) else a, dtype=float)
+
+
 def leontief_inverse(a: sp.spmatrix | npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """Dense L = (I - A)^-1 (for small systems and tests; Miller & Blair eq. 2.11)."""
-    dense = a.toarray() if sp.issparse(a) else np.asarray(a, dtype=float)
+    dense = _dense(a)
     n = dense.shape[0]
     return np.asarray(np.linalg.solve(np.eye(n) - dense, np.eye(n)), dtype=float)
 
@@ -96,7 +101,7 @@ def origin_shares(
     if method == "dense":
         import scipy.linalg as sla
 
-        system = -(a.toarray() if sp.issparse(a) else np.asarray(a, dtype=float)).T
+        system = -_dense(a).T
         system = np.ascontiguousarray(system)
         system[np.diag_indices(n)] += 1.0
         sol = sla.solve(system, rhs, check_finite=False, overwrite_a=True, overwrite_b=False)

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 
-class OutputFormat(str, enum.Enum):
+class OutputFormat(enum.StrEnum):
     """Output formats accepted by ``--format``."""
 
     table = "table"

@@ -132,7 +132,9 @@ def read_gta(path: Path) -> dict[str, pd.DataFrame]:
         lifted = removed.at[i]
         effective = implemented.at[i]
         if lifted is not None and effective is not None and lifted < effective:
-            raise table.error(row, "Date Removed", f"removed {lifted} before implemented {effective}")
+            raise table.error(
+                row, "Date Removed", f"removed {lifted} before implemented {effective}"
+            )
         hs6: list[str] = []
         for part in str(get["Affected Products"]).split(","):
             if part.strip():

@@ -48,7 +48,7 @@ import pandas as pd
 
 from econsec.data.codes import name_to_iso3
 from econsec.data.importers import ImportReport
-from econsec.data.importers.csvread import CsvTable, parse_number, read_csv_strict
+from econsec.data.importers.csvread import parse_number, read_csv_strict
 from econsec.data.store import Store
 from econsec.errors import DataError
 
@@ -84,7 +84,8 @@ def find_files(path: Path) -> tuple[list[Path], list[Path]]:
          *path.glob("*/selected_commodities/*world*.csv"), *path.glob("*_world.csv")}
     )
     salient = sorted(
-        {*path.glob("mcs*/salient/*_salient.csv"), *path.glob("*/selected_commodities/*salient*.csv"),
+        {*path.glob("mcs*/salient/*_salient.csv"),
+         *path.glob("*/selected_commodities/*salient*.csv"),
          *path.glob("mcs*_partial_salient/*_salient.csv"), *path.glob("*_salient.csv")}
     )
     if not world and not salient:

@@ -1,0 +1,97 @@
+"""The built-in world: loads, is complete enough, and reproduces the seeds' facts."""
+
+from __future__ import annotations
+
+import pytest
+
+from econsec import analysis
+from econsec.data.world import load_world
+from econsec.domain import MeasureType
+
+
+@pytest.fixture(scope="module")
+def world():  # type: ignore[no-untyped-def]
+    return load_world()
+
+
+def test_size_and_coverage(world) -> None:  # type: ignore[no-untyped-def]
+    assert len(world.goods) >= 70
+    stages = set(world.goods["stage"])
+    assert stages == {"mineral", "material", "equipment", "design", "chip", "battery",
+                      "end_product"}
+    required = {"gallium", "germanium", "graphite_natural", "graphite_synthetic", "antimony",
+                "rare_earth_mining", "rare_earth_processing", "lithium", "nickel", "cobalt",
+                "manganese", "fluorspar", "tungsten", "polysilicon", "neon",
+                "hydrogen_fluoride", "photoresist_euv", "photoresist_arf", "photoresist_krf",
+                "fluorinated_polyimide", "silicon_wafer", "electronic_gases", "cmp_materials",
+                "ndfeb_magnets", "lithography_euv", "lithography_duv", "eda_software",
+                "logic_advanced", "logic_legacy", "dram", "hbm", "nand", "power_analog",
+                "cathode_ncm", "anode_material", "electrolyte", "separator", "battery_cell",
+                "electric_vehicles", "ai_servers", "smartphones", "telecom_equipment"}
+    assert required <= set(world.good_ids)
+    economies = set(world.world_shares["economy"])
+    assert {"USA", "JPN", "KOR", "CHN", "TWN", "AUS", "NLD", "DEU", "CHL", "ARG", "COD",
+            "IDN"} <= economies
+    assert len(economies) >= 12
+
+
+def test_every_figure_has_a_source(world) -> None:  # type: ignore[no-untyped-def]
+    for frame in (world.edges, world.world_shares, world.bilateral):
+        assert frame["source"].isin(world.sources.keys()).all()
+        assert frame["year"].notna().all()
+    priced = world.goods[world.goods["market_usd_bn"].notna()]
+    assert priced["source"].isin(world.sources.keys()).all()
+    for s in world.sources.values():
+        assert s.url.startswith("http") and s.title and s.publisher
+
+
+def test_measures_registry(world) -> None:  # type: ignore[no-untyped-def]
+    assert len(world.measures) >= 30
+    types = {m.type for m in world.measures}
+    assert {MeasureType.export_control, MeasureType.subsidy, MeasureType.agreement,
+            MeasureType.coercion} <= types
+    china = [m for m in world.measures if m.imposer == "CHN" and "gallium" in m.goods]
+    assert any(m.effective is not None and m.effective.isoformat() == "2023-08-01"
+               for m in china)
+    japan = [m for m in world.measures if m.imposer == "JPN" and "KOR" in m.targets
+             and "hydrogen_fluoride" in m.goods]
+    assert any(m.effective is not None and m.effective.isoformat() == "2019-07-04"
+               for m in japan)
+    assert len(world.investments) >= 9
+
+
+@pytest.mark.parametrize(("good", "low", "high"), [
+    ("hydrogen_fluoride", 0.42, 0.46),   # ~44% (KITA, Jan-May 2019)
+    ("photoresist_arf", 0.90, 1.0),      # above 90%
+    ("fluorinated_polyimide", 0.90, 1.0),
+])
+def test_korea_reliance_on_japan_before_july_2019(world, good: str, low: float,  # type: ignore[no-untyped-def]
+                                                  high: float) -> None:
+    dep = analysis.exposure("KOR", good=good, world=world, year=2019,
+                            period="2019-01/2019-05")
+    jpn = dep[dep["supplier"] == "JPN"]
+    assert len(jpn) == 1 and jpn["basis"].iloc[0] == "import shares"
+    assert low <= float(jpn["share"].iloc[0]) <= high
+
+
+def test_china_gallium_share(world) -> None:  # type: ignore[no-untyped-def]
+    ws = world.latest_world_shares()
+    ga = ws[(ws["good"] == "gallium") & (ws["economy"] == "CHN")]
+    assert 0.97 <= float(ga["share"].iloc[0]) <= 0.99  # ~98% (USGS MCS 2024)
+
+
+def test_brief_both_directions(world) -> None:  # type: ignore[no-untyped-def]
+    both = analysis.chokepoints("TRILATERAL", "CHN", world)
+    exposure = both[both["direction"] == "exposure"]
+    leverage = both[both["direction"] == "leverage"]
+    assert {"gallium", "rare_earth_processing", "graphite_natural"} <= set(exposure["good"])
+    assert {"lithography_euv", "eda_software"} & set(leverage["good"]) or len(leverage) > 0
+    assert ((both["score"] >= 0) & (both["score"] <= 1)).all()
+
+
+def test_lookthrough_is_a_distribution(world) -> None:  # type: ignore[no-untyped-def]
+    x = analysis.exposure("KOR", tiers="all", world=world)
+    sums = x.groupby("good")["share"].sum()
+    assert sums.between(1 - 1e-9, 1 + 1e-9).all()
+    dram = x[(x["good"] == "dram")].set_index("supplier")["share"]
+    assert dram.idxmax() == "KOR"  # Korea makes most of its own DRAM
