@@ -72,16 +72,22 @@ def test_economy_mapping_keeps_provider_name(eto_tables: dict[str, pd.DataFrame]
     assert {"USA", "JPN", "KOR", "CHN", "TWN", "NLD"} <= set(cs["economy"])
     # Taiwan's share of logic fabrication (TSMC) and Japan's photoresist strength are present
     firms = eto_tables["firm_shares"]
-    assert "TSMC" in set(firms["firm"]) and firms.loc[firms["firm"] == "TSMC", "hq_country"].eq(
-        "TWN"
-    ).all()
+    assert (
+        "TSMC" in set(firms["firm"])
+        and firms.loc[firms["firm"] == "TSMC", "hq_country"].eq("TWN").all()
+    )
 
 
 def test_import_writes_catalogue_and_warns_about_licence(shared_data: Path, tmp_path: Path) -> None:
     with Store(tmp_path / "s.duckdb") as store:
         report = import_eto(shared_data / "eto", store)
-        assert report.tables == {"goods": 129, "edges": 53, "taxonomy": 86,
-                                 "country_shares": 580, "firm_shares": 720}
+        assert report.tables == {
+            "goods": 129,
+            "edges": 53,
+            "taxonomy": 86,
+            "country_shares": 580,
+            "firm_shares": 720,
+        }
         assert any("do not redistribute" in w.lower() for w in report.warnings)
         cat = store.list_datasets()
         assert set(cat["licence"]) == {LICENCE} == {"CC BY-NC 4.0"}
@@ -103,8 +109,9 @@ def _line_of(path: Path, needle: str) -> int:
 
 def test_non_numeric_share(eto_copy: Path) -> None:
     prov = eto_copy / "provision.csv"
-    _edit(prov, "ASML,P88,EUV lithography tools,N20,100.0",
-          "ASML,P88,EUV lithography tools,N20,all")
+    _edit(
+        prov, "ASML,P88,EUV lithography tools,N20,100.0", "ASML,P88,EUV lithography tools,N20,all"
+    )
     with pytest.raises(DataError) as err:
         read_eto(eto_copy)
     assert err.value.file.endswith("provision.csv")
@@ -147,8 +154,9 @@ def test_missing_column_and_truncated_file(eto_copy: Path) -> None:
     assert err2.value.file.endswith("inputs.csv") and err2.value.line and err2.value.field
 
 
-def test_cli_import_eto_and_bad_input_exit_2(eto_copy: Path, shared_data: Path,
-                                             tmp_path: Path) -> None:
+def test_cli_import_eto_and_bad_input_exit_2(
+    eto_copy: Path, shared_data: Path, tmp_path: Path
+) -> None:
     db = tmp_path / "s.duckdb"
     runner = CliRunner()
     ok = runner.invoke(app, ["import", "eto", str(shared_data / "eto"), "--db", str(db)])
@@ -156,8 +164,11 @@ def test_cli_import_eto_and_bad_input_exit_2(eto_copy: Path, shared_data: Path,
     assert "eto__country_shares" in ok.output and "CC BY-NC 4.0" in ok.output
     with Store(db) as store:
         before = store.snapshot()
-    _edit(eto_copy / "provision.csv", "ASML,P88,EUV lithography tools,N20,100.0",
-          "ASML,P88,EUV lithography tools,N20,lots")
+    _edit(
+        eto_copy / "provision.csv",
+        "ASML,P88,EUV lithography tools,N20,100.0",
+        "ASML,P88,EUV lithography tools,N20,lots",
+    )
     bad = runner.invoke(app, ["import", "eto", str(eto_copy), "--db", str(db)])
     assert bad.exit_code == 2
     message = " ".join(bad.output.split())  # rich wraps long lines

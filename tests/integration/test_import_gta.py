@@ -31,7 +31,8 @@ def test_counts_and_types(measures: pd.DataFrame) -> None:
     assert measures["id"].str.match(r"^gta_\d+$").all() and measures["id"].is_unique
     # PROVENANCE: Export licensing requirement 46, Export ban 31, non-tariff measure nes 3
     assert measures["gta_type"].value_counts().to_dict() == {
-        "Export licensing requirement": 46, "Export ban": 31,
+        "Export licensing requirement": 46,
+        "Export ban": 31,
         "Export-related non-tariff measure, nes": 3,
     }
     assert measures["type"].value_counts().to_dict() == {"licensing": 46, "export_control": 34}
@@ -56,8 +57,16 @@ def test_jurisdictions_and_dates(measures: pd.DataFrame) -> None:
     assert len(eu) == 25 and {"NLD", "DEU", "FRA"} <= set(eu.iloc[0])
     assert (imposers.map(len) == 1).sum() == 55
     single = imposers[imposers.map(len) == 1].map(lambda x: x[0]).value_counts().to_dict()
-    assert single == {"USA": 40, "CHN": 5, "CHE": 4, "AUS": 2, "JPN": 1, "KOR": 1, "GBR": 1,
-                      "VNM": 1}
+    assert single == {
+        "USA": 40,
+        "CHN": 5,
+        "CHE": 4,
+        "AUS": 2,
+        "JPN": 1,
+        "KOR": 1,
+        "GBR": 1,
+        "VNM": 1,
+    }
     targets = measures["targets"].map(split_list)
     assert (targets.map(lambda t: t == ["RUS"])).sum() == 14
     assert all(len(t) == len(set(t)) and all(len(c) == 3 for c in t) for t in targets)
@@ -89,11 +98,16 @@ def _bad_copy(gta_file: Path, tmp_path: Path, old: str, new: str) -> Path:
 
 
 def test_unknown_country(gta_file: Path, tmp_path: Path) -> None:
-    bad = _bad_copy(gta_file, tmp_path, "United States of America: Further restrictions imposed "
-                    "on transactions involving Huawei and its non-U.S. affiliates,Red,United "
-                    "States of America,", "United States of America: Further restrictions "
-                    "imposed on transactions involving Huawei and its non-U.S. affiliates,Red,"
-                    "Freedonia,")
+    bad = _bad_copy(
+        gta_file,
+        tmp_path,
+        "United States of America: Further restrictions imposed "
+        "on transactions involving Huawei and its non-U.S. affiliates,Red,United "
+        "States of America,",
+        "United States of America: Further restrictions "
+        "imposed on transactions involving Huawei and its non-U.S. affiliates,Red,"
+        "Freedonia,",
+    )
     with pytest.raises(DataError) as err:
         read_gta(bad)
     assert (err.value.line, err.value.field) == (4, "Implementing Jurisdictions")
@@ -105,8 +119,9 @@ def test_bad_date_and_hs_code(gta_file: Path, tmp_path: Path) -> None:
     with pytest.raises(DataError) as err:
         read_gta(bad)
     assert (err.value.line, err.value.field) == (4, "Date Implemented")
-    bad = _bad_copy(gta_file, tmp_path, '"854149, 854151, 854159, 854190"',
-                    '"854149, 8541X1, 854159, 854190"')
+    bad = _bad_copy(
+        gta_file, tmp_path, '"854149, 854151, 854159, 854190"', '"854149, 8541X1, 854159, 854190"'
+    )
     with pytest.raises(DataError) as err:
         read_gta(bad)
     assert err.value.field == "Affected Products"
@@ -127,8 +142,9 @@ def test_cli_import_gta(gta_file: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["import", "gta", str(gta_file), "--db", str(db)])
     assert result.exit_code == 0, result.output
     assert "gta__measures" in result.output and "80" in result.output
-    bad = _bad_copy(gta_file, tmp_path, ",Red,United States of America,", ",Blue,United States "
-                    "of America,")
+    bad = _bad_copy(
+        gta_file, tmp_path, ",Red,United States of America,", ",Blue,United States of America,"
+    )
     with Store(db) as store:
         before = store.snapshot()
     result = runner.invoke(app, ["import", "gta", str(bad), "--db", str(db)])

@@ -26,11 +26,22 @@ def raw_world(path: Path) -> pd.DataFrame:
     return frame[frame["Country"].str.strip() != ""]
 
 
-def share(tables: dict[str, pd.DataFrame], edition: int, code: str, year: int,
-          iso3: str, type_contains: str = "") -> float:
+def share(
+    tables: dict[str, pd.DataFrame],
+    edition: int,
+    code: str,
+    year: int,
+    iso3: str,
+    type_contains: str = "",
+) -> float:
     s = tables["world_shares"]
-    sel = s[(s["edition"] == edition) & (s["commodity_code"] == code) & (s["year"] == year)
-            & (s["iso3"] == iso3) & s["type"].str.contains(type_contains, regex=False)]
+    sel = s[
+        (s["edition"] == edition)
+        & (s["commodity_code"] == code)
+        & (s["year"] == year)
+        & (s["iso3"] == iso3)
+        & s["type"].str.contains(type_contains, regex=False)
+    ]
     assert len(sel) == 1, sel
     return float(sel["share"].iloc[0])
 
@@ -38,8 +49,11 @@ def share(tables: dict[str, pd.DataFrame], edition: int, code: str, year: int,
 def test_gallium_china_share_mcs2024(usgs: dict[str, pd.DataFrame], shared_data: Path) -> None:
     raw = raw_world(shared_data / "usgs_mcs" / "mcs2024" / "world" / "mcs2024-galli_world.csv")
     china = float(raw.loc[raw["Country"] == "China", "Prod_kg_est_2023"].iloc[0])
-    world = float(raw.loc[raw["Country"].str.startswith("World total"), "Prod_kg_est_2023"]
-                  .iloc[0].replace(",", ""))
+    world = float(
+        raw.loc[raw["Country"].str.startswith("World total"), "Prod_kg_est_2023"]
+        .iloc[0]
+        .replace(",", "")
+    )
     assert (china, world) == (600000.0, 610000.0)
     got = share(usgs, 2024, "galli", 2023, "CHN")
     assert got == pytest.approx(china / world) == pytest.approx(0.9836, abs=1e-4)
@@ -67,12 +81,17 @@ def test_footnote_markers_estimates_and_withheld(usgs: dict[str, pd.DataFrame]) 
     assert korea["country_name"].iloc[0] == "Korea, Republic ofe"[:-1]
     other = ga[ga["country_name"] == "Other countries"]
     assert other["is_aggregate"].all() and other["iso3"].isna().all()
-    usa_li = prod[(prod["edition"] == 2024) & (prod["commodity_code"] == "lithi")
-                  & (prod["iso3"] == "USA")]
+    usa_li = prod[
+        (prod["edition"] == 2024) & (prod["commodity_code"] == "lithi") & (prod["iso3"] == "USA")
+    ]
     assert usa_li["production"].isna().all() and set(usa_li["value_text"]) == {"W"}
     # thousands separators: barite China 1,900 kt
-    ba = prod[(prod["edition"] == 2024) & (prod["commodity_code"] == "barit")
-              & (prod["iso3"] == "CHN") & (prod["year"] == 2023)]
+    ba = prod[
+        (prod["edition"] == 2024)
+        & (prod["commodity_code"] == "barit")
+        & (prod["iso3"] == "CHN")
+        & (prod["year"] == 2023)
+    ]
     assert ba["production"].tolist() == [1900.0] and ba["unit"].tolist() == ["kt"]
     # upper-case MCS2024- prefix file is read
     assert "bismu" in set(prod.loc[prod["edition"] == 2024, "commodity_code"])
@@ -140,8 +159,12 @@ def test_bad_files_raise_data_error(tmp_path: Path, shared_data: Path) -> None:
     bad = folder / "mcs2024-galli_world.csv"
     shutil.copy(src, bad)
     text = src.read_text(encoding="utf-8-sig")
-    bad.write_text(text.replace("MCS2024,China,Primary production,600000",
-                                "MCS2024,China,Primary production,lots"), encoding="utf-8")
+    bad.write_text(
+        text.replace(
+            "MCS2024,China,Primary production,600000", "MCS2024,China,Primary production,lots"
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(DataError) as err:
         read_usgs(tmp_path)
     assert (err.value.line, err.value.field) == (3, "Prod_kg_2022")
@@ -166,3 +189,84 @@ def test_cli_import_usgs(shared_data: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["import", "usgs", str(tmp_path), "--db", str(db)])
     assert result.exit_code == 2
     assert "no USGS MCS files found" in " ".join(result.output.split())
+
+
+def test_world_shares_denominator_rules() -> None:
+    """Hand-computed: world-total row when present, else the sum of all rows."""
+    from econsec.data.importers.usgs import world_shares
+
+    base = {
+        "edition": 2024,
+        "commodity_code": "x",
+        "commodity": "X",
+        "unit": "t",
+        "is_estimate": False,
+    }
+    rows = [
+        {
+            **base,
+            "type": "A",
+            "year": 2023,
+            "country_name": "China",
+            "iso3": "CHN",
+            "is_aggregate": False,
+            "is_world_total": False,
+            "production": 60.0,
+        },
+        {
+            **base,
+            "type": "A",
+            "year": 2023,
+            "country_name": "Japan",
+            "iso3": "JPN",
+            "is_aggregate": False,
+            "is_world_total": False,
+            "production": 20.0,
+        },
+        {
+            **base,
+            "type": "A",
+            "year": 2023,
+            "country_name": "World total (rounded)",
+            "iso3": None,
+            "is_aggregate": True,
+            "is_world_total": True,
+            "production": 100.0,
+        },
+        {
+            **base,
+            "type": "B",
+            "year": 2023,
+            "country_name": "China",
+            "iso3": "CHN",
+            "is_aggregate": False,
+            "is_world_total": False,
+            "production": 30.0,
+        },
+        {
+            **base,
+            "type": "B",
+            "year": 2023,
+            "country_name": "Other countries",
+            "iso3": None,
+            "is_aggregate": True,
+            "is_world_total": False,
+            "production": 10.0,
+        },
+        {
+            **base,
+            "type": "B",
+            "year": 2023,
+            "country_name": "United States",
+            "iso3": "USA",
+            "is_aggregate": False,
+            "is_world_total": False,
+            "production": None,
+        },
+    ]
+    out = world_shares(pd.DataFrame(rows)).set_index(["type", "iso3"])
+    assert out.loc[("A", "CHN"), "share"] == pytest.approx(0.6)
+    assert out.loc[("A", "JPN"), "denominator"] == "world_total"
+    assert out.loc[("B", "CHN"), "share"] == pytest.approx(30 / 40)
+    assert out.loc[("B", "CHN"), "denominator"] == "sum"
+    assert pd.isna(out.loc[("B", "USA"), "share"])

@@ -36,8 +36,11 @@ def test_round_trip_catalogue_and_has(tmp_path: Path, source: Path) -> None:
     db = tmp_path / "s.duckdb"
     with Store(db) as store:
         counts = store.replace_dataset(
-            "demo", {"shares": frame(), "other": frame().head(1)}, source_file=source,
-            licence="CC0", note="test",
+            "demo",
+            {"shares": frame(), "other": frame().head(1)},
+            source_file=source,
+            licence="CC0",
+            note="test",
         )
         assert counts == {"shares": 3, "other": 1}
         assert store.has("demo", "shares") and not store.has("demo", "nope")
@@ -57,8 +60,7 @@ def test_round_trip_catalogue_and_has(tmp_path: Path, source: Path) -> None:
 
 def test_replace_drops_stale_tables(tmp_path: Path, source: Path) -> None:
     with Store(tmp_path / "s.duckdb") as store:
-        store.replace_dataset("demo", {"a": frame(), "b": frame()}, source_file=source,
-                              licence="x")
+        store.replace_dataset("demo", {"a": frame(), "b": frame()}, source_file=source, licence="x")
         store.replace_dataset("demo", {"a": frame().head(2)}, source_file=source, licence="x")
         assert not store.has("demo", "b")
         assert store.read("demo", "a").shape[0] == 2
@@ -109,8 +111,9 @@ def test_failed_replace_half_way_leaves_store_unchanged(
     """The second table's creation fails after the old tables were dropped: all rolled back."""
     db = tmp_path / "s.duckdb"
     with Store(db) as store:
-        store.replace_dataset("demo", {"a": frame(), "b": frame().head(1)}, source_file=source,
-                              licence="v1")
+        store.replace_dataset(
+            "demo", {"a": frame(), "b": frame().head(1)}, source_file=source, licence="v1"
+        )
         before = store.snapshot()
         before_a = store.read("demo", "a")
 
@@ -125,8 +128,9 @@ def test_failed_replace_half_way_leaves_store_unchanged(
 
         monkeypatch.setattr(Store, "_create_table", failing)
         with pytest.raises(RuntimeError, match="injected"):
-            store.replace_dataset("demo", {"a": frame().head(2), "c": frame()},
-                                  source_file=source, licence="v2")
+            store.replace_dataset(
+                "demo", {"a": frame().head(2), "c": frame()}, source_file=source, licence="v2"
+            )
         assert calls["n"] == 2
         assert store.snapshot() == before
         pd.testing.assert_frame_equal(store.read("demo", "a"), before_a)
@@ -177,13 +181,28 @@ def test_cli_list_and_show(shared_data: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["list", "--db", str(db), "--format", "csv"])
     assert result.exit_code == 0, result.output
     assert "gta,measures,80," in result.output
-    result = runner.invoke(app, ["show", "gta", "measures", "-n", "2", "--db", str(db),
-                                 "--format", "json"])
+    result = runner.invoke(
+        app, ["show", "gta", "measures", "-n", "2", "--db", str(db), "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
     assert result.output.count('"id": "gta_') == 2
     out = tmp_path / "m.csv"
-    result = runner.invoke(app, ["show", "gta", "measures", "--db", str(db), "--out", str(out),
-                                 "--format", "csv", "-n", "100"])
+    result = runner.invoke(
+        app,
+        [
+            "show",
+            "gta",
+            "measures",
+            "--db",
+            str(db),
+            "--out",
+            str(out),
+            "--format",
+            "csv",
+            "-n",
+            "100",
+        ],
+    )
     assert result.exit_code == 0 and len(pd.read_csv(out)) == 80
     result = runner.invoke(app, ["show", "eto", "goods", "--db", str(db)])
     assert result.exit_code == 2

@@ -136,7 +136,10 @@ def test_country_codes_file_agrees_with_table(shared_data: Path) -> None:
     table = country_table().set_index("iso3")
     assert len(cc) == 249
     for iso3, iso2, numeric, m49 in zip(
-        cc["ISO3166-1-Alpha-3"], cc["ISO3166-1-Alpha-2"], cc["ISO3166-1-numeric"], cc["M49"],
+        cc["ISO3166-1-Alpha-3"],
+        cc["ISO3166-1-Alpha-2"],
+        cc["ISO3166-1-numeric"],
+        cc["M49"],
         strict=True,
     ):
         assert table.loc[iso3, "iso2"] == iso2
@@ -147,7 +150,8 @@ def test_country_codes_file_agrees_with_table(shared_data: Path) -> None:
     # official English names and UN short names resolve
     for column in ("official_name_en", "UNTERM English Short"):
         wrong = [
-            (n, i) for n, i in zip(cc[column], cc["ISO3166-1-Alpha-3"], strict=True)
+            (n, i)
+            for n, i in zip(cc[column], cc["ISO3166-1-Alpha-3"], strict=True)
             if n and name_to_iso3(n) != i
         ]
         assert wrong == []
@@ -155,8 +159,14 @@ def test_country_codes_file_agrees_with_table(shared_data: Path) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "hs6"),
-    [(10121, "010121"), ("010121", "010121"), ("10121", "010121"), ("8542.31", "854231"),
-     ("8542 31", "854231"), (" 811292 ", "811292")],
+    [
+        (10121, "010121"),
+        ("010121", "010121"),
+        ("10121", "010121"),
+        ("8542.31", "854231"),
+        ("8542 31", "854231"),
+        (" 811292 ", "811292"),
+    ],
 )
 def test_normalize_hs6(raw: str | int, hs6: str) -> None:
     assert normalize_hs6(raw) == hs6

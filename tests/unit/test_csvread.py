@@ -132,8 +132,14 @@ def test_int_date_bool_parsers(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "value"), [("72,000", 72000.0), ("1,100,000", 1.1e6), (" 330 ", 330.0),
-                        ("\u00a0\u00a0330", 330.0), ("-1.5", -1.5)]
+    ("text", "value"),
+    [
+        ("72,000", 72000.0),
+        ("1,100,000", 1.1e6),
+        (" 330 ", 330.0),
+        ("\u00a0\u00a0330", 330.0),
+        ("-1.5", -1.5),
+    ],
 )
 def test_parse_number(text: str, value: float) -> None:
     assert parse_number(text) == value

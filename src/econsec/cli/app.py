@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from econsec.cli import data as data_cmd
 from econsec.cli import measures as measures_cmd
 from econsec.cli.common import FormatOpt, OutOpt, fail
 from econsec.reports.tables import OutputFormat
@@ -25,6 +26,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(measures_cmd.app, name="measures")
+app.add_typer(data_cmd.app, name="data")
 
 WorldOpt = Annotated[
     Path | None,
@@ -41,14 +43,6 @@ def _load(world: Path | None):  # type: ignore[no-untyped-def]
         return load_world(world)
     except DataError as exc:
         raise fail(str(exc)) from None
-
-
-def _data_app() -> None:
-    try:
-        from econsec.cli import data as data_cmd
-    except ImportError:  # pragma: no cover - the data group is optional during development
-        return
-    app.add_typer(data_cmd.app, name="data")
 
 
 @app.command()
@@ -198,5 +192,4 @@ def blocs(fmt: FormatOpt = OutputFormat.table, out: OutOpt = None) -> None:
 
 def main() -> None:
     """Console-script entry point."""
-    _data_app()
     app()

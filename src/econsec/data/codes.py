@@ -51,7 +51,12 @@ BACI_UNMAPPED: dict[int, str] = {697: "Europe EFTA, nes"}
 
 #: The BACI code econsec writes for an ISO3 today (the reverse of the current exceptions).
 _BACI_CURRENT: dict[str, int] = {
-    "FRA": 251, "TWN": 490, "NOR": 579, "IND": 699, "CHE": 757, "USA": 842,
+    "FRA": 251,
+    "TWN": 490,
+    "NOR": 579,
+    "IND": 699,
+    "CHE": 757,
+    "USA": 842,
 }
 
 #: Codes econsec accepts that ISO 3166-1 does not assign (user-assigned Kosovo code, as

@@ -75,8 +75,10 @@ def sha256_of(path: Path, files: Sequence[Path] | None = None) -> str:
     path = Path(path)
     if path.is_file() and files is None:
         return _file_digest(path)
-    members = sorted(Path(f) for f in files) if files is not None else sorted(
-        p for p in path.rglob("*") if p.is_file()
+    members = (
+        sorted(Path(f) for f in files)
+        if files is not None
+        else sorted(p for p in path.rglob("*") if p.is_file())
     )
     outer = hashlib.sha256()
     for member in members:
@@ -272,13 +274,18 @@ class Store:
         if CATALOGUE not in self._all_tables():
             return pd.DataFrame(
                 columns=[
-                    "dataset", "table_name", "rows", "source_file", "sha256", "licence",
-                    "note", "imported_at", "econsec_version",
+                    "dataset",
+                    "table_name",
+                    "rows",
+                    "source_file",
+                    "sha256",
+                    "licence",
+                    "note",
+                    "imported_at",
+                    "econsec_version",
                 ]
             )
-        return self.con.execute(
-            f"SELECT * FROM {CATALOGUE} ORDER BY dataset, table_name"
-        ).df()
+        return self.con.execute(f"SELECT * FROM {CATALOGUE} ORDER BY dataset, table_name").df()
 
     def snapshot(self) -> dict[str, Any]:
         """Table names with row counts plus the catalogue (to compare store states)."""

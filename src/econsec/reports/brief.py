@@ -31,8 +31,8 @@ def brief_tables(world: World, bloc: str = "TRILATERAL", against: str = "CHN",
     members = resolve_bloc(bloc)
     rival = resolve_bloc(against)
     chk = analysis.chokepoints(bloc, against, world)
-    cols = ["holder", "good", "holder_share", "target_dependence", "non_substitutability",
-            "value_at_stake_usd_bn", "score", "year", "source"]
+    cols = ["good", "holder_share", "target_dependence", "non_substitutability",
+            "value_at_stake_usd_bn", "score", "source"]
     exposure = chk[chk["direction"] == "exposure"][cols].head(top)
     leverage = chk[chk["direction"] == "leverage"][cols].head(top)
     on_rival = _import_dependence(world, members, rival, exclude_self=True).head(top)
@@ -50,6 +50,18 @@ def brief_tables(world: World, bloc: str = "TRILATERAL", against: str = "CHN",
         f"Lowest self-sufficiency of {bloc.upper()} (share of members' supply sourced inside)":
             ss,
     }
+
+
+_SHORT = {
+    "holder_share": "share",
+    "target_dependence": "dependence",
+    "non_substitutability": "non-subst",
+    "value_at_stake_usd_bn": "at stake $bn",
+    "self_sufficiency": "self-suff",
+    "world_share": "world share",
+    "outside_top_supplier": "top outside",
+    "outside_top_share": "its share",
+}
 
 
 def print_brief(world: World, bloc: str = "TRILATERAL", against: str = "CHN",
@@ -70,7 +82,7 @@ def print_brief(world: World, bloc: str = "TRILATERAL", against: str = "CHN",
         " at stake (0-1); shares are fractions of world supply or of imports"))
     cited: set[str] = set()
     for title, frame in tables.items():
-        console.print(rich_table(frame, title))
+        console.print(rich_table(frame.rename(columns=_SHORT), title))
         for s in frame.get("source", pd.Series(dtype=str)).dropna():
             cited.update(x for x in str(s).split(";") if x in world.sources)
     console.print("[bold]Sources[/]")

@@ -91,8 +91,12 @@ def _fmt_cell(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, float):
-        return f"{value:.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+        return f"{value:.3g}" if abs(value) < 100 else f"{value:,.0f}"
     return str(value)
+
+
+_FREE_TEXT = frozenset({"source", "name", "title", "description", "note", "url", "value",
+                        "targets", "goods", "suppliers", "capacity_note"})
 
 
 def rich_table(df: pd.DataFrame, title: str | None = None, max_rows: int = 200) -> Any:
@@ -102,7 +106,9 @@ def rich_table(df: pd.DataFrame, title: str | None = None, max_rows: int = 200) 
     table = Table(title=title, show_lines=False, header_style="bold")
     for col in df.columns:
         numeric = pd.api.types.is_numeric_dtype(df[col])
-        table.add_column(str(col), justify="right" if numeric else "left", overflow="fold")
+        free_text = str(col) in _FREE_TEXT
+        table.add_column(str(col), justify="right" if numeric else "left",
+                         overflow="fold", no_wrap=not free_text and not numeric)
     for row in df.head(max_rows).itertuples(index=False, name=None):
         table.add_row(*(_fmt_cell(v) for v in row))
     if len(df) > max_rows:

@@ -108,7 +108,10 @@ def import_hs(path: Path, store: Store) -> ImportReport:
     """Import an HS code list into dataset ``hs`` (datahub) or ``hs_baci`` (CEPII)."""
     path = Path(path)
     dataset, tables = read_hs(path)
-    licence = "ODC-PDDL-1.0 (datahub.io; HS nomenclature by the WCO)" if dataset == "hs" \
+    licence = (
+        "ODC-PDDL-1.0 (datahub.io; HS nomenclature by the WCO)"
+        if dataset == "hs"
         else CEPII_LICENCE
+    )
     counts = store.replace_dataset(dataset, tables, source_file=path, licence=licence)
     return ImportReport(dataset, counts, path, licence, [])

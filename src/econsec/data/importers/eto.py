@@ -93,16 +93,30 @@ def read_eto(path: Path) -> dict[str, pd.DataFrame]:
     folder = _folder(path)
     inputs = read_csv_strict(
         folder / "inputs.csv",
-        required=["input_id", "input_name", "type", "stage_name", "stage_id", "description",
-                  "year", "market_share_chart_global_market_size_info",
-                  "market_share_chart_caption", "market_share_chart_source"],
+        required=[
+            "input_id",
+            "input_name",
+            "type",
+            "stage_name",
+            "stage_id",
+            "description",
+            "year",
+            "market_share_chart_global_market_size_info",
+            "market_share_chart_caption",
+            "market_share_chart_source",
+        ],
         key=["input_id"],
     )
     stages = read_csv_strict(
         folder / "stages.csv",
-        required=["stage_id", "stage_name", "description",
-                  "market_share_chart_global_market_size_info", "market_share_chart_caption",
-                  "market_share_chart_source"],
+        required=[
+            "stage_id",
+            "stage_name",
+            "description",
+            "market_share_chart_global_market_size_info",
+            "market_share_chart_caption",
+            "market_share_chart_source",
+        ],
         key=["stage_id"],
     )
     providers = read_csv_strict(
@@ -112,14 +126,27 @@ def read_eto(path: Path) -> dict[str, pd.DataFrame]:
     )
     provision = read_csv_strict(
         folder / "provision.csv",
-        required=["provider_name", "provider_id", "provided_name", "provided_id",
-                  "share_provided", "year", "source"],
+        required=[
+            "provider_name",
+            "provider_id",
+            "provided_name",
+            "provided_id",
+            "share_provided",
+            "year",
+            "source",
+        ],
         key=["provider_id", "provided_id", "year"],
     )
     sequence = read_csv_strict(
         folder / "sequence.csv",
-        required=["input_name", "input_id", "goes_into_name", "goes_into_id",
-                  "is_type_of_name", "is_type_of_id"],
+        required=[
+            "input_name",
+            "input_id",
+            "goes_into_name",
+            "goes_into_id",
+            "is_type_of_name",
+            "is_type_of_id",
+        ],
     )
 
     goods = _goods(inputs, stages)
@@ -136,8 +163,7 @@ def read_eto(path: Path) -> dict[str, pd.DataFrame]:
 
 
 def _goods(inputs: CsvTable, stages: CsvTable) -> pd.DataFrame:
-    kinds = {"process", "tool_resource", "material_resource", "design_resource",
-             "ultimate_output"}
+    kinds = {"process", "tool_resource", "material_resource", "design_resource", "ultimate_output"}
     for i, kind in cells(inputs, "type").items():
         if kind not in kinds:
             raise inputs.error(int(i), "type", f"unknown input type {kind!r}")
@@ -153,8 +179,9 @@ def _goods(inputs: CsvTable, stages: CsvTable) -> pd.DataFrame:
             "stage": cells(inputs, "stage_name").replace("", None),
             "stage_id": cells(inputs, "stage_id").replace("", None),
             "description": cells(inputs, "description"),
-            "market_size_text": cells(inputs, "market_share_chart_global_market_size_info")
-            .replace("", None),
+            "market_size_text": cells(inputs, "market_share_chart_global_market_size_info").replace(
+                "", None
+            ),
             "year": year,
             "caption": cells(inputs, "market_share_chart_caption").replace("", None),
             "source": cells(inputs, "market_share_chart_source").replace("", None),
@@ -171,8 +198,9 @@ def _goods(inputs: CsvTable, stages: CsvTable) -> pd.DataFrame:
             "stage": cells(stages, "stage_name"),
             "stage_id": cells(stages, "stage_id"),
             "description": cells(stages, "description"),
-            "market_size_text": cells(stages, "market_share_chart_global_market_size_info")
-            .replace("", None),
+            "market_size_text": cells(stages, "market_share_chart_global_market_size_info").replace(
+                "", None
+            ),
             "year": pd.Series([pd.NA] * len(stages), dtype="Int64", index=stages.frame.index),
             "caption": cells(stages, "market_share_chart_caption").replace("", None),
             "source": cells(stages, "market_share_chart_source").replace("", None),
@@ -197,26 +225,43 @@ def _graph(sequence: CsvTable, names: dict[str, str]) -> tuple[pd.DataFrame, pd.
         if into:
             if into not in names:
                 raise sequence.error(int(i), "goes_into_id", f"unknown input id {into!r}")
-            edges.append({"input_id": child, "input_name": names[child],
-                          "goes_into_id": into, "goes_into_name": names[into]})
+            edges.append(
+                {
+                    "input_id": child,
+                    "input_name": names[child],
+                    "goes_into_id": into,
+                    "goes_into_name": names[into],
+                }
+            )
         if parent:
             if parent not in names:
                 raise sequence.error(int(i), "is_type_of_id", f"unknown input id {parent!r}")
-            taxonomy.append({"input_id": child, "input_name": names[child],
-                             "is_type_of_id": parent, "is_type_of_name": names[parent]})
+            taxonomy.append(
+                {
+                    "input_id": child,
+                    "input_name": names[child],
+                    "is_type_of_id": parent,
+                    "is_type_of_name": names[parent],
+                }
+            )
     edge_frame = pd.DataFrame(
         edges, columns=["input_id", "input_name", "goes_into_id", "goes_into_name"]
     )
     tax_frame = pd.DataFrame(
         taxonomy, columns=["input_id", "input_name", "is_type_of_id", "is_type_of_name"]
     )
-    for frame, col, label in ((edge_frame, "goes_into_id", "edge"),
-                              (tax_frame, "is_type_of_id", "taxonomy link")):
+    for frame, col, label in (
+        (edge_frame, "goes_into_id", "edge"),
+        (tax_frame, "is_type_of_id", "taxonomy link"),
+    ):
         dup = frame.duplicated(["input_id", col])
         if dup.any():
             pos = int(dup.to_numpy().nonzero()[0][0])
-            raise DataError(sequence.path, f"duplicate {label} {frame.iloc[pos]['input_id']} -> "
-                            f"{frame.iloc[pos][col]}", field=col)
+            raise DataError(
+                sequence.path,
+                f"duplicate {label} {frame.iloc[pos]['input_id']} -> {frame.iloc[pos][col]}",
+                field=col,
+            )
     return edge_frame, tax_frame
 
 
@@ -242,7 +287,8 @@ def _providers(providers: CsvTable) -> dict[str, dict[str, str]]:
             first = out[pid]
             if first != record:
                 raise providers.error(
-                    int(i), "provider_id",
+                    int(i),
+                    "provider_id",
                     f"{pid} repeats with a different name/type/country than before",
                 )
             continue
@@ -289,19 +335,50 @@ def _shares(
             economy = _economy(provision, row, "provider_name", name_in_file)
             if economy != info["country"]:
                 raise provision.error(
-                    row, "provider_name",
+                    row,
+                    "provider_name",
                     f"{name_in_file!r} does not match provider {pid} ({info['name']})",
                 )
-            countries.append({"economy": economy, "provider_name": name_in_file,
-                              "provider_id": pid, **common})
+            countries.append(
+                {"economy": economy, "provider_name": name_in_file, "provider_id": pid, **common}
+            )
         else:
-            firms.append({"firm": info["name"], "firm_name_in_file": name_in_file,
-                          "provider_id": pid, "hq_country": info["country"], **common})
-    country_cols = ["good_id", "good_name", "economy", "provider_name", "provider_id", "share",
-                    "share_pct", "share_missing", "year", "source", "source_in_file"]
-    firm_cols = ["firm", "firm_name_in_file", "provider_id", "hq_country", "good_id",
-                 "good_name", "share", "share_pct", "share_missing", "year", "source",
-                 "source_in_file"]
+            firms.append(
+                {
+                    "firm": info["name"],
+                    "firm_name_in_file": name_in_file,
+                    "provider_id": pid,
+                    "hq_country": info["country"],
+                    **common,
+                }
+            )
+    country_cols = [
+        "good_id",
+        "good_name",
+        "economy",
+        "provider_name",
+        "provider_id",
+        "share",
+        "share_pct",
+        "share_missing",
+        "year",
+        "source",
+        "source_in_file",
+    ]
+    firm_cols = [
+        "firm",
+        "firm_name_in_file",
+        "provider_id",
+        "hq_country",
+        "good_id",
+        "good_name",
+        "share",
+        "share_pct",
+        "share_missing",
+        "year",
+        "source",
+        "source_in_file",
+    ]
     country_frame = pd.DataFrame(countries, columns=country_cols)
     firm_frame = pd.DataFrame(firms, columns=firm_cols)
     for frame in (country_frame, firm_frame):
@@ -322,14 +399,21 @@ def import_eto(path: Path, store: Store) -> ImportReport:
         frame = tables[name]
         unsourced = int((~frame["source_in_file"]).sum())
         if unsourced:
-            warnings.append(f"{name}: {unsourced} rows have no source in provision.csv; "
-                            f"attributed to '{CITATION}'")
+            warnings.append(
+                f"{name}: {unsourced} rows have no source in provision.csv; "
+                f"attributed to '{CITATION}'"
+            )
         blank = int(frame["share_missing"].sum())
         if blank:
-            warnings.append(f"{name}: {blank} rows have a blank share (provider known, share "
-                            "not quantified); kept with share = null, share_missing = true")
+            warnings.append(
+                f"{name}: {blank} rows have a blank share (provider known, share "
+                "not quantified); kept with share = null, share_missing = true"
+            )
     counts = store.replace_dataset(
-        DATASET, tables, source_file=folder, licence=LICENCE,
+        DATASET,
+        tables,
+        source_file=folder,
+        licence=LICENCE,
         note=f"{CITATION}; non-commercial use only, do not redistribute",
         files=[folder / f for f in FILES],
     )

@@ -70,11 +70,24 @@ TYPE_MAP: dict[str, str] = {
     "instrument unclear": "coercion",
 }
 
-COLUMNS = ["Intervention ID", "Intervention URL", "State Act ID", "State Act Title",
-           "GTA Evaluation", "Implementing Jurisdictions", "Implementation Level",
-           "Eligible Firm", "Intervention Type", "Affected Sectors", "Affected Products",
-           "Affected Jurisdictions", "Date Announced", "Date Implemented", "Date Removed",
-           "Is In Force"]
+COLUMNS = [
+    "Intervention ID",
+    "Intervention URL",
+    "State Act ID",
+    "State Act Title",
+    "GTA Evaluation",
+    "Implementing Jurisdictions",
+    "Implementation Level",
+    "Eligible Firm",
+    "Intervention Type",
+    "Affected Sectors",
+    "Affected Products",
+    "Affected Jurisdictions",
+    "Date Announced",
+    "Date Implemented",
+    "Date Removed",
+    "Is In Force",
+]
 
 
 def split_list(value: str | None) -> list[str]:
@@ -119,8 +132,9 @@ def read_gta(path: Path) -> dict[str, pd.DataFrame]:
         gta_type = str(get["Intervention Type"]).strip()
         mtype = TYPE_MAP.get(gta_type.lower())
         if mtype is None:
-            raise table.error(row, "Intervention Type",
-                              f"GTA type {gta_type!r} has no econsec measure type")
+            raise table.error(
+                row, "Intervention Type", f"GTA type {gta_type!r} has no econsec measure type"
+            )
         evaluation = str(get["GTA Evaluation"]).strip()
         if evaluation not in ("Red", "Amber", "Green"):
             raise table.error(row, "GTA Evaluation", f"{evaluation!r} is not Red, Amber or Green")
@@ -181,10 +195,11 @@ def import_gta(path: Path, store: Store) -> ImportReport:
     """Read and validate a GTA export at *path*, then replace dataset ``gta`` in *store*."""
     path = Path(path)
     tables = read_gta(path)
-    counts = store.replace_dataset(DATASET, tables, source_file=path, licence=LICENCE,
-                                   note=SOURCE)
-    warnings = ["GTA licence is as stated by the host repository (CC BY 4.0); verify GTA's "
-                "terms before redistributing"]
+    counts = store.replace_dataset(DATASET, tables, source_file=path, licence=LICENCE, note=SOURCE)
+    warnings = [
+        "GTA licence is as stated by the host repository (CC BY 4.0); verify GTA's "
+        "terms before redistributing"
+    ]
     return ImportReport(DATASET, counts, path, LICENCE, warnings)
 
 

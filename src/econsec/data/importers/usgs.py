@@ -56,15 +56,24 @@ DATASET = "usgs"
 LICENCE = "Public domain (U.S. Government work; USGS data release)"
 SOURCE = "U.S. Geological Survey, Mineral Commodity Summaries"
 
-_FILE_RE = re.compile(r"mcs(?P<edition>\d{4})-?(?P<code>[a-z][a-z-]*?)_(?P<kind>world|salient)",
-                      re.IGNORECASE)
+_FILE_RE = re.compile(
+    r"mcs(?P<edition>\d{4})-?(?P<code>[a-z][a-z-]*?)_(?P<kind>world|salient)", re.IGNORECASE
+)
 _PROD_RE = re.compile(
     r"^Prod_(?:(?P<qual>[A-Za-z]+)_)?(?P<unit>kg|t|kt|Mt|mt|mmt|kct|mct|mcm)_"
     r"(?:(?P<est>est)_)?(?P<year>\d{4})$",
     re.IGNORECASE,
 )
-_UNITS = {"kg": "kg", "t": "t", "kt": "kt", "mt": "Mt", "mmt": "Mt", "kct": "thousand carats",
-          "mct": "million carats", "mcm": "million m3"}
+_UNITS = {
+    "kg": "kg",
+    "t": "t",
+    "kt": "kt",
+    "mt": "Mt",
+    "mmt": "Mt",
+    "kct": "thousand carats",
+    "mct": "million carats",
+    "mcm": "million m3",
+}
 _NULL_VALUES = {"", "W", "NA", "--", "XX", "-"}
 _TEXT_VALUES = re.compile(r"^(less than .*|included with .*|<\s*[\d.,]+)$", re.IGNORECASE)
 
@@ -80,13 +89,20 @@ def find_files(path: Path) -> tuple[list[Path], list[Path]]:
     if not path.is_dir():
         raise DataError(path, "USGS MCS folder or file not found")
     world = sorted(
-        {*path.glob("mcs*/world/*_world.csv"), *path.glob("MCS*/world/*_world.csv"),
-         *path.glob("*/selected_commodities/*world*.csv"), *path.glob("*_world.csv")}
+        {
+            *path.glob("mcs*/world/*_world.csv"),
+            *path.glob("MCS*/world/*_world.csv"),
+            *path.glob("*/selected_commodities/*world*.csv"),
+            *path.glob("*_world.csv"),
+        }
     )
     salient = sorted(
-        {*path.glob("mcs*/salient/*_salient.csv"),
-         *path.glob("*/selected_commodities/*salient*.csv"),
-         *path.glob("mcs*_partial_salient/*_salient.csv"), *path.glob("*_salient.csv")}
+        {
+            *path.glob("mcs*/salient/*_salient.csv"),
+            *path.glob("*/selected_commodities/*salient*.csv"),
+            *path.glob("mcs*_partial_salient/*_salient.csv"),
+            *path.glob("*_salient.csv"),
+        }
     )
     if not world and not salient:
         raise DataError(path, "no USGS MCS files found (expected mcsYYYY/world/*_world.csv)")
@@ -237,9 +253,24 @@ def _read_world(path: Path, commodity: str, warnings: list[str]) -> list[dict[st
     return rows
 
 
-_PRODUCTION_COLUMNS = ["edition", "commodity_code", "commodity", "type", "country_name", "iso3",
-                       "is_aggregate", "is_world_total", "year", "production", "unit",
-                       "is_estimate", "value_text", "notes", "source_file", "line"]
+_PRODUCTION_COLUMNS = [
+    "edition",
+    "commodity_code",
+    "commodity",
+    "type",
+    "country_name",
+    "iso3",
+    "is_aggregate",
+    "is_world_total",
+    "year",
+    "production",
+    "unit",
+    "is_estimate",
+    "value_text",
+    "notes",
+    "source_file",
+    "line",
+]
 
 
 def world_shares(production: pd.DataFrame) -> pd.DataFrame:
@@ -250,34 +281,47 @@ def world_shares(production: pd.DataFrame) -> pd.DataFrame:
     Rows of one economy (e.g. "Brazil (beneficiated)" and "Brazil (crude)") are summed.
     """
     keys = ["edition", "commodity_code", "commodity", "type", "year"]
-    out: list[pd.DataFrame] = []
-    for key, group in production.groupby(keys, sort=True, dropna=False):
-        world = group[group["is_world_total"] & group["production"].notna()]
-        if len(world):
-            denom, how = float(world["production"].iloc[0]), "world_total"
-        else:
-            parts = group[~group["is_world_total"]]["production"]
-            denom, how = float(parts.sum(min_count=1)), "sum"
-        countries = group[group["iso3"].notna()]
-        if not len(countries):
-            continue
-        agg = countries.groupby("iso3", sort=True).agg(
-            production=("production", lambda s: s.sum(min_count=1)),
-            unit=("unit", "first"),
-            is_estimate=("is_estimate", "any"),
-        ).reset_index()
-        for name, value in zip(keys, key, strict=True):
-            agg[name] = value
-        agg["world_production"] = denom
-        agg["denominator"] = how
-        valid = denom == denom and denom > 0
-        agg["share"] = agg["production"] / denom if valid else float("nan")
-        out.append(agg)
-    cols = [*keys, "iso3", "production", "world_production", "share", "denominator", "unit",
-            "is_estimate"]
-    if not out:
+    cols = [
+        *keys,
+        "iso3",
+        "production",
+        "world_production",
+        "share",
+        "denominator",
+        "unit",
+        "is_estimate",
+    ]
+    countries = production[production["iso3"].notna()]
+    if not len(countries):
         return pd.DataFrame(columns=cols)
-    return pd.concat(out, ignore_index=True)[cols]
+    world = (
+        production[production["is_world_total"] & production["production"].notna()]
+        .groupby(keys)["production"]
+        .first()
+        .rename("world_total")
+    )
+    summed = (
+        production[~production["is_world_total"]]
+        .groupby(keys)["production"]
+        .sum(min_count=1)
+        .rename("row_sum")
+    )
+    by = countries.groupby([*keys, "iso3"], sort=True)
+    out = pd.concat(
+        [
+            by["production"].sum(min_count=1),
+            by["unit"].first(),
+            by["is_estimate"].any(),
+        ],
+        axis=1,
+    ).reset_index()
+    out = out.join(world, on=keys).join(summed, on=keys)
+    has_world = out["world_total"].notna()
+    out["world_production"] = out["world_total"].where(has_world, out["row_sum"])
+    out["denominator"] = has_world.map({True: "world_total", False: "sum"})
+    valid = out["world_production"] > 0
+    out["share"] = (out["production"] / out["world_production"]).where(valid)
+    return out[cols].reset_index(drop=True)
 
 
 def _pick_field(columns: list[str], prefix: str) -> str | None:
@@ -317,11 +361,15 @@ def _read_salient(
         return [], []
     value_cols = [c for c in columns if c not in ("DataSource", "Source", "Commodity", "Year")]
     nir_candidates = [c for c in value_cols if c.upper().startswith("NIR")]
-    nir_col = next((c for c in nir_candidates if c == "NIR_pct"), None) or next(
-        (c for c in nir_candidates if re.search("all|total", c, re.IGNORECASE)), None
-    ) or (nir_candidates[-1] if nir_candidates else None)
-    picks = {q: _pick_field(value_cols, p) for q, p in
-             (("imports", "Imports"), ("exports", "Exports"), ("consumption", "Consump"))}
+    nir_col = (
+        next((c for c in nir_candidates if c == "NIR_pct"), None)
+        or next((c for c in nir_candidates if re.search("all|total", c, re.IGNORECASE)), None)
+        or (nir_candidates[-1] if nir_candidates else None)
+    )
+    picks = {
+        q: _pick_field(value_cols, p)
+        for q, p in (("imports", "Imports"), ("exports", "Exports"), ("consumption", "Consump"))
+    }
     wide: list[dict[str, object]] = []
     long: list[dict[str, object]] = []
     for i in table.frame.index:
@@ -332,16 +380,24 @@ def _read_salient(
         if not re.fullmatch(r"\d{4}", year_text):
             raise table.error(int(i), "Year", f"{year_text!r} is not a year")
         year = int(year_text)
-        row: dict[str, object] = {"edition": edition, "commodity_code": code,
-                                  "commodity": commodity, "year": year}
+        row: dict[str, object] = {
+            "edition": edition,
+            "commodity_code": code,
+            "commodity": commodity,
+            "year": year,
+        }
         if nir_col:
             raw = str(table.frame.at[i, nir_col]).strip()
             value, _ = _parse_salient(raw)
             qualifier = raw[:1] if raw[:1] in "<>" else ""
             if raw.upper() == "E":
                 value, qualifier = 0.0, "E"
-            row.update(nir_pct=value, nir_qualifier=qualifier or None, nir_text=raw or None,
-                       nir_field=nir_col)
+            row.update(
+                nir_pct=value,
+                nir_qualifier=qualifier or None,
+                nir_text=raw or None,
+                nir_field=nir_col,
+            )
         else:
             row.update(nir_pct=None, nir_qualifier=None, nir_text=None, nir_field=None)
         for quantity, col in picks.items():
@@ -351,10 +407,19 @@ def _read_salient(
         for col in value_cols:
             raw = str(table.frame.at[i, col])
             value, text = _parse_salient(raw)
-            long.append({"edition": edition, "commodity_code": code, "commodity": commodity,
-                         "year": year, "field": col, "value": value,
-                         "value_text": text if value is None or text else None,
-                         "source_file": path.name, "line": table.line(int(i))})
+            long.append(
+                {
+                    "edition": edition,
+                    "commodity_code": code,
+                    "commodity": commodity,
+                    "year": year,
+                    "field": col,
+                    "value": value,
+                    "value_text": text if value is None or text else None,
+                    "source_file": path.name,
+                    "line": table.line(int(i)),
+                }
+            )
     return wide, long
 
 
@@ -370,8 +435,15 @@ def read_usgs(path: Path, warnings: list[str] | None = None) -> dict[str, pd.Dat
     production = pd.DataFrame(prod_rows, columns=_PRODUCTION_COLUMNS)
     _check_duplicates(production)
     production = production.astype(
-        {"edition": "Int64", "year": "Int64", "production": float, "line": "Int64",
-         "is_aggregate": bool, "is_world_total": bool, "is_estimate": bool}
+        {
+            "edition": "Int64",
+            "year": "Int64",
+            "production": float,
+            "line": "Int64",
+            "is_aggregate": bool,
+            "is_world_total": bool,
+            "is_estimate": bool,
+        }
     )
     wide: list[dict[str, object]] = []
     long: list[dict[str, object]] = []
@@ -379,15 +451,43 @@ def read_usgs(path: Path, warnings: list[str] | None = None) -> dict[str, pd.Dat
         w, lg = _read_salient(file, warn)
         wide.extend(w)
         long.extend(lg)
-    salient = pd.DataFrame(wide, columns=[
-        "edition", "commodity_code", "commodity", "year", "nir_pct", "nir_qualifier",
-        "nir_text", "nir_field", "imports", "imports_field", "exports", "exports_field",
-        "consumption", "consumption_field"])
-    salient_long = pd.DataFrame(long, columns=[
-        "edition", "commodity_code", "commodity", "year", "field", "value", "value_text",
-        "source_file", "line"])
-    for frame, float_cols in ((salient, ["nir_pct", "imports", "exports", "consumption"]),
-                              (salient_long, ["value"])):
+    salient = pd.DataFrame(
+        wide,
+        columns=[
+            "edition",
+            "commodity_code",
+            "commodity",
+            "year",
+            "nir_pct",
+            "nir_qualifier",
+            "nir_text",
+            "nir_field",
+            "imports",
+            "imports_field",
+            "exports",
+            "exports_field",
+            "consumption",
+            "consumption_field",
+        ],
+    )
+    salient_long = pd.DataFrame(
+        long,
+        columns=[
+            "edition",
+            "commodity_code",
+            "commodity",
+            "year",
+            "field",
+            "value",
+            "value_text",
+            "source_file",
+            "line",
+        ],
+    )
+    for frame, float_cols in (
+        (salient, ["nir_pct", "imports", "exports", "consumption"]),
+        (salient_long, ["value"]),
+    ):
         for col in float_cols:
             frame[col] = frame[col].astype(float)
         frame["edition"] = frame["edition"].astype("Int64")
@@ -425,7 +525,11 @@ def import_usgs(path: Path, store: Store) -> ImportReport:
     tables = read_usgs(path, warnings)
     world_files, salient_files = find_files(path)
     counts = store.replace_dataset(
-        DATASET, tables, source_file=path, licence=LICENCE, note=SOURCE,
+        DATASET,
+        tables,
+        source_file=path,
+        licence=LICENCE,
+        note=SOURCE,
         files=None if path.is_file() else [*world_files, *salient_files],
     )
     return ImportReport(DATASET, counts, path, LICENCE, warnings)
