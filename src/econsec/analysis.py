@@ -189,7 +189,10 @@ def chokepoints(
 
 
 def self_sufficiency(bloc: str = "TRILATERAL", world: World | None = None) -> pd.DataFrame:
-    """Bloc self-sufficiency per good (:func:`econsec.metrics.chokepoints.bloc_self_sufficiency`)."""
+    """Bloc self-sufficiency per good.
+
+    See :func:`econsec.metrics.chokepoints.bloc_self_sufficiency`; goods without a world
+    share figure are left out (no answer rather than a false zero)."""
     w = _world(world)
     members = resolve_bloc(bloc)
     shares = w.latest_world_shares()

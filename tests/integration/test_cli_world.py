@@ -94,3 +94,11 @@ def test_brief_prints_sections(tiny_world_path: Path) -> None:
                     "--world", str(tiny_world_path))
     assert code == 0, out
     assert "exposure to CHN" in out and "leverage over CHN" in out and "Sources" in out
+
+
+def test_data_group_is_mounted(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["data", "list", "--db", str(tmp_path / "s.duckdb"),
+                                 "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == []
+    assert "no datasets imported yet" in result.stderr

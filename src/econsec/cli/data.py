@@ -152,8 +152,18 @@ def list_cmd(
 
     Example: econsec data list --format csv --out imports.csv
     """
+    import pandas as pd
+    from rich.console import Console
+
+    from econsec.data.store import Store
     from econsec.reports.tables import emit
 
+    if not (db or Store.default_path()).exists():
+        Console(stderr=True).print("no datasets imported yet: try `econsec data import usgs PATH`")
+        catalogue = pd.DataFrame(columns=["dataset", "table_name", "rows", "licence",
+                                          "imported_at", "sha256", "source_file"])
+        emit(catalogue, fmt, out, title="Imported datasets")
+        return
     with _open_read_only(db) as store:
         catalogue = store.list_datasets()
     if fmt is OutputFormat.table and out is None:

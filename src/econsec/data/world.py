@@ -186,7 +186,8 @@ def _load_world_cached(folder: Path, stamp: tuple[Any, ...]) -> World:
     checks.check_refs(folder / "edges.csv", edges, {"source": set(sources)})
     checks.check_graph(folder / "edges.csv", edges, goods)
     shares = read_table(
-        folder / "world_shares.csv", schema.WORLD_SHARES, key=("good", "economy", "year", "basis", "source")
+        folder / "world_shares.csv", schema.WORLD_SHARES,
+        key=("good", "economy", "year", "basis", "source"),
     )
     checks.check_refs(
         folder / "world_shares.csv",

@@ -39,21 +39,39 @@ def _construct(path: Path, node: yaml.Node, loader: yaml.SafeLoader, key: str) -
                         field=key) from None
 
 
-def load_yaml_sequence(path: Path, *, key: str | None = None) -> list[Located]:
-    """Read *path*: a YAML list of mappings (or a mapping whose *key* holds that list).
-
-    Raises DataError naming the file and line on a syntax error or on a wrong shape.
-    """
-    text = _read_text(path)
-    loader = yaml.SafeLoader(text)
+def _compose(path: Path) -> yaml.Node | None:
+    """The node tree of *path*; a syntax error becomes a DataError with its line."""
+    loader = yaml.SafeLoader(_read_text(path))
     try:
-        root = loader.get_single_node()
+        return loader.get_single_node()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         raise DataError(path, f"invalid YAML: {getattr(exc, 'problem', exc)}", line=line) from exc
     finally:
         loader.dispose()  # type: ignore[no-untyped-call]
+
+
+def _located(path: Path, node: yaml.MappingNode) -> Located:
+    """A mapping node as a Located value; duplicate keys are errors."""
+    constructor = yaml.SafeLoader("")
+    value: dict[str, Any] = {}
+    key_lines: dict[str, int] = {}
+    for knode, vnode in node.value:
+        k = str(knode.value)
+        if k in value:
+            raise DataError(path, "duplicate key", line=knode.start_mark.line + 1, field=k)
+        value[k] = _construct(path, vnode, constructor, k)
+        key_lines[k] = knode.start_mark.line + 1
+    return Located(value, node.start_mark.line + 1, key_lines)
+
+
+def load_yaml_sequence(path: Path, *, key: str | None = None) -> list[Located]:
+    """Read *path*: a YAML list of mappings (or a mapping whose *key* holds that list).
+
+    Raises DataError naming the file and line on a syntax error or on a wrong shape.
+    """
+    root = _compose(path)
     if root is None:
         return []
     seq: yaml.Node = root
@@ -65,47 +83,20 @@ def load_yaml_sequence(path: Path, *, key: str | None = None) -> list[Located]:
     if not isinstance(seq, yaml.SequenceNode):
         raise DataError(path, "expected a list of entries", line=seq.start_mark.line + 1)
     out: list[Located] = []
-    constructor = yaml.SafeLoader("")
     for item in seq.value:
-        line = item.start_mark.line + 1
         if not isinstance(item, yaml.MappingNode):
-            raise DataError(path, "each entry must be a mapping of key: value", line=line)
-        value: dict[str, Any] = {}
-        key_lines: dict[str, int] = {}
-        for knode, vnode in item.value:
-            k = str(knode.value)
-            if k in value:
-                raise DataError(path, "duplicate key", line=knode.start_mark.line + 1, field=k)
-            value[k] = _construct(path, vnode, constructor, k)
-            key_lines[k] = knode.start_mark.line + 1
-        out.append(Located(value, line, key_lines))
+            raise DataError(path, "each entry must be a mapping of key: value",
+                            line=item.start_mark.line + 1)
+        out.append(_located(path, item))
     return out
 
 
 def load_yaml_mapping(path: Path) -> Located:
     """Read *path*: one YAML mapping, with key lines (used for scenario files)."""
-    text = _read_text(path)
-    loader = yaml.SafeLoader(text)
-    try:
-        root = loader.get_single_node()
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise DataError(path, f"invalid YAML: {getattr(exc, 'problem', exc)}", line=line) from exc
-    finally:
-        loader.dispose()  # type: ignore[no-untyped-call]
+    root = _compose(path)
     if not isinstance(root, yaml.MappingNode):
         raise DataError(path, "expected a mapping of key: value", line=1)
-    constructor = yaml.SafeLoader("")
-    value: dict[str, Any] = {}
-    key_lines: dict[str, int] = {}
-    for knode, vnode in root.value:
-        k = str(knode.value)
-        if k in value:
-            raise DataError(path, "duplicate key", line=knode.start_mark.line + 1, field=k)
-        value[k] = _construct(path, vnode, constructor, k)
-        key_lines[k] = knode.start_mark.line + 1
-    return Located(value, root.start_mark.line + 1, key_lines)
+    return _located(path, root)
 
 
 def _read_text(path: Path) -> str:

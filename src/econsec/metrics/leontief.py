@@ -13,7 +13,8 @@ each origin, through all tiers:
 
 O is computed without forming L: each origin is one right-hand side of the transposed
 system (I - A)' x_o = v * 1[origin = o], solved by a dense LU (LAPACK) for small tables,
-a sparse LU factorisation (SuperLU) for up to ``DIRECT_MAX_NODES`` nodes and otherwise by the Neumann/Jacobi iteration
+a sparse LU factorisation (SuperLU) for up to ``DIRECT_MAX_NODES`` nodes and otherwise by
+the Neumann/Jacobi iteration
 x <- v_o + A' x, which converges geometrically at the rate of the largest column sum of A.
 """
 
@@ -108,7 +109,8 @@ def origin_shares(
     v : (n,) value-added coefficients.
     origin_of_node : (n,) integer origin label of every node.
     origins : origin labels to compute (default: all labels present).
-    method : "dense" (LAPACK LU in float32 refined to float64), "direct" (SuperLU), "iterative" (Neumann/Jacobi) or
+    method : "dense" (LAPACK LU in float32 refined to float64), "direct" (SuperLU),
+        "iterative" (Neumann/Jacobi) or
         "auto" (dense up to DENSE_MAX_NODES, SuperLU up to DIRECT_MAX_NODES, else iterative).
 
     Returns an array of shape (len(origins), n).
