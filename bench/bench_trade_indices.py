@@ -99,9 +99,11 @@ def bench_ecomplexity(flows: pd.DataFrame) -> None:
         print("ecomplexity not installed: `pip install ecomplexity` to compare RCA with it")
         return
     panel, t_agg = timed(
-        lambda: flows.groupby(["year", "exporter", "product"], observed=True)["value"]
-        .sum()
-        .reset_index()
+        lambda: (
+            flows.groupby(["year", "exporter", "product"], observed=True)["value"]
+            .sum()
+            .reset_index()
+        )
     )
     cols = {"time": "year", "loc": "exporter", "prod": "product", "val": "value"}
 
@@ -113,16 +115,12 @@ def bench_ecomplexity(flows: pd.DataFrame) -> None:
 
     theirs, t_theirs = timed(run_ecomplexity)
     ours_panel, t_ours_panel = timed(
-        lambda: balassa_rca(panel.assign(importer="WLD")).set_index(["economy", "product"])[
-            "rca"
-        ]
+        lambda: balassa_rca(panel.assign(importer="WLD")).set_index(["economy", "product"])["rca"]
     )
     _, t_ours_flows = timed(lambda: balassa_rca(flows))
     theirs.index = theirs.index.set_names(["economy", "product"])
     theirs.index = theirs.index.set_levels(theirs.index.levels[0].astype(str), level=0)
-    ours_panel.index = ours_panel.index.set_levels(
-        ours_panel.index.levels[0].astype(str), level=0
-    )
+    ours_panel.index = ours_panel.index.set_levels(ours_panel.index.levels[0].astype(str), level=0)
     joined = pd.concat({"ours": ours_panel, "theirs": theirs}, axis=1, join="outer")
     both_nan = joined.isna().all(axis=1)
     diff = (joined["ours"] - joined["theirs"]).abs()
@@ -130,12 +128,18 @@ def bench_ecomplexity(flows: pd.DataFrame) -> None:
     mismatched = int(joined[~both_nan].isna().any(axis=1).sum())
     print(f"  ecomplexity RCA (ComplexityData rectangularise + calculate_rca): {t_theirs:.2f} s")
     print(f"    (its input: exporter x product panel, built in {t_agg:.2f} s, not counted)")
-    print(f"  econsec balassa_rca on the same panel:  {t_ours_panel:.2f} s"
-          f"  -> {t_theirs / t_ours_panel:.1f}x faster")
-    print(f"  econsec balassa_rca on raw 11M flows:   {t_ours_flows:.2f} s"
-          f"  -> {(t_agg + t_theirs) / t_ours_flows:.1f}x faster than aggregate+ecomplexity")
-    print(f"  cells compared {len(joined):,}; max |RCA diff| {max_diff:.3e};"
-          f" cells present in one only {mismatched}")
+    print(
+        f"  econsec balassa_rca on the same panel:  {t_ours_panel:.2f} s"
+        f"  -> {t_theirs / t_ours_panel:.1f}x faster"
+    )
+    print(
+        f"  econsec balassa_rca on raw 11M flows:   {t_ours_flows:.2f} s"
+        f"  -> {(t_agg + t_theirs) / t_ours_flows:.1f}x faster than aggregate+ecomplexity"
+    )
+    print(
+        f"  cells compared {len(joined):,}; max |RCA diff| {max_diff:.3e};"
+        f" cells present in one only {mismatched}"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

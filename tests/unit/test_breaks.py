@@ -73,13 +73,13 @@ def test_chow_test_at_known_year() -> None:
 
 
 def test_chow_hand_computed() -> None:
-    # y = 0,0,0,1,2,3 at t = 0..5, break at t = 3: pooled line y = -0.381 + 0.6286 t
-    # SSR_p = Syy - Sxy^2/Sxx = 6.8333 - 11^2/17.5 = 0.9190; each segment fits exactly
-    # except segment 1 (0,0,0) and 2 (1,2,3) are both exact -> SSR_u = 0 -> F = inf
+    # y = 0,0,0,1,2,3 at t = 0..5, break at t = 3. Centred: t - 2.5, y - 1 = -1,-1,-1,0,1,2
+    # Sxx = 17.5, Sxy = 2.5+1.5+.5+0+1.5+5 = 11, Syy = 8 -> SSR_p = 8 - 11^2/17.5 = 1.0857
+    # segments (0,0,0) and (1,2,3) are exact lines -> SSR_u = 0 -> F = inf, p = 0
     t = np.arange(6)
     y = np.array([0.0, 0.0, 0.0, 1.0, 2.0, 3.0])
     res = chow_test(t, y, 3)
-    assert res.ssr_pooled == pytest.approx(6.833333 - 11**2 / 17.5, abs=1e-5)
+    assert res.ssr_pooled == pytest.approx(8 - 11**2 / 17.5)
     assert res.f_stat == np.inf and res.p_value == 0.0
     # add one noisy point per segment: n = 8, compare with a direct lstsq computation
     t = np.arange(8)

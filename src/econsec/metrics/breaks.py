@@ -76,9 +76,9 @@ class BreakResult:
     candidates: tuple[int, ...]
 
 
-def _clean(years: Sequence[float] | np.ndarray, values: Sequence[float] | np.ndarray) -> tuple[
-    np.ndarray, np.ndarray
-]:
+def _clean(
+    years: Sequence[float] | np.ndarray, values: Sequence[float] | np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Sorted float arrays without non-finite values; years must be unique."""
     t = np.asarray(years, dtype=np.float64).ravel()
     y = np.asarray(values, dtype=np.float64).ravel()
@@ -211,7 +211,9 @@ def _direction(shift: float, significant: bool, scale: float, higher: HigherMean
     up = shift > 0
     if higher is None:
         return "higher" if up else "lower"
-    toward_higher = "toward complementarity" if higher == "complementarity" else "toward competition"
+    toward_higher = (
+        "toward complementarity" if higher == "complementarity" else "toward competition"
+    )
     toward_lower = "toward competition" if higher == "complementarity" else "toward complementarity"
     return toward_higher if up else toward_lower
 
@@ -265,9 +267,7 @@ def detect_break(
     ssr_p = _fit(t, y)[2]
     tss = float(((y - y.mean()) ** 2).sum())
     cut_positions = range(seg, n - seg + 1)
-    ssr_u = np.array(
-        [_fit(t[:c], y[:c])[2] + _fit(t[c:], y[c:])[2] for c in cut_positions]
-    )
+    ssr_u = np.array([_fit(t[:c], y[:c])[2] + _fit(t[c:], y[c:])[2] for c in cut_positions])
     best = int(np.argmin(ssr_u))  # first minimum on ties
     c = cut_positions[best]
     f, p = _chow_f(ssr_p, float(ssr_u[best]), n, tss)

@@ -164,9 +164,7 @@ def trade_complementarity(
     for t in _year_codes(enc, year):
         rows = enc.year_rows(t)
         exports, imports = trade_matrices(enc, t)
-        present = _presence(enc.e[rows], enc.n_economies) | _presence(
-            enc.i[rows], enc.n_economies
-        )
+        present = _presence(enc.e[rows], enc.n_economies) | _presence(enc.i[rows], enc.n_economies)
         jc, jl = _side(enc, exporter, present)
         ic, il = _side(enc, importer, present)
         x = _take_rows(row_shares(exports), jc)
@@ -207,9 +205,7 @@ def export_similarity(
         else:
             exports, _ = trade_matrices(enc, t, market=mcode)
         rows = enc.year_rows(t)
-        present = _presence(enc.e[rows], enc.n_economies) | _presence(
-            enc.i[rows], enc.n_economies
-        )
+        present = _presence(enc.e[rows], enc.n_economies) | _presence(enc.i[rows], enc.n_economies)
         if mcode is not None and mcode >= 0:
             present[mcode] = False
         ac, al = _side(enc, a, present)

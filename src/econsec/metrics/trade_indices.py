@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -62,7 +62,7 @@ class EncodedFlows:
         return np.flatnonzero(self.t == t)
 
 
-FlowsLike = pd.DataFrame | EncodedFlows
+FlowsLike: TypeAlias = pd.DataFrame | EncodedFlows
 
 
 def _compact(codes: np.ndarray, labels: np.ndarray | pd.Index) -> tuple[np.ndarray, pd.Index]:
@@ -430,8 +430,10 @@ def _dependence(
         prods.append(cols[ci])
         vals.append(val[oi, ci])
         tots.append(total[ci])
+
     def cat(chunks: list[np.ndarray], dtype: type) -> np.ndarray:
         return np.concatenate(chunks).astype(dtype) if chunks else np.array([], dtype)
+
     num, den = cat(vals, np.float64), cat(tots, np.float64)
     data: dict[str, Any] = {
         "year": enc.years[cat(ts, np.int64)],

@@ -1,0 +1,191 @@
+"""Figures for reports and the dashboard, returned as inline SVG strings.
+
+Every function takes plain DataFrames, draws with matplotlib's Agg backend (imported
+lazily, so importing this module costs nothing) and returns the ``<svg ...>`` element as
+text, ready to embed in HTML or to write as a ``.svg`` file. Figures never read the
+network and never write files themselves.
+
+* :func:`exposure_heatmap` - economy x good matrix of shares;
+* :func:`network_diagram` - goods as nodes in columns by stage, input -> output edges,
+  with the paths downstream of a set of shocked goods highlighted;
+* :func:`band_timeseries` - median line with a p5-p95 band per series;
+* :func:`diversion_bars` - trade diversion: who gained (and lost) supply.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+
+_PALETTE = ("#1f5fa8", "#d9480f", "#2b8a3e", "#862e9c", "#c92a2a", "#5c940d", "#0b7285",
+            "#e67700", "#495057", "#a61e4d")
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"svg.fonttype": "none", "font.size": 9,
+                         "axes.spines.top": False, "axes.spines.right": False})
+    return plt
+
+
+_XML_DECL = re.compile(r"^.*?(<svg\b)", re.S)
+
+
+def _to_svg(fig: Any) -> str:
+    """Serialise *fig* to an ``<svg>`` element (no XML prolog, no DOCTYPE) and close it."""
+    plt = _pyplot()
+    buf = io.StringIO()
+    try:
+        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    finally:
+        plt.close(fig)
+    return _XML_DECL.sub(r"\1", buf.getvalue(), count=1).strip()
+
+
+def empty_svg(message: str, width: int = 480, height: int = 60) -> str:
+    """A small SVG carrying *message* (for a figure with no data)."""
+    from html import escape
+
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}"><text x="8" y="{height // 2}" '
+            f'font-family="sans-serif" font-size="13" fill="#555">{escape(message)}</text></svg>')
+
+
+def exposure_heatmap(matrix: pd.DataFrame, title: str = "", *, vmax: float = 1.0,
+                     cmap: str = "Reds", annotate: bool = True) -> str:
+    """Heat map of *matrix* (rows: economies, columns: goods, values: shares in [0, 1])."""
+    if matrix.empty:
+        return empty_svg(f"{title}: no data" if title else "no data")
+    plt = _pyplot()
+    n_rows, n_cols = matrix.shape
+    fig, ax = plt.subplots(figsize=(max(4.0, 0.42 * n_cols + 1.8), max(1.6, 0.38 * n_rows + 1.6)))
+    values = matrix.to_numpy(dtype=float)
+    im = ax.imshow(values, cmap=cmap, vmin=0.0, vmax=vmax, aspect="auto")
+    ax.set_xticks(range(n_cols), [str(c) for c in matrix.columns], rotation=60, ha="right")
+    ax.set_yticks(range(n_rows), [str(r) for r in matrix.index])
+    ax.spines[:].set_visible(False)
+    if annotate and n_rows * n_cols <= 400:
+        for i in range(n_rows):
+            for j in range(n_cols):
+                v = values[i, j]
+                if v == v and v >= 0.005:  # skip NaN and ~0
+                    ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=7,
+                            color="white" if v > 0.6 * vmax else "black")
+    fig.colorbar(im, ax=ax, fraction=0.03, pad=0.02, label="share")
+    if title:
+        ax.set_title(title, loc="left", fontsize=10)
+    return _to_svg(fig)
+
+
+def shocked_paths(
+    edges: pd.DataFrame, shocked: Iterable[str]
+) -> tuple[set[str], set[tuple[str, str]]]:
+    """Goods reachable downstream of *shocked* and the edges on those paths."""
+    children: dict[str, list[str]] = {}
+    for a, b in zip(edges["input"], edges["output"], strict=True):
+        children.setdefault(str(a), []).append(str(b))
+    reached = {str(g) for g in shocked}
+    stack = list(reached)
+    on_path: set[tuple[str, str]] = set()
+    while stack:
+        g = stack.pop()
+        for c in children.get(g, []):
+            on_path.add((g, c))
+            if c not in reached:
+                reached.add(c)
+                stack.append(c)
+    return reached, on_path
+
+
+def network_diagram(goods: pd.DataFrame, edges: pd.DataFrame, stages: Sequence[str],
+                    shocked: Iterable[str] = (), title: str = "") -> str:
+    """Supply network: goods (``good_id``, ``stage``) as columns by stage, input -> output
+    edges as lines; goods downstream of *shocked* and the edges on those paths in red."""
+    if goods.empty:
+        return empty_svg("no goods")
+    plt = _pyplot()
+    shocked = {str(g) for g in shocked}
+    reached, hot = shocked_paths(edges, shocked) if shocked else (set(), set())
+    stage_list = [s for s in stages if s in set(goods["stage"])]
+    stage_list += sorted(set(goods["stage"]) - set(stage_list))
+    pos: dict[str, tuple[float, float]] = {}
+    tallest = 1
+    for col, stage in enumerate(stage_list):
+        ids = sorted(goods.loc[goods["stage"] == stage, "good_id"].astype(str))
+        tallest = max(tallest, len(ids))
+        for row, gid in enumerate(ids):
+            pos[gid] = (float(col), -float(row))
+    fig, ax = plt.subplots(figsize=(2.0 * len(stage_list) + 1.0, 0.24 * tallest + 1.2))
+    for a, b in zip(edges["input"].astype(str), edges["output"].astype(str), strict=True):
+        if a not in pos or b not in pos:
+            continue
+        (x0, y0), (x1, y1) = pos[a], pos[b]
+        is_hot = (a, b) in hot
+        ax.plot([x0 + 0.05, x1 - 0.05], [y0, y1], lw=1.4 if is_hot else 0.4,
+                color="#c92a2a" if is_hot else "#adb5bd", alpha=0.9 if is_hot else 0.5,
+                zorder=3 if is_hot else 1)
+    for gid, (x, y) in pos.items():
+        colour = "#c92a2a" if gid in shocked else ("#e8590c" if gid in reached else "#1f5fa8")
+        ax.plot([x], [y], "o", ms=4, color=colour, zorder=4)
+        ax.text(x + 0.06, y, gid, fontsize=6.5, va="center",
+                color=colour if gid in reached else "#212529",
+                fontweight="bold" if gid in shocked else "normal", zorder=5)
+    for x, stage in enumerate(stage_list):
+        ax.text(x, 1.0, stage.replace("_", " "), ha="left", fontsize=8.5, fontweight="bold")
+    ax.set_xlim(-0.2, len(stage_list) - 0.1)
+    ax.set_ylim(-tallest, 1.6)
+    ax.axis("off")
+    if title:
+        ax.set_title(title, loc="left", fontsize=10)
+    return _to_svg(fig)
+
+
+def band_timeseries(frame: pd.DataFrame, *, x: str = "t", series: str | None = "series",
+                    median: str = "p50", low: str = "p5", high: str = "p95",
+                    title: str = "", ylabel: str = "", xlabel: str = "") -> str:
+    """Median lines with p5-p95 bands, one per value of *series* (or one if None)."""
+    if frame.empty:
+        return empty_svg(f"{title}: no data" if title else "no data")
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7.0, 3.2))
+    groups = [(None, frame)] if series is None else list(frame.groupby(series, sort=False))
+    for i, (name, g) in enumerate(groups[: len(_PALETTE)]):
+        g = g.sort_values(x)
+        colour = _PALETTE[i % len(_PALETTE)]
+        if low in g and high in g:
+            ax.fill_between(g[x], g[low], g[high], color=colour, alpha=0.18, lw=0)
+        ax.plot(g[x], g[median], color=colour, lw=1.6, label=None if name is None else str(name))
+    if series is not None and len(groups) > 1:
+        ax.legend(fontsize=7, frameon=False, loc="best")
+    ax.set_xlabel(xlabel or x)
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    ax.grid(axis="y", lw=0.3, alpha=0.6)
+    if title:
+        ax.set_title(f"{title}  (line: median; band: p5-p95)", loc="left", fontsize=10)
+    return _to_svg(fig)
+
+
+def diversion_bars(frame: pd.DataFrame, *, label: str = "supplier", value: str = "change",
+                   title: str = "", xlabel: str = "change in supply") -> str:
+    """Horizontal bars of trade diversion: gains right (green), losses left (red)."""
+    if frame.empty:
+        return empty_svg(f"{title}: no data" if title else "no data")
+    plt = _pyplot()
+    f = frame.sort_values(value)
+    fig, ax = plt.subplots(figsize=(6.0, 0.3 * len(f) + 1.2))
+    colours = ["#2b8a3e" if v >= 0 else "#c92a2a" for v in f[value]]
+    ax.barh([str(s) for s in f[label]], f[value], color=colours)
+    ax.axvline(0, color="#212529", lw=0.6)
+    ax.set_xlabel(xlabel)
+    if title:
+        ax.set_title(title, loc="left", fontsize=10)
+    return _to_svg(fig)
