@@ -1,0 +1,1 @@
+"""Dynamic simulation of export controls and coercion over the supply network."""

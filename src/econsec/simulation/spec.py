@@ -1,0 +1,188 @@
+"""What a simulation is asked to do: shocks, levers, parameter distributions, horizon.
+
+These frozen value types are the contract between the scenario layer
+(:mod:`econsec.policy.scenarios`, which reads YAML and resolves registry measures) and the
+engine (:mod:`econsec.simulation.engine`, which runs them). Time is in days from the
+scenario's ``start`` date; the engine owns the clock (DESIGN principle 5). Nothing here
+touches the world: a spec is applied to a *copy* of the baseline (principle 4).
+
+Shock semantics (per flow supplier ``s`` -> buyer ``c`` of good ``g`` with ``s`` in
+``imposers``, ``c`` in ``targets`` (empty = every economy but the imposers) and ``g`` in
+``goods``, while ``start <= t < end``):
+
+* ``ban``: a share ``intensity`` of the flow is blocked;
+* ``licensing``: each shipment needs a licence; a share ``approval_rate`` is approved after
+  a delay drawn around ``licence_delay_days``, the rest is refused;
+* ``quota``: the flow is capped at ``intensity`` x its baseline value;
+* ``tariff``: an ad-valorem wedge ``intensity`` on the supplier's price, which buyers
+  weigh when re-sourcing (it does not block shipments).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+
+class ShockKind(enum.StrEnum):
+    """How a trade measure acts on a flow."""
+
+    ban = "ban"
+    licensing = "licensing"
+    quota = "quota"
+    tariff = "tariff"
+
+
+@dataclass(frozen=True)
+class Shock:
+    """A trade restriction on flows from *imposers* to *targets* of *goods*."""
+
+    kind: ShockKind
+    imposers: frozenset[str]
+    targets: frozenset[str]  # empty: every economy except the imposers
+    goods: frozenset[str]
+    start: int  # day offset from the scenario start (inclusive)
+    end: int | None = None  # day offset (exclusive); None: to the horizon
+    intensity: float = 1.0  # ban: share blocked; quota: cap / baseline; tariff: ad valorem
+    licence_delay_days: float | None = None  # licensing: mean delay of approved shipments
+    approval_rate: float | None = None  # licensing: share of shipments approved
+    measure_id: str | None = None  # registry id it came from, for provenance
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.intensity <= (10.0 if self.kind is ShockKind.tariff else 1.0):
+            raise ValueError(f"shock intensity {self.intensity} out of range for {self.kind}")
+        if self.end is not None and self.end < self.start:
+            raise ValueError("shock end is before its start")
+        if self.approval_rate is not None and not 0.0 <= self.approval_rate <= 1.0:
+            raise ValueError("approval_rate must be in [0, 1]")
+
+
+class LeverKind(enum.StrEnum):
+    """Policy levers a scenario can pull."""
+
+    stockpile = "stockpile"
+    diversification = "diversification"
+    allied_sharing = "allied_sharing"
+    capacity_investment = "capacity_investment"
+    licence_relief = "licence_relief"
+
+
+@dataclass(frozen=True)
+class Stockpile:
+    """Extra inventory of *days* of baseline use held by *economies* for *goods* at t=0."""
+
+    economies: frozenset[str]
+    goods: frozenset[str]
+    days: float
+    kind: LeverKind = field(default=LeverKind.stockpile, init=False)
+
+
+@dataclass(frozen=True)
+class Diversification:
+    """Before the shock, *economies* move *fraction* of their sourcing of *goods* away from
+    *away_from* to the other producers in proportion to their world shares."""
+
+    economies: frozenset[str]
+    goods: frozenset[str]
+    away_from: str
+    fraction: float
+    kind: LeverKind = field(default=LeverKind.diversification, init=False)
+
+
+@dataclass(frozen=True)
+class AlliedSharing:
+    """From day *start*, spare capacity of bloc *members* goes to members first."""
+
+    members: frozenset[str]
+    start: int = 0
+    kind: LeverKind = field(default=LeverKind.allied_sharing, init=False)
+
+
+@dataclass(frozen=True)
+class CapacityInvestment:
+    """New capacity of *good* in *economy*: *capacity_share* of baseline world output of
+    the good, decided at day *start*, ramping up linearly over *lead_days* after it."""
+
+    economy: str
+    good: str
+    capacity_share: float
+    start: int = 0
+    lead_days: float = 365.0
+    investment_id: str | None = None  # registry id, for provenance
+    kind: LeverKind = field(default=LeverKind.capacity_investment, init=False)
+
+
+@dataclass(frozen=True)
+class LicenceRelief:
+    """From day *start*, shocks of registry measure *measure_id* (or all licensing shocks
+    when None) approve *approval_rate* of shipments after *delay_factor* x the delay."""
+
+    measure_id: str | None
+    approval_rate: float
+    delay_factor: float = 1.0
+    start: int = 0
+    kind: LeverKind = field(default=LeverKind.licence_relief, init=False)
+
+
+Lever = Stockpile | Diversification | AlliedSharing | CapacityInvestment | LicenceRelief
+
+
+class DistKind(enum.StrEnum):
+    fixed = "fixed"
+    uniform = "uniform"
+    triangular = "triangular"
+    normal = "normal"
+    lognormal = "lognormal"
+
+
+#: Parameters a scenario may give distributions for, with their meaning and default.
+PARAMETERS: Mapping[str, tuple[str, float]] = MappingProxyType({
+    "spare_capacity": ("share of baseline output a supplier can add when buyers re-source", 0.10),
+    "ramp_days": ("days for spare capacity to come fully on line", 90.0),
+    "inventory_days": ("days of baseline input use held as inventory by every buyer", 30.0),
+    "substitutability_scale": ("multiplier on every edge's substitutability (capped at 1)", 1.0),
+    "licence_delay_days": ("mean licence delay where a measure gives none", 60.0),
+})
+
+
+@dataclass(frozen=True)
+class ParamDist:
+    """A parameter distribution drawn once per Monte Carlo run.
+
+    ``fixed``: (value,); ``uniform``: (low, high); ``triangular``: (low, mode, high);
+    ``normal``: (mean, sd); ``lognormal``: (mean, sd) of the underlying normal.
+    """
+
+    kind: DistKind
+    args: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        need = {DistKind.fixed: 1, DistKind.uniform: 2, DistKind.triangular: 3,
+                DistKind.normal: 2, DistKind.lognormal: 2}[self.kind]
+        if len(self.args) != need:
+            raise ValueError(f"{self.kind} distribution takes {need} arguments")
+
+
+@dataclass(frozen=True)
+class SimulationSpec:
+    """Everything the engine needs besides the world: a scenario, resolved."""
+
+    start: dt.date
+    horizon_days: int = 365
+    step_days: int = 1  # 1 (daily) or 7 (weekly)
+    shocks: tuple[Shock, ...] = ()
+    levers: tuple[Lever, ...] = ()
+    params: Mapping[str, ParamDist] = field(default_factory=lambda: MappingProxyType({}))
+    as_of_year: int | None = None  # world figures up to this year (None: latest)
+
+    def __post_init__(self) -> None:
+        if self.step_days not in (1, 7):
+            raise ValueError("step_days must be 1 (daily) or 7 (weekly)")
+        if self.horizon_days <= 0:
+            raise ValueError("horizon_days must be positive")
+        unknown = set(self.params) - set(PARAMETERS)
+        if unknown:
+            raise ValueError(f"unknown parameters {sorted(unknown)}; known: {sorted(PARAMETERS)}")
