@@ -4,23 +4,29 @@ The data are SYNTHETIC: ~230 exporters x 230 importers x 5,000 HS6-like products
 ~11M rows (each pair trades a random subset of products, lognormal values), drawn from
 a seeded NumPy generator. Goal: all four indices for the year in under 5 s on 2 cores.
 
-If the PyPI package ``ecomplexity`` is importable, its RCA step is timed on the same
-panel (aggregated to exporter x product, the input it expects) and compared with ours.
+Peer: the PyPI package ``ecomplexity`` (0.5.3, pinned in the dev extras) on the same
+panel, aggregated to exporter x product (the input it expects). Two timings: its RCA step
+alone (``ComplexityData`` rectangularise + ``calculate_rca``) against our
+:func:`balassa_rca` on the same panel (like for like), and its full ``ecomplexity()``
+call (RCA, Mcp, ECI/PCI, proximity, density: the ~40 s "RCA/complexity" reference of
+issue 3) against our RCA from the raw bilateral flows. RCA values are compared cell by
+cell (goal: max |diff| <= 1e-9).
 
-Run: ``PYTHONPATH=src python bench/bench_trade_indices.py [--rows 11000000] [--seed 0]``
+Run: ``.venv/bin/python bench/bench_trade_indices.py [--rows 11000000] [--seed 0]``
+Writes ``bench/results/trade_indices.json``.
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
-import sys
-import time
-from collections.abc import Callable
+import json
+import platform
+import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from _common import RESULTS, peak_rss_gb, timed
 
 from econsec.metrics.complementarity import (
     export_similarity,
@@ -69,19 +75,8 @@ def synthetic_year(
     )
 
 
-def maxrss_mb() -> float:
-    """Peak resident set size of this process in MB (ru_maxrss is KB on Linux)."""
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return rss / (2**20 if sys.platform == "darwin" else 2**10)
-
-
-def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
-    t0 = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - t0
-
-
 def bench_ours(flows: pd.DataFrame) -> dict[str, float]:
+    """Seconds per step: encode once, then RCA and all-pairs TCI, ESI and GL."""
     times: dict[str, float] = {}
     enc, times["encode"] = timed(lambda: encode_flows(flows))
     _, times["rca"] = timed(lambda: balassa_rca(enc))
@@ -92,96 +87,128 @@ def bench_ours(flows: pd.DataFrame) -> dict[str, float]:
     return times
 
 
-def bench_ecomplexity(flows: pd.DataFrame) -> None:
+def _rca_series(frame: pd.DataFrame) -> pd.Series:
+    s = frame.set_index(["economy", "product"])["rca"]
+    s.index = pd.MultiIndex.from_arrays(
+        [s.index.get_level_values(0).astype(str), s.index.get_level_values(1).astype(str)],
+        names=["economy", "product"])
+    return s
+
+
+def bench_ecomplexity(flows: pd.DataFrame, full: bool) -> dict[str, Any]:
+    """ecomplexity 0.5.3 on the exporter x product panel of *flows*, against ours."""
     try:
+        import ecomplexity as ecx_pkg
+        from ecomplexity import ecomplexity
         from ecomplexity.ComplexityData import ComplexityData
     except ImportError:
-        print("ecomplexity not installed: `pip install ecomplexity` to compare RCA with it")
-        return
-    panel, t_agg = timed(
-        lambda: (
-            flows.groupby(["year", "exporter", "product"], observed=True)["value"]
-            .sum()
-            .reset_index()
-        )
-    )
+        print("ecomplexity not installed: `pip install ecomplexity==0.5.3` to compare with it")
+        return {}
+    res: dict[str, Any] = {"ecomplexity_version": getattr(ecx_pkg, "__version__", "0.5.3")}
+    panel, res["aggregate_to_panel_s"] = timed(
+        lambda: flows.groupby(["year", "exporter", "product"], observed=True)["value"]
+        .sum().reset_index())
     cols = {"time": "year", "loc": "exporter", "prod": "product", "val": "value"}
 
-    def run_ecomplexity() -> pd.Series:
+    def their_rca() -> pd.Series:
         cd = ComplexityData(panel, cols, "coerce")
         cd.create_full_df(YEAR)
         cd.calculate_rca()
-        return pd.Series(cd.rca_t.ravel(), index=cd.data_t.index)
+        idx = cd.data_t.index
+        return pd.Series(cd.rca_t.ravel(), index=pd.MultiIndex.from_arrays(
+            [idx.get_level_values(0).astype(str), idx.get_level_values(1).astype(str)],
+            names=["economy", "product"]))
 
-    theirs, t_theirs = timed(run_ecomplexity)
-    ours_panel, t_ours_panel = timed(
-        lambda: balassa_rca(panel.assign(importer="WLD")).set_index(["economy", "product"])["rca"]
-    )
-    _, t_ours_flows = timed(lambda: balassa_rca(flows))
-    theirs.index = theirs.index.set_names(["economy", "product"])
-    theirs.index = theirs.index.set_levels(theirs.index.levels[0].astype(str), level=0)
-    ours_panel.index = ours_panel.index.set_levels(ours_panel.index.levels[0].astype(str), level=0)
+    theirs, res["ecomplexity_rca_step_s"] = timed(their_rca, repeat=3)
+    ours_panel, res["ours_rca_same_panel_s"] = timed(
+        lambda: _rca_series(balassa_rca(panel.assign(importer="WLD"))), repeat=3)
+    _, res["ours_rca_raw_flows_s"] = timed(lambda: balassa_rca(flows), repeat=3)
     joined = pd.concat({"ours": ours_panel, "theirs": theirs}, axis=1, join="outer")
     both_nan = joined.isna().all(axis=1)
     diff = (joined["ours"] - joined["theirs"]).abs()
-    max_diff = float(diff[~both_nan].max()) if (~both_nan).any() else 0.0
-    mismatched = int(joined[~both_nan].isna().any(axis=1).sum())
-    print(f"  ecomplexity RCA (ComplexityData rectangularise + calculate_rca): {t_theirs:.2f} s")
-    print(f"    (its input: exporter x product panel, built in {t_agg:.2f} s, not counted)")
-    print(
-        f"  econsec balassa_rca on the same panel:  {t_ours_panel:.2f} s"
-        f"  -> {t_theirs / t_ours_panel:.1f}x faster"
-    )
-    print(
-        f"  econsec balassa_rca on raw 11M flows:   {t_ours_flows:.2f} s"
-        f"  -> {(t_agg + t_theirs) / t_ours_flows:.1f}x faster than aggregate+ecomplexity"
-    )
-    print(
-        f"  cells compared {len(joined):,}; max |RCA diff| {max_diff:.3e};"
-        f" cells present in one only {mismatched}"
-    )
+    res["rca_cells_compared"] = len(joined)
+    res["rca_cells_in_one_only"] = int(joined[~both_nan].isna().any(axis=1).sum())
+    res["max_abs_rca_diff"] = float(diff[~both_nan].max()) if (~both_nan).any() else 0.0
+    res["ratio_rca_step_same_panel"] = res["ecomplexity_rca_step_s"] / res[
+        "ours_rca_same_panel_s"]
+    res["ratio_rca_from_flows"] = (res["aggregate_to_panel_s"] + res[
+        "ecomplexity_rca_step_s"]) / res["ours_rca_raw_flows_s"]
+    print(f"  ecomplexity RCA step (ComplexityData + create_full_df + calculate_rca):"
+          f" {res['ecomplexity_rca_step_s']:.3f} s  (best of 3)")
+    print(f"  econsec balassa_rca, same panel:            {res['ours_rca_same_panel_s']:.3f} s"
+          f"  -> {res['ratio_rca_step_same_panel']:.1f}x")
+    print(f"  from the 11M bilateral rows: pandas groupby {res['aggregate_to_panel_s']:.2f} s"
+          f" + ecomplexity vs econsec {res['ours_rca_raw_flows_s']:.2f} s"
+          f"  -> {res['ratio_rca_from_flows']:.1f}x")
+    print(f"  RCA cells compared {res['rca_cells_compared']:,}; max |RCA diff|"
+          f" {res['max_abs_rca_diff']:.3e} (goal <= 1e-9); in one only"
+          f" {res['rca_cells_in_one_only']}")
+    if full:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _, res["ecomplexity_full_call_s"] = timed(
+                lambda: ecomplexity(panel, cols, verbose=False))
+        res["ratio_full_call_vs_ours_rca_from_flows"] = res["ecomplexity_full_call_s"] / res[
+            "ours_rca_raw_flows_s"]
+        print(f"  ecomplexity() full call (RCA, Mcp, ECI/PCI, proximity, density):"
+              f" {res['ecomplexity_full_call_s']:.1f} s -> our RCA from raw flows is"
+              f" {res['ratio_full_call_vs_ours_rca_from_flows']:.0f}x faster")
+    return res
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--rows", type=int, default=11_000_000)
     ap.add_argument("--economies", type=int, default=230)
     ap.add_argument("--products", type=int, default=5000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-ecomplexity", action="store_true")
+    ap.add_argument("--no-ecomplexity-full", action="store_true",
+                    help="skip the full ecomplexity() call (~100 s at full scale)")
+    ap.add_argument("--no-save", action="store_true", help="do not write the JSON results")
     args = ap.parse_args(argv)
 
     print("SYNTHETIC DATA (seeded random, not BACI): generating one year ...")
     flows, t_gen = timed(
-        lambda: synthetic_year(args.economies, args.products, args.rows, args.seed)
-    )
+        lambda: synthetic_year(args.economies, args.products, args.rows, args.seed))
+    rss_data = peak_rss_gb()
     print(
         f"SYNTHETIC year {YEAR}: {len(flows):,} rows, {flows['exporter'].nunique()} exporters,"
         f" {flows['importer'].nunique()} importers, {flows['product'].nunique()} products"
-        f" (generated in {t_gen:.1f} s; peak RSS {maxrss_mb():.0f} MB)"
-    )
+        f" (generated in {t_gen:.1f} s; peak RSS {rss_data:.2f} GB)")
 
-    print("econsec, pre-encoded once (encode + RCA + all-pairs TCI + ESI + GL):")
+    print("econsec, encoded once (encode + RCA + all-pairs TCI + ESI + GL):")
     times = bench_ours(flows)
     for name, sec in times.items():
         print(f"  {name:<15} {sec:6.2f} s")
     total = sum(times.values())
-    print(f"  TOTAL           {total:6.2f} s   (goal < 5 s)   peak RSS {maxrss_mb():.0f} MB")
+    rss_ours = peak_rss_gb()
+    print(f"  TOTAL           {total:6.2f} s   (goal < 5 s)   peak RSS {rss_ours:.2f} GB"
+          " (goal < 4 GB; includes the 11M-row frame)")
 
     print("econsec, each function from the DataFrame (encodes each time):")
-    _, t_df = timed(
-        lambda: (
-            balassa_rca(flows),
-            trade_complementarity(flows),
-            export_similarity(flows),
-            grubel_lloyd(flows),
-        )
-    )
-    print(f"  TOTAL           {t_df:6.2f} s   peak RSS {maxrss_mb():.0f} MB")
+    _, t_df = timed(lambda: (balassa_rca(flows), trade_complementarity(flows),
+                             export_similarity(flows), grubel_lloyd(flows)))
+    print(f"  TOTAL           {t_df:6.2f} s   peak RSS {peak_rss_gb():.2f} GB")
 
+    results: dict[str, Any] = {
+        "data": "SYNTHETIC (seeded random BACI-shaped year, not real trade)",
+        "rows": len(flows), "economies": args.economies, "products": args.products,
+        "seed": args.seed, "machine": f"{platform.machine()} {platform.python_version()}",
+        "generate_s": t_gen, **{f"ours_{k}_s": v for k, v in times.items()},
+        "ours_total_encoded_s": total, "ours_total_from_dataframe_s": t_df,
+        "peak_rss_gb_after_data": rss_data, "peak_rss_gb_after_ours": rss_ours,
+    }
     if not args.no_ecomplexity:
-        bench_ecomplexity(flows)
-        print(f"  peak RSS {maxrss_mb():.0f} MB")
+        print("ecomplexity (peer) on the same panel:")
+        results.update(bench_ecomplexity(flows, full=not args.no_ecomplexity_full))
+        results["peak_rss_gb_end"] = peak_rss_gb()
+        print(f"  peak RSS {results['peak_rss_gb_end']:.2f} GB")
+    if not args.no_save:
+        RESULTS.mkdir(exist_ok=True)
+        path = RESULTS / "trade_indices.json"
+        path.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+        print(f"wrote {path}")
 
 
 if __name__ == "__main__":

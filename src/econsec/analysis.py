@@ -10,6 +10,7 @@ can pass a world loaded from their own folder, or a scenario's copy.
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 from typing import Literal
 
 import pandas as pd
@@ -99,6 +100,8 @@ def exposure(
     *,
     year: int | None = None,
     period: str | None = None,
+    source: Literal["curated", "trade"] = "curated",
+    db: Path | None = None,
 ) -> pd.DataFrame:
     """Who *economy* depends on for each good.
 
@@ -111,13 +114,25 @@ def exposure(
     *year* uses the latest figures up to that year (e.g. 2019 for the situation before
     Japan's July 2019 controls); *period* picks import shares of one period, e.g.
     ``"2019-01/2019-05"``.
+    ``source="trade"`` (direct tiers only): import shares from the trade panel in the store
+    *db* (BACI, else Comtrade; latest year up to *year*) for goods whose HS codes it holds,
+    curated figures for the rest; the ``source`` column names each figure's origin (see
+    :func:`econsec.trade_analysis.exposure_with_trade`).
     """
     w = _world(world)
     code = _check_economy(w, economy)
     goods = _goods_arg(w, good)
+    if source not in ("curated", "trade"):
+        raise ValueError(f"source must be 'curated' or 'trade', not {source!r}")
+    if source == "trade" and tiers != "direct":
+        raise ValueError("source 'trade' supports tiers 'direct' only")
     if tiers == "direct":
         dep = direct_import_dependence(w.latest_bilateral(year, period),
                                        w.latest_world_shares(year), code, goods)
+        if source == "trade":
+            from econsec.trade_analysis import exposure_with_trade
+
+            dep = exposure_with_trade(dep, code, goods, w, db=db, year=year)
         h = import_source_hhi(dep.rename(columns={"economy": "importer"}))[
             ["importer", "good", "hhi"]].rename(columns={"importer": "economy",
                                                          "hhi": "import_hhi"})

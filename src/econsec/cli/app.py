@@ -9,7 +9,10 @@ import typer
 
 from econsec.cli import data as data_cmd
 from econsec.cli import measures as measures_cmd
-from econsec.cli.common import FormatOpt, OutOpt, fail
+from econsec.cli import serve as serve_cmd
+from econsec.cli import simulate as simulate_cmd
+from econsec.cli import trade as trade_cmd
+from econsec.cli.common import DbOpt, FormatOpt, OutOpt, fail
 from econsec.reports.tables import OutputFormat
 
 app = typer.Typer(
@@ -27,6 +30,11 @@ app = typer.Typer(
 )
 app.add_typer(measures_cmd.app, name="measures")
 app.add_typer(data_cmd.app, name="data")
+app.command("serve")(serve_cmd.serve)
+trade_cmd.register(app)
+app.command("simulate")(simulate_cmd.simulate)
+app.add_typer(simulate_cmd.scenarios_app, name="scenarios")
+app.add_typer(simulate_cmd.runs_app, name="runs")
 
 WorldOpt = Annotated[
     Path | None,
@@ -51,14 +59,35 @@ def brief(
     against: Annotated[str, typer.Option(help="Rival economy or bloc.")] = "CHN",
     top: Annotated[int, typer.Option(help="Rows per section.")] = 10,
     world: WorldOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write a report file "
+                                             "(.html self-contained, .md Markdown).")] = None,
+    report_fmt: Annotated[str | None, typer.Option("--format", "-f",
+                                                   help="Report format: html or md.")] = None,
+    runs: Annotated[int, typer.Option(min=1, max=2000, help="Monte Carlo runs per scenario "
+                                      "in a report.")] = 50,
+    db: DbOpt = None,
 ) -> None:
-    """Print the alliance's exposure and chokepoint summary against a rival.
+    """Print the alliance's exposure and chokepoint summary against a rival, or write it
+    as a report with plots (`--out brief.html`, `--format md`).
 
-    Example: `econsec brief --bloc TRILATERAL --against CHN`
+    Examples: `econsec brief --bloc TRILATERAL --against CHN`; `econsec brief --out brief.html`
     """
+    w = _load(world)
+    if out is not None or report_fmt is not None:
+        from econsec.reports.html import write_brief
+
+        fmt = (report_fmt or ("md" if out is not None and out.suffix == ".md" else "html")).lower()
+        if fmt not in ("html", "md"):
+            raise fail("--format must be html or md for a report")
+        target = out if out is not None else Path(f"brief.{fmt}")
+        try:
+            write_brief(w, target, fmt, bloc=bloc, against=against, top=top, runs=runs, db=db)
+        except (KeyError, ValueError) as exc:
+            raise fail(str(exc)) from None
+        typer.echo(f"wrote {target}", err=True)
+        return
     from econsec.reports.brief import print_brief
 
-    w = _load(world)
     try:
         print_brief(w, bloc=bloc, against=against, top=top)
     except (KeyError, ValueError) as exc:
@@ -112,26 +141,35 @@ def exposure(
                                              "year.")] = None,
     period: Annotated[str | None, typer.Option(help="Import shares of one period only, "
                                                "e.g. 2019-01/2019-05.")] = None,
+    source: Annotated[str, typer.Option(help="curated: the built-in shares; trade: import "
+                                        "shares from the trade panel in --db where it has "
+                                        "the good's HS codes (direct tiers).")] = "curated",
     fmt: FormatOpt = OutputFormat.table,
     out: OutOpt = None,
     world: WorldOpt = None,
+    db: DbOpt = None,
 ) -> None:
     """Who an economy depends on, good by good.
 
     Examples: `econsec exposure KOR --good photoresist_arf`;
     `econsec exposure KOR --good hydrogen_fluoride --year 2019 --period 2019-01/2019-05`;
-    `econsec exposure JPN --tiers all --format json`
+    `econsec exposure JPN --tiers all --format json`;
+    `econsec exposure KOR --source trade --db store.duckdb` (panel import shares)
     """
     from econsec import analysis
+    from econsec.errors import EconsecError
     from econsec.reports.tables import emit
 
     if tiers not in ("direct", "all"):
         raise fail("--tiers must be 'direct' or 'all'")
+    if source not in ("curated", "trade"):
+        raise fail("--source must be 'curated' or 'trade'")
     w = _load(world)
     try:
         frame = analysis.exposure(economy, good=good, tiers=tiers,  # type: ignore[arg-type]
-                                  world=w, year=year, period=period)
-    except (KeyError, ValueError) as exc:
+                                  world=w, year=year, period=period,
+                                  source=source, db=db)  # type: ignore[arg-type]
+    except (KeyError, ValueError, EconsecError) as exc:
         raise fail(str(exc).strip("'\"")) from None
     emit(frame, fmt, out, title=f"Exposure of {economy.upper()} ({tiers} tiers)")
 

@@ -132,6 +132,153 @@ def import_hs_cmd(path: PathArg, db: DbOpt = None) -> None:
     _run_import("HS nomenclature", path, db, import_hs)
 
 
+YearsOpt = Annotated[
+    str | None,
+    typer.Option("--years", help="Only these years of the file: 2022, 1995-2011, 2002,2010-2012."),
+]
+
+
+@import_app.command("baci")
+def import_baci_cmd(
+    path: PathArg,
+    db: DbOpt = None,
+    years: YearsOpt = None,
+    hs: Annotated[
+        str | None, typer.Option("--hs", help="HS revision (HS92 ... HS22) if not in the name.")
+    ] = None,
+    dataset: Annotated[str, typer.Option("--dataset", help="Panel name.")] = "baci",
+) -> None:
+    """Import a CEPII BACI yearly CSV (t,i,j,k,v,q) into the trade-panel store.
+
+    Values thousand USD -> USD, BACI country codes -> ISO3 (490 -> TWN), HS revision from
+    the file name (BACI_HS22_Y2022_V202501.csv) or --hs.  Other years stay untouched.
+
+    Example: econsec data import baci ~/data/BACI_HS22_Y2022_V202501.csv
+    """
+    from econsec.cli.panel_import import parse_years_option, run_panel_import
+    from econsec.data.importers.baci import import_baci
+
+    wanted = parse_years_option(years)
+    run_panel_import(
+        "CEPII BACI", path, db,
+        lambda p, s, say: import_baci(p, s, years=wanted, hs=hs, dataset=dataset, progress=say),
+    )
+
+
+@import_app.command("comtrade")
+def import_comtrade_cmd(
+    path: PathArg,
+    db: DbOpt = None,
+    years: YearsOpt = None,
+    year: Annotated[
+        int | None, typer.Option("--year", help="Year for files without a year column.")
+    ] = None,
+    world: Annotated[
+        str, typer.Option("--world", help="drop (default) or keep partner-World rows as WLD.")
+    ] = "drop",
+    collapse: Annotated[
+        str, typer.Option("--collapse", help="Same-key records: max (default) or sum.")
+    ] = "max",
+    dataset: Annotated[str, typer.Option("--dataset", help="Panel name.")] = "comtrade",
+) -> None:
+    """Import a UN Comtrade bulk/API CSV (or .csv.gz) into the trade-panel store.
+
+    Exact duplicate records are dropped (and counted); exporter- and importer-reported
+    flows are kept apart as flow_source comtrade:X and comtrade:M.
+
+    Example: econsec data import comtrade ~/data/comtrade_2022.csv.gz --dataset comtrade_cmm
+    """
+    from econsec.cli.panel_import import parse_years_option, run_panel_import
+    from econsec.data.importers.comtrade import import_comtrade
+
+    if world not in ("drop", "keep") or collapse not in ("max", "sum"):
+        raise fail("--world must be drop|keep and --collapse max|sum")
+    wanted = parse_years_option(years)
+    run_panel_import(
+        "UN Comtrade", path, db,
+        lambda p, s, say: import_comtrade(
+            p, s, years=wanted, year=year, world=world,  # type: ignore[arg-type]
+            collapse=collapse, dataset=dataset, progress=say,  # type: ignore[arg-type]
+        ),
+    )
+
+
+@import_app.command("wiod")
+def import_wiod_cmd(
+    path: PathArg,
+    db: DbOpt = None,
+    years: YearsOpt = None,
+    dataset: Annotated[str, typer.Option("--dataset", help="Panel name.")] = "wiod",
+) -> None:
+    """Import WIOD 2013 bilateral industry flows (1995-2011, 41 regions x 35 industries).
+
+    PATH is the folder with wiot_intermediate_long_1995_2011.parquet and
+    wiot_final_demand_long_1995_2011.parquet.
+
+    Example: econsec data import wiod ~/data/wiod2013 --years 2000-2011
+    """
+    from econsec.cli.panel_import import parse_years_option, run_panel_import
+    from econsec.data.importers.wiod import import_wiod
+
+    wanted = parse_years_option(years)
+    run_panel_import(
+        "WIOD 2013", path, db,
+        lambda p, s, say: import_wiod(p, s, years=wanted, dataset=dataset, progress=say),
+    )
+
+
+@import_app.command("trade-extract")
+def import_trade_extract_cmd(
+    kind: Annotated[
+        str,
+        typer.Argument(help="atlas-baci | atlas-top | china-monthly | taiwan-customs"),
+    ],
+    path: PathArg,
+    db: DbOpt = None,
+    dataset: Annotated[
+        str | None, typer.Option("--dataset", help="Panel name (default per kind).")
+    ] = None,
+) -> None:
+    """Import a trade extract that is not in BACI/Comtrade bulk shape as a trade panel.
+
+    atlas-baci: critical-materials-atlas baci_extract/baci_<year>.csv (ISO3, USD);
+    atlas-top: atlas_top_flows_2002_2024.csv (top-6 flows, ISO2);
+    china-monthly: China's monthly Ga/Ge/graphite exports (deep_dive_hs6_monthly.csv),
+    summed to years; taiwan-customs: Taiwan Customs HS 8542 exports by destination.
+
+    Example: econsec data import trade-extract china-monthly ~/data/deep_dive_hs6_monthly.csv
+    """
+    from econsec.cli.panel_import import run_panel_import
+    from econsec.data.importers import trade_extracts as te
+
+    kinds = {
+        "atlas-baci": (te.import_baci_iso3_extract, "atlas_baci"),
+        "atlas-top": (te.import_atlas_top_flows, "atlas_top"),
+        "china-monthly": (te.import_china_monthly, "china_cm_exports"),
+        "taiwan-customs": (te.import_taiwan_customs, "taiwan_ic_exports"),
+    }
+    if kind not in kinds:
+        raise fail(f"unknown extract kind {kind!r}: one of {', '.join(kinds)}")
+    fn, default = kinds[kind]
+    name = dataset or default
+    run_panel_import(kind, path, db, lambda p, s, _say: fn(p, s, dataset=name))
+
+
+@app.command("panels")
+def panels_cmd(
+    db: DbOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+    out: OutOpt = None,
+) -> None:
+    """List the trade panels: dataset, year, rows, value total, source, checksum, HS revision.
+
+    Example: econsec data panels --format csv --out panels.csv
+    """
+    from econsec.cli.panel_import import show_panels
+
+    show_panels(db, fmt, out)
+
+
 def _open_read_only(db: Path | None) -> Store:
     from econsec.data.store import Store
     from econsec.errors import StoreError

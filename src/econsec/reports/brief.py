@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from econsec import analysis
@@ -85,6 +87,27 @@ def print_brief(world: World, bloc: str = "TRILATERAL", against: str = "CHN",
         console.print(rich_table(frame.rename(columns=_SHORT), title))
         for s in frame.get("source", pd.Series(dtype=str)).dropna():
             cited.update(x for x in str(s).split(";") if x in world.sources)
+    _print_replays(console, world)
     console.print("[bold]Sources[/]")
     for sid in sorted(cited):
         console.print(f"  [{sid}] {world.sources[sid].citation()}", highlight=False)
+
+
+def _print_replays(console: Any, world: World) -> None:
+    """Replays of real episodes: simulated direction vs the documented outcome (10 runs)."""
+    from econsec.reports.tables import rich_table
+
+    try:
+        from econsec.policy.compare import replay_table
+
+        frame = replay_table(world, runs=10, seed=0)
+    except Exception as exc:  # engine missing or a replay file broken: say so, keep the brief
+        console.print(f"[yellow]replays unavailable: {exc}[/]")
+        return
+    frame = frame.assign(documented_change=frame["documented_change"].round(2),
+                         simulated_change=frame["simulated_change"].round(2))
+    console.print(rich_table(frame.rename(columns={
+        "documented_direction": "documented", "documented_change": "doc chg",
+        "simulated_direction": "simulated", "simulated_change": "sim chg",
+        "direction_matches": "match"}),
+        "Replays: simulated vs documented (relative change; sources in the scenario files)"))

@@ -14,10 +14,12 @@ network and never write files themselves.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
-from collections.abc import Iterable, Sequence
-from typing import Any
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -25,29 +27,47 @@ _PALETTE = ("#1f5fa8", "#d9480f", "#2b8a3e", "#862e9c", "#c92a2a", "#5c940d", "#
             "#e67700", "#495057", "#a61e4d")
 
 
-def _pyplot() -> Any:
+#: matplotlib's text layout and rcParams are process-global: one figure at a time.
+_LOCK = threading.RLock()
+_RC: dict[str, Any] = {"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False,
+       "axes.spines.right": False}
+
+
+def _figure(figsize: tuple[float, float]) -> tuple[Any, Any]:
+    """A new (figure, axes) pair built without pyplot (no global figure manager, so it is
+    safe in server threads as long as :data:`_LOCK` is held)."""
     import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
+    matplotlib.rcParams.update(_RC)  # type: ignore[arg-type]
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots()
 
-    plt.rcParams.update({"svg.fonttype": "none", "font.size": 9,
-                         "axes.spines.top": False, "axes.spines.right": False})
-    return plt
+
+_F = TypeVar("_F", bound=Callable[..., str])
+
+
+def _locked(fn: _F) -> _F:
+    """Run a figure function under :data:`_LOCK`."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> str:
+        with _LOCK:
+            return fn(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 _XML_DECL = re.compile(r"^.*?(<svg\b)", re.S)
+_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.S)
 
 
 def _to_svg(fig: Any) -> str:
     """Serialise *fig* to an ``<svg>`` element (no XML prolog, no DOCTYPE) and close it."""
-    plt = _pyplot()
     buf = io.StringIO()
-    try:
-        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
-    finally:
-        plt.close(fig)
-    return _XML_DECL.sub(r"\1", buf.getvalue(), count=1).strip()
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    svg = _XML_DECL.sub(r"\1", buf.getvalue(), count=1)
+    return _METADATA.sub("", svg, count=1).strip()
 
 
 def empty_svg(message: str, width: int = 480, height: int = 60) -> str:
@@ -59,14 +79,14 @@ def empty_svg(message: str, width: int = 480, height: int = 60) -> str:
             f'font-family="sans-serif" font-size="13" fill="#555">{escape(message)}</text></svg>')
 
 
+@_locked
 def exposure_heatmap(matrix: pd.DataFrame, title: str = "", *, vmax: float = 1.0,
                      cmap: str = "Reds", annotate: bool = True) -> str:
     """Heat map of *matrix* (rows: economies, columns: goods, values: shares in [0, 1])."""
     if matrix.empty:
         return empty_svg(f"{title}: no data" if title else "no data")
-    plt = _pyplot()
     n_rows, n_cols = matrix.shape
-    fig, ax = plt.subplots(figsize=(max(4.0, 0.42 * n_cols + 1.8), max(1.6, 0.38 * n_rows + 1.6)))
+    fig, ax = _figure((max(4.0, 0.42 * n_cols + 1.8), max(1.6, 0.38 * n_rows + 1.6)))
     values = matrix.to_numpy(dtype=float)
     im = ax.imshow(values, cmap=cmap, vmin=0.0, vmax=vmax, aspect="auto")
     ax.set_xticks(range(n_cols), [str(c) for c in matrix.columns], rotation=60, ha="right")
@@ -105,13 +125,13 @@ def shocked_paths(
     return reached, on_path
 
 
+@_locked
 def network_diagram(goods: pd.DataFrame, edges: pd.DataFrame, stages: Sequence[str],
                     shocked: Iterable[str] = (), title: str = "") -> str:
     """Supply network: goods (``good_id``, ``stage``) as columns by stage, input -> output
     edges as lines; goods downstream of *shocked* and the edges on those paths in red."""
     if goods.empty:
         return empty_svg("no goods")
-    plt = _pyplot()
     shocked = {str(g) for g in shocked}
     reached, hot = shocked_paths(edges, shocked) if shocked else (set(), set())
     stage_list = [s for s in stages if s in set(goods["stage"])]
@@ -123,7 +143,7 @@ def network_diagram(goods: pd.DataFrame, edges: pd.DataFrame, stages: Sequence[s
         tallest = max(tallest, len(ids))
         for row, gid in enumerate(ids):
             pos[gid] = (float(col), -float(row))
-    fig, ax = plt.subplots(figsize=(2.0 * len(stage_list) + 1.0, 0.24 * tallest + 1.2))
+    fig, ax = _figure((2.0 * len(stage_list) + 1.0, 0.24 * tallest + 1.2))
     for a, b in zip(edges["input"].astype(str), edges["output"].astype(str), strict=True):
         if a not in pos or b not in pos:
             continue
@@ -148,14 +168,14 @@ def network_diagram(goods: pd.DataFrame, edges: pd.DataFrame, stages: Sequence[s
     return _to_svg(fig)
 
 
+@_locked
 def band_timeseries(frame: pd.DataFrame, *, x: str = "t", series: str | None = "series",
                     median: str = "p50", low: str = "p5", high: str = "p95",
                     title: str = "", ylabel: str = "", xlabel: str = "") -> str:
     """Median lines with p5-p95 bands, one per value of *series* (or one if None)."""
     if frame.empty:
         return empty_svg(f"{title}: no data" if title else "no data")
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(7.0, 3.2))
+    fig, ax = _figure((7.0, 3.2))
     groups = [(None, frame)] if series is None else list(frame.groupby(series, sort=False))
     for i, (name, g) in enumerate(groups[: len(_PALETTE)]):
         g = g.sort_values(x)
@@ -174,18 +194,42 @@ def band_timeseries(frame: pd.DataFrame, *, x: str = "t", series: str | None = "
     return _to_svg(fig)
 
 
+@_locked
 def diversion_bars(frame: pd.DataFrame, *, label: str = "supplier", value: str = "change",
                    title: str = "", xlabel: str = "change in supply") -> str:
     """Horizontal bars of trade diversion: gains right (green), losses left (red)."""
     if frame.empty:
         return empty_svg(f"{title}: no data" if title else "no data")
-    plt = _pyplot()
     f = frame.sort_values(value)
-    fig, ax = plt.subplots(figsize=(6.0, 0.3 * len(f) + 1.2))
+    fig, ax = _figure((6.0, 0.3 * len(f) + 1.2))
     colours = ["#2b8a3e" if v >= 0 else "#c92a2a" for v in f[value]]
     ax.barh([str(s) for s in f[label]], f[value], color=colours)
     ax.axvline(0, color="#212529", lw=0.6)
     ax.set_xlabel(xlabel)
+    if title:
+        ax.set_title(title, loc="left", fontsize=10)
+    return _to_svg(fig)
+
+
+@_locked
+def line_chart(frame: pd.DataFrame, *, x: str = "year", y: str = "value",
+               series: str | None = "series", title: str = "", ylabel: str = "",
+               xlabel: str = "") -> str:
+    """Plain lines of *y* against *x*, one per value of *series* (e.g. index trends)."""
+    if frame.empty:
+        return empty_svg(f"{title}: no data" if title else "no data")
+    fig, ax = _figure((7.0, 3.0))
+    groups = [(None, frame)] if series is None else list(frame.groupby(series, sort=False))
+    for i, (name, g) in enumerate(groups[: len(_PALETTE)]):
+        g = g.sort_values(x)
+        ax.plot(g[x], g[y], color=_PALETTE[i % len(_PALETTE)], lw=1.6, marker="o", ms=2.5,
+                label=None if name is None else str(name))
+    if series is not None and len(groups) > 1:
+        ax.legend(fontsize=7, frameon=False, loc="best")
+    ax.set_xlabel(xlabel or x)
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    ax.grid(axis="y", lw=0.3, alpha=0.6)
     if title:
         ax.set_title(title, loc="left", fontsize=10)
     return _to_svg(fig)

@@ -141,10 +141,16 @@ def assemble(
     *edges*: (input h, output g, cost share, substitutability, essential);
     *mix*: (buyer economy, good h) -> [(supplier economy, share)], shares summing to 1;
     *candidates*: good h -> extra supplier economies with zero baseline share.
+    An input with no supplier node at all (neither in the mix nor among the candidates)
+    gets no slot: it is treated as bought outside the network. Nodes are sorted by
+    (good, economy), *market* follows its node.
     """
-    nodes = sorted(set(nodes), key=lambda eg: (eg[1], eg[0]))
+    if len(set(nodes)) != len(nodes) or len(nodes) != len(market):
+        raise ValueError("nodes must be distinct and match market one to one")
+    order = sorted(range(len(nodes)), key=lambda i: (nodes[i][1], nodes[i][0]))
+    node_market = np.asarray(market, dtype=np.float64)[order]
+    nodes = [nodes[i] for i in order]
     index = {eg: i for i, eg in enumerate(nodes)}
-    node_market = np.asarray(market, dtype=np.float64)
     inputs_of: dict[int, list[tuple[int, float, float, bool]]] = {}
     for h, g, w, s, e in edges:
         inputs_of.setdefault(g, []).append((h, w, s, e))
@@ -159,11 +165,6 @@ def assemble(
     for j, (c, g) in enumerate(nodes):
         for h, w, s, e in sorted(inputs_of.get(g, [])):
             q = len(slot_node)
-            slot_node.append(j)
-            slot_good.append(h)
-            slot_coef.append(w)
-            slot_sigma.append(s)
-            slot_ess.append(e)
             row = dict(mix.get((c, h), []))
             suppliers = [t for t in row if (t, h) in index and row[t] > 0]
             total = sum(row[t] for t in suppliers)
@@ -172,10 +173,16 @@ def assemble(
                     suppliers.append(t)
                     row[t] = 0.0
             if total <= 0:  # nobody supplies the mix: fall back to candidates equally
-                live = [t for t in suppliers]
-                for t in live:
+                for t in suppliers:
                     row[t] = 1.0
-                total = float(len(live))
+                total = float(len(suppliers))
+            if not suppliers:  # no supplier node at all: the input stays outside the network
+                continue
+            slot_node.append(j)
+            slot_good.append(h)
+            slot_coef.append(w)
+            slot_sigma.append(s)
+            slot_ess.append(e)
             for t in sorted(suppliers):
                 flow_slot.append(q)
                 flow_src.append(index[(t, h)])
@@ -206,20 +213,22 @@ def baseline_from_world(
     world: object,
     extra_nodes: list[tuple[str, str]] | None = None,
     diversify: list[tuple[set[str], set[str], str, float]] | None = None,
+    as_of: int | None = None,
 ) -> Baseline:
     """Baseline arrays of a :class:`~econsec.data.world.World`.
 
     *extra_nodes*: (economy, good) nodes with zero baseline output (new capacity from
     investments or levers). *diversify*: (buyers, goods, away_from, fraction): before the
     shock, buyers move *fraction* of their sourcing of those goods away from supplier
-    *away_from*, to the other suppliers in proportion to their world share.
+    *away_from*, to the other suppliers in proportion to their world share. *as_of*: use
+    world shares and import shares up to that year (None: latest).
     """
     from econsec.data.world import World
 
     assert isinstance(world, World)
     goods = list(world.good_ids)
-    ws = world.latest_world_shares()
-    bil = world.latest_bilateral()
+    ws = world.latest_world_shares(as_of)
+    bil = world.latest_bilateral(as_of)
     economies = sorted(set(world.economy_codes) | set(ws["economy"]) | {"ROW"})
     mixdf = supply_mix(ws, bil, economies, goods)
     e_ix = {e: i for i, e in enumerate(economies)}
@@ -279,3 +288,76 @@ def _diversify(row: list[tuple[int, float]], away: int, frac: float, h: int,
     for e, s in others.items():
         shares[e] = shares.get(e, 0.0) + moved * s / tot
     return sorted(shares.items())
+
+
+def baseline_from_io(
+    z: F64,
+    output: F64,
+    regions: list[str],
+    sectors: list[str],
+    *,
+    min_share: float = 0.0,
+    substitutability: float = 0.0,
+    essential: bool = True,
+) -> Baseline:
+    """Engine network of a multi-regional input-output table (sector-level nodes).
+
+    *z*: (n, n) intermediate flows, rows = supplying (region, sector), columns = using
+    (region, sector), region-major (node ``r * n_sectors + s``); *output*: (n,) gross output.
+    Slot ``(j, h)`` has cost share ``c = sum_t z[(t, h), j] / x_j`` and flows from every
+    region ``t`` with sourcing share ``z[(t, h), j] / sum_t z[(t, h), j]``. Flows whose share
+    is below *min_share* are dropped and the slot's shares renormalised (a pruned, equivalent
+    network). Output ``x0 = max(x, z 1)`` (rows of a table with negative final uses are
+    closed at zero final demand), final demand ``f0 = x0 - A x0``; after pruning ``x0``
+    solves ``x0 = f0 + A' x0`` (Leontief 1936; Miller & Blair 2009, ch. 3) so the baseline
+    stays a steady state. Values as given (e.g. USD million per year) divided by 365: rates
+    per day.
+    """
+    zz = np.asarray(z, dtype=np.float64)
+    n_s = len(sectors)
+    n = zz.shape[0]
+    x = np.maximum(np.asarray(output, dtype=np.float64), zz.sum(axis=1)) / 365.0
+    zz = zz / 365.0
+    sup, use = np.nonzero(zz)
+    val = zz[sup, use]
+    h = sup % n_s
+    slot_key = use * n_s + h  # slots sorted by node, then input sector
+    order = np.lexsort((sup, slot_key))
+    sup, use, val, h, slot_key = sup[order], use[order], val[order], h[order], slot_key[order]
+    keys, slot_of = np.unique(slot_key, return_inverse=True)
+    slot_val = np.bincount(slot_of, weights=val)
+    share = val / slot_val[slot_of]
+    slot_node = (keys // n_s).astype(np.int64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        coef = np.where(x[slot_node] > 0, slot_val / x[slot_node], 0.0)
+    f0 = x - np.bincount(sup, weights=val, minlength=n)
+    keep = share >= min_share
+    if not keep.all():
+        sup, slot_of, share = sup[keep], slot_of[keep], share[keep]
+        tot = np.bincount(slot_of, weights=share, minlength=len(keys))
+        share = share / tot[slot_of]
+        x = solve_output(np.maximum(f0, 0.0), slot_node, coef, slot_of, sup, share)
+        x = _leontief(np.maximum(f0, 0.0), slot_node, coef, slot_of, sup, share, x)
+        f0 = x - intermediate_demand(x, slot_node, coef, slot_of, sup, share, n)
+    f0 = np.maximum(f0, 0.0)
+    node_good = np.tile(np.arange(n_s), n // n_s).astype(np.int64)
+    node_eco = np.repeat(np.arange(n // n_s), n_s).astype(np.int64)
+    return Baseline(
+        economies=list(regions), goods=list(sectors), node_economy=node_eco,
+        node_good=node_good, x0=x, f0=f0, slot_node=slot_node,
+        slot_good=(keys % n_s).astype(np.int64), slot_coef=coef,
+        slot_sigma=np.full(len(keys), substitutability),
+        slot_essential=np.full(len(keys), essential, dtype=np.bool_),
+        flow_slot=slot_of.astype(np.int64), flow_src=sup.astype(np.int64), share0=share,
+        world_output=np.bincount(node_good, weights=x, minlength=n_s).astype(np.float64))
+
+
+def _leontief(f: F64, slot_node: I64, coef: F64, flow_slot: I64, flow_src: I64, share: F64,
+              x: F64, tol: float = 1e-13) -> F64:
+    """x = f + A x by Jacobi iteration from *x*."""
+    for _ in range(5_000):
+        nxt = f + intermediate_demand(x, slot_node, coef, flow_slot, flow_src, share, len(f))
+        if np.all(np.abs(nxt - x) <= tol * np.maximum(1.0, np.abs(nxt))):
+            return nxt
+        x = nxt
+    return x

@@ -1,0 +1,239 @@
+"""Plain handler functions behind the JSON API (no FastAPI here: callable from tests and
+notebooks). Each validates its arguments and raises :class:`FieldError` naming the field;
+results are JSON-ready dicts whose rows carry their ``source``.
+
+Results depend only on the (immutable) world and the arguments, so they are cached per
+world: an exposure query is computed once and then served from memory.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+import pandas as pd
+
+from econsec.data.world import World
+from econsec.reports.tables import to_records
+
+ECONOMY_RE = re.compile(r"^[A-Z]{3}$")
+GOOD_RE = re.compile(r"^[a-z0-9_]{1,64}$")
+BLOC_RE = re.compile(r"^[A-Za-z0-9_]{1,24}( *, *[A-Za-z0-9_]{1,24}){0,30}$")
+YEARS_RE = re.compile(r"^(\d{4})(?:-(\d{4}))?$")
+
+
+class FieldError(ValueError):
+    """Invalid input: *field* names the query/body field, *status* the HTTP status."""
+
+    def __init__(self, field: str, message: str, status: int = 422,
+                 where: str = "query") -> None:
+        super().__init__(message)
+        self.field, self.message, self.status, self.where = field, message, status, where
+
+
+def check_economy(w: World, value: str, field: str = "economy") -> str:
+    code = value.strip().upper()
+    if not ECONOMY_RE.match(code) or code not in set(w.economy_codes):
+        raise FieldError(field, f"unknown economy '{value}' (ISO3 codes: see /api/world)")
+    return code
+
+
+def check_good(w: World, value: str | None, field: str = "good") -> str | None:
+    if value is None or value == "":
+        return None
+    if not GOOD_RE.match(value) or value not in set(w.good_ids):
+        raise FieldError(field, f"unknown good '{value}' (see /api/goods)")
+    return value
+
+
+def check_bloc(w: World, value: str | None, field: str) -> str | None:
+    """A bloc name or comma list of economies whose members are all known."""
+    from econsec.domain import resolve_bloc
+
+    if value is None or value.strip() == "":
+        return None
+    if not BLOC_RE.match(value.strip()):
+        raise FieldError(field, f"'{value}' is not a bloc name or a comma list of ISO3 codes")
+    members = resolve_bloc(value)
+    unknown = sorted(set(members) - set(w.economy_codes))
+    if unknown:
+        raise FieldError(field, f"unknown economies {unknown} in '{value}'")
+    return value.strip().upper()
+
+
+def _sources(w: World, frame: pd.DataFrame) -> list[dict[str, str]]:
+    ids: set[str] = set()
+    if "source" in frame.columns:
+        for s in frame["source"].dropna():
+            ids.update(x for x in str(s).split(";") if x in w.sources)
+    return [{"id": sid, "citation": w.sources[sid].citation(), "url": w.sources[sid].url}
+            for sid in sorted(ids)]
+
+
+def _table(w: World, frame: pd.DataFrame, **meta: Any) -> dict[str, Any]:
+    return {**meta, "count": len(frame), "rows": to_records(frame),
+            "sources": _sources(w, frame)}
+
+
+@functools.lru_cache(maxsize=4)
+def world_info(w: World) -> dict[str, Any]:
+    from econsec import analysis
+
+    eco = analysis.economies_table(w)
+    return {"version": w.version,
+            "summary": to_records(analysis.world_summary(w)),
+            "economies": to_records(eco),
+            "blocs": to_records(analysis.known_blocs())}
+
+
+@functools.lru_cache(maxsize=4)
+def goods(w: World) -> dict[str, Any]:
+    from econsec import analysis
+
+    return _table(w, analysis.goods_table(w))
+
+
+@functools.lru_cache(maxsize=1024)
+def exposure(w: World, economy: str, good: str | None = None, tiers: str = "direct",
+             year: int | None = None) -> dict[str, Any]:
+    """Exposure rows of :func:`econsec.analysis.exposure`. Look-through rows (tiers=all)
+    derive from the economy's sourcing figures, whose sources are listed."""
+    from econsec import analysis
+
+    code = check_economy(w, economy)
+    g = check_good(w, good)
+    if tiers not in ("direct", "all"):
+        raise FieldError("tiers", "tiers must be 'direct' or 'all'")
+    frame = analysis.exposure(code, good=g, tiers=tiers, world=w,  # type: ignore[arg-type]
+                              year=year)
+    out = _table(w, frame, economy=code, good=g, tiers=tiers, year=year)
+    if tiers == "all":
+        direct = analysis.exposure(code, good=None, tiers="direct", world=w, year=year)
+        out["sources"] = _sources(w, pd.concat([direct, w.edges]))
+    return out
+
+
+@functools.lru_cache(maxsize=256)
+def chokepoints(w: World, bloc: str | None = None, against: str | None = None,
+                min_share: float = 0.25, top: int | None = None) -> dict[str, Any]:
+    from econsec import analysis
+
+    b = check_bloc(w, bloc, "bloc")
+    a = check_bloc(w, against, "against")
+    if a is not None and b is None:
+        raise FieldError("bloc", "'against' needs 'bloc' (e.g. bloc=TRILATERAL&against=CHN)")
+    frame = analysis.chokepoints(b, a, w, min_share=min_share, top=top)
+    return _table(w, frame, bloc=b, against=a, min_share=min_share)
+
+
+@functools.lru_cache(maxsize=256)
+def measures(w: World, type: str | None = None, imposer: str | None = None,
+             good: str | None = None) -> dict[str, Any]:
+    from econsec import analysis
+
+    imp = check_economy(w, imposer, "imposer") if imposer else None
+    g = check_good(w, good)
+    types = sorted({m.type.value for m in w.measures})
+    if type and type not in types:
+        raise FieldError("type", f"unknown measure type '{type}'; known: {types}")
+    return _table(w, analysis.measures(type or None, imp, g, w))
+
+
+def parse_years(value: str | None) -> tuple[int, int] | None:
+    if value is None or value == "":
+        return None
+    m = YEARS_RE.match(value.strip())
+    if not m:
+        raise FieldError("years", "years must be YYYY or YYYY-YYYY")
+    lo = int(m.group(1))
+    hi = int(m.group(2) or lo)
+    if not 1900 <= lo <= hi <= 2100:
+        raise FieldError("years", "years must be an increasing range within 1900-2100")
+    return lo, hi
+
+
+def compare(w: World, a: str, b: str, years: str | None = None,
+            source: str | None = None) -> dict[str, Any]:
+    """Complementarity/competition indices per year for economies *a* and *b*.
+
+    Uses :func:`econsec.trade_analysis.compare` when that module is installed, else the
+    TCI/ESI of :func:`econsec.reports.trends.pair_trends` on the store's trade panel.
+    FieldError 404 when no trade panel is loaded."""
+    ca, cb = check_economy(w, a, "a"), check_economy(w, b, "b")
+    if ca == cb:
+        raise FieldError("b", "a and b must be different economies")
+    span = parse_years(years)
+    if source is not None and not re.fullmatch(r"[a-z0-9_]{1,32}", source):
+        raise FieldError("source", "source must be a dataset name such as wiod or baci")
+    rows, citation = _compare_rows(ca, cb, span, source, years)
+    if rows is None:
+        from econsec.reports.trends import NO_PANEL_NOTE
+
+        raise FieldError("source", NO_PANEL_NOTE, status=404)
+    return {"a": ca, "b": cb, "years": years, "count": len(rows), "rows": to_records(rows),
+            "sources": [{"id": "trade_panel", "citation": citation, "url": ""}]}
+
+
+_COMPARE_FIELDS = {"economy_a": "a", "economy_b": "b", "years": "years", "source": "source"}
+
+
+def _compare_rows(a: str, b: str, span: tuple[int, int] | None, source: str | None,
+                  years: str | None = None) -> tuple[pd.DataFrame | None, str]:
+    import importlib
+
+    trade_analysis: Any
+    try:
+        trade_analysis = importlib.import_module("econsec.trade_analysis")
+    except ImportError:
+        trade_analysis = None
+    if trade_analysis is not None and hasattr(trade_analysis, "compare"):
+        kwargs: dict[str, Any] = {}
+        if span is not None:
+            kwargs["years"] = years.strip() if years else f"{span[0]}-{span[1]}"
+        if source is not None:
+            kwargs["source"] = source
+        try:
+            frame = trade_analysis.compare(a, b, **kwargs)
+        except (LookupError, ValueError, OSError) as exc:
+            # "field: message" from trade_analysis; missing data is 404, bad input 422
+            msg = str(exc).strip("'\"")
+            field = _COMPARE_FIELDS.get(msg.split(":", 1)[0].strip(), "source")
+            missing = any(k in msg for k in ("no flows", "no store", "no data", "no trade panel"))
+            raise FieldError(field, msg, status=404 if missing else 422) from None
+        if frame is None or len(frame) == 0:
+            return None, ""
+        cite = "trade panel" + (f" ({source})" if source else "") + " via econsec.trade_analysis"
+        if "source" in frame.columns:
+            cite = "; ".join(sorted({str(s) for s in frame["source"].dropna()})) or cite
+        return frame, cite
+    from econsec.reports.trends import find_trade_panel, pair_trends
+
+    panel = find_trade_panel()
+    if panel is None or (source is not None and panel.dataset != source):
+        return None, ""
+    trends = pair_trends(panel.flows, [(a, b)])
+    if span is not None:
+        trends = trends[(trends["year"] >= span[0]) & (trends["year"] <= span[1])]
+    long = trends.melt(id_vars=["year", "pair"], var_name="index", value_name="value")
+    long.insert(1, "economy_a", a)
+    long.insert(2, "economy_b", b)
+    return long.drop(columns="pair").reset_index(drop=True), panel.citation()
+
+
+def dependence_matrix(w: World, bloc: str, against: str) -> tuple[pd.DataFrame, list[str]]:
+    """Members of *bloc* x goods: share of each member's imports of the good that comes from
+    *against* (recorded bilateral shares only), and the source ids behind it."""
+    from econsec.domain import resolve_bloc
+
+    members, rival = resolve_bloc(bloc), resolve_bloc(against)
+    bil = w.latest_bilateral()
+    rows = bil[bil["importer"].isin(members) & bil["supplier"].isin(rival)
+               & (bil["importer"] != bil["supplier"])]
+    if rows.empty:
+        return pd.DataFrame(), []
+    mat = rows.pivot_table(index="importer", columns="good", values="share",
+                           aggfunc="sum").fillna(0.0)
+    mat = mat[mat.max().sort_values(ascending=False).index]
+    srcs = sorted({x for s in rows["source"].dropna() for x in str(s).split(";")})
+    return mat, srcs

@@ -1,0 +1,298 @@
+"""``econsec simulate``, ``econsec scenarios ...`` and ``econsec runs ...``.
+
+Heavy modules (engine, pandas, DuckDB) are imported inside the commands.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from econsec.cli.common import DbOpt, FormatOpt, OutOpt, fail
+from econsec.reports.tables import OutputFormat
+
+scenarios_app = typer.Typer(help="Shipped scenarios: replays of real episodes and "
+                            "forward-looking cases.", no_args_is_help=True)
+runs_app = typer.Typer(help="Stored simulation runs (DuckDB store): list, show, compare, "
+                       "rerun.", no_args_is_help=True)
+
+WorldOpt = Annotated[
+    Path | None,
+    typer.Option("--world", help="World folder instead of the built-in world.",
+                 envvar="ECONSEC_WORLD"),
+]
+TopOpt = Annotated[int, typer.Option(help="Rows of the summary table (largest losses).")]
+
+
+def _world(path: Path | None) -> Any:
+    from econsec.data.world import load_world
+    from econsec.errors import DataError
+
+    try:
+        return load_world(path)
+    except DataError as exc:
+        raise fail(str(exc)) from None
+
+
+def _scenario(name_or_path: str, world: Any) -> Any:
+    from econsec.errors import DataError
+    from econsec.policy.scenarios import resolve_scenario
+
+    try:
+        return resolve_scenario(name_or_path, world)
+    except (DataError, KeyError) as exc:
+        raise fail(str(exc).strip("'\"")) from None
+
+
+def _store(db: Path | None, *, read_only: bool = False) -> Any:
+    from econsec.data.store import Store
+    from econsec.errors import StoreError
+
+    try:
+        return Store(db, read_only=read_only)
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+
+
+SHORT = {"baseline_usd_bn": "base $bn", "loss_usd_bn_p5": "loss p5", "loss_usd_bn_p50":
+         "loss p50", "loss_usd_bn_p95": "loss p95", "max_availability_drop_p50": "avail drop",
+         "days_to_recover_p50": "recover d", "inventory_drawdown_days_p50": "inv draw d"}
+
+
+def summary_table(result: Any, top: int) -> Any:
+    """The summary rows with an output loss or availability drop, largest loss first."""
+    summ = result.summary() if not hasattr(result, "columns") else result
+    cols = ["economy", "good", "baseline_usd_bn", "loss_usd_bn_p5", "loss_usd_bn_p50",
+            "loss_usd_bn_p95", "max_availability_drop_p50", "days_to_recover_p50",
+            "inventory_drawdown_days_p50"]
+    summ = summ[[c for c in cols if c in summ.columns]]
+    hit = summ[(summ["loss_usd_bn_p95"].abs() > 1e-6)
+               | (summ["max_availability_drop_p50"] > 1e-6)]
+    return hit.sort_values("loss_usd_bn_p50", ascending=False).head(top).round(4)
+
+
+def simulate(
+    scenario: Annotated[str, typer.Argument(help="Scenario file (*.yaml) or the name of a "
+                                            "shipped scenario (see `econsec scenarios list`).")],
+    runs: Annotated[int, typer.Option(help="Monte Carlo runs.", min=1, max=100_000)] = 100,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same numbers).")] = 0,
+    horizon: Annotated[str | None, typer.Option(help="Override the horizon: 730d, 104w or "
+                                                "days.")] = None,
+    step: Annotated[str | None, typer.Option(help="Override the step: day or week.")] = None,
+    store: Annotated[bool, typer.Option("--store/--no-store",
+                                        help="Keep the run in the DuckDB store.")] = True,
+    table: Annotated[str, typer.Option(help="summary, timeseries, diversion or outcomes "
+                                       "(replays: documented vs simulated).")] = "summary",
+    top: TopOpt = 20,
+    fmt: FormatOpt = OutputFormat.table,
+    out: OutOpt = None,
+    db: DbOpt = None,
+    world: WorldOpt = None,
+) -> None:
+    """Simulate a scenario: shocks propagate through the supply network; print a summary.
+
+    Examples: `econsec simulate jpn_kor_2019 --runs 200 --seed 1`;
+    `econsec simulate my_scenario.yaml --horizon 104w --step week --no-store`;
+    `econsec simulate chn_full_ban_trilateral --table timeseries --format csv --out ts.csv`
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from econsec.errors import DataError
+    from econsec.policy.runner import run_scenario
+    from econsec.reports.tables import emit
+
+    if table not in ("summary", "timeseries", "diversion", "outcomes"):
+        raise fail("--table must be summary, timeseries, diversion or outcomes")
+    w = _world(world)
+    sc = _scenario(scenario, w)
+    try:
+        sc = sc.with_overrides(horizon=horizon, step=step)
+    except DataError as exc:
+        raise fail(str(exc).replace(str(sc.path), "--horizon/--step")) from None
+    err = Console(stderr=True)
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                  TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task(f"{sc.name}: {runs} runs x {sc.horizon_days} days", total=1.0)
+        result = run_scenario(sc, w, runs=runs, seed=seed,
+                              progress=lambda f: bar.update(task, completed=f))
+    if store:
+        from econsec.data.runs import save_run
+
+        with _store(db) as st:
+            run_id = save_run(st, sc, result, w)
+        err.print(f"stored run [bold]{run_id}[/] (econsec runs show {run_id})", highlight=False)
+    if table == "outcomes":
+        from econsec.policy.compare import outcome_check
+
+        frame = outcome_check(sc, result)
+    elif table == "summary":
+        frame = summary_table(result, top)
+        if fmt is OutputFormat.table and out is None:
+            frame = frame.rename(columns=SHORT)
+    else:
+        frame = getattr(result, table)()
+    emit(frame, fmt, out, title=f"{sc.title} - {table} ({runs} runs, seed {seed})")
+
+
+@scenarios_app.command("list")
+def scenarios_list(fmt: FormatOpt = OutputFormat.table, out: OutOpt = None,
+                   world: WorldOpt = None) -> None:
+    """List the shipped scenarios.
+
+    Example: `econsec scenarios list --format json`
+    """
+    from econsec.policy.scenarios import list_scenarios
+    from econsec.reports.tables import emit
+
+    emit(list_scenarios(_world(world)), fmt, out, title="Scenarios")
+
+
+@scenarios_app.command("show")
+def scenarios_show(
+    name: Annotated[str, typer.Argument(help="Shipped scenario name or a *.yaml file.")],
+    what: Annotated[str, typer.Option(help="shocks, levers, outcomes or yaml.")] = "shocks",
+    fmt: FormatOpt = OutputFormat.table,
+    out: OutOpt = None,
+    world: WorldOpt = None,
+) -> None:
+    """Show a scenario: its resolved shocks (default), levers, documented outcomes or YAML.
+
+    Examples: `econsec scenarios show jpn_kor_2019`;
+    `econsec scenarios show chn_ga_ge_2023 --what outcomes`
+    """
+    import pandas as pd
+
+    from econsec.reports.tables import emit
+
+    w = _world(world)
+    sc = _scenario(name, w)
+    if what == "yaml":
+        print(sc.text, end="")
+        return
+    spec = sc.to_spec(w)
+    if what == "shocks":
+        frame = pd.DataFrame([{
+            "kind": s.kind.value, "imposers": ";".join(sorted(s.imposers)),
+            "targets": ";".join(sorted(s.targets)) or "ALL", "goods": ";".join(sorted(s.goods)),
+            "start_day": s.start, "end_day": s.end, "intensity": s.intensity,
+            "approval_rate": s.approval_rate, "licence_delay_days": s.licence_delay_days,
+            "measure": s.measure_id or ""} for s in spec.shocks])
+    elif what == "levers":
+        frame = pd.DataFrame([{"lever": lv.kind.value, "detail": repr(lv)}
+                              for lv in spec.levers], columns=["lever", "detail"])
+    elif what == "outcomes":
+        frame = sc.outcomes_frame()
+    else:
+        raise fail("--what must be shocks, levers, outcomes or yaml")
+    emit(frame, fmt, out, title=f"{sc.name}: {sc.title}")
+
+
+@runs_app.command("list")
+def runs_list(fmt: FormatOpt = OutputFormat.table, out: OutOpt = None, db: DbOpt = None) -> None:
+    """List stored runs, newest first.
+
+    Example: `econsec runs list --db runs.duckdb`
+    """
+    from econsec.data.runs import list_runs
+    from econsec.reports.tables import emit
+
+    with _store(db) as st:
+        frame = list_runs(st)
+    emit(frame, fmt, out, title="Stored runs")
+
+
+def _load(db: Path | None, run_id: str) -> Any:
+    from econsec.data.runs import load_run
+    from econsec.errors import StoreError
+
+    with _store(db) as st:
+        try:
+            return load_run(st, run_id)
+        except StoreError as exc:
+            raise fail(str(exc)) from None
+
+
+@runs_app.command("show")
+def runs_show(
+    run_id: Annotated[str, typer.Argument(help="Run id (or a unique prefix).")],
+    table: Annotated[str, typer.Option(help="summary, timeseries, diversion, parameters or "
+                                       "yaml.")] = "summary",
+    top: TopOpt = 20,
+    fmt: FormatOpt = OutputFormat.table,
+    out: OutOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Show a stored run: its summary (default), another frame or its exact scenario YAML.
+
+    Example: `econsec runs show 20261123-1303 --table diversion`
+    """
+    from econsec.reports.tables import emit
+
+    stored = _load(db, run_id)
+    if table == "yaml":
+        print(stored.meta["scenario_yaml"], end="")
+        return
+    if table not in stored.frames:
+        raise fail("--table must be summary, timeseries, diversion, parameters or yaml")
+    frame = summary_table(stored.frames[table], top) if table == "summary" \
+        else stored.frames[table]
+    m = stored.meta
+    emit(frame, fmt, out, title=f"run {m['run_id']}: {m['scenario']} ({m['runs']} runs, "
+         f"seed {m['seed']}, world {m['world_version']})")
+
+
+@runs_app.command("compare")
+def runs_compare(
+    a: Annotated[str, typer.Argument(help="First run id.")],
+    b: Annotated[str, typer.Argument(help="Second run id.")],
+    top: TopOpt = 20,
+    fmt: FormatOpt = OutputFormat.table,
+    out: OutOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Compare two stored runs: median loss, availability drop, recovery per economy/good.
+
+    Example: `econsec runs compare RUN_A RUN_B` (e.g. a scenario without and with levers)
+    """
+    from econsec.policy.compare import compare_summaries
+    from econsec.reports.tables import emit
+
+    ra, rb = _load(db, a), _load(db, b)
+    frame = compare_summaries(ra.frames["summary"], rb.frames["summary"])
+    emit(frame.head(top).round(4), fmt, out,
+         title=f"{ra.meta['scenario']} ({ra.run_id}) vs {rb.meta['scenario']} ({rb.run_id})")
+
+
+@runs_app.command("rerun")
+def runs_rerun(
+    run_id: Annotated[str, typer.Argument(help="Run id (or a unique prefix).")],
+    db: DbOpt = None,
+    world: WorldOpt = None,
+) -> None:
+    """Re-run a stored run from its stored YAML and seed and check the numbers match.
+
+    Example: `econsec runs rerun 20261123-1303`
+    """
+    import pandas as pd
+
+    from econsec.data.runs import rerun
+    from econsec.errors import DataError, StoreError
+
+    w = _world(world)
+    with _store(db) as st:
+        try:
+            stored, result = rerun(st, run_id, w)
+        except (StoreError, DataError) as exc:
+            raise fail(str(exc)) from None
+    for name, frame in result.to_frames().items():
+        try:
+            pd.testing.assert_frame_equal(stored.frames[name], frame.reset_index(drop=True),
+                                          check_dtype=False, rtol=0, atol=0)
+        except AssertionError as exc:
+            raise fail(f"run {stored.run_id}: frame {name} differs on re-run: {exc}", 1) from None
+    print(f"run {stored.run_id} re-run: identical numbers "
+          f"({', '.join(result.to_frames())})")

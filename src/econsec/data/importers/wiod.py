@@ -1,0 +1,132 @@
+"""Importer for the WIOD 2013 world input-output tables as a bilateral trade panel.
+
+Gross bilateral exports of WIOD industry k from country c to country d (c != d) are the
+cross-border cells of the world input-output table, intermediate plus final use::
+
+    E_cd,k = sum_l Z[c,k -> d,l] + sum_f F[c,k -> d,f]
+
+computed by :func:`econsec.metrics.wiod_flows.wiod_bilateral_flows` (Timmer et al. 2015,
+"An Illustrated User Guide to the World Input-Output Database", Review of International
+Economics 23: 575-605).  41 regions x 35 industries (``c1`` ... ``c35``), 1995-2011,
+current million USD -> stored in USD.  ``product`` is the WIOD industry code, ``quantity``
+is NaN, ``flow_source = 'wiod2013'``.  Country codes are ISO3 except WIOD's ``ROM``
+(Romania, stored as ``ROU``) and ``RoW`` (rest of the world, stored as ``ROW``).
+
+Input: the long Parquet files ``wiot_intermediate_long_1995_2011.parquet`` and
+``wiot_final_demand_long_1995_2011.parquet`` (columns in
+``shared/data/wiod2013/PROVENANCE.md``), given as their folder.
+Licence: WIOD, free with citation of Timmer et al. (2015).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from econsec.data.importers import ImportReport
+from econsec.data.panel import commit_panel, copy_to_staging, staging
+from econsec.errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from econsec.data.store import Store
+
+DATASET = "wiod"
+LICENCE = "WIOD 2013 release: free use with citation of Timmer et al. (2015)"
+INTERMEDIATE = "wiot_intermediate_long_1995_2011.parquet"
+FINAL = "wiot_final_demand_long_1995_2011.parquet"
+#: WIOD region codes that are not ISO3, and what econsec stores instead.
+WIOD_CODES: dict[str, str] = {"ROM": "ROU", "RoW": "ROW"}
+_INTER_COLUMNS = ("year", "from_country", "from_industry", "to_country", "to_industry",
+                  "value_musd")
+_FINAL_COLUMNS = ("year", "from_country", "from_industry", "to_country", "final_demand",
+                  "value_musd")
+
+
+def wiod_files(path: Path) -> tuple[Path, Path]:
+    """(intermediate, final demand) Parquet files in folder *path* (or next to a file)."""
+    path = Path(path)
+    folder = path if path.is_dir() else path.parent
+    files = (folder / INTERMEDIATE, folder / FINAL)
+    for file in files:
+        if not file.is_file():
+            raise DataError(file, f"WIOD file not found (expected {INTERMEDIATE} and {FINAL} "
+                            f"in {folder})")
+    return files
+
+
+def _read(file: Path, columns: tuple[str, ...]) -> pd.DataFrame:
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    try:
+        names = pq.read_schema(file).names
+    except Exception as exc:
+        raise DataError(file, f"not a readable Parquet file: {exc}") from None
+    for name in columns:
+        if name not in names:
+            raise DataError(file, f"missing column (file has: {', '.join(names)})", field=name)
+    frame = pd.read_parquet(file, columns=list(columns))
+    bad = frame["value_musd"].isna()
+    if bad.any():
+        raise DataError(file, f"missing value in row {int(bad.to_numpy().argmax()) + 1}",
+                        field="value_musd")
+    return frame
+
+
+def read_wiod_flows(path: Path, years: Iterable[int] | None = None) -> pd.DataFrame:
+    """WIOD bilateral flows as a panel frame (``year, exporter, importer, product, value,
+    quantity, flow_source``), countries harmonised to ISO3 (ROM -> ROU, RoW -> ROW)."""
+    from econsec.metrics.wiod_flows import wiod_bilateral_flows
+
+    inter_file, final_file = wiod_files(path)
+    inter = _read(inter_file, _INTER_COLUMNS)
+    final = _read(final_file, _FINAL_COLUMNS)
+    if years is not None:
+        wanted = sorted({int(y) for y in years})
+        inter = inter[inter["year"].isin(wanted)]
+        final = final[final["year"].isin(wanted)]
+    flows = wiod_bilateral_flows(inter, final)
+    for col in ("exporter", "importer"):
+        flows[col] = flows[col].replace(WIOD_CODES)
+    flows["quantity"] = float("nan")
+    flows["flow_source"] = "wiod2013"
+    return flows
+
+
+def import_wiod(
+    path: Path,
+    store: Store,
+    *,
+    years: Iterable[int] | None = None,
+    dataset: str = DATASET,
+    progress: Callable[[str], None] | None = None,
+) -> ImportReport:
+    """Derive bilateral industry flows from WIOD 2013 at *path*; store as panel *dataset*."""
+    import duckdb
+
+    from econsec.data.store import sha256_of
+
+    say = progress or (lambda _msg: None)
+    say("reading WIOD tables")
+    files = wiod_files(path)
+    flows = read_wiod_flows(path, years)
+    if flows.empty:
+        raise DataError(files[0], "no rows for the years asked", field="year")
+    folder = files[0].parent
+    con = duckdb.connect()
+    try:
+        con.register("wiod_flows", flows)
+        say("writing Parquet")
+        with staging(store) as stage:
+            copy_to_staging(con, "SELECT * FROM wiod_flows", stage)
+            stats = commit_panel(
+                store, dataset, stage, source_file=folder, sha256=sha256_of(folder, files),
+                hs_revision=None, licence=LICENCE,
+                note="WIOD 2013 industries c1-c35 (ISIC Rev.3); gross exports inter + final",
+            )
+    finally:
+        con.close()
+    return ImportReport(dataset, {f"year={s.year}": s.rows for s in stats}, folder, LICENCE)

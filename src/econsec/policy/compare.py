@@ -1,0 +1,123 @@
+"""Simulated results against documented outcomes (replays) and run against run.
+
+:func:`outcome_check` puts each documented outcome of a replay beside the comparable
+simulated figure, as a relative change:
+
+* ``imports`` / ``import_share`` (economy = importer, partner = supplier): the supplier's
+  sourcing share after the shock over before, minus 1 (``SimResult.diversion()``);
+* ``exports`` (economy = exporter): the same over every shocked buyer of the good;
+* ``output``: minus the median output loss over the baseline output value
+  (``SimResult.summary()``: ``loss_usd_bn_p50 / baseline_usd_bn``);
+* ``availability``: minus the median maximum availability drop;
+* ``price``: not simulated (the engine has no prices); reported as context.
+
+A simulated change below -2 % reads ``down``, above +2 % ``up``, else ``flat``; a ``flat``
+outcome with a range is matched when the simulated change lies within the range.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from econsec.policy.scenarios import Outcome, Scenario
+
+FLAT_BAND = 0.02
+
+
+def simulated_change(outcome: Outcome, result: Any) -> float | None:
+    """The simulated relative change comparable with *outcome* (None: not simulated)."""
+    if outcome.metric in ("imports", "import_share", "exports"):
+        div = result.diversion()
+        rows = div[div["good"] == outcome.good]
+        if outcome.metric == "exports":
+            rows = rows[(rows["supplier"] == outcome.economy) & rows["shocked"]]
+        else:
+            rows = rows[(rows["buyer"] == outcome.economy)
+                        & (rows["supplier"] == (outcome.partner or ""))]
+        before = float(rows["share_before"].sum())
+        if rows.empty or before <= 0:
+            return None
+        return float(rows["share_after"].sum()) / before - 1.0
+    if outcome.metric in ("output", "availability"):
+        summ = result.summary()
+        row = summ[(summ["economy"] == outcome.economy) & (summ["good"] == outcome.good)]
+        if row.empty:
+            return None
+        r = row.iloc[0]
+        if outcome.metric == "availability":
+            return -float(r["max_availability_drop_p50"])
+        base = float(r["baseline_usd_bn"])
+        return None if base <= 0 else -float(r["loss_usd_bn_p50"]) / base
+    return None
+
+
+def direction_of(change: float) -> str:
+    return "down" if change < -FLAT_BAND else "up" if change > FLAT_BAND else "flat"
+
+
+def outcome_check(scenario: Scenario, result: Any) -> pd.DataFrame:
+    """One row per documented outcome: documented vs simulated direction and change."""
+    rows = []
+    for o in scenario.outcomes:
+        sim = simulated_change(o, result)
+        documented = o.magnitude if o.magnitude is not None else (
+            None if o.range is None else float(np.mean(o.range)))
+        if sim is None:
+            sim_dir, match = "not simulated", None
+        else:
+            sim_dir = direction_of(sim)
+            if o.direction == "flat" and o.range is not None:
+                match = o.range[0] - FLAT_BAND <= sim <= o.range[1] + FLAT_BAND
+            else:
+                match = sim_dir == o.direction
+        rows.append({
+            "metric": o.metric, "economy": o.economy, "partner": o.partner or "",
+            "good": o.good, "period": o.period, "documented_direction": o.direction,
+            "documented_change": documented, "simulated_direction": sim_dir,
+            "simulated_change": sim, "direction_matches": match,
+            "source": f"{o.source.publisher} ({o.year})", "url": o.source.url})
+    return pd.DataFrame(rows, columns=[
+        "metric", "economy", "partner", "good", "period", "documented_direction",
+        "documented_change", "simulated_direction", "simulated_change", "direction_matches",
+        "source", "url"])
+
+
+def compare_summaries(a: pd.DataFrame, b: pd.DataFrame, *, label_a: str = "a",
+                      label_b: str = "b") -> pd.DataFrame:
+    """Two summary frames side by side per (economy, good) with the difference in median
+    output loss (b - a), largest absolute differences first."""
+    keys = ["economy", "good"]
+    cols = ["loss_usd_bn_p50", "max_availability_drop_p50", "days_to_recover_p50"]
+    cols = [c for c in cols if c in a.columns and c in b.columns]
+    m = a[keys + cols].merge(b[keys + cols], on=keys, how="outer",
+                             suffixes=(f"_{label_a}", f"_{label_b}")).fillna(0.0)
+    m["loss_diff_usd_bn"] = m[f"loss_usd_bn_p50_{label_b}"] - m[f"loss_usd_bn_p50_{label_a}"]
+    order = m["loss_diff_usd_bn"].abs().sort_values(ascending=False).index
+    return m.loc[order].reset_index(drop=True)
+
+
+REPLAYS = ("jpn_kor_2019", "chn_ga_ge_2023", "chn_ga_ge_us_ban_2024", "chn_graphite_2023",
+           "chn_ree_japan_2010")
+
+
+def replay_table(world: Any = None, *, runs: int = 10, seed: int = 0) -> pd.DataFrame:
+    """Per shipped replay and simulated outcome: documented vs simulated direction and
+    change (the brief's replay section). Price outcomes (not simulated) are left out."""
+    from econsec.policy.runner import run_scenario
+    from econsec.policy.scenarios import load_named
+
+    frames = []
+    for name in REPLAYS:
+        scenario = load_named(name, world)
+        checks = outcome_check(scenario, run_scenario(scenario, world, runs=runs, seed=seed))
+        checks = checks[checks["simulated_direction"] != "not simulated"].copy()
+        checks.insert(0, "replay", name)
+        frames.append(checks)
+    out = pd.concat(frames, ignore_index=True)
+    out["outcome"] = (out["metric"] + " " + out["economy"]
+                      + out["partner"].map(lambda p: f"<-{p}" if p else "") + " " + out["good"])
+    return out[["replay", "outcome", "documented_direction", "documented_change",
+                "simulated_direction", "simulated_change", "direction_matches", "source"]]

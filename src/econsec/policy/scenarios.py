@@ -1,0 +1,412 @@
+"""Scenarios as YAML: registry measures, inline shocks, levers, parameters and, for replays
+of real episodes, the documented historical outcome with its sources.
+
+``load_scenario(path)`` reads and validates a file against a strict schema (unknown keys are
+rejected; every error names the file, the line and the dotted key) and checks every measure
+id, economy and good against the world. ``Scenario.to_spec(world)`` resolves it into the
+engine's :class:`~econsec.simulation.spec.SimulationSpec`. Neither ever changes the world: a
+scenario is applied by the engine to a copy of the baseline (DESIGN principle 4).
+
+Registry measures become shocks (docs/scenarios.md):
+
+==================  =========================================================================
+measure type        shock
+==================  =========================================================================
+export_control      ``ban`` blocking ``intensity`` of each targeted flow
+embargo             ``ban`` blocking ``intensity``
+licensing           ``licensing``: ``approval_rate`` = 1 - intensity (unless overridden),
+                    delay = the measure's ``licence_delay_days`` (else the
+                    ``licence_delay_days`` parameter)
+tariff              ``tariff`` with ad-valorem wedge ``intensity``
+coercion            ``ban`` blocking ``intensity`` (informal embargo); ``as: quota`` caps
+                    the flow at 1 - intensity of its baseline instead
+==================  =========================================================================
+
+Effective and lifted dates become day offsets from the scenario ``start`` (a measure in
+force before the start begins at day 0; one lifted before the start is an error).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from econsec.domain import MeasureType
+from econsec.errors import DataError
+from econsec.policy.levers import parse_levers, parse_parameters
+from econsec.policy.resolve import Resolver, check_keys, number, parse_date
+from econsec.policy.yamlpath import KeyPath, Lines, load_located
+from econsec.simulation.spec import ParamDist, Shock, ShockKind, SimulationSpec
+
+if TYPE_CHECKING:
+    from econsec.data.world import World
+
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_]{0,79}$")
+TOP_REQUIRED = ("name", "title", "kind", "start", "horizon")
+TOP_OPTIONAL = ("description", "step", "as_of_year", "measures", "shocks", "levers",
+                "parameters", "outcomes")
+MEASURE_KEYS = ("id", "intensity", "targets", "goods", "effective", "lifted", "as",
+                "approval_rate", "licence_delay_days")
+SHOCK_KEYS = ("kind", "imposers", "goods", "start")
+SHOCK_OPTIONAL = ("targets", "end", "intensity", "licence_delay_days", "approval_rate")
+OUTCOME_KEYS = ("metric", "economy", "good", "direction", "period", "source", "year")
+OUTCOME_OPTIONAL = ("partner", "magnitude", "range", "note")
+METRICS = ("imports", "exports", "output", "availability", "price", "import_share")
+DIRECTIONS = ("down", "up", "flat")
+
+_DEFAULT_KIND = {
+    MeasureType.export_control: ShockKind.ban,
+    MeasureType.embargo: ShockKind.ban,
+    MeasureType.licensing: ShockKind.licensing,
+    MeasureType.tariff: ShockKind.tariff,
+    MeasureType.coercion: ShockKind.ban,
+}
+
+
+@dataclass(frozen=True)
+class Citation:
+    title: str
+    publisher: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A documented historical outcome of a replayed episode.
+
+    *magnitude* is a relative change (-0.84 = fell 84 %) and *range* a (low, high) band of
+    relative changes; either may be absent when the source gives only a direction.
+    """
+
+    metric: str
+    economy: str
+    good: str
+    direction: str
+    period: str
+    source: Citation
+    year: int
+    partner: str | None = None
+    magnitude: float | None = None
+    range: tuple[float, float] | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class Scenario:
+    """A validated scenario file. ``text`` is the exact YAML, kept for stored runs."""
+
+    name: str
+    title: str
+    description: str
+    kind: str  # replay | forward
+    start: dt.date
+    horizon_days: int
+    step_days: int
+    as_of_year: int | None
+    measures: tuple[Any, ...]
+    shocks: tuple[Any, ...]
+    levers: Any
+    parameters: Mapping[str, ParamDist]
+    outcomes: tuple[Outcome, ...]
+    path: Path
+    text: str
+    lines: Lines = field(repr=False)
+
+    @property
+    def measure_ids(self) -> list[str]:
+        return [m if isinstance(m, str) else str(m.get("id")) for m in self.measures]
+
+    def with_overrides(self, *, horizon: str | int | None = None,
+                       step: str | None = None) -> Scenario:
+        """A copy with another horizon (``730d``, ``104w`` or days) or step (day|week)."""
+        changes: dict[str, Any] = {}
+        if horizon is not None:
+            changes["horizon_days"] = parse_horizon(self.lines, ("horizon",), horizon)
+        if step is not None:
+            changes["step_days"] = parse_step(self.lines, ("step",), step)
+        return dataclasses.replace(self, **changes)
+
+    def to_spec(self, world: World | None = None) -> SimulationSpec:
+        """Resolve registry measures, inline shocks and levers against *world* (default:
+        the built-in world). Reads the world, never changes it."""
+        if world is None:
+            from econsec.data.world import load_world
+
+            world = load_world()
+        res = Resolver(world, self.lines, self.start)
+        shocks = [_measure_shock(res, ("measures", i), m) for i, m in enumerate(self.measures)]
+        shocks += [_inline_shock(res, ("shocks", i), s) for i, s in enumerate(self.shocks)]
+        return SimulationSpec(start=self.start, horizon_days=self.horizon_days,
+                              step_days=self.step_days, shocks=tuple(shocks),
+                              levers=parse_levers(self.levers, res), params=self.parameters,
+                              as_of_year=self.as_of_year)
+
+    def outcomes_frame(self) -> pd.DataFrame:
+        """The documented outcomes, one row each, with their citations."""
+        return pd.DataFrame([{
+            "metric": o.metric, "economy": o.economy, "partner": o.partner or "",
+            "good": o.good, "direction": o.direction, "magnitude": o.magnitude,
+            "range": "" if o.range is None else f"{o.range[0]:+.0%} .. {o.range[1]:+.0%}",
+            "period": o.period, "source": f"{o.source.publisher}: {o.source.title}",
+            "url": o.source.url, "year": o.year, "note": o.note} for o in self.outcomes],
+            columns=["metric", "economy", "partner", "good", "direction", "magnitude",
+                     "range", "period", "source", "url", "year", "note"])
+
+
+# ----- loading ---------------------------------------------------------------------------
+
+def parse_horizon(lines: Lines, key: KeyPath, value: Any) -> int:
+    """``730d`` / ``104w`` / ``730`` -> days."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        days = value
+    else:
+        m = re.fullmatch(r"\s*(\d+)\s*([dw]?)\s*", str(value))
+        if m is None:
+            raise lines.error(key, f"'{value}' is not a horizon (e.g. 730d, 104w or 365)")
+        days = int(m.group(1)) * (7 if m.group(2) == "w" else 1)
+    if not 1 <= days <= 3650 * 2:
+        raise lines.error(key, f"horizon of {days} days is outside 1..7300")
+    return days
+
+
+def parse_step(lines: Lines, key: KeyPath, value: Any) -> int:
+    steps = {"day": 1, "week": 7}
+    if str(value) not in steps:
+        raise lines.error(key, f"step must be 'day' or 'week', got '{value}'")
+    return steps[str(value)]
+
+
+def load_scenario(path: str | Path, world: World | None = None) -> Scenario:
+    """Read and validate scenario file *path* (checked against *world*, default built-in).
+
+    Raises :class:`~econsec.errors.DataError` naming the file, line and key of any problem.
+    """
+    path = Path(path)
+    doc, lines = load_located(path)
+    check_keys(lines, (), doc, TOP_REQUIRED, TOP_OPTIONAL)
+    name = str(doc["name"])
+    if not NAME_RE.match(name):
+        raise lines.error(("name",), f"'{name}' is not a name (lower-case letters, digits, _)")
+    kind = str(doc["kind"])
+    if kind not in ("replay", "forward"):
+        raise lines.error(("kind",), f"kind must be 'replay' or 'forward', got '{kind}'")
+    as_of = doc.get("as_of_year")
+    if as_of is not None:
+        as_of = int(number(lines, ("as_of_year",), as_of, 1990, 2100))
+    for sect in ("measures", "shocks", "outcomes"):
+        if not isinstance(doc.get(sect, []), list):
+            raise lines.error((sect,), "expected a list")
+    outcomes = tuple(_outcome(lines, ("outcomes", i), o)
+                     for i, o in enumerate(doc.get("outcomes") or []))
+    if outcomes and kind != "replay":
+        raise lines.error(("outcomes",), "only replays (kind: replay) document outcomes")
+    scenario = Scenario(
+        name=name, title=str(doc["title"]), description=str(doc.get("description") or ""),
+        kind=kind, start=parse_date(lines, ("start",), doc["start"]),
+        horizon_days=parse_horizon(lines, ("horizon",), doc["horizon"]),
+        step_days=parse_step(lines, ("step",), doc.get("step", "day")), as_of_year=as_of,
+        measures=tuple(doc.get("measures") or ()), shocks=tuple(doc.get("shocks") or ()),
+        levers=doc.get("levers"), parameters=parse_parameters(lines, doc.get("parameters")),
+        outcomes=outcomes, path=path, text=path.read_text(encoding="utf-8"), lines=lines)
+    spec = scenario.to_spec(world)  # validates ids, goods, economies and dates now
+    if not spec.shocks:
+        raise lines.error((), "the scenario has no measures and no shocks")
+    return scenario
+
+
+def load_scenario_text(text: str, origin: str = "stored-scenario",
+                       world: World | None = None) -> Scenario:
+    """Validate a scenario given as YAML *text* (e.g. from a stored run)."""
+    import tempfile
+
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", origin)[:80] or "scenario"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{safe}.yaml"
+        path.write_text(text, encoding="utf-8")
+        scenario = load_scenario(path, world)
+    return dataclasses.replace(scenario, path=Path(origin))
+
+
+def _outcome(lines: Lines, key: KeyPath, raw: Any) -> Outcome:
+    o = check_keys(lines, key, raw, OUTCOME_KEYS, OUTCOME_OPTIONAL)
+    if o["metric"] not in METRICS:
+        raise lines.error((*key, "metric"), f"metric must be one of {', '.join(METRICS)}")
+    if o["direction"] not in DIRECTIONS:
+        raise lines.error((*key, "direction"), f"direction must be one of {', '.join(DIRECTIONS)}")
+    src = check_keys(lines, (*key, "source"), o["source"], ("title", "publisher", "url"), ())
+    if not str(src["url"]).startswith(("http://", "https://")):
+        raise lines.error((*key, "source", "url"), "url must start with http:// or https://")
+    rng = o.get("range")
+    if rng is not None:
+        if not isinstance(rng, list) or len(rng) != 2:
+            raise lines.error((*key, "range"), "range is [low, high]")
+        lo, hi = (number(lines, (*key, "range", i), v) for i, v in enumerate(rng))
+        if lo > hi:
+            raise lines.error((*key, "range"), f"range low {lo} is above high {hi}")
+        rng = (lo, hi)
+    mag = o.get("magnitude")
+    return Outcome(
+        metric=str(o["metric"]), economy=str(o["economy"]), good=str(o["good"]),
+        direction=str(o["direction"]), period=str(o["period"]),
+        source=Citation(str(src["title"]), str(src["publisher"]), str(src["url"])),
+        year=int(number(lines, (*key, "year"), o["year"], 1990, 2100)),
+        partner=None if o.get("partner") is None else str(o["partner"]),
+        magnitude=None if mag is None else number(lines, (*key, "magnitude"), mag, -1, 100),
+        range=rng, note=str(o.get("note") or ""))
+
+
+# ----- measures and shocks -> spec.Shock ----------------------------------------------------
+
+def _measure_shock(res: Resolver, key: KeyPath, entry: Any) -> Shock:
+    lines = res.lines
+    if isinstance(entry, str):
+        entry = {"id": entry}
+    e = check_keys(lines, key, entry, ("id",), MEASURE_KEYS[1:])
+    mid = str(e["id"])
+    try:
+        m = res.world.measure(mid)
+    except KeyError:
+        import difflib
+
+        close = difflib.get_close_matches(mid, [x.id for x in res.world.measures], n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise lines.error((*key, "id"), f"unknown measure id '{mid}'{hint}") from None
+    if m.type not in _DEFAULT_KIND:
+        raise lines.error((*key, "id"), f"measure '{mid}' is a {m.type.value}, not a trade "
+                          "restriction: use a lever (stockpile, capacity_investment ...)")
+    kind = _DEFAULT_KIND[m.type]
+    if "as" in e:
+        try:
+            kind = ShockKind(str(e["as"]))
+        except ValueError:
+            raise lines.error((*key, "as"), f"'as' must be one of "
+                              f"{', '.join(k.value for k in ShockKind)}") from None
+    intensity = (number(lines, (*key, "intensity"), e["intensity"], 0, 10)
+                 if "intensity" in e else m.intensity)
+    targets = (res.economies((*key, "targets"), e["targets"], allow_all=True) if "targets" in e
+               else res.economies((*key, "targets"), list(m.targets), allow_all=True)
+               if m.targets else frozenset())
+    if "goods" in e:
+        goods = res.goods((*key, "goods"), e["goods"])
+    elif m.goods:
+        goods = frozenset(m.goods)
+    else:
+        raise lines.error(key, f"measure '{mid}' lists no goods: give goods: in the scenario")
+    effective = m.effective or m.announced
+    start = res.offset((*key, "effective"), e.get("effective", effective))
+    lifted = e.get("lifted", m.lifted) if "lifted" in e else m.lifted
+    end = None if lifted is None else res.offset((*key, "lifted"), lifted)
+    if end is not None and end <= 0:
+        raise lines.error((*key, "lifted") if "lifted" in e else (*key, "id"),
+                          f"measure '{mid}' is lifted before the scenario starts ({res.start})")
+    if end is not None and end <= start:
+        raise lines.error((*key, "lifted"), "lifted is not after effective")
+    delay: float | None = None
+    approval: float | None = None
+    if kind is ShockKind.licensing:
+        delay = (number(lines, (*key, "licence_delay_days"), e["licence_delay_days"], 0)
+                 if "licence_delay_days" in e else m.licence_delay_days)
+        approval = (number(lines, (*key, "approval_rate"), e["approval_rate"], 0, 1)
+                    if "approval_rate" in e else round(1.0 - min(intensity, 1.0), 6))
+        intensity = 1.0
+    elif kind is ShockKind.quota and m.type is not MeasureType.licensing:
+        intensity = round(1.0 - min(intensity, 1.0), 6)  # cap = the share let through
+    elif "approval_rate" in e or "licence_delay_days" in e:
+        bad = "approval_rate" if "approval_rate" in e else "licence_delay_days"
+        raise lines.error((*key, bad), f"{bad} applies to licensing shocks only")
+    return _shock(lines, key, kind=kind, imposers=res.economies(key, m.imposer),
+                  targets=targets, goods=goods, start=max(0, start), end=end,
+                  intensity=intensity, licence_delay_days=delay, approval_rate=approval,
+                  measure_id=mid)
+
+
+def _inline_shock(res: Resolver, key: KeyPath, entry: Any) -> Shock:
+    lines = res.lines
+    e = check_keys(lines, key, entry, SHOCK_KEYS, SHOCK_OPTIONAL)
+    try:
+        kind = ShockKind(str(e["kind"]))
+    except ValueError:
+        raise lines.error((*key, "kind"), f"kind must be one of "
+                          f"{', '.join(k.value for k in ShockKind)}") from None
+    end = None if e.get("end") is None else res.offset((*key, "end"), e["end"])
+    return _shock(
+        lines, key, kind=kind, imposers=res.economies((*key, "imposers"), e["imposers"]),
+        targets=res.economies((*key, "targets"), e.get("targets", "ALL"), allow_all=True),
+        goods=res.goods((*key, "goods"), e["goods"]),
+        start=max(0, res.offset((*key, "start"), e["start"])), end=end,
+        intensity=number(lines, (*key, "intensity"), e.get("intensity", 1.0), 0, 10),
+        licence_delay_days=(None if "licence_delay_days" not in e else
+                            number(lines, (*key, "licence_delay_days"),
+                                   e["licence_delay_days"], 0)),
+        approval_rate=(None if "approval_rate" not in e else
+                       number(lines, (*key, "approval_rate"), e["approval_rate"], 0, 1)),
+        measure_id=None)
+
+
+def _shock(lines: Lines, key: KeyPath, **kw: Any) -> Shock:
+    try:
+        return Shock(**kw)
+    except ValueError as exc:
+        raise lines.error(key, str(exc)) from None
+
+
+# ----- shipped scenarios --------------------------------------------------------------------
+
+def scenarios_dir() -> Path:
+    """Folder of the scenarios shipped in the package."""
+    return Path(str(resources.files("econsec.data") / "scenarios"))
+
+
+def scenario_names() -> list[str]:
+    folder = scenarios_dir()
+    return sorted(p.stem for p in folder.glob("*.yaml") if NAME_RE.match(p.stem))
+
+
+def shipped_path(name: str) -> Path:
+    """The file of shipped scenario *name*; KeyError (with close names) if unknown."""
+    names = scenario_names()
+    if name not in names:
+        import difflib
+
+        close = difflib.get_close_matches(name, names, n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise KeyError(f"unknown scenario '{name}'{hint}; see `econsec scenarios list`")
+    return scenarios_dir() / f"{name}.yaml"
+
+
+def load_named(name: str, world: World | None = None) -> Scenario:
+    """A shipped scenario by name (never by path: safe for the web API)."""
+    return load_scenario(shipped_path(name), world)
+
+
+def resolve_scenario(name_or_path: str | Path, world: World | None = None) -> Scenario:
+    """A file path (``*.yaml``) or the name of a shipped scenario."""
+    text = str(name_or_path)
+    if text.endswith((".yaml", ".yml")) or Path(text).is_file():
+        return load_scenario(Path(text), world)
+    return load_named(text, world)
+
+
+def list_scenarios(world: World | None = None) -> pd.DataFrame:
+    """The shipped scenarios: name, kind, title, start, horizon, measures, outcomes."""
+    rows: list[dict[str, Any]] = []
+    for name in scenario_names():
+        try:
+            s = load_named(name, world)
+        except DataError as exc:
+            rows.append({"name": name, "kind": "invalid", "title": str(exc), "start": None,
+                         "horizon_days": None, "measures": "", "outcomes": 0})
+            continue
+        rows.append({"name": s.name, "kind": s.kind, "title": s.title, "start": s.start,
+                     "horizon_days": s.horizon_days, "measures": ";".join(s.measure_ids),
+                     "outcomes": len(s.outcomes)})
+    return pd.DataFrame(rows, columns=["name", "kind", "title", "start", "horizon_days",
+                                       "measures", "outcomes"])

@@ -1,0 +1,424 @@
+"""The analyst's brief as a document: sections of tables and SVG figures, each with the
+sources behind it, rendered as one self-contained HTML file (:func:`render_html`) or as
+Markdown (:func:`econsec.reports.markdown.render_markdown`).
+
+:func:`build_brief` computes everything once:
+
+1. exposure and chokepoints in both directions, with an exposure heat map (bloc members x
+   goods, share of imports from the rival) and the supply network with the paths
+   downstream of the rival's chokepoints highlighted;
+2. the mutual-leverage table (each side's chokepoints over the other);
+3. complementarity-vs-competition trends (when a trade panel is available);
+4. the replays and one forward-looking scenario with p5-p95 bands and trade diversion
+   (when the simulation engine is available);
+5. the list of sources cited by any table or figure.
+
+Nothing is fetched: the HTML has no external script, style or image (only citation links).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import html
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from econsec.data.world import World
+
+
+@dataclass
+class Figure:
+    """An SVG figure and the source ids behind it (never empty: a figure has a source)."""
+
+    key: str
+    title: str
+    svg: str
+    sources: list[str]
+    note: str = ""
+
+
+@dataclass
+class Table:
+    title: str
+    frame: pd.DataFrame
+    note: str = ""
+
+
+@dataclass
+class Section:
+    title: str
+    intro: str = ""
+    tables: list[Table] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BriefDoc:
+    title: str
+    subtitle: str
+    sections: list[Section]
+    sources: dict[str, tuple[str, str]]  # id -> (citation, url)
+    generated: str
+
+
+def _ids(frame: pd.DataFrame) -> set[str]:
+    if "source" not in frame.columns:
+        return set()
+    return {x for s in frame["source"].dropna() for x in str(s).split(";") if x}
+
+
+def mutual_leverage(chk: pd.DataFrame, bloc: str, against: str) -> pd.DataFrame:
+    """One row per direction of :func:`econsec.analysis.chokepoints` (bloc, against):
+    number of chokepoints, summed score and value at stake, and the top three goods."""
+    rows = []
+    for direction, holder, target in (("exposure", against, bloc), ("leverage", bloc, against)):
+        f = chk[chk["direction"] == direction].sort_values("score", ascending=False)
+        rows.append({"holder": holder, "over": target, "chokepoints": len(f),
+                     "total_score": float(f["score"].sum()),
+                     "value_at_stake_usd_bn": float(f["value_at_stake_usd_bn"].sum()),
+                     "top_goods": ", ".join(f["good"].head(3)),
+                     "source": ";".join(sorted(_ids(f)))})
+    return pd.DataFrame(rows)
+
+
+def _exposure_section(world: World, bloc: str, against: str, top: int,
+                      chk: pd.DataFrame) -> Section:
+    from econsec.api.handlers import dependence_matrix
+    from econsec.data.world import stage_order
+    from econsec.reports import figures
+    from econsec.reports.brief import brief_tables
+
+    sec = Section(f"Exposure and chokepoints: {bloc} and {against}",
+                  "score = holder share of world supply x non-substitutability x value at "
+                  "stake (0-1); shares are fractions of world supply or of imports.")
+    for title, frame in brief_tables(world, bloc, against, top).items():
+        sec.tables.append(Table(title, frame.reset_index(drop=True)))
+    mat, srcs = dependence_matrix(world, bloc, against)
+    if not mat.empty:
+        sec.figures.append(Figure(
+            "exposure_heatmap", f"Exposure heat map: share of {bloc} members' imports from "
+            f"{against}", figures.exposure_heatmap(mat.iloc[:, :30], ""), srcs,
+            "recorded bilateral import shares (latest year per importer and good)"))
+    shocked = list(chk[chk["direction"] == "exposure"].sort_values(
+        "score", ascending=False)["good"].head(5))
+    if shocked:
+        reached, hot = figures.shocked_paths(world.edges, shocked)
+        edges = world.edges
+        on_path = edges[[(a, b) in hot for a, b in zip(edges["input"], edges["output"],
+                                                       strict=True)]]
+        svg = figures.network_diagram(world.goods, edges, stage_order(), shocked=shocked)
+        sec.figures.append(Figure(
+            "network", f"Supply network downstream of {against}'s top chokepoints "
+            f"({', '.join(shocked)}): shocked goods red, paths reached orange",
+            svg, sorted(_ids(on_path) | _ids(chk[chk["good"].isin(shocked)])),
+            f"{len(reached)} goods and {len(hot)} supply links lie downstream"))
+    return sec
+
+
+def _leverage_section(chk: pd.DataFrame, bloc: str, against: str) -> Section:
+    return Section("Mutual leverage", "Each side's chokepoints over the other (from the "
+                   "chokepoint table above).",
+                   tables=[Table(f"{bloc} vs {against}", mutual_leverage(chk, bloc, against))])
+
+
+def _trends_section(db: Path | None) -> Section:
+    from econsec.reports import figures
+    from econsec.reports.trends import NO_PANEL_NOTE, find_trade_panel, pair_trends
+
+    sec = Section("Complementarity vs competition",
+                  "Trade complementarity index (TCI, Michaely 1996: 100 = one's exports "
+                  "match the other's imports) and export similarity index (ESI, Finger & "
+                  "Kreinin 1979: 100 = identical export structures, i.e. competitors).")
+    rows = _compare_pairs(db)
+    if rows is not None:
+        src, long = rows
+        long = long.assign(series=long["economy_a"] + "-" + long["economy_b"] + " "
+                           + long["index"]).dropna(subset=["value"])
+        sid = f"trade_panel_{src}"
+        sec.figures.append(Figure("trends", "Indices by year", figures.line_chart(
+            long, x="year", y="value", series="series", ylabel="index"), [sid]))
+        wide = long.pivot_table(index=["year", "economy_a", "economy_b"], columns="index",
+                                values="value", aggfunc="first").reset_index()
+        sec.tables.append(Table("Indices by year", wide.rename_axis(columns=None)
+                                .assign(source=sid)))
+        return sec
+    try:
+        panel = find_trade_panel(db)
+    except Exception as exc:  # a broken store must not break the brief
+        sec.notes.append(f"trade panel unreadable: {exc}")
+        return sec
+    if panel is None:
+        sec.notes.append(NO_PANEL_NOTE)
+        return sec
+    trends = pair_trends(panel.flows)
+    long = trends.melt(id_vars=["year", "pair"], var_name="index", value_name="value")
+    long["series"] = long["pair"] + " " + long["index"]
+    long = long.dropna(subset=["value"])
+    sid = f"trade_panel_{panel.dataset}"
+    sec.figures.append(Figure("trends", "TCI and ESI by year", figures.line_chart(
+        long, x="year", y="value", series="series", ylabel="index (0-100)"), [sid]))
+    sec.tables.append(Table("Indices by year", trends.assign(source=sid)))
+    return sec
+
+
+def _compare_pairs(db: Path | None) -> tuple[str, pd.DataFrame] | None:
+    """KOR-CHN and JPN-CHN rows of :func:`econsec.trade_analysis.compare` from the first
+    store panel that has them (wiod, baci, comtrade), or None."""
+    import importlib
+
+    try:
+        ta = importlib.import_module("econsec.trade_analysis")
+    except ImportError:
+        return None
+    for src in ("wiod", "baci", "comtrade"):
+        try:
+            frames = [ta.compare(a, "CHN", source=src, db=db) for a in ("KOR", "JPN")]
+        except (LookupError, ValueError, OSError):
+            continue
+        return src, pd.concat(frames, ignore_index=True)
+    return None
+
+
+def _scenario_section(world: World, runs: int, seed: int) -> Section:
+    from econsec.api import engine
+    from econsec.reports import figures
+
+    sec = Section("Replays and a forward-looking scenario",
+                  f"Monte Carlo runs of the shipped scenarios ({runs} draws, seed {seed}); "
+                  "lines are medians, bands p5-p95 over draws.")
+    reason = engine.unavailable_reason()
+    if reason is not None:
+        sec.notes.append(f"Simulation not available in this build: {reason}.")
+        return sec
+    listed = engine.list_scenarios()
+    chosen = [s for s in listed if s["kind"] == "replay"]
+    chosen += [s for s in listed if s["kind"] != "replay"][:1]
+    rows = []
+    for s in chosen:
+        try:
+            out = engine.run_scenario(s["name"], runs=runs, seed=seed, world=world)
+        except Exception as exc:
+            sec.notes.append(f"{s['name']}: run failed ({type(exc).__name__}: {exc})")
+            continue
+        srcs = _scenario_sources(world, s["name"])
+        srcs.append(f"run:{s['name']}")
+        bands = engine.band_frame(out.timeseries)
+        sec.figures.append(Figure(
+            f"run_{s['name']}", f"{s['title']} ({s['kind']})", figures.band_timeseries(
+                bands, title=s["name"], xlabel="day",
+                ylabel=engine.headline_metric(out.timeseries)), srcs,
+            s["description"][:400].rsplit(". ", 1)[0]))
+        div = _diversion_bars(out.diversion)
+        if div is not None:
+            sec.figures.append(Figure(f"div_{s['name']}", f"{s['name']}: trade diversion",
+                                      figures.diversion_bars(div, title=""), srcs))
+        outcomes = _outcomes(world, s["name"])
+        if outcomes is not None and not outcomes.empty:
+            sec.tables.append(Table(f"{s['name']}: documented historical outcomes",
+                                    outcomes))
+        rows.append({"scenario": s["name"], "kind": s["kind"], "runs": out.runs,
+                     "seed": out.seed, "horizon_days": out.horizon_days,
+                     "source": ";".join(srcs)})
+    if rows:
+        sec.tables.append(Table("Runs shown", pd.DataFrame(rows)))
+    return sec
+
+
+def _outcomes(world: World, name: str) -> pd.DataFrame | None:
+    """The replay's documented outcomes (with their citation and link), if the scenario
+    layer provides them."""
+    from econsec.api import engine
+
+    try:
+        frame = engine.load(name, world).outcomes_frame()
+    except Exception:  # an older scenario layer without outcomes: nothing to show
+        return None
+    keep = [c for c in ("metric", "economy", "partner", "good", "direction", "magnitude",
+                        "period", "source", "url") if c in frame.columns]
+    return frame[keep].rename(columns={"source": "citation"})
+
+
+def _scenario_sources(world: World, name: str) -> list[str]:
+    """Source ids of the registry measures a shipped scenario switches on."""
+    import yaml
+
+    from econsec.api import engine
+
+    try:
+        text = engine.scenario_path(name).read_text(encoding="utf-8")
+        doc = yaml.safe_load(text)
+    except (OSError, KeyError, yaml.YAMLError):
+        return []
+    found: set[str] = set()
+
+    def walk(v: Any) -> None:
+        if isinstance(v, dict):
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+        elif isinstance(v, str):
+            for m in world.measures:
+                if m.id == v:
+                    found.add(m.source)
+            if v in world.sources:
+                found.add(v)
+
+    walk(doc)
+    return sorted(found)
+
+
+def _diversion_bars(div: pd.DataFrame) -> pd.DataFrame | None:
+    if div.empty:
+        return None
+    label = next((c for c in ("supplier", "economy", "exporter") if c in div.columns), None)
+    value = next((c for c in ("change", "gain", "delta", "p50", "value") if c in div.columns
+                  and pd.api.types.is_numeric_dtype(div[c])), None)
+    if label is None or value is None:
+        return None
+    agg = div.groupby(label, as_index=False)[value].sum()
+    agg = agg.reindex(agg[value].abs().sort_values(ascending=False).index).head(12)
+    return agg.rename(columns={label: "supplier", value: "change"})
+
+
+def build_brief(world: World, bloc: str = "TRILATERAL", against: str = "CHN", *,
+                top: int = 10, runs: int = 50, seed: int = 0, db: Path | None = None,
+                scenarios: bool = True) -> BriefDoc:
+    """Compute every section of the brief (see the module docstring)."""
+    from econsec import analysis
+    from econsec.domain import resolve_bloc
+
+    bloc, against = bloc.upper(), against.upper()
+    chk = analysis.chokepoints(bloc, against, world)
+    sections = [_exposure_section(world, bloc, against, top, chk),
+                _leverage_section(chk, bloc, against), _trends_section(db)]
+    if scenarios:
+        sections.append(_scenario_section(world, runs, seed))
+    cited: set[str] = set()
+    for sec in sections:
+        for t in sec.tables:
+            cited |= _ids(t.frame)
+        for f in sec.figures:
+            cited |= set(f.sources)
+    sources: dict[str, tuple[str, str]] = {}
+    for sid in sorted(cited):
+        if sid in world.sources:
+            s = world.sources[sid]
+            sources[sid] = (s.citation(), s.url)
+        elif sid.startswith("run:"):
+            sources[sid] = (f"econsec simulation of shipped scenario {sid[4:]} on world "
+                            f"{world.version} ({runs} runs, seed {seed})", "")
+        elif sid.startswith("trade_panel_"):
+            sources[sid] = (f"trade panel imported into the econsec store ({sid[12:]})", "")
+    members = ", ".join(sorted(resolve_bloc(bloc)))
+    return BriefDoc(
+        title=f"econsec brief: {bloc} against {against}",
+        subtitle=f"{bloc} = {members}; world {world.version}: {len(world.goods)} goods, "
+                 f"{len(world.edges)} supply links, {len(world.measures)} measures",
+        sections=sections, sources=sources,
+        generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
+
+
+_CSS = """
+body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
+color:#212529;line-height:1.4}
+h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:2px solid #1f5fa8;padding-bottom:.2em;
+margin-top:2em}h3{font-size:1.05em;margin-bottom:.3em}
+table{border-collapse:collapse;font-size:.82em;margin:.5em 0 1.2em}
+th,td{border:1px solid #dee2e6;padding:3px 6px;text-align:left;vertical-align:top}
+th{background:#f1f3f5}td.n{text-align:right;font-variant-numeric:tabular-nums}
+figure{margin:1em 0 1.6em;overflow-x:auto}figure svg{max-width:100%;height:auto}
+figcaption{font-size:.85em;color:#495057}.note{background:#fff4e6;padding:.5em .8em;
+border-left:4px solid #e67700}.src{font-size:.85em}.muted{color:#6c757d}
+"""
+
+
+def _cell(v: Any) -> tuple[str, bool]:
+    if v is None or (isinstance(v, float) and v != v):
+        return "", False
+    if isinstance(v, float):
+        return (f"{v:.3g}" if abs(v) < 100 else f"{v:,.0f}"), True
+    if isinstance(v, int) and not isinstance(v, bool):
+        return str(v), True
+    return str(v), False
+
+
+def _source_links(ids: list[str] | set[str]) -> str:
+    return ", ".join(f'<a href="#src-{html.escape(i)}">{html.escape(i)}</a>' for i in
+                     sorted(ids))
+
+
+def table_html(frame: pd.DataFrame) -> str:
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    body = []
+    for row in frame.itertuples(index=False, name=None):
+        cells = []
+        for col, v in zip(frame.columns, row, strict=True):
+            if col == "source" and isinstance(v, str):
+                cells.append(f"<td>{_source_links([x for x in v.split(';') if x])}</td>")
+                continue
+            text, num = _cell(v)
+            cells.append(f'<td class="n">{html.escape(text)}</td>' if num
+                         else f"<td>{html.escape(text)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def render_html(doc: BriefDoc) -> str:
+    """One self-contained HTML page: inline CSS and SVG, no scripts, no external assets."""
+    e = html.escape
+    parts = [f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>"
+             f"{e(doc.title)}</title><style>{_CSS}</style></head><body>",
+             f"<h1>{e(doc.title)}</h1><p class=\"muted\">{e(doc.subtitle)}<br>generated "
+             f"{e(doc.generated)}</p>"]
+    for sec in doc.sections:
+        parts.append(f"<section><h2>{e(sec.title)}</h2>")
+        if sec.intro:
+            parts.append(f"<p>{e(sec.intro)}</p>")
+        parts.extend(f'<p class="note">{e(n)}</p>' for n in sec.notes)
+        for f in sec.figures:
+            note = f" {e(f.note)}." if f.note else ""
+            parts.append(f'<figure id="fig-{e(f.key)}"><h3>{e(f.title)}</h3>{f.svg}'
+                         f"<figcaption>{note} Sources: {_source_links(f.sources)}"
+                         "</figcaption></figure>")
+        for t in sec.tables:
+            parts.append(f"<h3>{e(t.title)}</h3>")
+            parts.append(table_html(t.frame) if not t.frame.empty
+                         else '<p class="muted">no rows</p>')
+        parts.append("</section>")
+    parts.append("<section><h2>Sources</h2><ol class=\"src\">")
+    for sid, (citation, url) in doc.sources.items():
+        link = (f' <a href="{e(url, quote=True)}">{e(url)}</a>'
+                if url.startswith(("http://", "https://")) else "")
+        parts.append(f'<li id="src-{e(sid)}"><b>[{e(sid)}]</b> {e(citation)}{link}</li>')
+    parts.append("</ol></section></body></html>")
+    return "\n".join(parts)
+
+
+@functools.lru_cache(maxsize=8)
+def cached_brief_html(world: World, bloc: str, against: str) -> str:
+    """The HTML brief for the API, computed once per world, bloc and rival."""
+    return render_html(build_brief(world, bloc, against, runs=20))
+
+
+def write_brief(world: World, out: Path, fmt: str = "html", *, bloc: str = "TRILATERAL",
+                against: str = "CHN", top: int = 10, runs: int = 50, seed: int = 0,
+                db: Path | None = None) -> Path:
+    """Write the brief to *out* as ``html`` or ``md`` (SVGs beside the Markdown file)."""
+    doc = build_brief(world, bloc, against, top=top, runs=runs, seed=seed, db=db)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "md":
+        from econsec.reports.markdown import render_markdown
+
+        out.write_text(render_markdown(doc, out.parent, out.stem), encoding="utf-8")
+    elif fmt == "html":
+        out.write_text(render_html(doc), encoding="utf-8")
+    else:
+        raise ValueError("format must be 'html' or 'md'")
+    return out

@@ -1,0 +1,211 @@
+"""Shocks and levers compiled to per-flow / per-node arrays for the engine.
+
+Flow controls on day ``t`` (flow ``k``: supplier economy ``s`` -> buyer economy ``c`` of
+good ``h``), combining every shock active on that day (``start <= t < end``) that matches
+the flow (see :mod:`econsec.simulation.spec`):
+
+* ``open_k``: share of the ordered quantity that may be shipped,
+  ``prod_ban (1 - intensity) x prod_licensing approval_rate``;
+* ``quota_k``: cap on the flow as a rate, ``min intensity x z0_k`` (``inf`` if none);
+* ``tariff_k``: sum of the ad-valorem tariffs;
+* ``licensed_k``: the flow is under licensing: approved shipments are delayed by the
+  licence delay (the longest of the active licensing shocks).
+
+Licensing shocks without ``approval_rate`` approve ``1 - intensity`` of shipments (a
+licensing measure's ``intensity`` is the share refused). A :class:`LicenceRelief` active on
+day ``t`` replaces the approval rate of the shocks it names and multiplies their delay by
+``delay_factor``.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from econsec.simulation.network_arrays import Baseline
+from econsec.simulation.spec import (
+    AlliedSharing,
+    CapacityInvestment,
+    LicenceRelief,
+    Shock,
+    ShockKind,
+    SimulationSpec,
+    Stockpile,
+)
+
+F64 = npt.NDArray[np.float64]
+B = npt.NDArray[np.bool_]
+
+
+def shock_mask(base: Baseline, shock: Shock) -> B:
+    """Flows a shock applies to: supplier in imposers, buyer in targets, good in goods."""
+    eco = np.asarray(base.economies)
+    goods = np.asarray(base.goods)
+    sup = np.isin(eco[base.flow_supplier], list(shock.imposers))
+    buyer_eco = eco[base.flow_buyer]
+    if shock.targets:
+        buy = np.isin(buyer_eco, list(shock.targets))
+    else:
+        buy = ~np.isin(buyer_eco, list(shock.imposers))
+    good = np.isin(goods[base.flow_good], list(shock.goods))
+    return np.asarray(sup & buy & good, dtype=np.bool_)
+
+
+@dataclass(frozen=True)
+class FlowControls:
+    """Controls on the flows for one step (arrays shaped (F,), or (R, L) for delays)."""
+
+    open: F64
+    quota: F64
+    tariff: F64
+    licensed: B
+    delay_days: F64  # (K, R) licence delay of the pipeline flows (``licence_flows``)
+
+    @functools.cached_property
+    def restricted(self) -> B:
+        """(F,) flows under a ban, licensing refusal, quota or tariff."""
+        return np.asarray((self.open != 1.0) | np.isfinite(self.quota) | (self.tariff != 0.0),
+                          dtype=np.bool_)
+
+    @functools.cached_property
+    def any_open(self) -> bool:
+        return bool((self.open != 1.0).any())
+
+    @functools.cached_property
+    def any_quota(self) -> bool:
+        return bool(np.isfinite(self.quota).any())
+
+
+class ShockPlan:
+    """Compiled shocks: masks per shock, evaluated per day into :class:`FlowControls`."""
+
+    def __init__(self, base: Baseline, spec: SimulationSpec, default_delay: F64) -> None:
+        self.base = base
+        self.shocks = spec.shocks
+        self.masks = [shock_mask(base, s) for s in spec.shocks]
+        self.reliefs = [lv for lv in spec.levers if isinstance(lv, LicenceRelief)]
+        self.default_delay = default_delay  # (R,) licence delay where a shock gives none
+        self.z0 = base.baseline_flows()
+        lic = np.zeros(base.n_flows, dtype=np.bool_)
+        for s, m in zip(self.shocks, self.masks, strict=True):
+            if s.kind is ShockKind.licensing:
+                lic |= m
+        #: flows that can ever be under licensing (the delayed-shipment pipeline's columns)
+        self.licence_flows = np.flatnonzero(lic)
+
+    def touched_flows(self) -> B:
+        out = np.zeros(self.base.n_flows, dtype=np.bool_)
+        for m in self.masks:
+            out |= m
+        return out
+
+    def event_days(self) -> list[int]:
+        days = {0}
+        for s in self.shocks:
+            days.add(s.start)
+            if s.end is not None:
+                days.add(s.end)
+        days |= {r.start for r in self.reliefs}
+        return sorted(days)
+
+    def max_delay(self) -> float:
+        """Longest licence delay any run can see (days)."""
+        worst = 0.0
+        factor = max([1.0] + [r.delay_factor for r in self.reliefs])
+        for s in self.shocks:
+            if s.kind is ShockKind.licensing:
+                d = (s.licence_delay_days if s.licence_delay_days is not None
+                     else float(self.default_delay.max(initial=0.0)))
+                worst = max(worst, d * factor)
+        return worst
+
+    def controls(self, day: float) -> FlowControls:
+        nf = self.base.n_flows
+        runs = len(self.default_delay)
+        open_ = np.ones(nf)
+        quota = np.full(nf, np.inf)
+        tariff = np.zeros(nf)
+        licensed = np.zeros(nf, dtype=np.bool_)
+        lf = self.licence_flows
+        delay = np.zeros((len(lf), runs))
+        for s, m in zip(self.shocks, self.masks, strict=True):
+            if not (s.start <= day and (s.end is None or day < s.end)):
+                continue
+            if s.kind is ShockKind.ban:
+                open_[m] *= 1.0 - s.intensity
+            elif s.kind is ShockKind.quota:
+                quota[m] = np.minimum(quota[m], s.intensity * self.z0[m])
+            elif s.kind is ShockKind.tariff:
+                tariff[m] += s.intensity
+            else:
+                approve = s.approval_rate if s.approval_rate is not None else 1.0 - s.intensity
+                mean = (np.full(runs, s.licence_delay_days) if s.licence_delay_days is not None
+                        else self.default_delay)
+                for r in self.reliefs:
+                    if r.start <= day and (r.measure_id is None or r.measure_id == s.measure_id):
+                        approve = r.approval_rate
+                        mean = mean * r.delay_factor
+                open_[m] *= approve
+                licensed |= m
+                ml = m[lf]
+                delay[ml] = np.maximum(delay[ml], mean[None, :])
+        return FlowControls(open_, quota, tariff, licensed, delay)
+
+
+def stockpile_days(base: Baseline, spec: SimulationSpec) -> F64:
+    """(S,) extra days of cover per slot from :class:`Stockpile` levers."""
+    eco = np.asarray(base.economies)[base.node_economy[base.slot_node]]
+    good = np.asarray(base.goods)[base.slot_good]
+    out = np.zeros(base.n_slots)
+    for lv in spec.levers:
+        if isinstance(lv, Stockpile):
+            m = np.isin(eco, list(lv.economies)) & np.isin(good, list(lv.goods))
+            out[m] += lv.days
+    return out
+
+
+@dataclass(frozen=True)
+class InvestmentSchedule:
+    """Capacity added by :class:`CapacityInvestment` levers: node ``i`` gains
+    ``capacity_share x world output of the good x clip((day - start) / lead_days, 0, 1)``
+    (USD bn/day) from day ``start``."""
+
+    node: npt.NDArray[np.int64]
+    amount: F64
+    start: F64
+    lead: F64
+
+    @classmethod
+    def of(cls, base: Baseline, spec: SimulationSpec) -> InvestmentSchedule:
+        index = base.node_index()
+        g_ix = {g: i for i, g in enumerate(base.goods)}
+        rows = [(index[(lv.economy, lv.good)],
+                 lv.capacity_share * float(base.world_output[g_ix[lv.good]]),
+                 float(lv.start), float(lv.lead_days))
+                for lv in spec.levers
+                if isinstance(lv, CapacityInvestment) and (lv.economy, lv.good) in index]
+        return cls(np.asarray([r[0] for r in rows], dtype=np.int64),
+                   np.asarray([r[1] for r in rows], dtype=np.float64),
+                   np.asarray([r[2] for r in rows], dtype=np.float64),
+                   np.asarray([r[3] for r in rows], dtype=np.float64))
+
+    def capacity(self, day: float, n_nodes: int) -> F64:
+        """(N,) added capacity on *day*."""
+        lead = np.maximum(self.lead, 1e-12)
+        frac = np.where(day >= self.start, np.clip((day - self.start) / lead, 0.0, 1.0), 0.0)
+        frac = np.where((self.lead <= 0) & (day >= self.start), 1.0, frac)
+        return np.bincount(self.node, weights=self.amount * frac,
+                           minlength=n_nodes).astype(np.float64)
+
+
+def allied_members(base: Baseline, spec: SimulationSpec, day: float) -> B:
+    """(E,) economies in an allied-sharing bloc active on *day*."""
+    out = np.zeros(len(base.economies), dtype=np.bool_)
+    eco = np.asarray(base.economies)
+    for lv in spec.levers:
+        if isinstance(lv, AlliedSharing) and lv.start <= day:
+            out |= np.isin(eco, list(lv.members))
+    return out

@@ -1,0 +1,294 @@
+"""The simulation engine: ``simulate(spec, world, runs=, seed=)`` -> :class:`SimResult`.
+
+The engine owns the clock (DESIGN principle 5): step ``t`` covers days
+``[t dt, (t + 1) dt)`` with ``dt = spec.step_days``. All Monte Carlo runs advance together
+in the same arrays (one value per run for each node, slot and flow, stored item-major
+``[node, run]``; :mod:`econsec.simulation.state` gives the step rule). Runs are processed
+in chunks of :data:`CHUNK_RUNS` to keep the arrays in cache. Parameters are drawn once,
+before any step, from one ``np.random.default_rng(seed)`` in the order documented in
+:mod:`econsec.simulation.params`, so results are identical bit for bit for a seed and do
+not depend on the chunk size.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from econsec.errors import EconsecError
+from econsec.simulation.controls import (
+    FlowControls,
+    InvestmentSchedule,
+    ShockPlan,
+    allied_members,
+    stockpile_days,
+)
+from econsec.simulation.network_arrays import Baseline, baseline_from_world, solve_output
+from econsec.simulation.params import draw_params
+from econsec.simulation.recorder import Recorder
+from econsec.simulation.results import SimResult
+from econsec.simulation.spec import (
+    AlliedSharing,
+    CapacityInvestment,
+    Diversification,
+    SimulationSpec,
+)
+from econsec.simulation.state import RunParams, State, StepFlows, Topology, step
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+
+#: runs advanced together in one set of arrays
+CHUNK_RUNS = 128
+
+
+class SimulationCancelled(EconsecError):
+    """The caller's cancel event was set while the simulation ran."""
+
+
+def diversified_shares(base: Baseline, spec: SimulationSpec) -> F64:
+    """(F,) initial sourcing shares after :class:`Diversification` levers: in the slots of
+    the named buyers and goods, ``fraction`` of supplier ``away_from``'s share moves to the
+    other suppliers of the slot in proportion to their baseline output ``x0``."""
+    share = base.share0.copy()
+    eco = np.asarray(base.economies)
+    goods = np.asarray(base.goods)
+    buyer = eco[base.flow_buyer]
+    good = goods[base.flow_good]
+    supplier = eco[base.flow_supplier]
+    for lv in spec.levers:
+        if not isinstance(lv, Diversification):
+            continue
+        in_scope = np.isin(buyer, list(lv.economies)) & np.isin(good, list(lv.goods))
+        away = in_scope & (supplier == lv.away_from)
+        moved = np.bincount(base.flow_slot, weights=np.where(away, share * lv.fraction, 0.0),
+                            minlength=base.n_slots)
+        w = np.where(in_scope & ~away, base.x0[base.flow_src], 0.0)
+        w_q = np.bincount(base.flow_slot, weights=w, minlength=base.n_slots)
+        ok = (w_q > 0)[base.flow_slot]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gain = np.where(ok, moved[base.flow_slot] * w / w_q[base.flow_slot], 0.0)
+        share = share - np.where(away & ok, share * lv.fraction, 0.0) + gain
+    return share
+
+
+def tracked_nodes(base: Baseline, plan: ShockPlan, spec: SimulationSpec) -> I64:
+    """Nodes touched by a shock (suppliers and buyers of shocked flows, investment nodes)
+    and every node downstream of them; all nodes when nothing is touched."""
+    touched = plan.touched_flows()
+    seed = np.zeros(base.n_nodes, dtype=np.bool_)
+    seed[base.flow_src[touched]] = True
+    seed[base.slot_node[base.flow_slot[touched]]] = True
+    index = base.node_index()
+    for lv in spec.levers:
+        if isinstance(lv, CapacityInvestment) and (lv.economy, lv.good) in index:
+            seed[index[(lv.economy, lv.good)]] = True
+    if not seed.any():
+        return np.arange(base.n_nodes, dtype=np.int64)
+    buyer = base.slot_node[base.flow_slot]
+    reach = seed.copy()
+    while True:
+        nxt = reach.copy()
+        nxt[buyer[reach[base.flow_src]]] = True
+        if (nxt == reach).all():
+            break
+        reach = nxt
+    return np.flatnonzero(reach).astype(np.int64)
+
+
+class Engine:
+    """All runs of one chunk: state, parameters and controls (a copy of the baseline)."""
+
+    def __init__(self, base: Baseline, spec: SimulationSpec, params: dict[str, F64]) -> None:
+        self.base, self.spec = base, spec
+        self.dt = float(spec.step_days)
+        self.topo = Topology(base)
+        runs = len(params["spare_capacity"])
+        col = {k: v[None, :] for k, v in params.items()}
+        sigma = np.minimum(base.slot_sigma[:, None] * col["substitutability_scale"], 1.0)
+        self.prm = RunParams(col["spare_capacity"], col["ramp_days"], col["inventory_days"],
+                             sigma)
+        self.plan = ShockPlan(base, spec, params["licence_delay_days"])
+        self.invest = InvestmentSchedule.of(base, spec)
+        share = diversified_shares(base, spec)
+        if np.array_equal(share, base.share0):
+            x_ref = base.x0
+        else:  # the diversified network's own steady state x = f0 + A(share) x
+            x_ref = solve_output(base.f0, base.slot_node, base.slot_coef, base.flow_slot,
+                                 base.flow_src, share)
+            x_ref = _leontief_fixed_point(base, share, x_ref)
+        self.x_ref = x_ref
+        self.x_cap = np.maximum(base.x0, x_ref)
+        self.d_ref = base.slot_coef * x_ref[base.slot_node]
+        cover = col["inventory_days"] + stockpile_days(base, spec)[:, None] + self.dt
+        self.target = cover * self.d_ref[:, None]
+        n_lic = len(self.plan.licence_flows)
+        length = int(np.ceil(self.plan.max_delay() / self.dt)) + 1 if n_lic else 0
+        self.has_allies = any(isinstance(lv, AlliedSharing) for lv in spec.levers)
+        self._events = self.plan.event_days()
+        self._ctl_key: int | None = None
+        self._ctl: FlowControls | None = None
+        self._no_invest = np.zeros(base.n_nodes)
+        self.state = State(
+            day=0.0, step=0,
+            ramp=np.zeros((base.n_nodes, runs)),
+            demand=np.repeat(x_ref[:, None], runs, axis=1),
+            output=np.repeat(x_ref[:, None], runs, axis=1),
+            availability=np.ones((base.n_nodes, runs)),
+            inventory=self.target.copy(),
+            share=np.repeat(share[:, None], runs, axis=1),
+            pipeline=np.zeros((length, n_lic, runs)),
+        )
+
+    def controls(self, day: float) -> FlowControls:
+        key = int(np.searchsorted(self._events, day, side="right"))
+        if key != self._ctl_key or self._ctl is None:
+            self._ctl = self.plan.controls(day)
+            self._ctl_key = key
+        return self._ctl
+
+    def step(self) -> StepFlows:
+        day = self.state.day
+        allies = allied_members(self.base, self.spec, day) if self.has_allies else None
+        invest = (self.invest.capacity(day, self.base.n_nodes) if len(self.invest.node)
+                  else self._no_invest)
+        return step(self.state, self.topo, self.base, self.prm, self.controls(day),
+                    self.plan.licence_flows, dt=self.dt, x_cap=self.x_cap, invest=invest,
+                    target=self.target, allies=allies)
+
+
+def _leontief_fixed_point(base: Baseline, share: F64, x: F64, tol: float = 1e-14) -> F64:
+    """x = f0 + A(share) x by Jacobi iteration from *x*."""
+    for _ in range(10_000):
+        z = base.slot_coef[base.flow_slot] * share * x[base.slot_node[base.flow_slot]]
+        nxt = base.f0 + np.bincount(base.flow_src, weights=z, minlength=base.n_nodes)
+        if np.all(np.abs(nxt - x) <= tol * np.maximum(1.0, np.abs(nxt))):
+            return np.asarray(nxt, dtype=np.float64)
+        x = nxt
+    return np.asarray(x, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """One chunk of runs to simulate (picklable, for worker processes)."""
+
+    baseline: Baseline
+    spec: SimulationSpec
+    params: dict[str, F64]
+    n_steps: int
+    tracked: I64
+    every: int
+    div_flows: I64
+
+
+def _run_chunk(job: _Chunk, on_step: Callable[[], None] | None = None
+               ) -> tuple[Recorder, F64, F64]:
+    """Simulate one chunk; returns its recorder and the diversion shares at start/end."""
+    eng = Engine(job.baseline, job.spec, job.params)
+    runs = len(job.params["spare_capacity"])
+    rec = Recorder(job.baseline, runs, job.n_steps, job.tracked, eng.d_ref, job.every)
+    start = eng.state.share[job.div_flows].T.copy()
+    rec.record(eng.state, eng.topo, eng.dt)
+    for _ in range(job.n_steps):
+        if on_step is not None:
+            on_step()
+        eng.step()
+        rec.record(eng.state, eng.topo, eng.dt)
+    rec.end()
+    return rec, start, eng.state.share[job.div_flows].T.copy()
+
+
+def simulate(
+    spec: SimulationSpec,
+    world: Any = None,
+    *,
+    runs: int = 1,
+    seed: int = 0,
+    progress: Callable[[float], None] | None = None,
+    cancel: threading.Event | None = None,
+    baseline: Baseline | None = None,
+    chunk_runs: int = CHUNK_RUNS,
+    workers: int = 1,
+) -> SimResult:
+    """Run *spec* over the built-in world (or *world*, or a prebuilt *baseline*).
+
+    *runs* Monte Carlo runs share one parameter draw sequence from
+    ``np.random.default_rng(seed)``; *progress* gets the completed fraction in [0, 1];
+    setting *cancel* stops the run with :class:`SimulationCancelled`. With *workers* > 1
+    chunks of *chunk_runs* runs are spread over that many processes (progress and
+    cancellation then act per chunk); results are identical whatever *workers* and
+    *chunk_runs*.
+    """
+    if runs < 1:
+        raise ValueError("runs must be at least 1")
+    if baseline is None:
+        if world is None:
+            from econsec.data.world import load_world
+
+            world = load_world()
+        extra = [(lv.economy, lv.good) for lv in spec.levers
+                 if isinstance(lv, CapacityInvestment)]
+        baseline = baseline_from_world(world, extra_nodes=extra, as_of=spec.as_of_year)
+    rng = np.random.default_rng(seed)
+    params = draw_params(spec, runs, rng)
+    dt = float(spec.step_days)
+    n_steps = int(np.ceil(spec.horizon_days / dt))
+    probe = Engine(baseline, spec, {k: v[:1] for k, v in params.items()})
+    tracked = tracked_nodes(baseline, probe.plan, spec)
+    rec = Recorder(baseline, runs, n_steps, tracked, probe.d_ref)
+    shocked = probe.plan.touched_flows()
+    div_flows = np.flatnonzero(np.isin(baseline.flow_slot, baseline.flow_slot[shocked]))
+    share_start = np.zeros((runs, len(div_flows)))
+    share_end = np.zeros((runs, len(div_flows)))
+    chunks = [slice(lo, min(lo + chunk_runs, runs)) for lo in range(0, runs, chunk_runs)]
+    jobs = [_Chunk(baseline, spec, {k: v[rows] for k, v in params.items()}, n_steps,
+                   tracked, rec.every, div_flows) for rows in chunks]
+    total = n_steps * len(chunks)
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        if cancel is not None and cancel.is_set():
+            raise SimulationCancelled("simulation cancelled")
+        if progress is not None and done:
+            progress(done / total)
+        done += 1
+
+    def keep(rows: slice, out: tuple[Recorder, F64, F64]) -> None:
+        rec.absorb(out[0], rows)
+        share_start[rows], share_end[rows] = out[1], out[2]
+
+    if workers <= 1 or len(chunks) == 1:
+        for rows, job in zip(chunks, jobs, strict=True):
+            keep(rows, _run_chunk(job, tick))
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            futures = [pool.submit(_run_chunk, job) for job in jobs]
+            for rows, fut in zip(chunks, futures, strict=True):
+                if cancel is not None and cancel.is_set():
+                    for f in futures:
+                        f.cancel()
+                    raise SimulationCancelled("simulation cancelled")
+                keep(rows, fut.result())
+                done += n_steps
+                if progress is not None:
+                    progress(done / total)
+    if progress is not None:
+        progress(1.0)
+    return SimResult(spec=spec, runs=runs, seed=seed, baseline=baseline, recorder=rec,
+                     params=params, share_start=share_start, share_end=share_end,
+                     diversion_flows=div_flows, shocked_flows=shocked,
+                     first_shock_day=min([s.start for s in spec.shocks], default=0))
+
+
+#: ``econsec.simulation.run``: the same function as :func:`simulate`
+run = simulate

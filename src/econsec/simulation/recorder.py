@@ -1,0 +1,137 @@
+"""What a run records, declared once and recorded in one loop (Mesa ``DataCollector``).
+
+Two kinds of record:
+
+* **series** (:data:`SERIES`): per recorded step and tracked node, one value per run, kept
+  as float32 ``[step, run, node]`` and reduced to p5/p50/p95 over runs at the end;
+  ``availability`` is the node's input availability ``rho`` (1 = every essential input
+  fully available), ``output`` its output (USD bn/day), ``inventory_days`` the days of
+  cover of its scarcest essential input (``min_q I_q / (c_q x_ref)``, including the one
+  step of working stock);
+* **accumulators** (exact, every step, all nodes): output lost in value
+  ``sum (x0 - y) dt`` (USD bn), minimum availability, last day below 99% of baseline output,
+  minimum inventory days.
+
+Series are kept every ``every`` steps so that at most :data:`MAX_CELLS` values are held.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+
+from econsec.simulation.network_arrays import Baseline
+from econsec.simulation.state import State, Topology
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+
+#: recorded series and how each is read off the state ([N, R] arrays)
+SERIES: dict[str, Callable[[State, Topology, F64], F64] | None] = {
+    "availability": lambda st, topo, d: st.availability,
+    "output": lambda st, topo, d: st.output,
+    "inventory_days": None,  # computed once per step for the accumulators too
+}
+#: largest number of float32 series values kept (all series, steps, runs, nodes)
+MAX_CELLS = 64_000_000
+#: output below this share of baseline counts as not recovered
+RECOVERY_BAND = 0.99
+
+
+def _inventory_days(st: State, topo: Topology, inv_d: F64, skip: npt.NDArray[np.bool_]
+                    ) -> F64:
+    """Days of cover of the node's scarcest essential input (all inputs if none is
+    essential): ``min_q I_q / (c_q x_ref_j)``; NaN for nodes without such inputs.
+    *inv_d*: ``1 / (c_q x_ref_j)`` (0 where no use); *skip*: slots that do not count."""
+    cover = st.inventory * inv_d[:, None]
+    cover[skip] = np.inf
+    out = topo.slots_to_nodes_min(cover, empty=np.nan)
+    out[np.isinf(out)] = np.nan
+    return out
+
+
+class Recorder:
+    """Holds the series and accumulators of *runs* runs for the *tracked* nodes."""
+
+    def __init__(self, base: Baseline, runs: int, n_steps: int, tracked: I64,
+                 d_ref: F64, every: int | None = None) -> None:
+        self.base = base
+        self.tracked = tracked
+        self.d_ref = d_ref
+        # slots whose cover counts: essential ones, or all of a node without essential slots
+        has_ess = np.bincount(base.slot_node, weights=base.slot_essential,
+                              minlength=base.n_nodes) > 0
+        counts = base.slot_essential | ~has_ess[base.slot_node]
+        self._skip = ~counts | (d_ref <= 0)
+        self._inv_d = np.where(d_ref > 0, 1.0 / np.where(d_ref > 0, d_ref, 1.0), 0.0)
+        per_step = runs * max(len(tracked), 1) * len(SERIES)
+        self.every = every or max(1, int(np.ceil(per_step * (n_steps + 1) / MAX_CELLS)))
+        self.rec_steps = list(range(0, n_steps + 1, self.every))
+        if self.rec_steps[-1] != n_steps:
+            self.rec_steps.append(n_steps)
+        self._row = {s: i for i, s in enumerate(self.rec_steps)}
+        self.days: list[float] = []
+        self.series = {m: np.zeros((len(self.rec_steps), runs, len(tracked)), np.float32)
+                       for m in SERIES}
+        n = base.n_nodes
+        self.loss = np.zeros((runs, n))
+        self.min_avail = np.ones((runs, n))
+        self.last_below = np.full((runs, n), -np.inf)
+        self.inv0 = np.zeros((runs, n))
+        self.min_inv = np.full((runs, n), np.nan)
+        self.begin(slice(0, runs))
+
+    def absorb(self, part: Recorder, rows: slice) -> None:
+        """Copy a chunk's finished recorder (same steps and nodes) into runs *rows*."""
+        for name in SERIES:
+            self.series[name][:, rows] = part.series[name]
+        self.loss[rows] = part.loss
+        self.min_avail[rows] = part.min_avail
+        self.last_below[rows] = part.last_below
+        self.inv0[rows] = part.inv0
+        self.min_inv[rows] = part.min_inv
+        if not self.days:
+            self.days = list(part.days)
+
+    def begin(self, rows: slice) -> None:
+        """Start a chunk of runs: accumulators kept item-major [N, r] while it runs."""
+        self._rows = rows
+        r = rows.stop - rows.start
+        n = self.base.n_nodes
+        self._loss = np.zeros((n, r))
+        self._min_avail = np.ones((n, r))
+        self._last_below = np.full((n, r), -np.inf)
+        self._min_inv = np.full((n, r), np.nan)
+        self._x0 = self.base.x0[:, None]
+        self._band = RECOVERY_BAND * self._x0
+
+    def end(self) -> None:
+        """Store the chunk's accumulators in the [run, node] arrays."""
+        rows = self._rows
+        self.loss[rows] = self._loss.T
+        self.min_avail[rows] = self._min_avail.T
+        self.last_below[rows] = self._last_below.T
+        self.min_inv[rows] = self._min_inv.T
+
+    def record(self, st: State, topo: Topology, dt: float) -> None:
+        """Called once before the first step (step 0) and after every step."""
+        inv_days = _inventory_days(st, topo, self._inv_d, self._skip)
+        if st.step == 0:
+            self.inv0[self._rows] = inv_days.T
+        else:
+            self._loss += (self._x0 - st.output) * dt
+            np.minimum(self._min_avail, st.availability, out=self._min_avail)
+            below = st.output < self._band
+            if below.any():
+                self._last_below[below] = st.day
+        np.fmin(self._min_inv, inv_days, out=self._min_inv)
+        row = self._row.get(st.step)
+        if row is None:
+            return
+        if len(self.days) <= row:
+            self.days.append(st.day)
+        for name, read in SERIES.items():
+            v = read(st, topo, self.d_ref) if read is not None else inv_days
+            self.series[name][row, self._rows] = v[self.tracked].T

@@ -1,0 +1,120 @@
+"""Results of a simulation: time series, summaries and trade diversion as DataFrames.
+
+Quantiles p5/p50/p95 are taken over Monte Carlo runs (``numpy.quantile``, linear
+interpolation). Time to recover of a node in one run: days from the first shock's start
+until the end of the last step in which output was below 99% of baseline; 0 if output never
+fell below; NaN if still below at the horizon (NaN runs count as +inf in quantiles, and a
+quantile that is +inf is reported as NaN).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from econsec.simulation.network_arrays import Baseline
+from econsec.simulation.recorder import SERIES, Recorder
+from econsec.simulation.spec import SimulationSpec
+
+F64 = npt.NDArray[np.float64]
+QUANTILES = (0.05, 0.5, 0.95)
+
+
+def _q(x: npt.NDArray[np.floating], axis: int = 0) -> F64:
+    with np.errstate(invalid="ignore"):  # inf - inf between two unrecovered runs: NaN
+        return np.asarray(np.quantile(np.asarray(x, dtype=np.float64), QUANTILES, axis=axis))
+
+
+@dataclass(frozen=True, eq=False)
+class SimResult:
+    """A finished simulation (*runs* runs of *spec* with *seed*)."""
+
+    spec: SimulationSpec
+    runs: int
+    seed: int
+    baseline: Baseline
+    recorder: Recorder
+    params: dict[str, F64]
+    share_start: F64  # [R, K] sourcing shares of the diversion flows at day 0
+    share_end: F64  # [R, K] ... at the horizon
+    diversion_flows: npt.NDArray[np.int64]
+    shocked_flows: npt.NDArray[np.bool_]
+    first_shock_day: int
+
+    def timeseries(self) -> pd.DataFrame:
+        """Long frame: day, economy, good, metric, p5, p50, p95 (tracked nodes)."""
+        rec = self.recorder
+        labels = self.baseline.node_labels().iloc[rec.tracked].reset_index(drop=True)
+        parts = []
+        days = np.asarray(rec.days, dtype=np.float64)
+        n = len(rec.tracked)
+        for metric in SERIES:
+            q = _q(rec.series[metric], axis=1)  # [3, T, n]
+            parts.append(pd.DataFrame({
+                "day": np.repeat(days, n),
+                "economy": np.tile(labels["economy"].to_numpy(), len(days)),
+                "good": np.tile(labels["good"].to_numpy(), len(days)),
+                "metric": metric,
+                "p5": q[0].ravel(), "p50": q[1].ravel(), "p95": q[2].ravel(),
+            }))
+        return pd.concat(parts, ignore_index=True)
+
+    def summary(self) -> pd.DataFrame:
+        """Per (economy, good): output loss (USD bn) p5/p50/p95, baseline output over the
+        horizon, max availability drop, time to recover (days), inventory drawdown (days)."""
+        rec = self.recorder
+        base = self.baseline
+        horizon = rec.days[-1] if rec.days else 0.0
+        loss = _q(rec.loss)
+        drop = _q(1.0 - rec.min_avail)
+        below = rec.last_below
+        ttr = np.where(below == -np.inf, 0.0,
+                       np.where(below >= horizon, np.inf,
+                                below - self.first_shock_day))
+        ttr = np.maximum(ttr, 0.0)
+        ttr_q = _q(ttr)
+        ttr_q[~np.isfinite(ttr_q)] = np.nan
+        draw = _q(rec.inv0 - rec.min_inv)
+        frame = base.node_labels()
+        frame["baseline_usd_bn"] = base.x0 * horizon
+        frame["loss_usd_bn_p5"], frame["loss_usd_bn_p50"], frame["loss_usd_bn_p95"] = loss
+        frame["max_availability_drop_p50"] = drop[1]
+        frame["max_availability_drop_p95"] = drop[2]
+        frame["days_to_recover_p50"] = ttr_q[1]
+        frame["days_to_recover_p95"] = ttr_q[2]
+        frame["inventory_drawdown_days_p50"] = draw[1]
+        frame["inventory_drawdown_days_p95"] = draw[2]
+        return frame
+
+    def diversion(self) -> pd.DataFrame:
+        """For buyer-good slots with a shocked flow: each supplier's sourcing share at day 0
+        and at the horizon (p50 over runs) and the change (who gained)."""
+        base = self.baseline
+        k = self.diversion_flows
+        eco = np.asarray(base.economies)
+        goods = np.asarray(base.goods)
+        before = np.median(self.share_start, axis=0) if self.runs else np.zeros(len(k))
+        after = np.median(self.share_end, axis=0) if self.runs else np.zeros(len(k))
+        buyer_node = base.slot_node[base.flow_slot[k]]
+        return pd.DataFrame({
+            "buyer": eco[base.node_economy[buyer_node]],
+            "buyer_good": goods[base.node_good[buyer_node]],
+            "good": goods[base.flow_good[k]],
+            "supplier": eco[base.flow_supplier[k]],
+            "shocked": self.shocked_flows[k],
+            "share_before": before,
+            "share_after": after,
+            "change": after - before,
+        })
+
+    def parameters(self) -> pd.DataFrame:
+        """The drawn parameters, one row per run."""
+        return pd.DataFrame({"run": np.arange(self.runs), **self.params})
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """Frames for storage: timeseries, summary, diversion, parameters."""
+        return {"timeseries": self.timeseries(), "summary": self.summary(),
+                "diversion": self.diversion(), "parameters": self.parameters()}

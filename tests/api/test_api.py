@@ -1,0 +1,223 @@
+"""JSON API: values equal the analysis functions', inputs are validated, limits hold."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from econsec import analysis
+from econsec.api import create_app, engine
+from econsec.api.app import Limits
+from econsec.cli.serve import check_bind, is_local
+from econsec.data.world import World
+
+
+def _loc(resp) -> list[str]:  # type: ignore[no-untyped-def]
+    return [str(x) for d in resp.json()["detail"] for x in d["loc"]]
+
+
+def test_exposure_matches_analysis(client: TestClient, world: World) -> None:
+    r = client.get("/api/exposure", params={"economy": "kor", "good": "photoresist_arf"})
+    assert r.status_code == 200
+    body = r.json()
+    want = analysis.exposure("KOR", good="photoresist_arf", world=world)
+    got = pd.DataFrame(body["rows"])
+    assert body["count"] == len(want) > 0
+    assert list(got["supplier"]) == list(want["supplier"])
+    assert got["share"].to_numpy() == pytest.approx(want["share"].to_numpy())
+    assert got.loc[got["supplier"] == "JPN", "share"].iloc[0] > 0.5  # Japan's ArF resist
+    cited = {s["id"] for s in body["sources"]}
+    assert set(want["source"].dropna()) - {"remainder"} <= cited  # ROW remainder: derived
+    assert all(s["citation"] for s in body["sources"])
+
+
+def test_lookthrough_exposure_and_its_sources(client: TestClient, world: World) -> None:
+    r = client.get("/api/exposure", params={"economy": "JPN", "tiers": "all"})
+    assert r.status_code == 200
+    want = analysis.exposure("JPN", tiers="all", world=world)
+    got = pd.DataFrame(r.json()["rows"])
+    assert len(got) == len(want)
+    assert got["share"].sum() == pytest.approx(want["share"].sum())
+    assert r.json()["sources"], "look-through rows must list the sources they rest on"
+
+
+def test_chokepoints_both_directions(client: TestClient, world: World) -> None:
+    r = client.get("/api/chokepoints", params={"bloc": "TRILATERAL", "against": "CHN"})
+    assert r.status_code == 200
+    want = analysis.chokepoints("TRILATERAL", "CHN", world)
+    got = pd.DataFrame(r.json()["rows"])
+    assert set(got["direction"]) == {"exposure", "leverage"}
+    assert got["score"].to_numpy() == pytest.approx(want["score"].to_numpy())
+    assert got["good"].tolist() == want["good"].tolist()
+
+
+def test_world_goods_measures(client: TestClient, world: World) -> None:
+    w = client.get("/api/world").json()
+    assert w["version"] == world.version
+    assert {e["code"] for e in w["economies"]} == set(world.economy_codes)
+    g = client.get("/api/goods").json()
+    assert g["count"] == len(world.goods)
+    m = client.get("/api/measures", params={"imposer": "JPN"}).json()
+    assert m["count"] == len(analysis.measures(imposer="JPN", world=world)) > 0
+    assert all(row["imposer"] == "JPN" and row["source"] for row in m["rows"])
+
+
+@pytest.mark.parametrize(("path", "params", "field", "status"), [
+    ("/api/exposure", {"economy": "XXX"}, "economy", 422),
+    ("/api/exposure", {"economy": "KOREA"}, "economy", 422),
+    ("/api/exposure", {"economy": "KOR", "good": "unobtainium"}, "good", 422),
+    ("/api/exposure", {"economy": "KOR", "tiers": "some"}, "tiers", 422),
+    ("/api/exposure", {"economy": "KOR", "year": "1066"}, "year", 422),
+    ("/api/chokepoints", {"against": "CHN"}, "bloc", 422),
+    ("/api/chokepoints", {"bloc": "TRILATERAL", "min_share": "nan"}, "min_share", 422),
+    ("/api/chokepoints", {"bloc": "ZZZ,QQQ"}, "bloc", 422),
+    ("/api/measures", {"type": "bribe"}, "type", 422),
+    ("/api/compare", {"a": "KOR", "b": "KOR"}, "b", 422),
+    ("/api/compare", {"a": "KOR", "b": "CHN", "years": "19-20"}, "years", 422),
+    ("/api/runs/0123456789abcdef0123456789abcdef", {}, "run_id", 404),
+])
+def test_bad_input_names_the_field(client: TestClient, path: str, params: dict[str, str],
+                                   field: str, status: int) -> None:
+    r = client.get(path, params=params)
+    assert r.status_code == status, r.text
+    assert field in _loc(r)
+
+
+def test_scenarios_by_shipped_name_only(client: TestClient) -> None:
+    listed = client.get("/api/scenarios").json()
+    names = {s["name"] for s in listed["scenarios"]}
+    assert "jpn_kor_2019" in names
+    for bad in ("../../etc/passwd", "/etc/passwd", "jpn_kor_2019.yaml", "..", "nope"):
+        r = client.post("/api/runs", json={"scenario": bad, "runs": 1})
+        assert r.status_code in (404, 422), bad
+        assert "scenario" in _loc(r)
+    r = client.post("/api/runs", json={"scenario": "jpn_kor_2019", "path": "/etc/passwd"})
+    assert r.status_code == 422 and "path" in _loc(r)
+
+
+def test_run_size_and_body_caps(client: TestClient) -> None:
+    r = client.post("/api/runs", json={"scenario": "jpn_kor_2019", "runs": 2000,
+                                       "horizon_days": 1825})
+    assert r.status_code == 422 and "runs" in _loc(r)
+    assert "runs x horizon_days x nodes" in r.text
+    r = client.post("/api/runs", json={"scenario": "jpn_kor_2019", "runs": 0})
+    assert r.status_code == 422 and "runs" in _loc(r)
+    big = '{"scenario": "jpn_kor_2019", "pad": "' + "x" * 20_000 + '"}'
+    r = client.post("/api/runs", content=big, headers={"content-type": "application/json"})
+    assert r.status_code == 413
+
+
+def test_token_required_when_set(world: World) -> None:
+    with TestClient(create_app(world=world, token="s3cret")) as c:
+        assert c.get("/api/world").status_code == 401
+        assert c.get("/api/world", headers={"Authorization": "Bearer nope"}).status_code == 401
+        ok = c.get("/api/world", headers={"Authorization": "Bearer s3cret"})
+        assert ok.status_code == 200 and ok.json()["version"] == world.version
+        assert c.get("/").status_code == 200  # the page itself holds no data
+
+
+def test_bind_policy() -> None:
+    assert is_local("127.0.0.1") and is_local("::1") and is_local("localhost")
+    assert not is_local("0.0.0.0") and not is_local("192.168.1.5")
+    check_bind("127.0.0.1", None)
+    check_bind("0.0.0.0", "tok")
+    with pytest.raises(ValueError, match="token"):
+        check_bind("0.0.0.0", None)
+
+
+def test_dashboard_and_static_served_from_package(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200 and 'src="/static/app.js"' in page.text
+    assert "http" not in page.text.replace("/openapi.json", "").split("<footer")[0]
+    assert client.get("/static/app.js").status_code == 200
+    assert client.get("/static/../app.py").status_code == 404
+
+
+def test_heatmap_svg_with_sources(client: TestClient) -> None:
+    r = client.get("/api/heatmap.svg", params={"bloc": "TRILATERAL", "against": "CHN"})
+    assert r.status_code == 200 and r.text.startswith("<svg")
+    assert r.headers["x-econsec-sources"]
+
+
+@pytest.mark.skipif(engine.unavailable_reason() is not None,
+                    reason=f"simulation not available: {engine.unavailable_reason()}")
+def test_run_lifecycle_csv_xlsx(client: TestClient) -> None:
+    r = client.post("/api/runs", json={"scenario": "jpn_kor_2019", "runs": 8, "seed": 3,
+                                       "horizon_days": 120})
+    assert r.status_code == 202, r.text
+    rid = r.json()["id"]
+    for _ in range(600):
+        job = client.get(f"/api/runs/{rid}").json()
+        if job["status"] not in ("queued", "running"):
+            break
+        time.sleep(0.1)
+    assert job["status"] == "done", job
+    assert job["progress"] == 1.0
+    assert job["result"]["inputs"]["horizon_days"] == 120
+    csv = client.get(f"/api/runs/{rid}/csv")
+    ts = pd.read_csv(io.StringIO(csv.text))
+    assert list(ts.columns[:4]) == ["day", "economy", "good", "metric"]
+    assert ts["day"].max() <= 120
+    q = ts.dropna(subset=["p5", "p50", "p95"])  # inventory days of a node with no use: NaN
+    assert len(q) > 0.9 * len(ts)
+    assert (q["p5"] <= q["p50"] + 1e-12).all() and (q["p50"] <= q["p95"] + 1e-12).all()
+    assert "KOR" in set(ts["economy"])
+    direct = engine.run_scenario("jpn_kor_2019", runs=8, seed=3, horizon_days=120)
+    assert len(direct.timeseries) == len(ts)  # same seed: the same numbers as in Python
+    assert ts["p50"].to_numpy() == pytest.approx(direct.timeseries["p50"].to_numpy(),
+                                                 nan_ok=True)
+    xl = pd.read_excel(io.BytesIO(client.get(f"/api/runs/{rid}/xlsx").content),
+                       sheet_name=None)
+    assert set(xl) == {"timeseries", "summary", "diversion", "inputs"}
+    assert len(xl["timeseries"]) == len(ts)
+    svg = client.get(f"/api/runs/{rid}/chart.svg")
+    assert svg.status_code == 200 and "<svg" in svg.text
+
+
+@pytest.mark.skipif(engine.unavailable_reason() is not None,
+                    reason=f"simulation not available: {engine.unavailable_reason()}")
+def test_cancel_a_run(world: World) -> None:
+    with TestClient(create_app(world=world, workers=1)) as c:
+        first = c.post("/api/runs", json={"scenario": "chn_full_ban_trilateral", "runs": 400})
+        second = c.post("/api/runs", json={"scenario": "jpn_kor_2019", "runs": 5})
+        assert first.status_code == second.status_code == 202
+        rid = second.json()["id"]  # queued behind the first: cancelled before it starts
+        assert c.delete(f"/api/runs/{rid}").json()["status"] == "cancelled"
+        c.delete(f"/api/runs/{first.json()['id']}")
+        for _ in range(600):
+            if c.get(f"/api/runs/{first.json()['id']}").json()["status"] != "running":
+                break
+            time.sleep(0.1)
+        assert c.get(f"/api/runs/{first.json()['id']}").json()["status"] == "cancelled"
+        assert c.get(f"/api/runs/{rid}/csv").status_code == 409
+
+
+def test_too_many_active_runs_is_429(world: World) -> None:
+    if engine.unavailable_reason() is not None:
+        pytest.skip(f"simulation not available: {engine.unavailable_reason()}")
+    with TestClient(create_app(world=world, workers=1,
+                               limits=Limits(max_active_runs=1))) as c:
+        a = c.post("/api/runs", json={"scenario": "chn_full_ban_trilateral", "runs": 300})
+        b = c.post("/api/runs", json={"scenario": "jpn_kor_2019", "runs": 1})
+        assert a.status_code == 202 and b.status_code == 429
+        c.delete(f"/api/runs/{a.json()['id']}")
+
+
+def test_compare_without_trade_panel_is_404_naming_source(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("ECONSEC_DB", str(tmp_path / "absent.duckdb"))
+    r = client.get("/api/compare", params={"a": "KOR", "b": "CHN", "years": "2000-2005"})
+    assert r.status_code == 404, r.text
+    assert "source" in _loc(r)
+    assert not (tmp_path / "absent.duckdb").exists()  # looking never creates a store
+
+
+def test_brief_html_endpoint(client: TestClient) -> None:
+    r = client.get("/api/brief.html", params={"bloc": "TRILATERAL", "against": "CHN"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert "<h1>econsec brief: TRILATERAL against CHN</h1>" in r.text
+    assert 'id="fig-exposure_heatmap"' in r.text and "<script" not in r.text

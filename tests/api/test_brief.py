@@ -1,0 +1,142 @@
+"""The brief report: self-contained HTML and Markdown with plots and sources; the CLI."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from econsec.api import engine
+from econsec.cli.app import app
+from econsec.data.world import World, load_world
+from econsec.reports import html as brief_html
+from econsec.reports.trends import TradePanel, pair_trends
+
+ENGINE = engine.unavailable_reason()
+
+
+@pytest.fixture(scope="module")
+def world() -> World:
+    return load_world()
+
+
+@pytest.fixture(scope="module")
+def doc(world: World) -> brief_html.BriefDoc:
+    return brief_html.build_brief(world, "TRILATERAL", "CHN", runs=8, seed=1)
+
+
+def test_html_is_self_contained_and_cites_every_figure(doc: brief_html.BriefDoc) -> None:
+    page = brief_html.render_html(doc)
+    assert "<script" not in page and "<link" not in page and "<img" not in page
+    # the only URLs are citation links, in-page anchors and inline data (heat map raster)
+    for m in re.finditer(r'(src|href)="([^"]+)"', page):
+        attr, url = m.groups()
+        assert attr == "href", url
+        assert url.startswith(("#", "http", "data:image/png;base64,")), url[:40]
+    for url in re.findall(r'<a href="(http[^"]+)"', page):
+        assert any(url == u for _, u in doc.sources.values()), url
+    figures = re.findall(r'<figure id="fig-([^"]+)">(.*?)</figure>', page, re.S)
+    keys = {k for k, _ in figures}
+    assert {"exposure_heatmap", "network"} <= keys
+    for key, body in figures:
+        assert "<svg" in body, key
+        cited = re.findall(r'href="#src-([^"]+)"', body.split("<figcaption>")[1])
+        assert cited, f"figure {key} has no source"
+        for sid in cited:
+            assert f'id="src-{sid}"' in page, sid
+    assert "Mutual leverage" in page and "Sources</h2>" in page
+
+
+def test_mutual_leverage_sums_the_chokepoint_table(world: World) -> None:
+    from econsec import analysis
+
+    chk = analysis.chokepoints("TRILATERAL", "CHN", world)
+    ml = brief_html.mutual_leverage(chk, "TRILATERAL", "CHN").set_index("holder")
+    exp = chk[chk["direction"] == "exposure"]
+    assert ml.loc["CHN", "chokepoints"] == len(exp)
+    assert ml.loc["CHN", "total_score"] == pytest.approx(exp["score"].sum())
+    lev = chk[chk["direction"] == "leverage"]
+    assert ml.loc["TRILATERAL", "value_at_stake_usd_bn"] == pytest.approx(
+        lev["value_at_stake_usd_bn"].sum())
+    assert ml.loc["CHN", "top_goods"].split(", ")[0] == exp.sort_values(
+        "score", ascending=False)["good"].iloc[0]
+
+
+@pytest.mark.skipif(ENGINE is not None, reason=f"simulation not available: {ENGINE}")
+def test_replays_and_forward_scenario_with_bands(doc: brief_html.BriefDoc) -> None:
+    sec = next(s for s in doc.sections if s.title.startswith("Replays"))
+    keys = {f.key for f in sec.figures}
+    assert "run_jpn_kor_2019" in keys and "div_jpn_kor_2019" in keys
+    runs = next(t.frame for t in sec.tables if t.title == "Runs shown")
+    assert {"replay", "forward"} <= set(runs["kind"])
+    assert (runs["runs"] == 8).all()
+    jk = next(f for f in sec.figures if f.key == "run_jpn_kor_2019")
+    assert "p5-p95" in jk.svg
+    assert "p_meti_2019_wto_consult" in jk.sources or any(
+        s.startswith("p_") for s in jk.sources)
+    outcomes = [t for t in sec.tables if "documented historical outcomes" in t.title]
+    assert outcomes and outcomes[0].frame["url"].str.startswith("http").all()
+
+
+def test_trends_section_with_a_panel(monkeypatch: pytest.MonkeyPatch) -> None:
+    flows = pd.DataFrame({
+        "year": [2000] * 4 + [2001] * 4,
+        "exporter": ["KOR", "KOR", "CHN", "CHN"] * 2,
+        "importer": ["CHN", "USA", "KOR", "USA"] * 2,
+        "product": ["a", "b", "a", "b", "a", "b", "b", "a"],
+        "value": [10.0, 5.0, 3.0, 8.0, 10.0, 5.0, 4.0, 9.0]})
+    panel = TradePanel("baci", "flows", "synthetic.csv", "test", flows)
+    monkeypatch.setattr("econsec.reports.trends.find_trade_panel", lambda db=None: panel)
+    monkeypatch.setattr(brief_html, "_compare_pairs", lambda db: None)
+    sec = brief_html._trends_section(None)
+    assert not sec.notes and sec.figures[0].sources == ["trade_panel_baci"]
+    got = sec.tables[0].frame.drop(columns="source")
+    pd.testing.assert_frame_equal(got, pair_trends(flows))
+
+
+def test_trends_note_without_panel(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("econsec.reports.trends.find_trade_panel", lambda db=None: None)
+    monkeypatch.setattr(brief_html, "_compare_pairs", lambda db: None)
+    sec = brief_html._trends_section(None)
+    assert sec.figures == [] and "no trade panel" in sec.notes[0]
+
+
+def test_markdown_writes_svgs_beside(doc: brief_html.BriefDoc, tmp_path: Path) -> None:
+    from econsec.reports.markdown import render_markdown
+
+    text = render_markdown(doc, tmp_path, "brief")
+    links = re.findall(r"!\[[^\]]*\]\((brief_figures/[^)]+\.svg)\)", text)
+    assert len(links) == sum(len(s.figures) for s in doc.sections) >= 2
+    for link in links:
+        assert (tmp_path / link).read_text().startswith("<svg")
+    assert "## Sources" in text and "| good |" in text
+
+
+def test_cli_brief_out_and_terminal(tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "b.md"
+    r = runner.invoke(app, ["brief", "--format", "md", "--out", str(out), "--runs", "3"])
+    assert r.exit_code == 0, r.output
+    assert out.read_text().startswith("# econsec brief: TRILATERAL against CHN")
+    assert (tmp_path / "b_figures" / "exposure_heatmap.svg").is_file()
+    r = runner.invoke(app, ["brief", "--format", "pdf", "--out", str(tmp_path / "x.pdf")])
+    assert r.exit_code == 2
+    r = runner.invoke(app, ["brief", "--top", "3"])
+    assert r.exit_code == 0 and "econsec brief" in r.output and "Sources" in r.output
+
+
+def test_trends_from_trade_analysis_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows shaped as econsec.trade_analysis.compare returns are charted and tabulated."""
+    long = pd.DataFrame({"year": [2000, 2001, 2000, 2001], "economy_a": ["KOR"] * 4,
+                         "economy_b": ["CHN"] * 4,
+                         "index": ["tci_a_to_b", "tci_a_to_b", "esi", "esi"],
+                         "value": [55.0, 50.0, 30.0, 38.0]})
+    monkeypatch.setattr(brief_html, "_compare_pairs", lambda db: ("wiod", long))
+    sec = brief_html._trends_section(None)
+    table = sec.tables[0].frame.set_index("year")
+    assert table.loc[2001, "esi"] == 38.0 and table.loc[2000, "tci_a_to_b"] == 55.0
+    assert sec.figures[0].sources == ["trade_panel_wiod"]
+    assert "KOR-CHN esi" in sec.figures[0].svg

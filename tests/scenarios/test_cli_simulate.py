@@ -1,0 +1,93 @@
+"""`econsec simulate`, `econsec scenarios ...`, `econsec runs ...` through CliRunner."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from econsec.cli.app import app
+
+runner = CliRunner()
+
+
+def test_scenarios_list_json() -> None:
+    res = runner.invoke(app, ["scenarios", "list", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = {r["name"]: r for r in json.loads(res.stdout)}
+    assert rows["jpn_kor_2019"]["kind"] == "replay"
+    assert rows["chn_full_ban_trilateral"]["kind"] == "forward"
+
+
+def test_scenarios_show_shocks_and_outcomes() -> None:
+    res = runner.invoke(app, ["scenarios", "show", "chn_ree_japan_2010", "--format", "csv"])
+    assert res.exit_code == 0, res.output
+    assert "ban,CHN,JPN,rare_earth_processing,20,80,0.8" in res.stdout
+    res = runner.invoke(app, ["scenarios", "show", "jpn_kor_2019", "--what", "outcomes",
+                              "--format", "json"])
+    assert any(r["magnitude"] == -0.837 for r in json.loads(res.stdout))
+
+
+def test_unknown_scenario_name_fails_with_hint() -> None:
+    res = runner.invoke(app, ["simulate", "jpn_kor_2091", "--no-store"])
+    assert res.exit_code == 2
+    assert "unknown scenario 'jpn_kor_2091'" in res.output and "jpn_kor_2019" in res.output
+
+
+def test_bad_scenario_file_names_line_and_key(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: bad\ntitle: B\nkind: forward\nstart: 2024-01-01\nhorizon: 30d\n"
+                    "shocks:\n  - {kind: embargo, imposers: CHN, goods: gallium, start: 0}\n")
+    res = runner.invoke(app, ["simulate", str(path), "--no-store"])
+    assert res.exit_code == 2
+    assert "bad.yaml, line 7, field shocks[0].kind" in " ".join(res.output.split())
+
+
+def test_simulate_store_show_compare_rerun(tmp_path: Path) -> None:
+    db = str(tmp_path / "runs.duckdb")
+    ids = []
+    for seed in ("1", "2"):
+        res = runner.invoke(app, ["simulate", "chn_graphite_2023", "--runs", "3", "--seed",
+                                  seed, "--horizon", "8w", "--db", db, "--format", "csv"])
+        assert res.exit_code == 0, res.output
+        assert res.stdout.startswith("economy,good,baseline_usd_bn,loss_usd_bn_p5")
+        ids.append(re.search(r"stored run (\S+)", res.stderr).group(1))  # type: ignore[union-attr]
+    res = runner.invoke(app, ["runs", "list", "--db", db, "--format", "json"])
+    listed = json.loads(res.stdout)
+    assert {r["run_id"] for r in listed} == set(ids)
+    assert all(r["horizon_days"] == 56 for r in listed)
+    res = runner.invoke(app, ["runs", "show", ids[0], "--db", db, "--table", "yaml"])
+    assert "name: chn_graphite_2023" in res.stdout
+    res = runner.invoke(app, ["runs", "compare", ids[0], ids[1], "--db", db, "--format", "csv"])
+    assert res.exit_code == 0 and "loss_diff_usd_bn" in res.stdout.splitlines()[0]
+    res = runner.invoke(app, ["runs", "rerun", ids[1], "--db", db])
+    assert res.exit_code == 0, res.output
+    assert "identical numbers" in res.stdout
+
+
+def test_simulate_outcomes_table_and_xlsx(tmp_path: Path) -> None:
+    out = tmp_path / "o.xlsx"
+    res = runner.invoke(app, ["simulate", "jpn_kor_2019", "--runs", "4", "--no-store",
+                              "--table", "outcomes", "--format", "xlsx", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    import pandas as pd
+
+    frame = pd.read_excel(out)
+    hf = frame[(frame["metric"] == "imports") & (frame["good"] == "hydrogen_fluoride")]
+    assert (hf["simulated_direction"] == "down").all()
+
+
+def test_simulate_help_has_examples() -> None:
+    res = runner.invoke(app, ["simulate", "--help"])
+    assert res.exit_code == 0 and "econsec simulate jpn_kor_2019" in res.stdout
+
+
+def test_brief_has_replays_section() -> None:
+    res = runner.invoke(app, ["brief"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "Replays: simulated vs documented" in res.stdout
+    line = next(x for x in res.stdout.splitlines()
+                if "jpn_kor_2019" in x and "import_share" in x)
+    assert "down" in line and "True" in line

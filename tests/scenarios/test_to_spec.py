@@ -1,0 +1,138 @@
+"""Scenario -> SimulationSpec resolution, hand-checked, and the world is never changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from econsec.data.world import load_world
+from econsec.policy.scenarios import list_scenarios, load_named, load_scenario
+from econsec.simulation.spec import CapacityInvestment, ShockKind, Stockpile
+
+
+def test_all_shipped_scenarios_load() -> None:
+    frame = list_scenarios()
+    assert set(frame["name"]) >= {"jpn_kor_2019", "chn_ga_ge_2023", "chn_ga_ge_us_ban_2024",
+                                  "chn_graphite_2023", "chn_ree_japan_2010",
+                                  "chn_full_ban_trilateral", "taiwan_strait_advanced_logic"}
+    assert "invalid" not in set(frame["kind"])
+    replays = frame[frame["kind"] == "replay"]
+    assert (replays["outcomes"] >= 2).all()
+
+
+def test_jpn_kor_2019_dates_and_licensing() -> None:
+    spec = load_named("jpn_kor_2019").to_spec()
+    (shock,) = spec.shocks
+    # effective 2019-07-04, lifted 2023-03-23, scenario start 2019-07-01
+    assert shock.start == 3
+    assert shock.end == (dt.date(2023, 3, 23) - dt.date(2019, 7, 1)).days == 1361
+    assert shock.kind is ShockKind.licensing
+    assert shock.licence_delay_days == 90.0  # the registry measure's figure
+    assert shock.approval_rate == 0.9  # the replay's override
+    assert shock.imposers == frozenset({"JPN"}) and shock.targets == frozenset({"KOR"})
+    assert "hydrogen_fluoride" in shock.goods and "fluorinated_polyimide" in shock.goods
+    assert spec.horizon_days == 550 and spec.as_of_year == 2019
+
+
+def test_licensing_approval_defaults_to_one_minus_intensity() -> None:
+    (shock,) = load_named("chn_graphite_2023").to_spec().shocks
+    assert shock.kind is ShockKind.licensing
+    assert shock.approval_rate == pytest.approx(1 - 0.4)  # registry intensity 0.4
+    assert (shock.start, shock.end, shock.targets) == (0, None, frozenset())
+
+
+def test_coercion_is_a_ban_with_dates() -> None:
+    (shock,) = load_named("chn_ree_japan_2010").to_spec().shocks
+    assert shock.kind is ShockKind.ban and shock.intensity == 0.8
+    # effective 2010-09-21, lifted 2010-11-20, start 2010-09-01
+    assert (shock.start, shock.end) == (20, 80)
+
+
+def _write(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "s.yaml"
+    path.write_text("name: s\ntitle: S\nkind: forward\nstart: 2024-01-01\nhorizon: 365d\n"
+                    + body, encoding="utf-8")
+    return path
+
+
+def test_coercion_as_quota_and_levers(tmp_path: Path) -> None:
+    s = load_scenario(_write(tmp_path, (
+        "measures:\n  - id: chn_jpn_2010_rare_earths\n    as: quota\n"
+        "    effective: 2024-02-01\n    lifted: null\n"
+        "levers:\n  stockpile:\n    - {economies: TRILATERAL, goods: gallium, days: 60}\n"
+        "  capacity_investment:\n    - {investment: lynas_jare_2023, capacity_share: 0.04}\n")))
+    spec = s.to_spec()
+    (shock,) = spec.shocks
+    assert shock.kind is ShockKind.quota
+    assert shock.intensity == pytest.approx(0.2)  # cap = 1 - 0.8 of the baseline flow
+    assert (shock.start, shock.end) == (31, None)
+    stock, inv = spec.levers
+    assert isinstance(stock, Stockpile) and stock.economies == frozenset({"USA", "JPN", "KOR"})
+    assert isinstance(inv, CapacityInvestment)
+    # announced 2023-03-07 (before the start -> day 0); operational 2025-06-30
+    assert (inv.economy, inv.good, inv.start) == ("AUS", "rare_earth_processing", 0)
+    assert inv.lead_days == (dt.date(2025, 6, 30) - dt.date(2024, 1, 1)).days == 546
+    assert inv.capacity_share == 0.04 and inv.investment_id == "lynas_jare_2023"
+
+
+def test_investment_without_share_needs_one(tmp_path: Path) -> None:
+    from econsec.errors import DataError
+
+    with pytest.raises(DataError) as info:
+        load_scenario(_write(tmp_path, (
+            "shocks:\n  - {kind: ban, imposers: CHN, goods: gallium, start: 0}\n"
+            "levers:\n  capacity_investment:\n    - investment: lynas_jare_2023\n")))
+    assert info.value.field == "levers.capacity_investment[0]"
+    assert info.value.line == 10 and "capacity_share" in str(info.value)
+
+
+def _snapshot(world: object) -> dict[str, pd.DataFrame]:
+    return {n: getattr(world, n).copy(deep=True)
+            for n in ("economies", "goods", "edges", "world_shares", "bilateral")}
+
+
+def test_scenario_never_mutates_the_world() -> None:
+    from econsec.policy.runner import run_scenario
+
+    world = load_world()
+    before = _snapshot(world)
+    measures, investments = world.measures, world.investments
+    s = load_named("chn_full_ban_trilateral").with_overrides(horizon="30d")
+    s.to_spec(world)
+    run_scenario(s, world, runs=2, seed=0)
+    after = _snapshot(world)
+    for name, frame in before.items():
+        pd.testing.assert_frame_equal(frame, after[name])
+    assert world.measures == measures and world.investments == investments
+
+
+def test_other_levers_resolve(tmp_path: Path) -> None:
+    from econsec.simulation.spec import AlliedSharing, Diversification, LicenceRelief
+
+    s = load_scenario(_write(tmp_path, (
+        "measures:\n  - chn_2023_gallium_germanium\n"
+        "levers:\n  allied_sharing: {members: CHIP4, start: 2024-03-01}\n"
+        "  diversification:\n    - {economies: [JPN, KOR], goods: '8112.92', away_from: CHN,"
+        " fraction: 0.25}\n"
+        "  licence_relief:\n    - {measure: chn_2023_gallium_germanium, approval_rate: 0.9,"
+        " delay_factor: 0.5, start: 2024-04-01}\n"
+        "parameters:\n  spare_capacity: 0.15\n"
+        "  licence_delay_days: {dist: lognormal, args: [4.0, 0.3]}\n")))
+    spec = s.to_spec()
+    div, allied, relief = spec.levers
+    assert isinstance(allied, AlliedSharing)
+    assert allied.members == frozenset({"USA", "JPN", "KOR", "TWN"}) and allied.start == 60
+    assert isinstance(div, Diversification)
+    assert div.goods == frozenset({"gallium", "germanium"})  # HS 8112.92 lists both
+    assert (div.away_from, div.fraction) == ("CHN", 0.25)
+    assert isinstance(relief, LicenceRelief)
+    assert (relief.measure_id, relief.approval_rate, relief.delay_factor, relief.start) == (
+        "chn_2023_gallium_germanium", 0.9, 0.5, 91)
+    assert spec.params["spare_capacity"].args == (0.15,)
+    assert spec.params["licence_delay_days"].args == (4.0, 0.3)
+    (shock,) = spec.shocks
+    # effective 2023-08-01 is before the start: in force from day 0; approval 1 - 0.6
+    assert (shock.start, shock.end, shock.approval_rate) == (0, None, pytest.approx(0.4))

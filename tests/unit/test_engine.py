@@ -1,0 +1,182 @@
+"""Hand-worked trajectories of the simulation engine on two- and three-node networks."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from econsec.simulation.engine import Engine, simulate
+from econsec.simulation.network_arrays import assemble
+from econsec.simulation.spec import (
+    AlliedSharing,
+    DistKind,
+    ParamDist,
+    Shock,
+    ShockKind,
+    SimulationSpec,
+    Stockpile,
+)
+
+START = dt.date(2025, 1, 1)
+
+
+def fixed(**kw: float) -> dict[str, ParamDist]:
+    return {k: ParamDist(DistKind.fixed, (v,)) for k, v in kw.items()}
+
+
+def params(runs: int = 1, **kw: float) -> dict[str, np.ndarray]:
+    base = {"spare_capacity": 0.0, "ramp_days": 1.0, "inventory_days": 10.0,
+            "substitutability_scale": 1.0, "licence_delay_days": 60.0}
+    base.update(kw)
+    return {k: np.full(runs, v) for k, v in base.items()}
+
+
+def two_node(sigma: float = 0.4):
+    """C makes g (USD 1bn/day, all final) from h (cost share 0.5), bought from S."""
+    # economies C=0, S=1; goods g=0, h=1
+    return assemble(["C", "S"], ["g", "h"], [(0, 0), (1, 1)], np.array([1.0, 0.0]),
+                    [(1, 0, 0.5, sigma, True)], {(0, 1): [(1, 1.0)]})
+
+
+def three_node(sigma: float = 0.0):
+    """C makes g from h bought 75% from S1 and 25% from S2."""
+    # economies C=0, S1=1, S2=2; goods g=0, h=1
+    return assemble(["C", "S1", "S2"], ["g", "h"], [(0, 0), (1, 1), (2, 1)],
+                    np.array([1.0, 0.0, 0.0]), [(1, 0, 0.5, sigma, True)],
+                    {(0, 1): [(1, 0.75), (2, 0.25)]})
+
+
+def ban(imposer: str, start: int = 0, end: int | None = None, intensity: float = 1.0,
+        goods: str = "h") -> Shock:
+    return Shock(ShockKind.ban, frozenset({imposer}), frozenset(), frozenset({goods}),
+                 start=start, end=end, intensity=intensity)
+
+
+def test_assemble_two_node_baseline() -> None:
+    b = two_node()
+    np.testing.assert_allclose(b.x0, [1.0, 0.5])
+    np.testing.assert_allclose(b.f0, [1.0, 0.0])
+    np.testing.assert_allclose(b.baseline_flows(), [0.5])
+    assert b.n_slots == 1 and b.n_flows == 1
+
+
+def test_two_node_ban_runs_down_inventory_then_substitutes() -> None:
+    b = two_node(sigma=0.4)
+    spec = SimulationSpec(start=START, horizon_days=30, shocks=(ban("S", 0, 20),))
+    eng = Engine(b, spec, params())
+    out, inv = [], []
+    for _ in range(23):
+        eng.step()
+        out.append(eng.state.output[:, 0].copy())
+        inv.append(eng.state.inventory[0, 0])
+    out_c = np.array([o[0] for o in out])
+    out_s = np.array([o[1] for o in out])
+    # inventory (10 + 1) days x 0.5 = 5.5 covers 11 days of use of 0.5
+    np.testing.assert_allclose(out_c[:11], 1.0)
+    np.testing.assert_allclose(out_c[11:20], 0.4)  # sigma share substituted
+    np.testing.assert_allclose(inv[:11], 5.5 - 0.5 * np.arange(1, 12))
+    np.testing.assert_allclose(out_s[:20], 0.0)
+    # lifted on day 20: S ships at capacity 0.5 (no spare) that day, used from day 21
+    assert out_s[20] == pytest.approx(0.5)
+    assert out_c[20] == pytest.approx(0.4)
+    np.testing.assert_allclose(out_c[21:], 1.0)
+    np.testing.assert_allclose(inv[20:], 0.5)
+
+
+def test_two_node_summary_loss_and_recovery() -> None:
+    b = two_node(sigma=0.4)
+    spec = SimulationSpec(start=START, horizon_days=30, shocks=(ban("S", 0, 20),),
+                          params=fixed(spare_capacity=0.0, inventory_days=10.0))
+    res = simulate(spec, baseline=b, runs=2, seed=3)
+    s = res.summary().set_index(["economy", "good"])
+    # C loses 0.6 on days 11..20 (10 days) -> USD 6bn; S loses 0.5 on 20 days -> 10bn
+    assert s.loc[("C", "g"), "loss_usd_bn_p50"] == pytest.approx(6.0)
+    assert s.loc[("S", "h"), "loss_usd_bn_p50"] == pytest.approx(10.0)
+    assert s.loc[("C", "g"), "max_availability_drop_p50"] == pytest.approx(0.6)
+    assert s.loc[("C", "g"), "days_to_recover_p50"] == pytest.approx(21.0)
+    assert s.loc[("C", "g"), "inventory_drawdown_days_p50"] == pytest.approx(11.0)
+
+
+def test_stockpile_adds_days_of_cover() -> None:
+    b = two_node(sigma=0.0)
+    pile = Stockpile(frozenset({"C"}), frozenset({"h"}), days=5.0)
+    spec = SimulationSpec(start=START, horizon_days=25, shocks=(ban("S"),), levers=(pile,))
+    eng = Engine(b, spec, params())
+    out = []
+    for _ in range(25):
+        eng.step()
+        out.append(eng.state.output[0, 0])
+    np.testing.assert_allclose(out[:16], 1.0)  # (10 + 5 + 1) days of cover
+    np.testing.assert_allclose(out[16:], 0.0)
+
+
+def test_three_node_re_sources_to_spare_capacity() -> None:
+    b = three_node()
+    spec = SimulationSpec(start=START, horizon_days=10, shocks=(ban("S1"),))
+    eng = Engine(b, spec, params(spare_capacity=1.0, ramp_days=1.0))
+    s2 = b.node_index()[("S2", "h")]
+    eng.step()
+    np.testing.assert_allclose(eng.state.share[:, 0], [0.0, 1.0])  # all lost share to S2
+    assert eng.state.output[s2, 0] == pytest.approx(0.125)
+    assert eng.state.inventory[0, 0] == pytest.approx(5.5 - 0.5 + 0.125)
+    eng.step()  # S2 pressed beyond capacity: ships 0.125, spare ramps fully (1 day)
+    assert eng.state.output[s2, 0] == pytest.approx(0.125)
+    assert eng.state.ramp[s2, 0] == pytest.approx(1.0)
+    eng.step()  # capacity doubled to 0.25
+    assert eng.state.output[s2, 0] == pytest.approx(0.25)
+    assert eng.state.inventory[0, 0] == pytest.approx(5.125 - 0.375 - 0.25)
+
+
+def test_licensing_delays_shipments_and_conserves() -> None:
+    b = two_node(sigma=0.0)
+    lic = Shock(ShockKind.licensing, frozenset({"S"}), frozenset(), frozenset({"h"}), start=0,
+                end=5, intensity=0.0, approval_rate=0.5, licence_delay_days=3.0)
+    spec = SimulationSpec(start=START, horizon_days=10, shocks=(lic,))
+    eng = Engine(b, spec, params())
+    received, shipped = [], []
+    for _ in range(10):
+        f = eng.step()
+        received.append(f.received[0, 0])
+        shipped.append(f.shipped[0, 0])
+        assert f.into_pipeline[0] - f.out_of_pipeline[0] == pytest.approx(
+            f.shipped[:, 0].sum() - f.received[:, 0].sum())
+    # days 0-4: half approved (0.25 + refill), nothing arrives until day 3
+    assert received[0] == 0.0 and received[1] == 0.0 and received[2] == 0.0
+    assert received[3] == pytest.approx(shipped[0])
+    assert eng.state.pipeline.sum() == pytest.approx(sum(shipped) - sum(received))
+
+
+def test_allied_sharing_keeps_re_sourcing_within_bloc() -> None:
+    b = three_node()
+    both = assemble(["C", "S1", "S2", "X"], ["g", "h"], [(0, 0), (1, 1), (2, 1), (3, 1)],
+                    np.array([1.0, 0.0, 0.0, 0.0]), [(1, 0, 0.5, 0.0, True)],
+                    {(0, 1): [(1, 0.5), (2, 0.25), (3, 0.25)]})
+    del b
+    ally = AlliedSharing(frozenset({"C", "S2"}))
+    for levers, s2_gain in (((), 0.25), ((ally,), 0.5)):
+        spec = SimulationSpec(start=START, horizon_days=1, shocks=(ban("S1"),),
+                              levers=levers)
+        eng = Engine(both, spec, params(spare_capacity=1.0))
+        eng.step()
+        # headroom: S2 and X each 0.125 at full spare; without the bloc they split
+        # S1's 0.5 share; with it S2 (the member) takes it all
+        assert eng.state.share[1, 0] == pytest.approx(0.25 + s2_gain)
+
+
+def test_weekly_matches_daily_on_a_simple_case() -> None:
+    b = two_node(sigma=0.4)
+    shock = (ban("S", 0, 28),)
+    res = {}
+    for step_days in (1, 7):
+        spec = SimulationSpec(start=START, horizon_days=70, step_days=step_days, shocks=shock,
+                              params=fixed(spare_capacity=0.0, inventory_days=14.0))
+        res[step_days] = simulate(spec, baseline=b).summary().set_index(["economy", "good"])
+    # daily: cover 15 days (days 0-14), then days 15-28 at 0.4 (day 28's delivery arrives
+    # after that day's production) -> 0.6 x 14 = 8.4
+    # weekly: cover 14 + 7 = 21 days (weeks 0-2), weeks 3 and 4 at 0.4 -> 0.6 x 14 = 8.4
+    assert res[1].loc[("C", "g"), "loss_usd_bn_p50"] == pytest.approx(8.4)
+    assert res[7].loc[("C", "g"), "loss_usd_bn_p50"] == pytest.approx(8.4)
+    for r in res.values():  # same supplier loss: 28 days x 0.5
+        assert r.loc[("S", "h"), "loss_usd_bn_p50"] == pytest.approx(14.0)

@@ -1,0 +1,111 @@
+"""Hand-worked cases for quotas, tariffs, levers, progress and cancellation."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from test_engine import START, ban, params, three_node, two_node
+
+from econsec.simulation.engine import Engine, SimulationCancelled, simulate
+from econsec.simulation.spec import (
+    CapacityInvestment,
+    Diversification,
+    LicenceRelief,
+    Shock,
+    ShockKind,
+    SimulationSpec,
+)
+from econsec.simulation.state import TARIFF_ELASTICITY
+
+
+def test_quota_caps_the_flow_until_inventory_settles() -> None:
+    quota = Shock(ShockKind.quota, frozenset({"S"}), frozenset(), frozenset({"h"}), start=0,
+                  intensity=0.6)
+    eng = Engine(two_node(sigma=0.0), SimulationSpec(start=START, horizon_days=40,
+                                                     shocks=(quota,)), params())
+    out = []
+    for _ in range(40):
+        f = eng.step()
+        out.append(eng.state.output[0, 0])
+        assert f.received[0, 0] == pytest.approx(0.3)  # 0.6 x 0.5 a day
+    # inventory 5.5 falls 0.2 a day: full output while it covers a day's 0.5 (days 0-25)
+    np.testing.assert_allclose(out[:26], 1.0)
+    np.testing.assert_allclose(out[26:], 0.6)
+
+
+def test_tariff_shifts_share_gradually_by_the_wedge() -> None:
+    tariff = Shock(ShockKind.tariff, frozenset({"S1"}), frozenset(), frozenset({"h"}),
+                   start=0, intensity=1.0)
+    eng = Engine(three_node(), SimulationSpec(start=START, horizon_days=5, shocks=(tariff,)),
+                 params(spare_capacity=1.0, ramp_days=10.0))
+    eng.step()
+    wedge = 2.0 ** -TARIFF_ELASTICITY
+    lost = 0.75 * (1 - wedge) / 10.0
+    w1, w2 = 0.375 * wedge, 0.125  # headrooms at full spare x the wedge
+    expect_s1 = 0.75 - lost + lost * w1 / (w1 + w2)
+    np.testing.assert_allclose(eng.state.share[:, 0], [expect_s1, 1 - expect_s1])
+
+
+def test_capacity_investment_ramps_linearly() -> None:
+    inv = CapacityInvestment("S2", "h", capacity_share=0.25, start=0, lead_days=10.0)
+    spec = SimulationSpec(start=START, horizon_days=20, shocks=(ban("S1"),), levers=(inv,))
+    eng = Engine(three_node(), spec, params(spare_capacity=0.0))
+    s2 = three_node().node_index()[("S2", "h")]
+    out = []
+    for _ in range(14):
+        eng.step()
+        out.append(eng.state.output[s2, 0])
+    # capacity 0.125 + 0.25 x world output of h (0.5) x day / 10
+    assert out[5] == pytest.approx(0.125 + 0.125 * 0.5)
+    assert out[12] == pytest.approx(0.25)
+
+
+def test_licence_relief_restores_approvals_and_shortens_delay() -> None:
+    lic = Shock(ShockKind.licensing, frozenset({"S"}), frozenset(), frozenset({"h"}), start=0,
+                intensity=0.0, approval_rate=0.5, licence_delay_days=4.0, measure_id="m1")
+    relief = LicenceRelief("m1", approval_rate=1.0, delay_factor=0.5, start=6)
+    eng = Engine(two_node(), SimulationSpec(start=START, horizon_days=12, shocks=(lic,),
+                                            levers=(relief,)), params())
+    before, after = eng.controls(3.0), eng.controls(7.0)
+    assert before.open[0] == 0.5 and before.delay_days[0, 0] == 4.0
+    assert after.open[0] == 1.0 and after.delay_days[0, 0] == 2.0
+
+
+def test_diversification_moves_share_before_the_shock() -> None:
+    div = Diversification(frozenset({"C"}), frozenset({"h"}), away_from="S1", fraction=0.5)
+    b = three_node()
+    eng = Engine(b, SimulationSpec(start=START, horizon_days=5, levers=(div,)), params())
+    np.testing.assert_allclose(eng.state.share[:, 0], [0.375, 0.625])
+    for _ in range(5):
+        eng.step()
+    ix = b.node_index()
+    assert eng.state.output[ix[("S1", "h")], 0] == pytest.approx(0.1875)
+    assert eng.state.output[ix[("S2", "h")], 0] == pytest.approx(0.3125)
+    assert eng.state.output[ix[("C", "g")], 0] == pytest.approx(1.0)
+
+
+def test_progress_reaches_one_and_cancel_stops() -> None:
+    seen: list[float] = []
+    spec = SimulationSpec(start=START, horizon_days=10, shocks=(ban("S"),))
+    simulate(spec, baseline=two_node(), runs=3, progress=seen.append, chunk_runs=2)
+    assert seen[-1] == pytest.approx(1.0) and seen == sorted(seen)
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(SimulationCancelled):
+        simulate(spec, baseline=two_node(), cancel=stop)
+
+
+def test_result_frames_have_the_documented_columns() -> None:
+    spec = SimulationSpec(start=START, horizon_days=10, shocks=(ban("S1"),))
+    res = simulate(spec, baseline=three_node(), runs=2, seed=1)
+    frames = res.to_frames()
+    ts = frames["timeseries"]
+    assert list(ts.columns) == ["day", "economy", "good", "metric", "p5", "p50", "p95"]
+    assert set(ts["metric"]) == {"availability", "output", "inventory_days"}
+    assert ts["day"].max() == 10.0
+    div = frames["diversion"].set_index("supplier")
+    assert div.loc["S1", "share_before"] == 0.75 and div.loc["S1", "share_after"] == 0.0
+    assert div.loc["S2", "change"] == pytest.approx(0.75)
+    assert len(frames["parameters"]) == 2 and res.runs == 2 and res.seed == 1
