@@ -521,6 +521,10 @@ def trade_exposure(
         pyear = int(flows["year"].max())
         flows = flows[flows["year"] == pyear]
     flows = flows[flows["exporter"] != economy]
+    if "flow_source" in flows.columns:  # Comtrade: importer-reported rows only, no double count
+        src = flows["flow_source"].astype(str)
+        if src.eq("comtrade:M").any():
+            flows = flows[src == "comtrade:M"]
     flows = flows.assign(product=hs6_codes(flows["product"]))
     owners: dict[str, list[str]] = {}
     for g, codes_g in hs.items():
