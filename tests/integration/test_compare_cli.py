@@ -11,24 +11,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from baci_sample import BACI_ROWS
 from typer.testing import CliRunner
 
 from econsec.cli.app import app
 
 runner = CliRunner()
-
-BACI_ROWS = """t,i,j,k,v,q
-2022,392,410,848620,50,1
-2022,392,156,848620,30,1
-2022,392,156,854231,20,1
-2022,410,156,854232,60,1
-2022,410,156,854231,20,NA
-2022,410,842,854232,40,1
-2022,156,410,811292,10,1
-2022,156,842,854231,30,1
-2022,490,156,854231,100,1
-2022,842,392,854232,10,1
-"""
 
 
 def run(*args: str) -> tuple[int, str, str]:

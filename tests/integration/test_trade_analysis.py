@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from baci_sample import BACI_ROWS
 
 from econsec import analysis
 from econsec import trade_analysis as ta
@@ -184,19 +185,6 @@ def test_baci_extract_esi_in_china(shared_data: Path) -> None:
 
 
 # --- the trade-panel store -----------------------------------------------------------------
-
-BACI_ROWS = """t,i,j,k,v,q
-2022,392,410,848620,50,1
-2022,392,156,848620,30,1
-2022,392,156,854231,20,1
-2022,410,156,854232,60,1
-2022,410,156,854231,20,NA
-2022,410,842,854232,40,1
-2022,156,410,811292,10,1
-2022,156,842,854231,30,1
-2022,490,156,854231,100,1
-2022,842,392,854232,10,1
-"""
 
 
 @pytest.fixture(scope="module")

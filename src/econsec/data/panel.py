@@ -73,12 +73,6 @@ PANEL_COLUMNS: tuple[str, ...] = (
 #: Columns stored in each Parquet part (``year`` is the partition folder).
 PART_COLUMNS: tuple[str, ...] = PANEL_COLUMNS[1:]
 
-#: Which command fills each well-known panel (for error messages).
-PANEL_COMMANDS: dict[str, str] = {
-    "baci": "econsec data import baci PATH/TO/BACI_HS22_Y2022_V202501.csv",
-    "comtrade": "econsec data import comtrade PATH/TO/comtrade.csv",
-    "wiod": "econsec data import wiod PATH/TO/wiod2013",
-}
 
 _CATALOGUE_DDL = f"""
 CREATE TABLE IF NOT EXISTS {PANEL_CATALOGUE} (
@@ -441,11 +435,13 @@ def load_flows(
     """
     import duckdb
 
+    from econsec.data.store import IMPORT_COMMANDS
+
     path, catalogue = _open_catalogue(db)
     have = catalogue[catalogue["dataset"] == dataset]
     if have.empty:
         known = sorted(catalogue["dataset"].unique())
-        command = PANEL_COMMANDS.get(dataset, "econsec data import <kind> PATH")
+        command = IMPORT_COMMANDS.get(dataset, "econsec data import <kind> PATH")
         hint = f"panels imported: {', '.join(known)}" if known else "no panels imported"
         raise StoreError(f"no trade panel {dataset!r} in {path} ({hint}); run `{command}`")
     available = [int(y) for y in have["year"]]

@@ -40,6 +40,9 @@ IMPORT_COMMANDS: dict[str, str] = {
     "gta": "econsec data import gta PATH/TO/interventions.csv",
     "countries": "econsec data import countries PATH/TO/country-codes.csv",
     "hs": "econsec data import hs PATH/TO/harmonized-system.csv",
+    "baci": "econsec data import baci PATH/TO/BACI_HS22_Y2022_V202501.csv",
+    "comtrade": "econsec data import comtrade PATH/TO/comtrade.csv",
+    "wiod": "econsec data import wiod PATH/TO/wiod2013",
 }
 
 _CATALOGUE_DDL = f"""

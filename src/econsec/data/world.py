@@ -21,7 +21,7 @@ import pandas as pd
 from econsec.data import world_checks as checks
 from econsec.data import world_schema as schema
 from econsec.data.tablefile import ID_RE, read_table, records
-from econsec.data.yamlfile import Located, load_yaml_sequence
+from econsec.data.yamlfile import Located, as_date, load_yaml_sequence
 from econsec.domain import BLOCS, Investment, Measure, MeasureType, Source, Stage
 from econsec.errors import DataError
 
@@ -262,12 +262,8 @@ def _date(path: Path, item: Located, key: str, required: bool) -> dt.date | None
         if required:
             raise DataError(path, "date is required", line=item.line_of(key), field=key)
         return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
     try:
-        return dt.date.fromisoformat(str(value))
+        return as_date(value)
     except ValueError:
         raise DataError(path, f"'{value}' is not an ISO date (YYYY-MM-DD)",
                         line=item.line_of(key), field=key) from None

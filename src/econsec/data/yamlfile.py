@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,16 @@ from typing import Any
 import yaml
 
 from econsec.errors import DataError
+
+
+def as_date(value: Any) -> dt.date:
+    """An ISO date from a YAML value (YAML may already have parsed it into a date or
+    datetime); ValueError when *value* is not ``YYYY-MM-DD``."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
 
 
 @dataclass

@@ -10,6 +10,7 @@ import datetime as dt
 import difflib
 from typing import TYPE_CHECKING, Any
 
+from econsec.data.yamlfile import as_date
 from econsec.domain import BLOCS
 from econsec.policy.yamlpath import KeyPath, Lines
 
@@ -108,12 +109,8 @@ class Resolver:
 
 def parse_date(lines: Lines, key: KeyPath, value: Any) -> dt.date:
     """An ISO date (YAML may already have parsed it)."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
     try:
-        return dt.date.fromisoformat(str(value))
+        return as_date(value)
     except ValueError:
         raise lines.error(key, f"'{value}' is not an ISO date (YYYY-MM-DD)") from None
 

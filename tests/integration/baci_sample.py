@@ -1,0 +1,16 @@
+"""A hand-made BACI year (codes: 392 JPN, 410 KOR, 156 CHN, 842 USA, 490 TWN; v in
+thousand USD) shared by the compare/rca tests; the expected values are computed by hand
+in those tests."""
+
+BACI_ROWS = """t,i,j,k,v,q
+2022,392,410,848620,50,1
+2022,392,156,848620,30,1
+2022,392,156,854231,20,1
+2022,410,156,854232,60,1
+2022,410,156,854231,20,NA
+2022,410,842,854232,40,1
+2022,156,410,811292,10,1
+2022,156,842,854231,30,1
+2022,490,156,854231,100,1
+2022,842,392,854232,10,1
+"""
