@@ -149,8 +149,11 @@ def test_larger_stockpile_never_increases_loss(net: Baseline, small: float,
                               params={"spare_capacity": ParamDist(DistKind.fixed, (0.0,))})
         res = simulate(spec, baseline=net)
         s = res.summary()
-        buyers = s["economy"] != "E0"
-        losses.append(float(s.loc[buyers, "loss_usd_bn_p50"].sum()))
+        # users of the banned good and downstream of them: a supplier of "h" outside E0
+        # may lose output when buyers with more stock order less (a demand effect,
+        # found by Hypothesis: 2e-4 vs 7e-4 of USD 10.5bn), which is not a shortage loss
+        users = (s["economy"] != "E0") & (s["good"] != "h")
+        losses.append(float(s.loc[users, "loss_usd_bn_p50"].sum()))
     assert losses[1] <= losses[0] + 1e-9
 
 

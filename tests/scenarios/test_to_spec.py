@@ -10,7 +10,7 @@ import pytest
 
 from econsec.data.world import load_world
 from econsec.policy.scenarios import list_scenarios, load_named, load_scenario
-from econsec.simulation.spec import CapacityInvestment, ShockKind, Stockpile
+from econsec.simulation.spec import CapacityInvestment, DistKind, ParamDist, ShockKind, Stockpile
 
 
 def test_all_shipped_scenarios_load() -> None:
@@ -25,16 +25,32 @@ def test_all_shipped_scenarios_load() -> None:
 
 def test_jpn_kor_2019_dates_and_licensing() -> None:
     spec = load_named("jpn_kor_2019").to_spec()
-    (shock,) = spec.shocks
-    # effective 2019-07-04, lifted 2023-03-23, scenario start 2019-07-01
-    assert shock.start == 3
-    assert shock.end == (dt.date(2023, 3, 23) - dt.date(2019, 7, 1)).days == 1361
-    assert shock.kind is ShockKind.licensing
-    assert shock.licence_delay_days == 90.0  # the registry measure's figure
-    assert shock.approval_rate == 0.9  # the replay's override
-    assert shock.imposers == frozenset({"JPN"}) and shock.targets == frozenset({"KOR"})
-    assert "hydrogen_fluoride" in shock.goods and "fluorinated_polyimide" in shock.goods
+    euv, hf, fpi = spec.shocks  # one registry measure, split by good in the replay
+    for shock in spec.shocks:
+        # effective 2019-07-04, lifted 2023-03-23, scenario start 2019-07-01
+        assert shock.start == 3
+        assert shock.end == (dt.date(2023, 3, 23) - dt.date(2019, 7, 1)).days == 1361
+        assert shock.kind is ShockKind.licensing
+        assert shock.measure_id == "jpn_kor_2019_fluorides"
+        assert shock.imposers == frozenset({"JPN"}) and shock.targets == frozenset({"KOR"})
+    assert (euv.goods, hf.goods, fpi.goods) == (
+        {"photoresist_euv"}, {"hydrogen_fluoride"}, {"fluorinated_polyimide"})
+    # per-run delay distributions; the mean is kept as licence_delay_days
+    assert hf.licence_delay == ParamDist(DistKind.triangular, (56.0, 90.0, 134.0))
+    assert hf.licence_delay_days == pytest.approx((56 + 90 + 134) / 3)
+    assert fpi.licence_delay_days == pytest.approx((59 + 88) / 2)
+    assert (euv.approval_rate, hf.approval_rate, fpi.approval_rate) == (1.0, 0.5, 1.0)
     assert spec.horizon_days == 550 and spec.as_of_year == 2019
+
+
+def test_registry_licence_delay_is_used_when_the_scenario_gives_none() -> None:
+    from econsec.policy.scenarios import load_scenario_text
+
+    text = ("name: t\ntitle: t\nkind: forward\nstart: 2019-07-01\nhorizon: 30d\n"
+            "measures:\n  - id: jpn_kor_2019_fluorides\n")
+    (shock,) = load_scenario_text(text).to_spec().shocks
+    assert shock.licence_delay_days == 90.0 and shock.licence_delay is None
+    assert shock.approval_rate == 0.5  # 1 - registry intensity 0.5
 
 
 def test_licensing_approval_defaults_to_one_minus_intensity() -> None:

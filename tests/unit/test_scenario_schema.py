@@ -163,3 +163,16 @@ def test_inline_shock_kinds(tmp_path: Path) -> None:
     shock = s.to_spec().shocks[1]
     assert shock.kind is ShockKind.quota and shock.targets == frozenset({"USA", "JPN", "KOR"})
     assert (shock.start, shock.end, shock.intensity) == (31, 121, 0.25)
+
+
+def test_licence_delay_distribution_per_measure(tmp_path: Path) -> None:
+    text = BASE.replace("    intensity: 0.8\n", "    licence_delay_days: {dist: uniform, "
+                        "args: [30, 50]}\n")
+    (shock,) = load_scenario(write(tmp_path, text)).to_spec().shocks
+    assert shock.licence_delay is not None and shock.licence_delay.kind is DistKind.uniform
+    assert shock.licence_delay_days == 40.0  # the mean
+    err = error_of(tmp_path, text.replace("args: [30, 50]", "args: [50, 30]"))
+    assert (err.line, err.field) == (8, "measures[0].licence_delay_days.args")
+    assert "low <= high" in str(err)
+    err = error_of(tmp_path, text.replace("dist: uniform", "dist: beta"))
+    assert err.field == "measures[0].licence_delay_days.dist"

@@ -79,27 +79,25 @@ class World:
 
     def latest_world_shares(self, as_of: int | None = None) -> pd.DataFrame:
         """World supply shares of the most recent year (up to *as_of*) per good, with the
-        remainder as ROW.
+        remainder as ROW. A good with no figure up to *as_of* keeps its earliest figure
+        (the nearest year; see :func:`~econsec.data.world_checks.as_of_rows`).
 
         Columns: good, economy, share, year, basis, source. Where the stated shares sum
         above 1 (rounding, within tolerance) they are rescaled to sum to 1.
         """
-        ws = self.world_shares
-        if as_of is not None:
-            ws = ws[ws["year"] <= as_of]
+        ws = checks.as_of_rows(self.world_shares, ["good"], as_of)
         return checks.latest_with_remainder(ws, ["good"])
 
     def latest_bilateral(self, as_of: int | None = None,
                          period: str | None = None) -> pd.DataFrame:
-        """Import shares of the most recent year (up to *as_of*) and period per
-        (importer, good), remainder ROW. *period* (e.g. ``2019-01/2019-05``) selects
-        figures for that period only."""
+        """Import shares of the most recent year (up to *as_of*, else the earliest year) and
+        period per (importer, good), remainder ROW. *period* (e.g. ``2019-01/2019-05``)
+        selects figures for that period only."""
         bil = self.bilateral.copy()
         bil["period"] = bil["period"].fillna("")
-        if as_of is not None:
-            bil = bil[bil["year"] <= as_of]
         if period is not None:
             bil = bil[bil["period"] == period]
+        bil = checks.as_of_rows(bil, ["importer", "good"], as_of)
         return checks.latest_with_remainder(bil, ["importer", "good"], sub=["period"])
 
     def source_table(self) -> pd.DataFrame:

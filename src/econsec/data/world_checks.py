@@ -136,6 +136,20 @@ def find_cycle(children: Mapping[str, list[str]]) -> list[str]:
     return []
 
 
+def as_of_rows(frame: pd.DataFrame, key: list[str], as_of: int | None) -> pd.DataFrame:
+    """Rows usable for a model of year *as_of*: per *key*, the rows up to *as_of*; a key
+    with no row up to *as_of* keeps the rows of its earliest year (the nearest figure),
+    so a replay of 2010 still sees a good first measured in 2023 rather than losing it.
+    None keeps every row."""
+    if as_of is None or frame.empty:
+        return frame
+    upto = frame["year"] <= as_of
+    groups = [frame[k] for k in key]
+    has = upto.groupby(groups).transform("any")
+    first = frame.groupby(groups)["year"].transform("min")
+    return frame[upto | (~has & (frame["year"] == first))]
+
+
 def latest_with_remainder(
     frame: pd.DataFrame, key: list[str], sub: list[str] | None = None
 ) -> pd.DataFrame:

@@ -141,27 +141,30 @@ def parse_parameters(lines: Lines, raw: Any) -> Mapping[str, ParamDist]:
     check_keys(lines, ("parameters",), raw, (), tuple(PARAMETERS))
     out: dict[str, ParamDist] = {}
     for name, value in raw.items():
-        key: KeyPath = ("parameters", name)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            out[name] = ParamDist(DistKind.fixed, (number(lines, key, value, 0),))
-            continue
-        check_keys(lines, key, value, ("dist", "args"), ())
-        try:
-            kind = DistKind(str(value["dist"]))
-        except ValueError:
-            raise lines.error((*key, "dist"), f"unknown distribution '{value['dist']}'; "
-                              f"known: {', '.join(k.value for k in DistKind)}") from None
-        args_raw = value["args"]
-        if not isinstance(args_raw, list):
-            raise lines.error((*key, "args"), "expected a list of numbers")
-        args = tuple(number(lines, (*key, "args", i), a) for i, a in enumerate(args_raw))
-        try:
-            dist = ParamDist(kind, args)
-        except ValueError as exc:
-            raise lines.error((*key, "args"), str(exc)) from None
-        _check_dist(lines, (*key, "args"), dist)
-        out[name] = dist
+        out[name] = parse_dist(lines, ("parameters", name), value)
     return out
+
+
+def parse_dist(lines: Lines, key: KeyPath, value: Any) -> ParamDist:
+    """A number (fixed) or ``{dist: NAME, args: [...]}`` -> :class:`ParamDist`."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return ParamDist(DistKind.fixed, (number(lines, key, value, 0),))
+    check_keys(lines, key, value, ("dist", "args"), ())
+    try:
+        kind = DistKind(str(value["dist"]))
+    except ValueError:
+        raise lines.error((*key, "dist"), f"unknown distribution '{value['dist']}'; "
+                          f"known: {', '.join(k.value for k in DistKind)}") from None
+    args_raw = value["args"]
+    if not isinstance(args_raw, list):
+        raise lines.error((*key, "args"), "expected a list of numbers")
+    args = tuple(number(lines, (*key, "args", i), a) for i, a in enumerate(args_raw))
+    try:
+        dist = ParamDist(kind, args)
+    except ValueError as exc:
+        raise lines.error((*key, "args"), str(exc)) from None
+    _check_dist(lines, (*key, "args"), dist)
+    return dist
 
 
 def _check_dist(lines: Lines, key: KeyPath, dist: ParamDist) -> None:

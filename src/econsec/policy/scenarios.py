@@ -41,10 +41,10 @@ import pandas as pd
 
 from econsec.domain import MeasureType
 from econsec.errors import DataError
-from econsec.policy.levers import parse_levers, parse_parameters
+from econsec.policy.levers import parse_dist, parse_levers, parse_parameters
 from econsec.policy.resolve import Resolver, check_keys, number, parse_date
 from econsec.policy.yamlpath import KeyPath, Lines, load_located
-from econsec.simulation.spec import ParamDist, Shock, ShockKind, SimulationSpec
+from econsec.simulation.spec import DistKind, ParamDist, Shock, ShockKind, SimulationSpec
 
 if TYPE_CHECKING:
     from econsec.data.world import World
@@ -310,10 +310,11 @@ def _measure_shock(res: Resolver, key: KeyPath, entry: Any) -> Shock:
     if end is not None and end <= start:
         raise lines.error((*key, "lifted"), "lifted is not after effective")
     delay: float | None = None
+    delay_dist: ParamDist | None = None
     approval: float | None = None
     if kind is ShockKind.licensing:
-        delay = (number(lines, (*key, "licence_delay_days"), e["licence_delay_days"], 0)
-                 if "licence_delay_days" in e else m.licence_delay_days)
+        delay, delay_dist = _delay(lines, (*key, "licence_delay_days"),
+                                   e.get("licence_delay_days", m.licence_delay_days))
         approval = (number(lines, (*key, "approval_rate"), e["approval_rate"], 0, 1)
                     if "approval_rate" in e else round(1.0 - min(intensity, 1.0), 6))
         intensity = 1.0
@@ -325,7 +326,7 @@ def _measure_shock(res: Resolver, key: KeyPath, entry: Any) -> Shock:
     return _shock(lines, key, kind=kind, imposers=res.economies(key, m.imposer),
                   targets=targets, goods=goods, start=max(0, start), end=end,
                   intensity=intensity, licence_delay_days=delay, approval_rate=approval,
-                  measure_id=mid)
+                  measure_id=mid, licence_delay=delay_dist)
 
 
 def _inline_shock(res: Resolver, key: KeyPath, entry: Any) -> Shock:
@@ -337,18 +338,28 @@ def _inline_shock(res: Resolver, key: KeyPath, entry: Any) -> Shock:
         raise lines.error((*key, "kind"), f"kind must be one of "
                           f"{', '.join(k.value for k in ShockKind)}") from None
     end = None if e.get("end") is None else res.offset((*key, "end"), e["end"])
+    delay, delay_dist = _delay(lines, (*key, "licence_delay_days"), e.get("licence_delay_days"))
     return _shock(
         lines, key, kind=kind, imposers=res.economies((*key, "imposers"), e["imposers"]),
         targets=res.economies((*key, "targets"), e.get("targets", "ALL"), allow_all=True),
         goods=res.goods((*key, "goods"), e["goods"]),
         start=max(0, res.offset((*key, "start"), e["start"])), end=end,
         intensity=number(lines, (*key, "intensity"), e.get("intensity", 1.0), 0, 10),
-        licence_delay_days=(None if "licence_delay_days" not in e else
-                            number(lines, (*key, "licence_delay_days"),
-                                   e["licence_delay_days"], 0)),
+        licence_delay_days=delay, licence_delay=delay_dist,
         approval_rate=(None if "approval_rate" not in e else
                        number(lines, (*key, "approval_rate"), e["approval_rate"], 0, 1)),
         measure_id=None)
+
+
+def _delay(lines: Lines, key: KeyPath, value: Any) -> tuple[float | None, ParamDist | None]:
+    """``licence_delay_days``: a number of days, or a distribution drawn once per run
+    (``{dist: triangular, args: [35, 56, 90]}``) -> (mean days, distribution or None)."""
+    if value is None:
+        return None, None
+    dist = parse_dist(lines, key, value)
+    if dist.kind is DistKind.fixed:
+        return dist.args[0], None
+    return dist.mean, dist
 
 
 def _shock(lines: Lines, key: KeyPath, **kw: Any) -> Shock:

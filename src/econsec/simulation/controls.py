@@ -9,7 +9,8 @@ the flow (see :mod:`econsec.simulation.spec`):
 * ``quota_k``: cap on the flow as a rate, ``min intensity x z0_k`` (``inf`` if none);
 * ``tariff_k``: sum of the ad-valorem tariffs;
 * ``licensed_k``: the flow is under licensing: approved shipments are delayed by the
-  licence delay (the longest of the active licensing shocks).
+  licence delay (the longest of the active licensing shocks; per run where the shock's delay
+  is drawn from a distribution).
 
 Licensing shocks without ``approval_rate`` approve ``1 - intensity`` of shipments (a
 licensing measure's ``intensity`` is the share refused). A :class:`LicenceRelief` active on
@@ -82,9 +83,12 @@ class FlowControls:
 class ShockPlan:
     """Compiled shocks: masks per shock, evaluated per day into :class:`FlowControls`."""
 
-    def __init__(self, base: Baseline, spec: SimulationSpec, default_delay: F64) -> None:
+    def __init__(self, base: Baseline, spec: SimulationSpec, default_delay: F64,
+                 shock_delay: dict[int, F64] | None = None) -> None:
         self.base = base
         self.shocks = spec.shocks
+        #: (R,) per-run licence delay of shock i where it has a delay distribution
+        self.shock_delay = shock_delay or {}
         self.masks = [shock_mask(base, s) for s in spec.shocks]
         self.reliefs = [lv for lv in spec.levers if isinstance(lv, LicenceRelief)]
         self.default_delay = default_delay  # (R,) licence delay where a shock gives none
@@ -115,12 +119,18 @@ class ShockPlan:
         """Longest licence delay any run can see (days)."""
         worst = 0.0
         factor = max([1.0] + [r.delay_factor for r in self.reliefs])
-        for s in self.shocks:
+        for i, s in enumerate(self.shocks):
             if s.kind is ShockKind.licensing:
-                d = (s.licence_delay_days if s.licence_delay_days is not None
-                     else float(self.default_delay.max(initial=0.0)))
-                worst = max(worst, d * factor)
+                worst = max(worst, float(self._delay(i, s).max(initial=0.0)) * factor)
         return worst
+
+    def _delay(self, i: int, s: Shock) -> F64:
+        """(R,) licence delay of shock *i*: drawn per run, else the shock's, else default."""
+        if i in self.shock_delay:
+            return self.shock_delay[i]
+        if s.licence_delay_days is not None:
+            return np.full(len(self.default_delay), s.licence_delay_days)
+        return self.default_delay
 
     def controls(self, day: float) -> FlowControls:
         nf = self.base.n_flows
@@ -131,7 +141,7 @@ class ShockPlan:
         licensed = np.zeros(nf, dtype=np.bool_)
         lf = self.licence_flows
         delay = np.zeros((len(lf), runs))
-        for s, m in zip(self.shocks, self.masks, strict=True):
+        for i, (s, m) in enumerate(zip(self.shocks, self.masks, strict=True)):
             if not (s.start <= day and (s.end is None or day < s.end)):
                 continue
             if s.kind is ShockKind.ban:
@@ -142,8 +152,7 @@ class ShockPlan:
                 tariff[m] += s.intensity
             else:
                 approve = s.approval_rate if s.approval_rate is not None else 1.0 - s.intensity
-                mean = (np.full(runs, s.licence_delay_days) if s.licence_delay_days is not None
-                        else self.default_delay)
+                mean = self._delay(i, s)
                 for r in self.reliefs:
                     if r.start <= day and (r.measure_id is None or r.measure_id == s.measure_id):
                         approve = r.approval_rate

@@ -29,7 +29,7 @@ from econsec.simulation.controls import (
     stockpile_days,
 )
 from econsec.simulation.network_arrays import Baseline, baseline_from_world, solve_output
-from econsec.simulation.params import draw_params
+from econsec.simulation.params import draw_params, shock_delay_key
 from econsec.simulation.recorder import Recorder
 from econsec.simulation.results import SimResult
 from econsec.simulation.spec import (
@@ -113,7 +113,9 @@ class Engine:
         sigma = np.minimum(base.slot_sigma[:, None] * col["substitutability_scale"], 1.0)
         self.prm = RunParams(col["spare_capacity"], col["ramp_days"], col["inventory_days"],
                              sigma)
-        self.plan = ShockPlan(base, spec, params["licence_delay_days"])
+        self.plan = ShockPlan(base, spec, params["licence_delay_days"],
+                              {i: params[shock_delay_key(i)] for i, s in enumerate(spec.shocks)
+                               if s.licence_delay is not None})
         self.invest = InvestmentSchedule.of(base, spec)
         share = diversified_shares(base, spec)
         if np.array_equal(share, base.share0):

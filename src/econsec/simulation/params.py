@@ -5,8 +5,11 @@ Draw order (documented so a seed reproduces a run bit for bit): one
 order of :data:`econsec.simulation.spec.PARAMETERS` (``spare_capacity``, ``ramp_days``,
 ``inventory_days``, ``substitutability_scale``, ``licence_delay_days``); each parameter with
 a non-fixed distribution draws a vector of ``runs`` values in one call; ``fixed`` parameters
-and parameters without a distribution (their default) consume no random numbers. Draws are
-clipped to each parameter's domain (non-negative; ``ramp_days`` at least one day).
+and parameters without a distribution (their default) consume no random numbers. Then each
+licensing shock with its own delay distribution (``Shock.licence_delay``), in the order of
+``spec.shocks``, draws ``runs`` values, stored as ``licence_delay_days.shock<i>`` (``i`` =
+the shock's position). Draws are clipped to each parameter's domain (non-negative;
+``ramp_days`` at least one day).
 """
 
 from __future__ import annotations
@@ -42,9 +45,19 @@ def draw_params(spec: SimulationSpec, runs: int, rng: np.random.Generator) -> di
         dist = spec.params.get(name)
         v = np.full(runs, default, dtype=np.float64) if dist is None else draw(dist, runs, rng)
         out[name] = np.maximum(v, _LOWER.get(name, 0.0))
+    for i, shock in enumerate(spec.shocks):
+        if shock.licence_delay is not None:
+            out[shock_delay_key(i)] = np.maximum(draw(shock.licence_delay, runs, rng), 0.0)
     return out
+
+
+def shock_delay_key(i: int) -> str:
+    """Name of the per-run licence delay drawn for shock number *i*."""
+    return f"licence_delay_days.shock{i}"
 
 
 def is_random(spec: SimulationSpec) -> bool:
     """Whether any parameter distribution is non-fixed (runs then differ)."""
-    return any(d.kind is not DistKind.fixed for d in spec.params.values())
+    dists = [*spec.params.values(),
+             *(s.licence_delay for s in spec.shocks if s.licence_delay is not None)]
+    return any(d.kind is not DistKind.fixed for d in dists)

@@ -12,7 +12,8 @@ Shock semantics (per flow supplier ``s`` -> buyer ``c`` of good ``g`` with ``s``
 
 * ``ban``: a share ``intensity`` of the flow is blocked;
 * ``licensing``: each shipment needs a licence; a share ``approval_rate`` is approved after
-  a delay drawn around ``licence_delay_days``, the rest is refused;
+  a delay of ``licence_delay_days`` (or, with ``licence_delay``, a delay drawn once per
+  Monte Carlo run from that distribution), the rest is refused;
 * ``quota``: the flow is capped at ``intensity`` x its baseline value;
 * ``tariff``: an ad-valorem wedge ``intensity`` on the supplier's price, which buyers
   weigh when re-sourcing (it does not block shipments).
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -50,6 +52,7 @@ class Shock:
     licence_delay_days: float | None = None  # licensing: mean delay of approved shipments
     approval_rate: float | None = None  # licensing: share of shipments approved
     measure_id: str | None = None  # registry id it came from, for provenance
+    licence_delay: ParamDist | None = None  # licensing: per-run delay distribution (days)
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.intensity <= (10.0 if self.kind is ShockKind.tariff else 1.0):
@@ -158,6 +161,17 @@ class ParamDist:
 
     kind: DistKind
     args: tuple[float, ...]
+
+    @property
+    def mean(self) -> float:
+        """Expected value: fixed a; uniform (a+b)/2; triangular (a+b+c)/3; normal mu;
+        lognormal exp(mu + sd^2/2)."""
+        a = self.args
+        if self.kind is DistKind.lognormal:
+            return float(math.exp(a[0] + a[1] ** 2 / 2.0))
+        if self.kind is DistKind.normal:
+            return a[0]
+        return sum(a) / len(a)
 
     def __post_init__(self) -> None:
         need = {DistKind.fixed: 1, DistKind.uniform: 2, DistKind.triangular: 3,
