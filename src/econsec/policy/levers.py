@@ -8,7 +8,8 @@
     allied_sharing:       {members: TRILATERAL, start: 2023-08-01}   # or: true
     capacity_investment:  [{economy: AUS, good: rare_earth_processing,
                             capacity_share: 0.05, start: 0, lead_days: 730},
-                           {investment: lynas_kalgoorlie, capacity_share: 0.03}]
+                           {investment: lynas_kalgoorlie, capacity_share: 0.03},
+                           registry]
     licence_relief:       [{measure: chn_2023_gallium_germanium, approval_rate: 0.9,
                             delay_factor: 0.5, start: 2023-10-01}]
 
@@ -16,6 +17,13 @@ A registry investment (``investment: ID``) starts at its ``announced`` date (cli
 scenario start) and ramps up until its ``operational`` date; its ``capacity_share`` comes
 from the registry unless the scenario gives one (the registry leaves it null where no
 sourced capacity figure exists, and then the scenario must give it).
+
+The entry ``registry`` (alone, ``capacity_investment: registry``, or in the list) adds every
+registry investment that has a sourced ``capacity_share``, is not ``cancelled`` and is not
+yet operational at the scenario start (its ``operational`` date is after the start or
+unknown): the capacity the registry says is coming. Investments named explicitly in the
+same list are not added twice; those without a capacity figure are skipped
+(:func:`registry_investments` lists both).
 
 ``parameters``: ``name: number`` (fixed) or ``name: {dist: KIND, args: [...]}`` with KIND in
 fixed, uniform, triangular, normal, lognormal (see :class:`econsec.simulation.spec.ParamDist`).
@@ -39,6 +47,9 @@ from econsec.simulation.spec import (
     ParamDist,
     Stockpile,
 )
+
+#: the ``capacity_investment`` entry that stands for every registry investment still to come
+REGISTRY = "registry"
 
 LEVER_KEYS = ("stockpile", "diversification", "allied_sharing", "capacity_investment",
               "licence_relief")
@@ -72,9 +83,20 @@ def parse_levers(raw: Any, res: Resolver) -> tuple[Lever, ...]:
                                    number(lines, (*k, "fraction"), e["fraction"], 0, 1)))
     if "allied_sharing" in raw:
         out.extend(_allied(res, raw["allied_sharing"]))
-    for k, e in _entries(lines, ("levers", "capacity_investment"),
-                         raw.get("capacity_investment", [])):
-        out.append(_investment(res, k, e))
+    invest = raw.get("capacity_investment", [])
+    if invest == REGISTRY:
+        invest = [REGISTRY]
+    named: list[CapacityInvestment] = []
+    auto = False
+    for k, e in _entries(lines, ("levers", "capacity_investment"), invest):
+        if e == REGISTRY:
+            auto = True
+        else:
+            named.append(_investment(res, k, e))
+    out.extend(named)
+    if auto:
+        have = {lv.investment_id for lv in named}
+        out.extend(lv for lv in registry_investments(res)[0] if lv.investment_id not in have)
     for k, e in _entries(lines, ("levers", "licence_relief"), raw.get("licence_relief", [])):
         check_keys(lines, k, e, ("approval_rate",), ("measure", "delay_factor", "start"))
         mid = e.get("measure")
@@ -89,6 +111,23 @@ def parse_levers(raw: Any, res: Resolver) -> tuple[Lever, ...]:
             number(lines, (*k, "delay_factor"), e.get("delay_factor", 1.0), 0, 10),
             max(0, res.offset((*k, "start"), e.get("start", 0)))))
     return tuple(out)
+
+
+def registry_investments(res: Resolver) -> tuple[list[CapacityInvestment], list[str]]:
+    """Registry investments still to come at the scenario start, as levers (see the module
+    docstring), and the ids skipped for want of a sourced ``capacity_share``."""
+    levers: list[CapacityInvestment] = []
+    skipped: list[str] = []
+    for inv in res.world.investments:
+        if inv.status == "cancelled" or (inv.operational is not None
+                                          and inv.operational <= res.start):
+            continue
+        if inv.capacity_share is None:
+            skipped.append(inv.id)
+            continue
+        levers.append(_investment(res, ("levers", "capacity_investment"),
+                                  {"investment": inv.id}))
+    return levers, skipped
 
 
 def _allied(res: Resolver, value: Any) -> list[Lever]:
