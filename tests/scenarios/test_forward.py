@@ -29,10 +29,10 @@ def test_taiwan_strait_hits_the_trilateral_and_a_stockpile_cushions_it() -> None
     assert cushioned < 0.5 * loss
 
 
-@pytest.mark.xfail(strict=True, reason="engine/world gap: the baseline network has almost no "
-                   "USA/JPN/KOR buyer nodes for gallium, germanium, graphite or refined rare "
-                   "earths (their use is booked to ROW/CHN), so a ban targeted at the "
-                   "trilateral has ~no flows to act on")
+@pytest.mark.xfail(strict=True, reason="engine/world gap: the world now has allied buyers "
+                   "(JPN/USA/KOR magnets, cells, anodes, US germanium and gallium imports) but "
+                   "the full ban still costs the trilateral ~0 output over the horizon; "
+                   "no gallium-using allied node (GaAs/GaN substrate shares unsourced)")
 def test_full_chinese_ban_costs_the_trilateral_output() -> None:
     summary = run_scenario(load_named("chn_full_ban_trilateral"), runs=10, seed=0).summary()
     assert trilateral_loss(summary) > 0.1

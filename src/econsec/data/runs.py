@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from econsec.data.world import World
 
 RUNS_TABLE = "sim_runs"
-FRAMES = ("timeseries", "summary", "diversion", "parameters")
+FRAMES = ("timeseries", "summary", "diversion", "trade", "parameters")
 _RUNS_DDL = f"""
 CREATE TABLE IF NOT EXISTS {RUNS_TABLE} (
     run_id VARCHAR PRIMARY KEY,
@@ -110,7 +110,10 @@ def load_run(store: Store, run_id: str) -> StoredRun:
         raise StoreError(f"{what} '{run_id}' in {store.path}; see `econsec runs list`")
     meta = store.con.execute(f"SELECT * FROM {RUNS_TABLE} WHERE run_id = ?", ids).df()
     frames = {}
+    tables = _tables(store)
     for name in FRAMES:
+        if f"sim_{name}" not in tables:  # a frame added after the store's first run
+            continue
         frame = store.con.execute(f"SELECT * FROM sim_{name} WHERE run_id = ?", ids).df()
         frames[name] = frame.drop(columns="run_id").reset_index(drop=True)
     return StoredRun(meta.iloc[0].to_dict(), frames)

@@ -3,8 +3,13 @@
 :func:`outcome_check` puts each documented outcome of a replay beside the comparable
 simulated figure, as a relative change:
 
-* ``imports`` / ``import_share`` (economy = importer, partner = supplier): the supplier's
-  sourcing share after the shock over before, minus 1 (``SimResult.diversion()``);
+* ``imports`` / ``import_share`` (economy = importer, partner = supplier): with a
+  ``window`` (the dates the documented figure covers, e.g. one month of customs data), the
+  simulated arrivals from the partner in that window over the baseline rate, minus 1
+  (``import_share``: the partner's share of the importer's arrivals of the good, in the
+  window over the baseline); median over runs (``SimResult.trade_in_window``). Without a
+  window: the supplier's sourcing share at the horizon over before, minus 1
+  (``SimResult.diversion()``);
 * ``exports`` (economy = exporter): the same over every shocked buyer of the good;
 * ``output``: minus the median output loss over the baseline output value
   (``SimResult.summary()``: ``loss_usd_bn_p50 / baseline_usd_bn``);
@@ -17,6 +22,7 @@ outcome with a range is matched when the simulated change lies within the range.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import numpy as np
@@ -27,8 +33,12 @@ from econsec.policy.scenarios import Outcome, Scenario
 FLAT_BAND = 0.02
 
 
-def simulated_change(outcome: Outcome, result: Any) -> float | None:
-    """The simulated relative change comparable with *outcome* (None: not simulated)."""
+def simulated_change(outcome: Outcome, result: Any, start: dt.date | None = None
+                     ) -> float | None:
+    """The simulated relative change comparable with *outcome* (None: not simulated);
+    *start* is the scenario's start date (needed for an outcome with a window)."""
+    if outcome.metric in ("imports", "import_share", "exports") and outcome.window:
+        return None if start is None else _trade_change(outcome, result, start)
     if outcome.metric in ("imports", "import_share", "exports"):
         div = result.diversion()
         rows = div[div["good"] == outcome.good]
@@ -54,6 +64,34 @@ def simulated_change(outcome: Outcome, result: Any) -> float | None:
     return None
 
 
+def _trade_change(outcome: Outcome, result: Any, start: dt.date) -> float | None:
+    """Windowed trade outcome (see the module docstring); None outside the horizon or
+    without the flows."""
+    assert outcome.window is not None
+    first, last = ((d - start).days for d in outcome.window)
+    try:
+        keys, vals = result.trade_in_window(first, last)
+    except ValueError:
+        return None
+    good = (keys["good"] == outcome.good).to_numpy()
+    if outcome.metric == "exports":
+        sel = good & (keys["supplier"] == outcome.economy).to_numpy() & keys["shocked"].to_numpy()
+        whole = None
+    else:
+        buyer = good & (keys["buyer"] == outcome.economy).to_numpy()
+        sel = buyer & (keys["supplier"] == (outcome.partner or "")).to_numpy()
+        whole = buyer if outcome.metric == "import_share" else None
+    base = keys["baseline"].to_numpy()
+    if not sel.any() or base[sel].sum() <= 0:
+        return None
+    now = vals[:, sel].sum(axis=1)
+    if whole is None:
+        return float(np.median(now)) / float(base[sel].sum()) - 1.0
+    tot = vals[:, whole].sum(axis=1)
+    share = np.divide(now, tot, out=np.zeros_like(now), where=tot > 0)
+    return float(np.median(share)) / (float(base[sel].sum()) / float(base[whole].sum())) - 1.0
+
+
 def direction_of(change: float) -> str:
     return "down" if change < -FLAT_BAND else "up" if change > FLAT_BAND else "flat"
 
@@ -62,7 +100,7 @@ def outcome_check(scenario: Scenario, result: Any) -> pd.DataFrame:
     """One row per documented outcome: documented vs simulated direction and change."""
     rows = []
     for o in scenario.outcomes:
-        sim = simulated_change(o, result)
+        sim = simulated_change(o, result, scenario.start)
         documented = o.magnitude if o.magnitude is not None else (
             None if o.range is None else float(np.mean(o.range)))
         if sim is None:

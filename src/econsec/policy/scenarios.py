@@ -58,7 +58,7 @@ MEASURE_KEYS = ("id", "intensity", "targets", "goods", "effective", "lifted", "a
 SHOCK_KEYS = ("kind", "imposers", "goods", "start")
 SHOCK_OPTIONAL = ("targets", "end", "intensity", "licence_delay_days", "approval_rate")
 OUTCOME_KEYS = ("metric", "economy", "good", "direction", "period", "source", "year")
-OUTCOME_OPTIONAL = ("partner", "magnitude", "range", "note")
+OUTCOME_OPTIONAL = ("partner", "magnitude", "range", "note", "window")
 METRICS = ("imports", "exports", "output", "availability", "price", "import_share")
 DIRECTIONS = ("down", "up", "flat")
 
@@ -84,6 +84,9 @@ class Outcome:
 
     *magnitude* is a relative change (-0.84 = fell 84 %) and *range* a (low, high) band of
     relative changes; either may be absent when the source gives only a direction.
+    *window* (first, last day, inclusive) is the period the documented figure describes
+    (e.g. the month of a customs statistic): trade outcomes are then read off the simulated
+    trade flows in that window (:func:`econsec.policy.compare.simulated_change`).
     """
 
     metric: str
@@ -97,6 +100,7 @@ class Outcome:
     magnitude: float | None = None
     range: tuple[float, float] | None = None
     note: str = ""
+    window: tuple[dt.date, dt.date] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -253,6 +257,15 @@ def _outcome(lines: Lines, key: KeyPath, raw: Any) -> Outcome:
             raise lines.error((*key, "range"), f"range low {lo} is above high {hi}")
         rng = (lo, hi)
     mag = o.get("magnitude")
+    window = None
+    if o.get("window") is not None:
+        w = o["window"]
+        if not isinstance(w, list) or len(w) != 2:
+            raise lines.error((*key, "window"), "window is [first day, last day] (ISO dates)")
+        first, last = (parse_date(lines, (*key, "window", i), v) for i, v in enumerate(w))
+        if last < first:
+            raise lines.error((*key, "window"), f"window ends ({last}) before it begins")
+        window = (first, last)
     return Outcome(
         metric=str(o["metric"]), economy=str(o["economy"]), good=str(o["good"]),
         direction=str(o["direction"]), period=str(o["period"]),
@@ -260,7 +273,7 @@ def _outcome(lines: Lines, key: KeyPath, raw: Any) -> Outcome:
         year=int(number(lines, (*key, "year"), o["year"], 1990, 2100)),
         partner=None if o.get("partner") is None else str(o["partner"]),
         magnitude=None if mag is None else number(lines, (*key, "magnitude"), mag, -1, 100),
-        range=rng, note=str(o.get("note") or ""))
+        range=rng, note=str(o.get("note") or ""), window=window)
 
 
 # ----- measures and shocks -> spec.Shock ----------------------------------------------------

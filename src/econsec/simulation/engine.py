@@ -193,14 +193,16 @@ def _run_chunk(job: _Chunk, on_step: Callable[[], None] | None = None
     """Simulate one chunk; returns its recorder and the diversion shares at start/end."""
     eng = Engine(job.baseline, job.spec, job.params)
     runs = len(job.params["spare_capacity"])
-    rec = Recorder(job.baseline, runs, job.n_steps, job.tracked, eng.d_ref, job.every)
+    rec = Recorder(job.baseline, runs, job.n_steps, job.tracked, eng.d_ref, job.every,
+                   flows=job.div_flows)
     start = eng.state.share[job.div_flows].T.copy()
     rec.record(eng.state, eng.topo, eng.dt)
     for _ in range(job.n_steps):
         if on_step is not None:
             on_step()
-        eng.step()
-        rec.record(eng.state, eng.topo, eng.dt)
+        moved = eng.step()
+        rec.record(eng.state, eng.topo, eng.dt,
+                   moved.arrived_at(job.div_flows) if len(job.div_flows) else None)
     rec.end()
     return rec, start, eng.state.share[job.div_flows].T.copy()
 
@@ -242,9 +244,9 @@ def simulate(
     n_steps = int(np.ceil(spec.horizon_days / dt))
     probe = Engine(baseline, spec, {k: v[:1] for k, v in params.items()})
     tracked = tracked_nodes(baseline, probe.plan, spec)
-    rec = Recorder(baseline, runs, n_steps, tracked, probe.d_ref)
     shocked = probe.plan.touched_flows()
     div_flows = np.flatnonzero(np.isin(baseline.flow_slot, baseline.flow_slot[shocked]))
+    rec = Recorder(baseline, runs, n_steps, tracked, probe.d_ref, flows=div_flows)
     share_start = np.zeros((runs, len(div_flows)))
     share_end = np.zeros((runs, len(div_flows)))
     chunks = [slice(lo, min(lo + chunk_runs, runs)) for lo in range(0, runs, chunk_runs)]

@@ -10,9 +10,15 @@ Two kinds of record:
   step of working stock);
 * **accumulators** (exact, every step, all nodes): output lost in value
   ``sum (x0 - y) dt`` (USD bn), minimum availability, last day below 99% of baseline output,
-  minimum inventory days.
+  minimum inventory days;
+* **trade** (optional, for the given flows, e.g. those of the slots with a shocked flow):
+  the mean arrival rate at the buyer (USD bn/day) over each recorded interval,
+  ``sum arrived / days since the previous record``, kept as float32 ``[step, run, flow]``
+  (row 0, before any step, holds NaN). Arrivals are what customs statistics see: a licensed
+  shipment counts when it arrives after its licence delay.
 
-Series are kept every ``every`` steps so that at most :data:`MAX_CELLS` values are held.
+Series and trade are kept every ``every`` steps so that at most :data:`MAX_CELLS` values
+are held.
 """
 
 from __future__ import annotations
@@ -56,9 +62,10 @@ class Recorder:
     """Holds the series and accumulators of *runs* runs for the *tracked* nodes."""
 
     def __init__(self, base: Baseline, runs: int, n_steps: int, tracked: I64,
-                 d_ref: F64, every: int | None = None) -> None:
+                 d_ref: F64, every: int | None = None, flows: I64 | None = None) -> None:
         self.base = base
         self.tracked = tracked
+        self.flows = np.zeros(0, dtype=np.int64) if flows is None else flows
         self.d_ref = d_ref
         # slots whose cover counts: essential ones, or all of a node without essential slots
         has_ess = np.bincount(base.slot_node, weights=base.slot_essential,
@@ -66,7 +73,7 @@ class Recorder:
         counts = base.slot_essential | ~has_ess[base.slot_node]
         self._skip = ~counts | (d_ref <= 0)
         self._inv_d = np.where(d_ref > 0, 1.0 / np.where(d_ref > 0, d_ref, 1.0), 0.0)
-        per_step = runs * max(len(tracked), 1) * len(SERIES)
+        per_step = runs * (max(len(tracked), 1) * len(SERIES) + len(self.flows))
         self.every = every or max(1, int(np.ceil(per_step * (n_steps + 1) / MAX_CELLS)))
         self.rec_steps = list(range(0, n_steps + 1, self.every))
         if self.rec_steps[-1] != n_steps:
@@ -75,6 +82,7 @@ class Recorder:
         self.days: list[float] = []
         self.series = {m: np.zeros((len(self.rec_steps), runs, len(tracked)), np.float32)
                        for m in SERIES}
+        self.trade = np.full((len(self.rec_steps), runs, len(self.flows)), np.nan, np.float32)
         n = base.n_nodes
         self.loss = np.zeros((runs, n))
         self.min_avail = np.ones((runs, n))
@@ -87,6 +95,7 @@ class Recorder:
         """Copy a chunk's finished recorder (same steps and nodes) into runs *rows*."""
         for name in SERIES:
             self.series[name][:, rows] = part.series[name]
+        self.trade[:, rows] = part.trade
         self.loss[rows] = part.loss
         self.min_avail[rows] = part.min_avail
         self.last_below[rows] = part.last_below
@@ -106,6 +115,8 @@ class Recorder:
         self._min_inv = np.full((n, r), np.nan)
         self._x0 = self.base.x0[:, None]
         self._band = RECOVERY_BAND * self._x0
+        self._arrived = np.zeros((len(self.flows), r))
+        self._since = 0.0
 
     def end(self) -> None:
         """Store the chunk's accumulators in the [run, node] arrays."""
@@ -115,8 +126,14 @@ class Recorder:
         self.last_below[rows] = self._last_below.T
         self.min_inv[rows] = self._min_inv.T
 
-    def record(self, st: State, topo: Topology, dt: float) -> None:
-        """Called once before the first step (step 0) and after every step."""
+    def record(self, st: State, topo: Topology, dt: float, arrived: F64 | None = None
+               ) -> None:
+        """Called once before the first step (step 0) and after every step, with the
+        step's arrivals of the recorded flows (*arrived*, [K, R] USD bn) when trade is
+        recorded."""
+        if arrived is not None and len(self.flows):
+            self._arrived += arrived
+            self._since += dt
         inv_days = _inventory_days(st, topo, self._inv_d, self._skip)
         if st.step == 0:
             self.inv0[self._rows] = inv_days.T
@@ -135,3 +152,7 @@ class Recorder:
         for name, read in SERIES.items():
             v = read(st, topo, self.d_ref) if read is not None else inv_days
             self.series[name][row, self._rows] = v[self.tracked].T
+        if self._since > 0:
+            self.trade[row, self._rows] = (self._arrived / self._since).T
+            self._arrived[:] = 0.0
+            self._since = 0.0

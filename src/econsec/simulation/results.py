@@ -110,11 +110,64 @@ class SimResult:
             "change": after - before,
         })
 
+    def trade(self) -> pd.DataFrame:
+        """Long frame of simulated trade in the slots with a shocked flow: day, buyer, good,
+        supplier, the arrival rate p5/p50/p95 (USD bn/day, mean over the recorded interval
+        ending on *day*, summed over the buyer's using goods per run) and the baseline rate
+        ``z0`` (USD bn/day)."""
+        groups, keys = self._trade_groups()
+        rec = self.recorder
+        days = np.asarray(rec.days[1:], dtype=np.float64)
+        vals = rec.trade[1:].astype(np.float64) @ groups  # [T, R, G]
+        q = _q(vals, axis=1)  # [3, T, G]
+        g = len(keys)
+        return pd.DataFrame({
+            "day": np.repeat(days, g),
+            "buyer": np.tile(keys["buyer"].to_numpy(), len(days)),
+            "good": np.tile(keys["good"].to_numpy(), len(days)),
+            "supplier": np.tile(keys["supplier"].to_numpy(), len(days)),
+            "p5": q[0].ravel(), "p50": q[1].ravel(), "p95": q[2].ravel(),
+            "baseline": np.tile(keys["baseline"].to_numpy(), len(days)),
+        })
+
+    def trade_in_window(self, first_day: float, last_day: float) -> tuple[pd.DataFrame, F64]:
+        """Per run, the mean arrival rate over days ``[first_day, last_day]`` of every
+        (buyer, good, supplier) of :meth:`trade`: (keys with ``baseline`` rate and
+        ``shocked``, [R, G] array). A recorded interval ``(d_{i-1}, d_i]`` counts in
+        proportion to its overlap with the window ``[first_day, last_day + 1)``; ValueError
+        if the window lies outside the simulated horizon."""
+        groups, keys = self._trade_groups()
+        ends = np.asarray(self.recorder.days, dtype=np.float64)
+        starts = np.r_[ends[:1], ends[:-1]]
+        overlap = np.clip(np.minimum(ends, last_day + 1.0) - np.maximum(starts, first_day),
+                          0.0, None)
+        overlap[0] = 0.0  # row 0 is the state before any step
+        if overlap.sum() <= 0:
+            raise ValueError(f"days {first_day:g}-{last_day:g} are outside the simulated "
+                             f"horizon (0-{ends[-1]:g})")
+        w = overlap / overlap.sum()
+        vals = np.tensordot(w[1:], self.recorder.trade[1:].astype(np.float64), axes=(0, 0))
+        return keys, np.asarray(vals @ groups)
+
+    def _trade_groups(self) -> tuple[F64, pd.DataFrame]:
+        """[K, G] 0/1 matrix summing diversion flows by (buyer, good, supplier), and the
+        keys with their baseline rate and whether any of their flows is shocked."""
+        div = self.diversion()[["buyer", "good", "supplier", "shocked"]]
+        div["baseline"] = self.baseline.baseline_flows()[self.diversion_flows]
+        keys = div.groupby(["buyer", "good", "supplier"], sort=False, as_index=False).agg(
+            shocked=("shocked", "any"), baseline=("baseline", "sum"))
+        code = div.merge(keys[["buyer", "good", "supplier"]].reset_index(),
+                         on=["buyer", "good", "supplier"], how="left")["index"].to_numpy()
+        groups = np.zeros((len(div), len(keys)))
+        groups[np.arange(len(div)), code] = 1.0
+        return groups, keys
+
     def parameters(self) -> pd.DataFrame:
         """The drawn parameters, one row per run."""
         return pd.DataFrame({"run": np.arange(self.runs), **self.params})
 
     def to_frames(self) -> dict[str, pd.DataFrame]:
-        """Frames for storage: timeseries, summary, diversion, parameters."""
+        """Frames for storage: timeseries, summary, diversion, trade, parameters."""
         return {"timeseries": self.timeseries(), "summary": self.summary(),
-                "diversion": self.diversion(), "parameters": self.parameters()}
+                "diversion": self.diversion(), "trade": self.trade(),
+                "parameters": self.parameters()}

@@ -152,6 +152,11 @@ class StepFlows:
     substituted: F64  # [S, R] input need met from outside the network
     into_pipeline: F64  # [R] entered the licence pipeline
     out_of_pipeline: F64  # [R] left the licence pipeline
+    arrived: F64  # [F, R] arrived at the buyers per flow (sums to ``received`` per slot)
+
+    def arrived_at(self, flows: I64) -> F64:
+        """[len(flows), R] arrivals of *flows* only."""
+        return np.take(self.arrived, flows, axis=0)
 
 
 @dataclass(frozen=True)
@@ -264,7 +269,7 @@ def step(
     st.day += dt
     return StepFlows(output=y * dt, shipped=ship * dt, final=final * dt, received=received,
                      used=used, substituted=use_need - used, into_pipeline=into,
-                     out_of_pipeline=out)
+                     out_of_pipeline=out, arrived=arrive)
 
 
 def _resource(st: State, topo: Topology, ctl: FlowControls, o_q: F64, ship: F64,

@@ -1,0 +1,55 @@
+"""Recorded trade (arrivals by buyer, good and supplier) against hand-worked cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_engine import START, ban, fixed, three_node, two_node
+
+from econsec.simulation.engine import simulate
+from econsec.simulation.spec import Shock, ShockKind, SimulationSpec
+
+
+def rate(res, first: int, last: int, buyer: str = "C", supplier: str = "S") -> float:  # type: ignore[no-untyped-def]
+    keys, vals = res.trade_in_window(first, last)
+    sel = ((keys["buyer"] == buyer) & (keys["supplier"] == supplier)).to_numpy()
+    return float(np.median(vals[:, sel].sum(axis=1)))
+
+
+def test_ban_stops_arrivals_in_its_window_and_restocking_follows() -> None:
+    spec = SimulationSpec(start=START, horizon_days=40, shocks=(ban("S", 10, 20),),
+                          params=fixed(inventory_days=10.0, spare_capacity=0.5,
+                                       ramp_days=1.0))
+    res = simulate(spec, baseline=two_node())
+    # z0 = cost share 0.5 x output 1.0 = 0.5 a day before the ban
+    assert rate(res, 0, 9) == pytest.approx(0.5, rel=1e-12)
+    assert rate(res, 10, 19) == 0.0  # days 10-19: banned
+    # after the lift C restocks (the inventory gap is refilled over 30 days) once S's spare
+    # capacity has ramped up (one day): arrivals above the baseline rate
+    assert rate(res, 20, 20) == pytest.approx(0.5, rel=1e-12)
+    assert rate(res, 21, 25) > 0.5
+    frame = res.trade()
+    assert set(frame.columns) == {"day", "buyer", "good", "supplier", "p5", "p50", "p95",
+                                  "baseline"}
+    assert (frame["baseline"] == 0.5).all() and len(frame) == 40  # one row per day
+    day15 = frame[frame["day"] == 15.0].iloc[0]  # interval (14, 15] = step 14
+    assert day15["p50"] == 0.0
+
+
+def test_licence_delay_shifts_arrivals_by_the_delay() -> None:
+    shock = Shock(ShockKind.licensing, frozenset({"S1"}), frozenset(), frozenset({"h"}),
+                  start=5, licence_delay_days=7.0, approval_rate=1.0)
+    spec = SimulationSpec(start=START, horizon_days=30, shocks=(shock,),
+                          params=fixed(inventory_days=30.0, spare_capacity=0.0))
+    res = simulate(spec, baseline=three_node())
+    base = 0.75 * 0.5  # S1's share of C's use of h
+    assert rate(res, 0, 4, supplier="S1") == pytest.approx(base, rel=1e-12)
+    assert rate(res, 5, 11, supplier="S1") == 0.0  # shipped from day 5, arriving from day 12
+    assert rate(res, 12, 12, supplier="S1") == pytest.approx(base, rel=1e-12)
+
+
+def test_window_outside_the_horizon_is_an_error() -> None:
+    spec = SimulationSpec(start=START, horizon_days=10, shocks=(ban("S", 0),))
+    res = simulate(spec, baseline=two_node())
+    with pytest.raises(ValueError, match="outside the simulated horizon"):
+        res.trade_in_window(20, 30)
