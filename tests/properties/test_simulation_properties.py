@@ -44,8 +44,9 @@ def params(runs: int, spare: float = 0.1, ramp: float = 30.0, inv: float = 20.0,
 
 
 @st.composite
-def random_network(draw: st.DrawFn) -> Baseline:
-    """A random layered network: 2-3 economies, 3 goods in a chain h -> m -> g."""
+def random_network(draw: st.DrawFn, autarkic_e0: bool = False) -> Baseline:
+    """A random layered network: 2-3 economies, 3 goods in a chain h -> m -> g
+    (*autarkic_e0*: economy E0 buys its inputs only from itself)."""
     n_e = draw(st.integers(2, 3))
     eco = [f"E{i}" for i in range(n_e)]
     goods = ["g", "m", "h"]
@@ -58,6 +59,8 @@ def random_network(draw: st.DrawFn) -> Baseline:
     for c in range(n_e):
         for h in (1, 2):
             w = np.array([draw(st.floats(0.01, 1.0)) for _ in range(n_e)])
+            if autarkic_e0 and c == 0:
+                w[1:] = 0.0
             mix[(c, h)] = [(s, float(v)) for s, v in enumerate(w / w.sum())]
     return assemble(eco, goods, nodes, market, edges, mix)
 
@@ -111,15 +114,17 @@ def test_goods_are_conserved(net: Baseline, frac: float, kind: ShockKind, spare:
         np.testing.assert_allclose(topo.flows_to_slots(eng.state.share), 1.0, atol=1e-9)
 
 
-@given(net=random_network(), low=st.floats(0.0, 1.0), high=st.floats(0.0, 1.0),
-       spare=st.floats(0.0, 0.3))
+@given(net=random_network(autarkic_e0=True), low=st.floats(0.0, 1.0),
+       high=st.floats(0.0, 1.0), spare=st.floats(0.0, 0.3))
 @SETTINGS
 def test_stricter_ban_never_increases_availability(net: Baseline, low: float, high: float,
                                                    spare: float) -> None:
     """The worst availability outside the imposer (over nodes and days) never rises with the
-    ban's intensity. Node by node it can: the imposer's own output falls with its exports,
-    which frees its other suppliers' capacity for third parties (a real re-allocation
-    effect), so the property is stated for the worst-hit node."""
+    ban's intensity, when the imposer buys nothing from the others. Otherwise it can: the
+    imposer's own output falls with its exports, which frees its foreign suppliers'
+    capacity for the ban's targets (a real re-allocation effect; Hypothesis found a
+    2-economy case without spare capacity where a 100% ban leaves E1 at full availability
+    and a 75% ban takes it to 0.71 by day 62)."""
     low, high = min(low, high), max(low, high)
     worst = []
     outside = np.asarray([net.economies[e] != "E0" for e in net.node_economy])

@@ -1,7 +1,7 @@
 """Engine state and one time step, vectorised over Monte Carlo runs.
 
-Arrays are shaped ``[run, node]`` (N), ``[run, slot]`` (S), ``[run, flow]`` (F) with the
-index sets of :class:`~econsec.simulation.network_arrays.Baseline`. Rates are USD bn per
+Arrays are stored item-major, ``[node, run]`` (N), ``[slot, run]`` (S), ``[flow, run]`` (F),
+with the index sets of :class:`~econsec.simulation.network_arrays.Baseline`. Rates are USD bn per
 day of base-year value; stocks (inventories, shipments in transit) are USD bn. One step of
 ``dt`` days (1 = daily, 7 = weekly) does, in order:
 
@@ -26,7 +26,10 @@ day of base-year value; stocks (inventories, shipments in transit) are USD bn. O
    ring buffer and arrive ``round(delay / dt)`` steps later; others arrive this step.
 5. **Inventories.** ``I_q += received_q - used_q`` with ``used_q = min(I_q, c_q y_j dt)``
    (what is not drawn from inventory is substituted from outside the network).
-6. **Re-sourcing.** Each flow loses ``share_k (1 - s_k/o_k)`` (plus, under a tariff ``tau``,
+6. **Re-sourcing.** In the slots at risk of a run (a flow under a ban, licensing refusal,
+   quota or tariff, or from a supplier rationing current use, ``phi_use < 1``; rationed
+   restocking orders alone move no share) each flow loses ``share_k (1 - s_k/o_k)``
+   (below 1e-12: nothing; plus, under a tariff ``tau``,
    ``share_k (1 - (1 + tau)^-eps) dt / ramp_days``); the lost share of the slot goes to the
    flows in proportion to ``h_src open_k (1 + tau_k)^-eps`` where ``h_i = max(capmax_i -
    D_i, 0)`` is the supplier's headroom at full spare capacity; with allied sharing a
@@ -41,17 +44,38 @@ its baseline (``D = x0``, ``rho = 1``, ``o_k = z0_k``): the baseline is a steady
 The structure follows adaptive-regional input-output models with inventories and
 rationing (Hallegatte 2008, Risk Analysis 28(3); Guan et al. 2020, Nature Human Behaviour
 4, 577-587; BoARIO, Wang et al. 2024), at product level with export-control semantics.
+
+How a step is evaluated (the same rule, arranged for few passes over the flows): with the
+order weights ``g_k = share_k open_k`` and the slot's use and refill orders
+``u_q = c_q p_j``, ``r_q = max(T_q - I_q, 0) / REFILL_DAYS``, a flow's use and refill parts
+are ``g_k u_q`` and ``g_k r_q``, so
+
+* ``D_use = f0 + P(u)``, ``D_refill = P(r)`` with ``P(x)_i = sum_{k: src=i} g_k x_q(k)``;
+* ``received_q = (u_q Q(phi_use)_q + r_q Q(phi_refill)_q) dt`` with
+  ``Q(y)_q = sum_{k in q} g_k y_src(k)``, ``s_k = (g_k phi_use) u_q + (g_k phi_refill) r_q``;
+
+(:mod:`econsec.simulation.kernels`: one sparse product each for one run, no per-flow
+arrays; ``[flow, run]`` products for several runs; the same bits either way). Flows under
+a quota (``min`` is not linear in the orders) and flows of the licence pipeline are summed
+one by one (weight 0 in ``g``; their allowed ``a_k`` is split into use and refill parts in
+the proportion ``u_q : r_q``). Per-flow shipments are only formed for the slots at risk
+and when :class:`StepFlows` are read. ``g`` and its slot sums ``Q(1)`` are kept while the
+shares and controls do not change (the share array is read-only meanwhile). A run's
+result does not depend on the other runs of its chunk, bit for bit.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import weakref
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
 from econsec.simulation.controls import FlowControls
+from econsec.simulation.kernels import FlowSums, ranges
 from econsec.simulation.network_arrays import Baseline
 
 F64 = npt.NDArray[np.float64]
@@ -71,7 +95,8 @@ class Topology:
 
     Engine arrays are stored item-major, ``[item, run]`` (C order), i.e. the transpose of
     the ``[run, item]`` view: gathers copy whole rows of runs and the sums over flows are
-    sparse-matrix products, measured 3-5x faster than ``[run, item]`` with ``reduceat``.
+    sparse-matrix products (:class:`~econsec.simulation.kernels.FlowSums`, flows added in
+    order so that one run and many runs give the same bits).
     """
 
     def __init__(self, base: Baseline) -> None:
@@ -82,26 +107,33 @@ class Topology:
         self.flow_buyer_node = base.slot_node[base.flow_slot]
         if np.any(np.diff(base.flow_slot) < 0) or np.any(np.diff(base.slot_node) < 0):
             raise ValueError("flows must be sorted by slot and slots by node")
-        ones = np.ones(self.f)
-        cols = np.arange(self.f)
-        self._to_slot = sp.csr_matrix((ones, (base.flow_slot, cols)), shape=(self.s, self.f))
-        self._to_src = sp.csr_matrix((ones, (base.flow_src, cols)), shape=(self.n, self.f))
+        self.sums = FlowSums(base.flow_slot, base.flow_src, self.s, self.n)
         self._slot_to_node = sp.csr_matrix(
             (np.ones(self.s), (base.slot_node, np.arange(self.s))), shape=(self.n, self.s))
+        # flows grouped by supplier (to find the flows of rationing suppliers)
+        by_src = np.bincount(base.flow_src, minlength=self.n)
+        self._src_flows = np.argsort(base.flow_src, kind="stable").astype(np.int64)
+        self._src_ptr = np.concatenate([[0], np.cumsum(by_src)[:-1]]).astype(np.int64)
+        self._src_count = by_src.astype(np.int64)
         # slots of each node by rank: rank r holds (node, slot) of every node's r-th slot
         counts = np.bincount(base.slot_node, minlength=self.n)
         first = np.concatenate([[0], np.cumsum(counts)[:-1]])
         rank = np.arange(self.s) - first[base.slot_node]
         self._ranks = [(base.slot_node[rank == r], np.flatnonzero(rank == r))
                        for r in range(int(counts.max(initial=0)))]
+        self._ctl: _Controls | None = None
+        self._weights: _Weights | None = None
+        #: shipments (lazy StepFlows) whose order weights are a share array itself
+        self._readers: weakref.WeakSet[_Shipments] = weakref.WeakSet()
+        self._risk: _Risk | None = None
 
     def flows_to_slots(self, x: F64) -> F64:
         """sum over the flows of each slot, [F, R] -> [S, R]."""
-        return np.asarray(self._to_slot @ x)
+        return self.sums.to_slots(x)
 
     def flows_to_sources(self, x: F64) -> F64:
         """sum over the flows each node supplies, [F, R] -> [N, R]."""
-        return np.asarray(self._to_src @ x)
+        return self.sums.to_sources(x)
 
     def slots_to_nodes(self, x: F64) -> F64:
         """sum over the slots of each node, [S, R] -> [N, R]."""
@@ -119,8 +151,75 @@ class Topology:
             out[nodes] = np.minimum(out[nodes], x[slots])
         return out
 
+    def flows_from(self, nodes: I64) -> I64:
+        """Flows supplied by *nodes* (unsorted)."""
+        return self._src_flows[ranges(self._src_ptr[nodes], self._src_count[nodes])]
 
-def _take(x: F64, idx: I64) -> F64:
+    def weights(self, share: F64, c: _Controls) -> _Weights:
+        """Order weights of *share* under *c* (kept while both are the same objects)."""
+        w = self._weights
+        if w is None or w.share is not share or w.c is not c:
+            w = self._weights = _Weights(share, c)
+        return w
+
+    def risk(self, hit: B, c: _Controls) -> _Risk:
+        """Flows of the slots *hit* under *c* (kept while both are the same)."""
+        r = self._risk
+        if r is None or r.c is not c or not np.array_equal(r.hit, hit):
+            r = self._risk = _Risk(self, hit, c)
+        return r
+
+    def controls(self, ctl: FlowControls, licence_flows: I64, piped: bool) -> _Controls:
+        """What a step needs from *ctl* (computed once per controls object)."""
+        c = self._ctl
+        if c is None or c.ctl is not ctl or c.licence is not licence_flows or c.piped != piped:
+            c = self._ctl = _Controls.of(self, ctl, licence_flows, piped)
+        return c
+
+
+@dataclass(frozen=True)
+class _Controls:
+    """Per-flow constants of one :class:`FlowControls` (valid until the controls change).
+
+    *special* flows are summed one by one instead of through the weighted flow sums: flows
+    under a quota (``min(open o, quota)`` is not linear in the orders) and the flows of the
+    licence pipeline (their shipments may arrive later). Their weight in ``open_eff`` is 0.
+    """
+
+    ctl: FlowControls
+    licence: I64
+    piped: bool
+    open_eff: F64 | None  # (F,) open share of orders, 0 for special flows; None: all 1
+    special: I64  # (X,) sorted
+    sp_slot: I64
+    sp_src: I64
+    sp_open: F64  # [X, 1]
+    sp_quota: F64  # [X, 1]
+    lic_pos: I64  # (K,) position of each licence-pipeline flow in *special*
+    risk_slots: B  # (S,) slots with a flow under a ban, licensing refusal, quota or tariff
+    wedge: F64 | None  # (F,) (1 + tau)^-eps, None without tariffs
+
+    @classmethod
+    def of(cls, topo: Topology, ctl: FlowControls, licence: I64, piped: bool) -> _Controls:
+        quota = np.isfinite(ctl.quota)
+        special = np.flatnonzero(quota)
+        lic = np.asarray(licence, dtype=np.int64) if piped else np.zeros(0, np.int64)
+        special = np.union1d(special, lic).astype(np.int64)
+        open_eff: F64 | None = None
+        if ctl.any_open or len(special):
+            open_eff = np.array(ctl.open, dtype=np.float64)
+            open_eff[special] = 0.0
+        risk = np.zeros(topo.s, dtype=np.bool_)
+        risk[topo.flow_slot[ctl.restricted]] = True
+        tariffed = bool(ctl.tariff.any())
+        return cls(ctl=ctl, licence=licence, piped=piped, open_eff=open_eff, special=special,
+                   sp_slot=topo.flow_slot[special], sp_src=topo.flow_src[special],
+                   sp_open=ctl.open[special][:, None], sp_quota=ctl.quota[special][:, None],
+                   lic_pos=np.searchsorted(special, lic).astype(np.int64), risk_slots=risk,
+                   wedge=(1.0 + ctl.tariff) ** -TARIFF_ELASTICITY if tariffed else None)
+
+
+def _take(x: npt.NDArray[Any], idx: I64) -> npt.NDArray[Any]:
     """Rows *idx* of *x* (``np.take`` along axis 0: 2-3x faster than fancy indexing)."""
     return np.take(x, idx, axis=0)
 
@@ -142,21 +241,35 @@ class State:
 
 @dataclass(frozen=True)
 class StepFlows:
-    """What moved during one step (amounts, USD bn): the ledger of conservation."""
+    """What moved during one step (amounts, USD bn): the ledger of conservation.
+
+    The per-flow amounts ``shipped`` and ``arrived`` ([F, R]) are computed on access (the
+    step itself only needs their sums); ``arrived_at(flows)`` gives a few flows' arrivals.
+    """
 
     output: F64  # [N, R] produced
-    shipped: F64  # [F, R] shipped by suppliers (arriving now or entering the pipeline)
     final: F64  # [N, R] delivered to final demand
     received: F64  # [S, R] arrived at buyers (immediate + out of the pipeline)
     used: F64  # [S, R] drawn from inventory by production
     substituted: F64  # [S, R] input need met from outside the network
     into_pipeline: F64  # [R] entered the licence pipeline
     out_of_pipeline: F64  # [R] left the licence pipeline
-    arrived: F64  # [F, R] arrived at the buyers per flow (sums to ``received`` per slot)
+    moves: _Shipments = field(repr=False)
+
+    @property
+    def shipped(self) -> F64:
+        """[F, R] shipped by suppliers (arriving now or entering the pipeline)."""
+        return self.moves.amounts(None, arrived=False)
+
+    @property
+    def arrived(self) -> F64:
+        """[F, R] arrived at the buyers per flow (immediate + out of the pipeline); sums
+        to ``received`` per slot."""
+        return self.moves.amounts(None, arrived=True)
 
     def arrived_at(self, flows: I64) -> F64:
-        """[len(flows), R] arrivals of *flows* only."""
-        return np.take(self.arrived, flows, axis=0)
+        """[len(flows), R] arrivals of the (sorted) *flows* only."""
+        return self.moves.amounts(np.asarray(flows, dtype=np.int64), arrived=True)
 
 
 @dataclass(frozen=True)
@@ -167,6 +280,92 @@ class RunParams:
     ramp_days: F64
     inventory_days: F64
     sigma: F64  # [S, R] substitutability after scaling (capped at 1)
+
+
+#: keep the per-flow temporaries of the weighted sums (to reuse for the shipment rates)
+#: while a [F, R] array has at most this many values
+KEEP_VALUES = 1 << 22
+
+
+class _Weights:
+    """Order weights ``g = share x open_eff`` of one share array under one set of controls,
+    with their slot sums ``sum_{k in q} g_k`` (computed on first use): kept by the
+    :class:`Topology` while neither changes. The share array is made read-only: the step
+    replaces it, never writes into it."""
+
+    def __init__(self, share: F64, c: _Controls) -> None:
+        self.share, self.c = share, c
+        share.flags.writeable = False
+        self.g = share if c.open_eff is None else share * c.open_eff[:, None]
+        self._slot_sum: F64 | None = None
+
+    def slot_sum(self, sums: FlowSums) -> F64:
+        """``Q(g, 1)``: the same bits as :meth:`FlowSums.by_slot` with ``y = 1``."""
+        if self._slot_sum is None:
+            runs = self.g.shape[1]
+            self._slot_sum = (sums.by_slot(self.g, np.ones((sums.n, 1))) if runs == 1
+                              else sums.to_slots(self.g))
+        return self._slot_sum
+
+
+class _Shipments:
+    """Shipment rates ``s_k = (g_k phi_use,src) u_q + (g_k phi_ref,src) r_q`` of any flows
+    (``g = share x open``, ``u``/``r`` the slot's use and refill orders); special flows
+    (quota, licence pipeline) take their own rates *sp_rate* and arrivals *sp_arrive*.
+    *kept*: the per-flow ``g phi_use``, ``g phi_ref``, ``u``, ``r`` ([F, R], the first two
+    None where ``phi = 1``: ``g``) when the weighted sums kept them."""
+
+    def __init__(self, topo: Topology, g: F64, phi_u: F64, phi_r: F64, use: F64,
+                 refill: F64, special: I64, sp_rate: F64, sp_arrive: F64, dt: float,
+                 kept: tuple[F64 | None, F64 | None, F64, F64] | None) -> None:
+        self.topo, self.g, self.phi_u, self.phi_r = topo, g, phi_u, phi_r
+        self.use, self.refill, self.special = use, refill, special
+        self.sp_rate, self.sp_arrive, self.dt = sp_rate, sp_arrive, dt
+        self.kept = kept
+
+    def rates(self, rows: I64 | None, src: I64 | None = None, slot: I64 | None = None
+              ) -> F64:
+        """[len(rows), R] shipment rates of the (sorted) flows *rows* (None: all flows);
+        *src*, *slot*: their suppliers and slots if known."""
+        return self._of(rows, self.sp_rate, 1.0, src, slot)
+
+    def amounts(self, rows: I64 | None, *, arrived: bool) -> F64:
+        """[len(rows), R] amounts shipped (or arrived) during the step."""
+        return self._of(rows, self.sp_arrive if arrived else self.sp_rate * self.dt, self.dt)
+
+    def _of(self, rows: I64 | None, special: F64, scale: float, src: I64 | None = None,
+            slot: I64 | None = None) -> F64:
+        topo = self.topo
+
+        def pick(v: F64) -> F64:
+            return v if rows is None else _take(v, rows)
+
+        g = pick(self.g)
+        if self.kept is not None:
+            gu, gr, uf, rf = self.kept
+            out = (g if gu is None else pick(gu)) * pick(uf)
+            ref = (g if gr is None else pick(gr)) * pick(rf)
+        else:
+            if src is None:
+                src = topo.flow_src if rows is None else np.take(topo.flow_src, rows)
+            if slot is None:
+                slot = topo.flow_slot if rows is None else np.take(topo.flow_slot, rows)
+            out = g * _take(self.phi_u, src)
+            out *= _take(self.use, slot)
+            ref = g * _take(self.phi_r, src)
+            ref *= _take(self.refill, slot)
+        out += ref
+        if scale != 1.0:
+            out *= scale
+        if len(self.special):
+            if rows is None:
+                out[self.special] = special
+            else:
+                pos = np.searchsorted(rows, self.special)
+                ok = pos < len(rows)
+                ok[ok] = rows[pos[ok]] == self.special[ok]
+                out[pos[ok]] = special[ok]
+        return out
 
 
 def step(
@@ -188,27 +387,53 @@ def step(
     *x_cap*, *invest*: (N,) base capacity and capacity from investments; *target*: [S, R]
     inventory targets; *allies*: (E,) members of an active allied-sharing bloc or None.
     """
+    piped = bool(st.pipeline.shape[0])
+    c = topo.controls(ctl, licence_flows, piped)
+    sums = topo.sums
+    runs = st.demand.shape[1]
     coef = base.slot_coef[:, None]
     x0 = base.x0[:, None]
     spare_cap = prm.spare * x0
     cap = (x_cap + invest)[:, None] + st.ramp * spare_cap
+    # 1-2. orders, split into use u_q = c_q p_j and refill r_q, times the open share
     plan = np.minimum(cap, st.demand)
-    refill = np.maximum(target - st.inventory, 0.0) * (1.0 / REFILL_DAYS)
-    o_q = coef * _take(plan, topo.slot_node) + refill
-    o_k = _take(o_q, topo.flow_slot) * st.share
-    allowed = o_k * ctl.open[:, None] if ctl.any_open else o_k
-    if ctl.any_quota:
-        allowed = np.minimum(allowed, ctl.quota[:, None])
-    demand = topo.flows_to_sources(allowed) + base.f0[:, None]
-    allowed_ref: F64 | None = None
-    if refill.any():  # restocking orders are served after current use (priority rationing)
-        frac = np.zeros_like(o_q)
-        np.divide(refill, o_q, out=frac, where=o_q > 0)
-        allowed_ref = allowed * _take(frac, topo.flow_slot)
-        d_ref = topo.flows_to_sources(allowed_ref)
-        d_use = demand - d_ref
+    refill = np.subtract(target, st.inventory)
+    np.maximum(refill, 0.0, out=refill)
+    refill *= 1.0 / REFILL_DAYS
+    use = _take(plan, topo.slot_node)
+    use *= coef
+    o_q = use + refill
+    share = st.share
+    wts = topo.weights(share, c)
+    g = wts.g
+    has_refill = bool(refill.any())
+    r_slots = np.flatnonzero(refill[:, 0] > 0) if runs == 1 else None
+    keep = runs > 1 and topo.f * runs <= KEEP_VALUES
+    # 3. demand D = D_use + D_ref: sum_k g_k u_q (+ f0) and sum_k g_k r_q by supplier
+    if has_refill:
+        (d_use, d_ref), per_flow = sums.by_source_many(g, [use, refill], [None, r_slots], keep)
+    else:
+        (d_use,), per_flow = sums.by_source_many(g, [use], [None], keep)
+        d_ref = np.zeros_like(d_use)
+        if per_flow is not None:
+            per_flow.append(np.zeros_like(per_flow[0]))
+    sp = c.special
+    if len(sp):  # allowed a = min(open share o_q, quota), split pro rata into use/refill
+        o_x = _take(o_q, c.sp_slot)
+        a_x = np.minimum(_take(share, sp) * c.sp_open * o_x, c.sp_quota)
+        frac = np.zeros_like(o_x)
+        np.divide(_take(refill, c.sp_slot), o_x, out=frac, where=o_x > 0)
+        ar_x = a_x * frac
+        au_x = a_x - ar_x
+        np.add.at(d_use, c.sp_src, au_x)
+        np.add.at(d_ref, c.sp_src, ar_x)
+    d_use += base.f0[:, None]
+    demand = d_use + d_ref
     wanted = np.minimum(cap, demand)
-    need = coef * _take(wanted, topo.slot_node) * dt
+    need = _take(wanted, topo.slot_node)
+    need *= coef
+    if dt != 1.0:
+        need *= dt
     alpha = np.ones_like(need)
     np.divide(st.inventory, need, out=alpha, where=need > 0)
     np.minimum(alpha, 1.0, out=alpha)
@@ -220,117 +445,208 @@ def step(
     else:
         rho = np.ones_like(wanted)
         y = wanted
-    phi = np.ones_like(y)
-    if allowed_ref is None:
-        np.divide(y, demand, out=phi, where=demand > 0)
-        ship = allowed * _take(phi, topo.flow_src)  # rate
-    else:
-        np.divide(y, d_use, out=phi, where=d_use > 0)
-        np.minimum(phi, 1.0, out=phi)
-        phi_ref = np.ones_like(y)
-        np.divide(np.maximum(y - d_use, 0.0), d_ref, out=phi_ref, where=d_ref > 0)
-        np.minimum(phi_ref, 1.0, out=phi_ref)
-        ship = (allowed * _take(phi, topo.flow_src)
-                + allowed_ref * _take(phi_ref - phi, topo.flow_src))
-    final = base.f0[:, None] * phi
-    short = np.asarray((phi < 1.0 - 1e-12).any(axis=1), dtype=np.bool_)
-    arrive = ship * dt if (dt != 1.0 or st.pipeline.shape[0]) else ship
-    runs = ship.shape[1]
+    # 4. rationing: current use first, then restocking orders
+    phi_u = np.ones_like(y)
+    np.divide(y, d_use, out=phi_u, where=d_use > 0)
+    np.minimum(phi_u, 1.0, out=phi_u)
+    phi_r = np.ones_like(y)
+    np.divide(np.maximum(y - d_use, 0.0), d_ref, out=phi_r, where=d_ref > 0)
+    np.minimum(phi_r, 1.0, out=phi_r)
+    # received_q = u_q sum_k g_k phi_use,src + r_q sum_k g_k phi_ref,src (times dt); where
+    # phi = 1 everywhere the sum is the slot's sum of g (kept while g does not change)
+    ys: list[F64] = []
+    ys_slots: list[I64 | None] = []
+    phi_u_one = not (phi_u != 1.0).any()
+    if not phi_u_one:
+        ys.append(phi_u)
+        ys_slots.append(None)
+    if has_refill:
+        ys.append(phi_r)
+        ys_slots.append(r_slots)
+    q_sums, q_flow = sums.by_slot_many(g, ys, ys_slots, keep) if ys else ([], None)
+    s_use = wts.slot_sum(sums) if phi_u_one else q_sums[0]
+    rate = use * s_use
+    if has_refill:
+        rate += refill * q_sums[-1]
+    received = rate * dt if dt != 1.0 else rate
+    final = base.f0[:, None] * phi_u
     into = np.zeros(runs)
     out = np.zeros(runs)
-    if st.pipeline.shape[0]:
-        length = st.pipeline.shape[0]
-        lic = ctl.licensed[licence_flows][:, None]
-        sub = arrive[licence_flows]
-        delayed = np.where(lic, sub, 0.0)
-        lag = np.rint(ctl.delay_days / dt).astype(np.int64)  # [K, R]
-        slot = (st.step + lag) % length
-        kk = np.arange(sub.shape[0])[:, None]
-        rr = np.arange(runs)[None, :]
-        st.pipeline[slot, kk, rr] += delayed
-        now = st.pipeline[st.step % length].copy()
-        st.pipeline[st.step % length] = 0.0
-        arrive[licence_flows] = sub - delayed + now
-        into = delayed.sum(axis=0)
-        out = now.sum(axis=0)
-    received = topo.flows_to_slots(arrive)
-    use_need = coef * _take(y, topo.slot_node) * dt
+    sp_rate = sp_arrive = np.zeros((0, runs))
+    if len(sp):
+        sp_rate = au_x * _take(phi_u, c.sp_src) + ar_x * _take(phi_r, c.sp_src)
+        arrive = sp_rate * dt
+        if piped:
+            length = st.pipeline.shape[0]
+            pos = c.lic_pos
+            lic = ctl.licensed[licence_flows][:, None]
+            sub = arrive[pos]
+            delayed = np.where(lic, sub, 0.0)
+            lag = np.rint(ctl.delay_days / dt).astype(np.int64)  # [K, R]
+            slot = (st.step + lag) % length
+            kk = np.arange(sub.shape[0])[:, None]
+            rr = np.arange(runs)[None, :]
+            st.pipeline[slot, kk, rr] += delayed
+            now = st.pipeline[st.step % length].copy()
+            st.pipeline[st.step % length] = 0.0
+            arrive[pos] = sub - delayed + now
+            if len(pos):  # flow by flow (the same bits for any number of runs)
+                into = np.cumsum(delayed, axis=0)[-1]
+                out = np.cumsum(now, axis=0)[-1]
+        np.add.at(received, c.sp_slot, arrive)
+        sp_arrive = arrive
+    kept = None
+    if per_flow is not None and (ys == [] or q_flow is not None):
+        gu = None if phi_u_one else q_flow[0]  # type: ignore[index]
+        gr = q_flow[-1] if has_refill else None  # type: ignore[index]
+        kept = (gu, gr, per_flow[0], per_flow[1])
+    ships = _Shipments(topo, g, phi_u, phi_r, use, refill, sp, sp_rate, sp_arrive, dt, kept)
+    if g is share:
+        topo._readers.add(ships)
+    short_r = np.asarray(phi_u < 1.0 - 1e-12, dtype=np.bool_)
+    # 5. inventories
+    use_need = _take(y, topo.slot_node)
+    use_need *= coef
+    if dt != 1.0:
+        use_need *= dt
     used = np.minimum(st.inventory, use_need)
     st.inventory = st.inventory + received - used
-    _resource(st, topo, ctl, o_q, ship, short, demand, (x_cap + invest)[:, None] + spare_cap, prm,
-              dt, allies, base)
+    # 6. re-sourcing
+    _resource(st, topo, c, ctl, o_q, ships, short_r, demand,
+              (x_cap + invest)[:, None] + spare_cap, prm, dt, allies, base)
+    # 7. capacity
     pressure = demand > cap * (1.0 + CAP_TOL)
     if pressure.any():
         st.ramp = np.minimum(st.ramp + pressure * (dt / prm.ramp_days), 1.0)
+    ships.kept = None  # work arrays of the sums: reused by the next step
     st.demand = demand
     st.output = y
     st.availability = rho
     st.step += 1
     st.day += dt
-    return StepFlows(output=y * dt, shipped=ship * dt, final=final * dt, received=received,
-                     used=used, substituted=use_need - used, into_pipeline=into,
-                     out_of_pipeline=out, arrived=arrive)
+    return StepFlows(output=y * dt, final=final * dt, received=received, used=used,
+                     substituted=use_need - used, into_pipeline=into, out_of_pipeline=out,
+                     moves=ships)
 
 
-def _resource(st: State, topo: Topology, ctl: FlowControls, o_q: F64, ship: F64,
-              short: B, demand: F64, cap_max: F64, prm: RunParams, dt: float,
-              allies: B | None, base: Baseline) -> None:
+class _Risk:
+    """The flows of a set of slots at risk and what re-sourcing needs of them (kept by the
+    :class:`Topology` while the set and the controls are the same)."""
+
+    def __init__(self, topo: Topology, hit: B, c: _Controls) -> None:
+        self.hit, self.c = hit, c
+        sums = topo.sums
+        slots = np.flatnonzero(hit)
+        n_flows = int(sums.slot_count[slots].sum())
+        ctl = c.ctl
+        self.fa: I64 | None
+        if n_flows > topo.f // 2:  # most slots at risk: work on the whole arrays
+            self.fa = None
+            self.fslot, self.src, self.count = topo.flow_slot, topo.flow_src, sums.slot_count
+            self.open = ctl.open[:, None]
+            self.wedge = None if c.wedge is None else c.wedge[:, None]
+            self._sum = sums._slot_ones
+            slots = np.arange(topo.s)
+        else:
+            fa = self.fa = sums.flows_of_slots(slots)
+            self.count = sums.slot_count[slots]
+            self.fslot = np.repeat(slots, self.count)
+            self.src = np.take(topo.flow_src, fa)
+            self.open = np.take(ctl.open, fa)[:, None]
+            self.wedge = None if c.wedge is None else np.take(c.wedge, fa)[:, None]
+            self._sum = sums.segment_sums(self.count)
+        self.n_flows = n_flows
+        #: [slots, 1] slots at risk in every run (a restricted flow), None if none
+        self.slots = slots
+        restricted = c.risk_slots[slots]
+        self.risk_slots = restricted[:, None] if restricted.any() else None
+
+    def per_slot(self, v: F64) -> F64:
+        """Sums of [flows at risk, R] over each slot at risk, flows in order."""
+        return np.asarray(self._sum @ v)
+
+    def per_flow(self, v: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        """Slot values [slots at risk, R] repeated for each flow of the slot."""
+        return np.repeat(v, self.count, axis=0)
+
+
+def _resource(st: State, topo: Topology, c: _Controls, ctl: FlowControls, o_q: F64,
+              ships: _Shipments, short_r: B, demand: F64, cap_max: F64, prm: RunParams,
+              dt: float, allies: B | None, base: Baseline) -> None:
     """Move lost sourcing share to suppliers with headroom (step 6 of the module rule).
 
     A flow keeps ``share_k s_k / o_k = s_k / o_q``; the rest is lost (below 1e-12: none).
-    Only slots that can lose share are computed: slots with a flow under a shock or from a
-    supplier that rationed current use (*short*: ``phi_use < 1``) in some run; a supplier
-    that only rations restocking orders does not by itself trigger re-sourcing.
+    Only slots at risk lose share: slots with a flow under a shock, or with a flow from a
+    supplier that rationed current use (*short_r*: ``phi_use < 1``, [N, R]) in that run; a
+    supplier that only rationed restocking orders does not by itself trigger re-sourcing.
+    The slots at risk in some run are computed for all runs (masked per run) and sums per
+    slot add the flows in order, so a run's result does not depend on the other runs.
     """
-    at_risk = ctl.restricted | short[topo.flow_src]
-    if not at_risk.any():
+    short = short_r.any(axis=1)
+    hit = c.risk_slots
+    if short.any():
+        hit = hit.copy()
+        hit[np.take(topo.flow_slot, topo.flows_from(np.flatnonzero(short)))] = True
+    elif not c.risk_slots.any():
         return
-    slot_hit = np.zeros(topo.s, dtype=np.bool_)
-    slot_hit[topo.flow_slot[at_risk]] = True
-    fa = np.flatnonzero(slot_hit[topo.flow_slot])  # every flow of the slots at risk
-    full = len(fa) > topo.f // 2
-    if full:  # most slots at risk: work on the whole arrays, sums by sparse products
-        fa = np.arange(topo.f)
-        fslot = topo.flow_slot
-
-        def per_slot(v: F64) -> F64:
-            return _take(topo.flows_to_slots(v), fslot)
-    else:
-        fslot = topo.flow_slot[fa]
-        starts = np.flatnonzero(np.r_[True, fslot[1:] != fslot[:-1]])
-        counts = np.diff(np.r_[starts, len(fa)])
-
-        def per_slot(v: F64) -> F64:
-            return np.repeat(np.add.reduceat(v, starts, axis=0), counts, axis=0)
-    oq = _take(o_q, fslot)
+    if not hit.any():
+        return
+    rk = topo.risk(hit, c)
+    fa = rk.fa
+    share = st.share if fa is None else _take(st.share, fa)
+    oq = _take(o_q, rk.fslot)
     inv_o = np.zeros_like(oq)
     np.divide(1.0, oq, out=inv_o, where=oq > 0)
-    share = st.share if full else _take(st.share, fa)
-    lost = share - (ship if full else _take(ship, fa)) * inv_o
-    lost *= (lost > 1e-12) & (oq > 0)
-    tariffed = bool(ctl.tariff.any())
-    if tariffed:
-        wedge = ((1.0 + ctl.tariff[fa]) ** -TARIFF_ELASTICITY)[:, None]
+    lost = ships.rates(fa, rk.src, rk.fslot)
+    lost *= inv_o
+    np.subtract(share, lost, out=lost)
+    keep = (lost > 1e-12) & (oq > 0)
+    runs = short_r.shape[1]
+    if runs > 1 and short.any():  # slots at risk in some runs only lose share in those
+        risk = topo.sums.slots_supplied_by(short_r)
+        if rk.fa is not None:
+            risk = _take(risk, rk.slots)
+        if rk.risk_slots is not None:
+            risk |= rk.risk_slots
+        keep &= rk.per_flow(risk)
+    elif fa is None and not hit.all():  # the whole network computed: only slots at risk
+        keep &= rk.per_flow(hit[:, None])
+    lost *= keep
+    wedge = rk.wedge
+    if wedge is not None:
         lost = lost + (share - lost) * ((1.0 - wedge) * (dt / prm.ramp_days))
     if not lost.any():
         return
     head = np.maximum(cap_max - demand, 0.0)
-    src = topo.flow_src[fa]
-    w = _take(head, src) * ctl.open[fa][:, None]
-    if tariffed:
-        w = w * wedge
+    w = _take(head, rk.src)
+    w *= rk.open
+    if wedge is not None:
+        w *= wedge
     if allies is not None and allies.any():
-        sup_member = allies[base.node_economy[src]][:, None]
-        buy_member = allies[base.node_economy[topo.slot_node[fslot]]][:, None]
+        sup_member = allies[base.node_economy[rk.src]][:, None]
+        buy_member = allies[base.node_economy[topo.slot_node[rk.fslot]]][:, None]
         wa = w * sup_member
-        w = np.where((per_slot(wa) > 0) & buy_member, wa, w)
-    lost_q = per_slot(lost)
-    w_q = per_slot(w)
+        member_room = rk.per_flow(rk.per_slot(wa) > 0)
+        w = np.where(member_room & buy_member, wa, w)
+    lost_q = rk.per_slot(lost)
+    w_q = rk.per_slot(w)
     movable = w_q > 0
     gain = np.zeros_like(w_q)
     np.divide(lost_q, w_q, out=gain, where=movable)
-    new = share - lost * movable + gain * w
-    if full:
+    lost *= rk.per_flow(movable)
+    new = np.subtract(share, lost, out=lost)
+    new += rk.per_flow(gain) * w
+    if fa is None:
         st.share = new
     else:
-        st.share[fa] = new
+        share_all = st.share
+        if any(s.g is share_all for s in topo._readers):  # a step's shipments read it
+            share_all = share_all.copy()
+        else:
+            try:
+                share_all.flags.writeable = True
+            except ValueError:  # a read-only view of someone else's array
+                share_all = share_all.copy()
+            topo._weights = None  # order weights of the old shares
+        share_all[fa] = new
+        st.share = share_all
