@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -84,6 +85,23 @@ def test_chn_graphite_2023_exports_fall() -> None:
     # Jan-Oct monthly average (Bloomberg)
     assert -1.0 <= change("chn_graphite_2023", "exports", "CHN", "graphite_natural") <= -0.5
     assert gain("chn_graphite_2023", "ROW", "graphite_natural", "MOZ") > 0.05
+
+
+def test_chn_ga_ge_us_ban_2024_germanium_exports_first_half_2025() -> None:
+    # documented: 5,068 kg in H1 2025 vs 12,410 kg in H1 2024 = -59 % (China customs via
+    # Rawmaterials.net); none to the US (Canada's 6 kg the only shipment to the Americas)
+    checks = replay("chn_ga_ge_us_ban_2024")[2]
+    h1 = checks[checks["period"].str.startswith("2025-H1")].iloc[0]
+    assert -0.8 <= h1["simulated_change"] <= -0.4
+    scenario, result, _ = replay("chn_ga_ge_us_ban_2024")
+    first = (pd.Timestamp("2025-01-01").date() - scenario.start).days
+    keys, vals = result.trade_in_window(first, first + 180)
+    us = ((keys["buyer"] == "USA") & (keys["supplier"] == "CHN")
+          & (keys["good"] == "germanium")).to_numpy()
+    # the registry ban blocks 90 % and the 2023 licences approve 40 % of the rest, and the
+    # US re-sources: arrivals from China fall by more than 99 % (documented: 100 %)
+    base = float(keys.loc[us, "baseline"].sum())
+    assert us.any() and float(np.median(vals[:, us].sum(axis=1))) < 0.01 * base
 
 
 @pytest.mark.xfail(strict=True, reason="engine gap: in June 2025 (outcome window) China's "
