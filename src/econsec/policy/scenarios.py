@@ -126,7 +126,9 @@ class Scenario:
 
     @property
     def measure_ids(self) -> list[str]:
-        return [m if isinstance(m, str) else str(m.get("id")) for m in self.measures]
+        """Registry ids used, in order, each once (a measure may be listed per good)."""
+        ids = [m if isinstance(m, str) else str(m.get("id")) for m in self.measures]
+        return list(dict.fromkeys(ids))
 
     def with_overrides(self, *, horizon: str | int | None = None,
                        step: str | None = None) -> Scenario:
