@@ -46,3 +46,20 @@ def test_unknown_run_id_is_named(tmp_path: Path) -> None:
         with pytest.raises(StoreError, match="no stored runs"):
             load_run(store, "nope")
         assert list_runs(store).empty
+
+
+def test_runs_of_scenarios_with_different_parameters_share_one_store(tmp_path: Path) -> None:
+    """jpn_kor_2019 draws per-shock licence delays (extra parameter columns): stored after
+    another scenario, both runs load and re-run with their own columns only."""
+    world = load_world()
+    first = load_named("chn_graphite_2023").with_overrides(horizon="30d")
+    second = load_named("jpn_kor_2019").with_overrides(horizon="60d")
+    with Store(tmp_path / "runs.duckdb") as store:
+        a = save_run(store, first, run_scenario(first, world, runs=3, seed=1), world)
+        b = save_run(store, second, run_scenario(second, world, runs=3, seed=2), world)
+        pa, pb = load_run(store, a).frames["parameters"], load_run(store, b).frames["parameters"]
+        assert "licence_delay_days.shock0" not in pa.columns
+        assert pb["licence_delay_days.shock1"].between(56, 134).all()  # HF delays drawn
+        again, new = rerun(store, b, world)
+    pd.testing.assert_frame_equal(again.frames["parameters"], new.parameters(),
+                                  check_dtype=False, rtol=0, atol=0)

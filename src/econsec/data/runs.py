@@ -80,12 +80,23 @@ def save_run(store: Store, scenario: Any, result: Any, world: World) -> str:
             con.register(view, frame)
             try:
                 if f"sim_{name}" in existing:
+                    _add_columns(store, f"sim_{name}", view)
                     con.execute(f"INSERT INTO sim_{name} BY NAME SELECT * FROM {view}")
                 else:
                     con.execute(f"CREATE TABLE sim_{name} AS SELECT * FROM {view}")
             finally:
                 con.unregister(view)
     return run_id
+
+
+def _add_columns(store: Store, table: str, view: str) -> None:
+    """Add to *table* the columns of *view* it lacks (e.g. the per-shock licence delays of
+    a scenario in ``parameters``); earlier runs read NULL there."""
+    con = store.con
+    have = {str(r[0]) for r in con.execute(f"DESCRIBE {table}").fetchall()}
+    for col, typ, *_ in con.execute(f"DESCRIBE {view}").fetchall():
+        if col not in have:
+            con.execute(f'ALTER TABLE {table} ADD COLUMN "{col}" {typ}')
 
 
 def list_runs(store: Store) -> pd.DataFrame:
@@ -115,7 +126,10 @@ def load_run(store: Store, run_id: str) -> StoredRun:
         if f"sim_{name}" not in tables:  # a frame added after the store's first run
             continue
         frame = store.con.execute(f"SELECT * FROM sim_{name} WHERE run_id = ?", ids).df()
-        frames[name] = frame.drop(columns="run_id").reset_index(drop=True)
+        frame = frame.drop(columns="run_id").reset_index(drop=True)
+        if name == "parameters":  # columns vary by scenario: keep this run's own
+            frame = frame.loc[:, frame.notna().any(axis=0)]
+        frames[name] = frame
     return StoredRun(meta.iloc[0].to_dict(), frames)
 
 
