@@ -22,8 +22,7 @@ The entry ``registry`` (alone, ``capacity_investment: registry``, or in the list
 registry investment that has a sourced ``capacity_share``, is not ``cancelled`` and is not
 yet operational at the scenario start (its ``operational`` date is after the start or
 unknown): the capacity the registry says is coming. Investments named explicitly in the
-same list are not added twice; those without a capacity figure are skipped
-(:func:`registry_investments` lists both).
+same list are not added twice; those without a capacity figure are skipped.
 
 ``parameters``: ``name: number`` (fixed) or ``name: {dist: KIND, args: [...]}`` with KIND in
 fixed, uniform, triangular, normal, lognormal (see :class:`econsec.simulation.spec.ParamDist`).
@@ -96,7 +95,7 @@ def parse_levers(raw: Any, res: Resolver) -> tuple[Lever, ...]:
     out.extend(named)
     if auto:
         have = {lv.investment_id for lv in named}
-        out.extend(lv for lv in registry_investments(res)[0] if lv.investment_id not in have)
+        out.extend(lv for lv in registry_investments(res) if lv.investment_id not in have)
     for k, e in _entries(lines, ("levers", "licence_relief"), raw.get("licence_relief", [])):
         check_keys(lines, k, e, ("approval_rate",), ("measure", "delay_factor", "start"))
         mid = e.get("measure")
@@ -113,21 +112,13 @@ def parse_levers(raw: Any, res: Resolver) -> tuple[Lever, ...]:
     return tuple(out)
 
 
-def registry_investments(res: Resolver) -> tuple[list[CapacityInvestment], list[str]]:
-    """Registry investments still to come at the scenario start, as levers (see the module
-    docstring), and the ids skipped for want of a sourced ``capacity_share``."""
-    levers: list[CapacityInvestment] = []
-    skipped: list[str] = []
-    for inv in res.world.investments:
-        if inv.status == "cancelled" or (inv.operational is not None
-                                          and inv.operational <= res.start):
-            continue
-        if inv.capacity_share is None:
-            skipped.append(inv.id)
-            continue
-        levers.append(_investment(res, ("levers", "capacity_investment"),
-                                  {"investment": inv.id}))
-    return levers, skipped
+def registry_investments(res: Resolver) -> list[CapacityInvestment]:
+    """Registry investments still to come at the scenario start with a sourced
+    ``capacity_share``, as levers (see the module docstring)."""
+    return [_investment(res, ("levers", "capacity_investment"), {"investment": inv.id})
+            for inv in res.world.investments
+            if inv.status != "cancelled" and inv.capacity_share is not None
+            and (inv.operational is None or inv.operational > res.start)]
 
 
 def _allied(res: Resolver, value: Any) -> list[Lever]:

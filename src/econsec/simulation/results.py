@@ -9,6 +9,7 @@ quantile that is +inf is reported as NaN).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -115,7 +116,7 @@ class SimResult:
         supplier, the arrival rate p5/p50/p95 (USD bn/day, mean over the recorded interval
         ending on *day*, summed over the buyer's using goods per run) and the baseline rate
         ``z0`` (USD bn/day)."""
-        groups, keys = self._trade_groups()
+        groups, keys = self._trade_groups
         rec = self.recorder
         days = np.asarray(rec.days[1:], dtype=np.float64)
         vals = rec.trade[1:].astype(np.float64) @ groups  # [T, R, G]
@@ -136,7 +137,7 @@ class SimResult:
         ``shocked``, [R, G] array). A recorded interval ``(d_{i-1}, d_i]`` counts in
         proportion to its overlap with the window ``[first_day, last_day + 1)``; ValueError
         if the window lies outside the simulated horizon."""
-        groups, keys = self._trade_groups()
+        groups, keys = self._trade_groups
         ends = np.asarray(self.recorder.days, dtype=np.float64)
         starts = np.r_[ends[:1], ends[:-1]]
         overlap = np.clip(np.minimum(ends, last_day + 1.0) - np.maximum(starts, first_day),
@@ -147,13 +148,23 @@ class SimResult:
                              f"horizon (0-{ends[-1]:g})")
         w = overlap / overlap.sum()
         vals = np.tensordot(w[1:], self.recorder.trade[1:].astype(np.float64), axes=(0, 0))
-        return keys, np.asarray(vals @ groups)
+        return keys.copy(), np.asarray(vals @ groups)
 
+    @functools.cached_property
     def _trade_groups(self) -> tuple[F64, pd.DataFrame]:
         """[K, G] 0/1 matrix summing diversion flows by (buyer, good, supplier), and the
-        keys with their baseline rate and whether any of their flows is shocked."""
-        div = self.diversion()[["buyer", "good", "supplier", "shocked"]]
-        div["baseline"] = self.baseline.baseline_flows()[self.diversion_flows]
+        keys with their baseline rate and whether any of their flows is shocked (built
+        once per result from the baseline's labels)."""
+        base = self.baseline
+        k = self.diversion_flows
+        eco = np.asarray(base.economies)
+        div = pd.DataFrame({
+            "buyer": eco[base.flow_buyer[k]],
+            "good": np.asarray(base.goods)[base.flow_good[k]],
+            "supplier": eco[base.flow_supplier[k]],
+            "shocked": self.shocked_flows[k],
+            "baseline": base.baseline_flows()[k],
+        })
         keys = div.groupby(["buyer", "good", "supplier"], sort=False, as_index=False).agg(
             shocked=("shocked", "any"), baseline=("baseline", "sum"))
         code = div.merge(keys[["buyer", "good", "supplier"]].reset_index(),
