@@ -27,20 +27,21 @@ def test_taiwan_strait_hits_the_trilateral_and_a_stockpile_cushions_it() -> None
     assert cushioned < 0.5 * loss
 
 
-def test_a_ban_targeted_at_the_trilateral_leaks_through_diversion() -> None:
-    """A Chinese ban aimed only at the US, Japan and Korea is largely undone by trade
-    diversion in the model: third countries' buyers, rationed by the non-Chinese suppliers
-    the allies turn to, re-source to China, whose own buyers were cut off. The same ban on
-    every destination costs the trilateral far more. (The model has no qualification times,
-    contracts or Chinese end-use checks against re-export, which slow such diversion.)"""
+def test_a_ban_targeted_at_the_trilateral_is_cushioned_by_diversion() -> None:
+    """A Chinese ban aimed only at the US, Japan and Korea is partly cushioned by trade
+    diversion: third countries' buyers re-source to China, freeing non-Chinese supply, as far
+    as the non-Chinese suppliers have headroom. The same ban on every destination costs the
+    trilateral far more; the targeted ban still costs billions (US EVs and cells lack
+    anode material: Japanese and Korean anode makers only add their spare capacity)."""
     scenario = load_named("chn_full_ban_trilateral")
     targeted = run_scenario(scenario, runs=5, seed=0)
     everyone = run_scenario(load_scenario_text(
         scenario.text.replace("targets: TRILATERAL", "targets: ALL"), "all"), runs=5, seed=0)
     small, large = trilateral_loss(targeted.summary()), trilateral_loss(everyone.summary())
-    assert large > 10.0  # USD bn over two years (measured ~222)
-    assert small < 0.01 * large
+    assert large > 100.0  # USD bn over two years (measured ~228)
+    assert 1.0 < small < 0.25 * large  # measured ~27
     div = targeted.diversion()
     us_anode = div[(div["buyer"] == "USA") & (div["good"] == "anode_material")]
-    assert us_anode.loc[us_anode["supplier"] == "CHN", "share_after"].iloc[0] < 0.01
-    assert us_anode.loc[us_anode["supplier"] != "CHN", "change"].sum() > 0.9
+    china = us_anode.loc[us_anode["supplier"] == "CHN"].iloc[0]
+    assert 0.5 < china["share_after"] < china["share_before"]  # orders China cannot fill
+    assert us_anode.loc[us_anode["supplier"].isin(["JPN", "KOR"]), "change"].sum() > 0.05

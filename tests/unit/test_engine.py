@@ -28,7 +28,8 @@ def fixed(**kw: float) -> dict[str, ParamDist]:
 
 def params(runs: int = 1, **kw: float) -> dict[str, np.ndarray]:
     base = {"spare_capacity": 0.0, "ramp_days": 1.0, "inventory_days": 10.0,
-            "substitutability_scale": 1.0, "licence_delay_days": 60.0}
+            "substitutability_scale": 1.0, "licence_delay_days": 60.0,
+            "resourcing_days": 0.0}
     base.update(kw)
     return {k: np.full(runs, v) for k, v in base.items()}
 
@@ -118,15 +119,34 @@ def test_three_node_re_sources_to_spare_capacity() -> None:
     eng = Engine(b, spec, params(spare_capacity=1.0, ramp_days=1.0))
     s2 = b.node_index()[("S2", "h")]
     eng.step()
-    np.testing.assert_allclose(eng.state.share[:, 0], [0.0, 1.0])  # all lost share to S2
+    # S2 (x0 0.125, spare 100 %) has headroom 0.25 - 0.125: it can serve 0.125 / 0.5 = a
+    # quarter of C's orders more, so S1's lost 0.75 moves only 0.25
+    np.testing.assert_allclose(eng.state.share[:, 0], [0.5, 0.5])
     assert eng.state.output[s2, 0] == pytest.approx(0.125)
     assert eng.state.inventory[0, 0] == pytest.approx(5.5 - 0.5 + 0.125)
     eng.step()  # S2 pressed beyond capacity: ships 0.125, spare ramps fully (1 day)
     assert eng.state.output[s2, 0] == pytest.approx(0.125)
     assert eng.state.ramp[s2, 0] == pytest.approx(1.0)
+    np.testing.assert_allclose(eng.state.share[:, 0], [0.5, 0.5])  # no headroom left
     eng.step()  # capacity doubled to 0.25
     assert eng.state.output[s2, 0] == pytest.approx(0.25)
     assert eng.state.inventory[0, 0] == pytest.approx(5.125 - 0.375 - 0.25)
+
+
+def test_resourcing_days_move_lost_share_gradually_per_run() -> None:
+    # run 0 moves orders at once; run 1 needs 4 days: each day it moves a quarter of the
+    # share S1 could not ship, so S1 keeps 0.75 x 0.75^t while S2 has headroom
+    b = three_node()
+    spec = SimulationSpec(start=START, horizon_days=10, shocks=(ban("S1"),))
+    prm = params(runs=2, spare_capacity=10.0)  # headroom enough for every order
+    prm["resourcing_days"] = np.array([0.0, 4.0])
+    eng = Engine(b, spec, prm)
+    eng.step()
+    np.testing.assert_allclose(eng.state.share[:, 0], [0.0, 1.0])
+    np.testing.assert_allclose(eng.state.share[:, 1], [0.5625, 0.4375])
+    eng.step()
+    np.testing.assert_allclose(eng.state.share[:, 1], [0.421875, 0.578125])
+    np.testing.assert_allclose(eng.state.share[:, 0], [0.0, 1.0])
 
 
 def test_licensing_delays_shipments_and_conserves() -> None:
@@ -158,10 +178,11 @@ def test_allied_sharing_keeps_re_sourcing_within_bloc() -> None:
     for levers, s2_gain in (((), 0.25), ((ally,), 0.5)):
         spec = SimulationSpec(start=START, horizon_days=1, shocks=(ban("S1"),),
                               levers=levers)
-        eng = Engine(both, spec, params(spare_capacity=1.0))
+        eng = Engine(both, spec, params(spare_capacity=3.0))
         eng.step()
-        # headroom: S2 and X each 0.125 at full spare; without the bloc they split
-        # S1's 0.5 share; with it S2 (the member) takes it all
+        # headroom: S2 and X each 0.5 - 0.125 at full spare, more than S1's orders
+        # (0.5 x 0.5); without the bloc they split S1's 0.5 share; with it S2 (the
+        # member) takes it all
         assert eng.state.share[1, 0] == pytest.approx(0.25 + s2_gain)
 
 

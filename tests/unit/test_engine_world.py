@@ -39,11 +39,13 @@ def test_japan_korea_licensing_diverts_korean_sourcing() -> None:
     assert not kor.empty
     jpn = kor[kor["supplier"] == "JPN"]
     assert jpn["shocked"].all() and not kor.loc[kor["supplier"] != "JPN", "shocked"].any()
-    # Korea moves away from Japan overall (hydrogen fluoride almost entirely: Japan's
-    # refusals meet spare capacity elsewhere), shares stay shares in every slot
+    # Korea moves away from Japan overall; in hydrogen fluoride it keeps buying the approved
+    # half of the pre-shock volume and moves the refused orders (Japan's share falls below
+    # half as restocking raises Korea's orders); shares stay shares in every slot
     assert jpn["change"].sum() < -1.0
     hf = jpn[jpn["good"] == "hydrogen_fluoride"]
-    assert (hf["share_after"] < 0.05 * hf["share_before"]).all()
+    ratio = hf["share_after"] / hf["share_before"]
+    assert ((ratio > 0.2) & (ratio < 0.5)).all()
     per_slot = kor.groupby(["buyer_good", "good"])["change"].sum()
     np.testing.assert_allclose(per_slot, 0.0, atol=1e-9)
     s = res.summary().set_index(["economy", "good"])

@@ -166,7 +166,7 @@ def reference_step(ref: dict[str, np.ndarray], eng: Engine, r: int, inp: dict[st
     lost = lost + (share - lost) * (1.0 - wedge) * (dt_ / ramp_days)
     lost = np.where(at_risk[fs], lost, 0.0)
     head = np.maximum(x_cap + spare * b.x0 - demand, 0.0)
-    wgt = head[src] * ctl.open * wedge
+    wgt = head[src] * np.where(np.isfinite(ctl.quota), 0.0, ctl.open) * wedge
     allies = inp["allies"]
     if allies is not None and allies.any():
         sup_member = allies[b.node_economy[src]]
@@ -176,6 +176,9 @@ def reference_step(ref: dict[str, np.ndarray], eng: Engine, r: int, inp: dict[st
         wgt = np.where(member_room & buy_member, wa, wgt)
     lost_q = np.bincount(fs, lost, minlength=s)
     w_q = np.bincount(fs, wgt, minlength=s)
+    need = lost_q * o_q  # moved orders no more than the headroom: m_q o_q <= w_q
+    cut = np.divide(w_q, need, out=np.ones(s), where=need > w_q)
+    lost, lost_q = lost * cut[fs], lost_q * cut
     gain = np.divide(lost_q, w_q, out=np.zeros(s), where=w_q > 0)
     ref["share"] = share - lost * (w_q > 0)[fs] + gain[fs] * wgt
     # 7. capacity

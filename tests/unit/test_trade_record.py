@@ -53,3 +53,39 @@ def test_window_outside_the_horizon_is_an_error() -> None:
     res = simulate(spec, baseline=two_node())
     with pytest.raises(ValueError, match="outside the simulated horizon"):
         res.trade_in_window(20, 30)
+
+
+def test_licences_cover_the_approved_share_of_the_pre_shock_flow() -> None:
+    # approval 0.5: S ships at most 0.5 x z0 = 0.25 a day although C's orders grow as it
+    # restocks (C has no other supplier); no delay, so arrivals are the shipments
+    shock = Shock(ShockKind.licensing, frozenset({"S"}), frozenset(), frozenset({"h"}),
+                  start=0, licence_delay_days=0.0, approval_rate=0.5)
+    spec = SimulationSpec(start=START, horizon_days=30, shocks=(shock,),
+                          params=fixed(inventory_days=10.0, spare_capacity=0.5))
+    res = simulate(spec, baseline=two_node())
+    for day in (0, 5, 20, 29):
+        assert rate(res, day, day) == pytest.approx(0.25, rel=1e-12)
+
+
+def test_outcome_versus_an_earlier_window_compares_simulated_periods() -> None:
+    import datetime as dt
+
+    from econsec.policy.compare import simulated_change
+    from econsec.policy.scenarios import Citation, Outcome
+
+    spec = SimulationSpec(start=START, horizon_days=40, shocks=(ban("S", 10, 20),),
+                          params=fixed(inventory_days=10.0, spare_capacity=0.5,
+                                       ramp_days=1.0))
+    res = simulate(spec, baseline=two_node())
+    day = lambda d: START + dt.timedelta(days=d)  # noqa: E731
+    outcome = Outcome(metric="imports", economy="C", good="h", direction="up", period="",
+                      source=Citation("t", "p", "https://x"), year=2025, partner="S",
+                      window=(day(21), day(25)), versus=(day(10), day(19)))
+    # against a banned period (no arrivals) there is nothing to compare with
+    assert simulated_change(outcome, res, START) is None
+    outcome = Outcome(metric="imports", economy="C", good="h", direction="up", period="",
+                      source=Citation("t", "p", "https://x"), year=2025, partner="S",
+                      window=(day(21), day(25)), versus=(day(0), day(9)))
+    expected = rate(res, 21, 25) / rate(res, 0, 9) - 1.0
+    assert simulated_change(outcome, res, START) == pytest.approx(expected, rel=1e-12)
+    assert expected > 0.0  # restocking after the lift

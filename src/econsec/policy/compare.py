@@ -9,7 +9,10 @@ simulated figure, as a relative change:
   (``import_share``: the partner's share of the importer's arrivals of the good, in the
   window over the baseline); median over runs (``SimResult.trade_in_window``). Without a
   window: the supplier's sourcing share at the horizon over before, minus 1
-  (``SimResult.diversion()``);
+  (``SimResult.diversion()``). With ``versus`` (the period the documented change is
+  measured against, e.g. the same month a year earlier under an earlier control) the
+  reference is the simulated figure in that period instead of the baseline:
+  ``median_r(now_r / ref_r) - 1``;
 * ``exports`` (economy = exporter): the same over every shocked buyer of the good;
 * ``output``: minus the median output loss over the baseline output value
   (``SimResult.summary()``: ``loss_usd_bn_p50 / baseline_usd_bn``);
@@ -26,11 +29,13 @@ import datetime as dt
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from econsec.policy.scenarios import Outcome, Scenario
 
 FLAT_BAND = 0.02
+F64 = npt.NDArray[np.float64]
 
 
 def simulated_change(outcome: Outcome, result: Any, start: dt.date | None = None
@@ -68,7 +73,26 @@ def _trade_change(outcome: Outcome, result: Any, start: dt.date) -> float | None
     """Windowed trade outcome (see the module docstring); None outside the horizon or
     without the flows."""
     assert outcome.window is not None
-    first, last = ((d - start).days for d in outcome.window)
+    now = _trade_level(outcome, result, start, outcome.window)
+    if now is None:
+        return None
+    level, base = now
+    if outcome.versus is None:
+        return float(np.median(level)) / base - 1.0
+    ref = _trade_level(outcome, result, start, outcome.versus)
+    if ref is None:
+        return None
+    ok = ref[0] > 0
+    if not ok.any():
+        return None
+    return float(np.median(level[ok] / ref[0][ok])) - 1.0
+
+
+def _trade_level(outcome: Outcome, result: Any, start: dt.date,
+                 period: tuple[dt.date, dt.date]) -> tuple[F64, float] | None:
+    """(R,) the outcome's simulated trade rate (or partner share) per run over *period*,
+    and its baseline value; None outside the horizon or without the flows."""
+    first, last = ((d - start).days for d in period)
     try:
         keys, vals = result.trade_in_window(first, last)
     except ValueError:
@@ -86,10 +110,10 @@ def _trade_change(outcome: Outcome, result: Any, start: dt.date) -> float | None
         return None
     now = vals[:, sel].sum(axis=1)
     if whole is None:
-        return float(np.median(now)) / float(base[sel].sum()) - 1.0
+        return now, float(base[sel].sum())
     tot = vals[:, whole].sum(axis=1)
     share = np.divide(now, tot, out=np.zeros_like(now), where=tot > 0)
-    return float(np.median(share)) / (float(base[sel].sum()) / float(base[whole].sum())) - 1.0
+    return share, float(base[sel].sum()) / float(base[whole].sum())
 
 
 def direction_of(change: float) -> str:

@@ -58,7 +58,7 @@ MEASURE_KEYS = ("id", "intensity", "targets", "goods", "effective", "lifted", "a
 SHOCK_KEYS = ("kind", "imposers", "goods", "start")
 SHOCK_OPTIONAL = ("targets", "end", "intensity", "licence_delay_days", "approval_rate")
 OUTCOME_KEYS = ("metric", "economy", "good", "direction", "period", "source", "year")
-OUTCOME_OPTIONAL = ("partner", "magnitude", "range", "note", "window")
+OUTCOME_OPTIONAL = ("partner", "magnitude", "range", "note", "window", "versus")
 METRICS = ("imports", "exports", "output", "availability", "price", "import_share")
 DIRECTIONS = ("down", "up", "flat")
 
@@ -87,6 +87,10 @@ class Outcome:
     *window* (first, last day, inclusive) is the period the documented figure describes
     (e.g. the month of a customs statistic): trade outcomes are then read off the simulated
     trade flows in that window (:func:`econsec.policy.compare.simulated_change`).
+    *versus* (first, last day) is the period the documented change is measured against
+    when it is not the pre-shock baseline (e.g. the same month a year earlier, already under
+    an earlier control): the simulated change is then taken against the simulated trade in
+    that period.
     """
 
     metric: str
@@ -101,6 +105,7 @@ class Outcome:
     range: tuple[float, float] | None = None
     note: str = ""
     window: tuple[dt.date, dt.date] | None = None
+    versus: tuple[dt.date, dt.date] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -259,15 +264,10 @@ def _outcome(lines: Lines, key: KeyPath, raw: Any) -> Outcome:
             raise lines.error((*key, "range"), f"range low {lo} is above high {hi}")
         rng = (lo, hi)
     mag = o.get("magnitude")
-    window = None
-    if o.get("window") is not None:
-        w = o["window"]
-        if not isinstance(w, list) or len(w) != 2:
-            raise lines.error((*key, "window"), "window is [first day, last day] (ISO dates)")
-        first, last = (parse_date(lines, (*key, "window", i), v) for i, v in enumerate(w))
-        if last < first:
-            raise lines.error((*key, "window"), f"window ends ({last}) before it begins")
-        window = (first, last)
+    window = _period(lines, key, o, "window")
+    versus = _period(lines, key, o, "versus")
+    if versus is not None and window is None:
+        raise lines.error((*key, "versus"), "versus needs a window (the period compared)")
     return Outcome(
         metric=str(o["metric"]), economy=str(o["economy"]), good=str(o["good"]),
         direction=str(o["direction"]), period=str(o["period"]),
@@ -275,7 +275,21 @@ def _outcome(lines: Lines, key: KeyPath, raw: Any) -> Outcome:
         year=int(number(lines, (*key, "year"), o["year"], 1990, 2100)),
         partner=None if o.get("partner") is None else str(o["partner"]),
         magnitude=None if mag is None else number(lines, (*key, "magnitude"), mag, -1, 100),
-        range=rng, note=str(o.get("note") or ""), window=window)
+        range=rng, note=str(o.get("note") or ""), window=window, versus=versus)
+
+
+def _period(lines: Lines, key: KeyPath, o: dict[str, Any], name: str
+            ) -> tuple[dt.date, dt.date] | None:
+    """An outcome's ``[first day, last day]`` (ISO dates) under key *name*, or None."""
+    if o.get(name) is None:
+        return None
+    w = o[name]
+    if not isinstance(w, list) or len(w) != 2:
+        raise lines.error((*key, name), f"{name} is [first day, last day] (ISO dates)")
+    first, last = (parse_date(lines, (*key, name, i), v) for i, v in enumerate(w))
+    if last < first:
+        raise lines.error((*key, name), f"{name} ends ({last}) before it begins")
+    return first, last
 
 
 # ----- measures and shocks -> spec.Shock ----------------------------------------------------

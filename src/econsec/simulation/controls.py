@@ -4,16 +4,22 @@ Flow controls on day ``t`` (flow ``k``: supplier economy ``s`` -> buyer economy 
 good ``h``), combining every shock active on that day (``start <= t < end``) that matches
 the flow (see :mod:`econsec.simulation.spec`):
 
-* ``open_k``: share of the ordered quantity that may be shipped,
-  ``prod_ban (1 - intensity) x prod_licensing approval_rate``;
-* ``quota_k``: cap on the flow as a rate, ``min intensity x z0_k`` (``inf`` if none);
+* ``open_k``: share of the ordered quantity that may be shipped, ``prod_ban (1 - intensity)``;
+* ``quota_k``: cap on the flow as a rate, ``min intensity x z0_k`` over quotas and, under
+  licensing that refuses part of the volume, ``prod_licensing approval_rate x open_k x z0_k``
+  (``inf`` if none);
 * ``tariff_k``: sum of the ad-valorem tariffs;
 * ``licensed_k``: the flow is under licensing: approved shipments are delayed by the
   licence delay (the longest of the active licensing shocks; per run where the shock's delay
   is drawn from a distribution).
 
-Licensing shocks without ``approval_rate`` approve ``1 - intensity`` of shipments (a
-licensing measure's ``intensity`` is the share refused). A :class:`LicenceRelief` active on
+Licensing shocks without ``approval_rate`` approve ``1 - intensity`` of the pre-shock
+volume (a licensing measure's ``intensity`` is the share refused): orders are licensed up to
+``approval_rate x z0_k`` and refused beyond it. A licence is granted against a declared end
+use (MOFCOM Announcement No. 23 [2023] asks for end-user and end-use certificates), so
+buyers cannot order their way around refusals with restocking orders, and a buyer that
+re-sources keeps ordering what is approved (re-sourcing moves only the refused excess;
+a capped flow receives no re-sourced share). A :class:`LicenceRelief` active on
 day ``t`` replaces the approval rate of the shocks it names and multiplies their delay by
 ``delay_factor``.
 """
@@ -139,6 +145,7 @@ class ShockPlan:
         quota = np.full(nf, np.inf)
         tariff = np.zeros(nf)
         licensed = np.zeros(nf, dtype=np.bool_)
+        approved = np.ones(nf)
         lf = self.licence_flows
         delay = np.zeros((len(lf), runs))
         for i, (s, m) in enumerate(zip(self.shocks, self.masks, strict=True)):
@@ -157,10 +164,14 @@ class ShockPlan:
                     if r.start <= day and (r.measure_id is None or r.measure_id == s.measure_id):
                         approve = r.approval_rate
                         mean = mean * r.delay_factor
-                open_[m] *= approve
+                approved[m] *= approve
                 licensed |= m
                 ml = m[lf]
                 delay[ml] = np.maximum(delay[ml], mean[None, :])
+        refused = licensed & (approved < 1.0)
+        if refused.any():  # licences up to the approved share of pre-shock volumes
+            cap = approved[refused] * open_[refused] * self.z0[refused]
+            quota[refused] = np.minimum(quota[refused], cap)
         return FlowControls(open_, quota, tariff, licensed, delay)
 
 

@@ -111,8 +111,12 @@ class Engine:
         runs = len(params["spare_capacity"])
         col = {k: v[None, :] for k, v in params.items()}
         sigma = np.minimum(base.slot_sigma[:, None] * col["substitutability_scale"], 1.0)
+        days = params.get("resourcing_days", np.zeros(runs))
+        rate = None if not days.any() else np.minimum(
+            1.0, np.divide(self.dt, days, out=np.full_like(days, np.inf), where=days > 0)
+        )[None, :]
         self.prm = RunParams(col["spare_capacity"], col["ramp_days"], col["inventory_days"],
-                             sigma)
+                             sigma, rate)
         self.plan = ShockPlan(base, spec, params["licence_delay_days"],
                               {i: params[shock_delay_key(i)] for i, s in enumerate(spec.shocks)
                                if s.licence_delay is not None})

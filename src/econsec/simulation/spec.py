@@ -148,6 +148,8 @@ PARAMETERS: Mapping[str, tuple[str, float]] = MappingProxyType({
     "inventory_days": ("days of baseline input use held as inventory by every buyer", 30.0),
     "substitutability_scale": ("multiplier on every edge's substitutability (capped at 1)", 1.0),
     "licence_delay_days": ("mean licence delay where a measure gives none", 60.0),
+    "resourcing_days": ("days for buyers to move refused or rationed orders to other "
+                        "suppliers (qualification, contracts); 0 = at once", 0.0),
 })
 
 

@@ -30,10 +30,15 @@ day of base-year value; stocks (inventories, shipments in transit) are USD bn. O
    quota or tariff, or from a supplier rationing current use, ``phi_use < 1``; rationed
    restocking orders alone move no share) each flow loses ``share_k (1 - s_k/o_k)``
    (below 1e-12: nothing; plus, under a tariff ``tau``,
-   ``share_k (1 - (1 + tau)^-eps) dt / ramp_days``); the lost share of the slot goes to the
-   flows in proportion to ``h_src open_k (1 + tau_k)^-eps`` where ``h_i = max(capmax_i -
-   D_i, 0)`` is the supplier's headroom at full spare capacity; with allied sharing a
-   member buyer re-sources only among member suppliers while they have headroom.
+   ``share_k (1 - (1 + tau)^-eps) dt / ramp_days``; the unshipped part times
+   ``min(1, dt / resourcing_days)`` when buyers need ``resourcing_days`` to move orders,
+   an exponential adjustment with that time constant); the lost share of the slot goes to
+   the flows in proportion to ``w_k = h_src open_k (1 + tau_k)^-eps`` (0 for a flow under
+   a quota) where ``h_i = max(capmax_i - D_i, 0)`` is the supplier's headroom at full
+   spare capacity, and no more
+   of it than that headroom can serve: the slot's lost share ``m_q`` is scaled down to
+   ``m_q o_q <= sum_{k in q} w_k``; with allied sharing a member buyer re-sources only
+   among member suppliers while they have headroom.
 7. **Capacity.** Spare capacity comes on line over ``ramp_days`` while demand exceeds
    capacity: ``ramp_i += dt / ramp_days`` (capped at 1),
    ``cap_i = xcap_i + ramp_i spare x0_i + investment_i(t)``.
@@ -280,6 +285,9 @@ class RunParams:
     ramp_days: F64
     inventory_days: F64
     sigma: F64  # [S, R] substitutability after scaling (capped at 1)
+    #: [1, R] share of the lost share moved per step, ``min(1, dt / resourcing_days)``
+    #: (None: every run moves it at once)
+    resource_rate: F64 | None = None
 
 
 #: keep the per-flow temporaries of the weighted sums (to reuse for the shipment rates)
@@ -529,6 +537,12 @@ def step(
                      moves=ships)
 
 
+def _weight_open(ctl: FlowControls) -> F64:
+    """(F,) open share of each flow as a re-sourcing destination: 0 under a quota (a capped
+    flow gains nothing from more orders; licences with refusals are capped too)."""
+    return np.where(np.isfinite(ctl.quota), 0.0, ctl.open)
+
+
 class _Risk:
     """The flows of a set of slots at risk and what re-sourcing needs of them (kept by the
     :class:`Topology` while the set and the controls are the same)."""
@@ -543,7 +557,7 @@ class _Risk:
         if n_flows > topo.f // 2:  # most slots at risk: work on the whole arrays
             self.fa = None
             self.fslot, self.src, self.count = topo.flow_slot, topo.flow_src, sums.slot_count
-            self.open = ctl.open[:, None]
+            self.open = _weight_open(ctl)[:, None]
             self.wedge = None if c.wedge is None else c.wedge[:, None]
             self._sum = sums._slot_ones
             slots = np.arange(topo.s)
@@ -552,7 +566,7 @@ class _Risk:
             self.count = sums.slot_count[slots]
             self.fslot = np.repeat(slots, self.count)
             self.src = np.take(topo.flow_src, fa)
-            self.open = np.take(ctl.open, fa)[:, None]
+            self.open = np.take(_weight_open(ctl), fa)[:, None]
             self.wedge = None if c.wedge is None else np.take(c.wedge, fa)[:, None]
             self._sum = sums.segment_sums(self.count)
         self.n_flows = n_flows
@@ -612,6 +626,8 @@ def _resource(st: State, topo: Topology, c: _Controls, ctl: FlowControls, o_q: F
     elif fa is None and not hit.all():  # the whole network computed: only slots at risk
         keep &= rk.per_flow(hit[:, None])
     lost *= keep
+    if prm.resource_rate is not None:
+        lost *= prm.resource_rate
     wedge = rk.wedge
     if wedge is not None:
         lost = lost + (share - lost) * ((1.0 - wedge) * (dt / prm.ramp_days))
@@ -630,6 +646,15 @@ def _resource(st: State, topo: Topology, c: _Controls, ctl: FlowControls, o_q: F
         w = np.where(member_room & buy_member, wa, w)
     lost_q = rk.per_slot(lost)
     w_q = rk.per_slot(w)
+    # no more share than the headroom can serve: lost_q o_q <= w_q (else all of it would
+    # move to a supplier with any headroom, which then rations and loses it again)
+    need = lost_q * _take(o_q, rk.slots)
+    over = need > w_q
+    if over.any():
+        cut = np.ones_like(need)
+        np.divide(w_q, need, out=cut, where=over)
+        lost_q *= cut
+        lost *= rk.per_flow(cut)
     movable = w_q > 0
     gain = np.zeros_like(w_q)
     np.divide(lost_q, w_q, out=gain, where=movable)
