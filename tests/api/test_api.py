@@ -172,8 +172,16 @@ def test_run_lifecycle_csv_xlsx(client: TestClient) -> None:
                                                  nan_ok=True)
     xl = pd.read_excel(io.BytesIO(client.get(f"/api/runs/{rid}/xlsx").content),
                        sheet_name=None)
-    assert set(xl) == {"timeseries", "summary", "diversion", "inputs"}
+    assert set(xl) == {"timeseries", "summary", "diversion", "outcomes", "inputs"}
     assert len(xl["timeseries"]) == len(ts)
+    # the replay's documented outcomes beside the simulated ones: July 2019 HF imports
+    # from Japan (documented -84 %) lie within the 120 days, the 2020 figures do not
+    out = pd.DataFrame(job["result"]["outcomes"])
+    july = out[out["period"].str.startswith("2019-07") & (out["metric"] == "imports")]
+    assert july["documented_change"].iloc[0] == pytest.approx(-0.837)
+    assert july["simulated_change"].iloc[0] < -0.6
+    assert out[out["period"].str.startswith("2020")]["simulated_change"].isna().all()
+    assert len(xl["outcomes"]) == len(out)
     svg = client.get(f"/api/runs/{rid}/chart.svg")
     assert svg.status_code == 200 and "<svg" in svg.text
 

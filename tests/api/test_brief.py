@@ -77,8 +77,13 @@ def test_replays_and_forward_scenario_with_bands(doc: brief_html.BriefDoc) -> No
     assert "p5-p95" in jk.svg
     assert "p_meti_2019_wto_consult" in jk.sources or any(
         s.startswith("p_") for s in jk.sources)
-    outcomes = [t for t in sec.tables if "documented historical outcomes" in t.title]
+    outcomes = [t for t in sec.tables if "documented vs simulated" in t.title]
     assert outcomes and outcomes[0].frame["url"].str.startswith("http").all()
+    jk_out = next(t.frame for t in outcomes if t.title.startswith("jpn_kor_2019"))
+    hf = jk_out[(jk_out["metric"] == "imports") & jk_out["period"].str.startswith("2019-07")]
+    # documented -84 % in July 2019; simulated: licences after 56-134 days, none in July
+    assert hf["documented"].iloc[0] == pytest.approx(-0.84)
+    assert -1.0 <= hf["simulated"].iloc[0] <= -0.6 and bool(hf["direction matches"].iloc[0])
 
 
 def test_trends_section_with_a_panel(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -91,6 +91,13 @@ def test_dashboard_runs_the_2019_replay(server: str, tmp_path: Path) -> None:
             assert "done" in page.locator("#run-status").inner_text()
             assert "jpn_kor_2019" in page.locator("#run-chart").inner_text()
             assert "jpn_kor_2019" in page.locator("#run-sources").inner_text()
+            # the replay's documented outcomes beside the simulated ones
+            expect(page.locator("#run-outcomes-box")).to_be_visible()
+            outcomes = page.locator("#run-outcomes").inner_text()
+            assert "hydrogen_fluoride" in outcomes and "-0.837" in outcomes
+            # the summary lists the largest losses first
+            first_loss = page.locator("#run-summary tbody tr").first.inner_text()
+            assert "KOR" in first_loss or "JPN" in first_loss
 
             with page.expect_download() as dl:
                 page.click("#dl-csv")

@@ -327,7 +327,8 @@ def create_app(*, world: World | None = None, token: str | None = None,
 
     @app.get("/api/runs/{run_id}/xlsx", tags=["runs"], response_class=Response)
     def run_xlsx(run_id: RunId) -> Response:
-        """Time series, summary and diversion as an Excel workbook."""
+        """Time series, summary, diversion (and a replay's documented vs simulated
+        outcomes) as an Excel workbook."""
         import pandas as pd
 
         out = done_or_409(run_id)
@@ -336,6 +337,8 @@ def create_app(*, world: World | None = None, token: str | None = None,
             out.timeseries.to_excel(xl, sheet_name="timeseries", index=False)
             out.summary.to_excel(xl, sheet_name="summary", index=False)
             out.diversion.to_excel(xl, sheet_name="diversion", index=False)
+            if out.outcomes is not None:
+                out.outcomes.to_excel(xl, sheet_name="outcomes", index=False)
             pd.DataFrame([_run_meta(out)]).to_excel(xl, sheet_name="inputs", index=False)
         return Response(buf.getvalue(), media_type="application/vnd.openxmlformats-"
                         "officedocument.spreadsheetml.sheet",
@@ -387,6 +390,7 @@ def _job_json(job: Job, *, with_result: bool) -> dict[str, Any]:
         d["result"] = {"inputs": _run_meta(out),
                        "summary": to_records(out.summary.head(200)),
                        "diversion": to_records(out.diversion.head(200)),
+                       "outcomes": [] if out.outcomes is None else to_records(out.outcomes),
                        "chart": to_records(engine.band_frame(out.timeseries)),
                        "csv": f"/api/runs/{job.id}/csv", "xlsx": f"/api/runs/{job.id}/xlsx",
                        "chart_svg": f"/api/runs/{job.id}/chart.svg"}

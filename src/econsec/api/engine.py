@@ -48,6 +48,8 @@ class RunOutput:
     summary: pd.DataFrame
     diversion: pd.DataFrame
     meta: dict[str, Any] = field(default_factory=dict)
+    #: replays: documented vs simulated change per outcome (``outcome_check``), else None
+    outcomes: pd.DataFrame | None = None
 
 
 def scenarios_dir() -> Path:
@@ -234,7 +236,17 @@ def run_scenario(name: str, *, runs: int = 20, seed: int = 0, horizon_days: int 
                      summary=_call_frame(result, "summary"),
                      diversion=_call_frame(result, "diversion"),
                      meta={"world_version": getattr(world, "version", ""),
-                           "scenario_file": path.name})
+                           "scenario_file": path.name},
+                     outcomes=_outcome_check(scenario, result))
+
+
+def _outcome_check(scenario: Any, result: Any) -> pd.DataFrame | None:
+    """Documented vs simulated outcomes of a replay (None without outcomes)."""
+    if not getattr(scenario, "outcomes", None):
+        return None
+    from econsec.policy.compare import outcome_check
+
+    return outcome_check(scenario, result)
 
 
 #: metrics tried, in order, for the headline chart of a run

@@ -217,16 +217,34 @@ def _scenario_section(world: World, runs: int, seed: int) -> Section:
         if div is not None:
             sec.figures.append(Figure(f"div_{s['name']}", f"{s['name']}: trade diversion",
                                       figures.diversion_bars(div, title=""), srcs))
-        outcomes = _outcomes(world, s["name"])
+        checked = _checked_outcomes(out.outcomes)
+        outcomes = checked if checked is not None else _outcomes(world, s["name"])
         if outcomes is not None and not outcomes.empty:
-            sec.tables.append(Table(f"{s['name']}: documented historical outcomes",
-                                    outcomes))
+            title = (f"{s['name']}: documented vs simulated ({out.runs} runs, median)"
+                     if checked is not None else f"{s['name']}: documented historical outcomes")
+            sec.tables.append(Table(title, outcomes))
         rows.append({"scenario": s["name"], "kind": s["kind"], "runs": out.runs,
                      "seed": out.seed, "horizon_days": out.horizon_days,
                      "source": ";".join(srcs)})
     if rows:
         sec.tables.append(Table("Runs shown", pd.DataFrame(rows)))
     return sec
+
+
+def _checked_outcomes(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Documented vs simulated relative changes of a run, rounded for reading."""
+    if frame is None or frame.empty:
+        return None
+    keep = ["metric", "economy", "partner", "good", "period", "documented_change",
+            "simulated_change", "direction_matches", "source", "url"]
+    out = frame[[c for c in keep if c in frame.columns]].copy()
+    for col in ("documented_change", "simulated_change"):
+        if col in out.columns:
+            out[col] = pd.to_numeric(out[col], errors="coerce").round(2)
+    return out.rename(columns={"documented_change": "documented",
+                               "simulated_change": "simulated",
+                               "direction_matches": "direction matches",
+                               "source": "citation"})
 
 
 def _outcomes(world: World, name: str) -> pd.DataFrame | None:

@@ -167,6 +167,7 @@
     const body = { scenario: $("scenario").value, runs: Number($("runs").value), seed: Number($("seed").value) };
     if ($("horizon").value) body.horizon_days = Number($("horizon").value);
     $("run-chart").replaceChildren(); $("run-summary").replaceChildren();
+    $("run-outcomes").replaceChildren(); $("run-outcomes-box").hidden = true;
     $("run-downloads").hidden = true; $("run-sources").textContent = "";
     try {
       const resp = await api("/api/runs", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
@@ -204,8 +205,14 @@
       (r.inputs.world_version || "") + ", " + r.inputs.runs + " runs, seed " + r.inputs.seed +
       ", " + r.inputs.horizon_days + " days); the measures it applies cite their sources in the HTML brief.";
     const key = "loss_usd_bn_p50";
-    const summary = r.summary.slice().sort((a, b) => (a[key] ?? 0) - (b[key] ?? 0));
+    // largest losses first (the table shows the first 100 rows)
+    const summary = r.summary.slice().sort((a, b) => (b[key] ?? 0) - (a[key] ?? 0));
     fillTable($("run-summary"), summary, null, 100);
+    if (r.outcomes && r.outcomes.length) {
+      fillTable($("run-outcomes"), r.outcomes, ["metric", "economy", "partner", "good", "period",
+        "documented_change", "simulated_change", "direction_matches", "source"], 50);
+      $("run-outcomes-box").hidden = false;
+    }
     $("run-downloads").hidden = false;
   }
 
