@@ -35,10 +35,9 @@ day of base-year value; stocks (inventories, shipments in transit) are USD bn. O
    an exponential adjustment with that time constant); the lost share of the slot goes to
    the flows in proportion to ``w_k = h_src open_k (1 + tau_k)^-eps`` (0 for a flow under
    a quota) where ``h_i = max(capmax_i - D_i, 0)`` is the supplier's headroom at full
-   spare capacity, and no more
-   of it than that headroom can serve: the slot's lost share ``m_q`` is scaled down to
-   ``m_q o_q <= sum_{k in q} w_k``; with allied sharing a member buyer re-sources only
-   among member suppliers while they have headroom.
+   spare capacity, and no more of it than that headroom can serve: the slot's lost share
+   ``m_q`` is scaled down to ``m_q o_q <= sum_{k in q} w_k``; with allied sharing a member
+   buyer re-sources only among member suppliers while they have headroom.
 7. **Capacity.** Spare capacity comes on line over ``ramp_days`` while demand exceeds
    capacity: ``ramp_i += dt / ramp_days`` (capped at 1),
    ``cap_i = xcap_i + ramp_i spare x0_i + investment_i(t)``.
