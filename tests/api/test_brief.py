@@ -70,6 +70,7 @@ def test_replays_and_forward_scenario_with_bands(doc: brief_html.BriefDoc) -> No
     sec = next(s for s in doc.sections if s.title.startswith("Replays"))
     keys = {f.key for f in sec.figures}
     assert "run_jpn_kor_2019" in keys and "div_jpn_kor_2019" in keys
+    assert "replay_outcomes" in keys  # documented vs simulated, every replay in one plot
     runs = next(t.frame for t in sec.tables if t.title == "Runs shown")
     assert {"replay", "forward"} <= set(runs["kind"])
     assert (runs["runs"] == 8).all()
@@ -145,3 +146,14 @@ def test_trends_from_trade_analysis_rows(monkeypatch: pytest.MonkeyPatch) -> Non
     assert table.loc[2001, "esi"] == 38.0 and table.loc[2000, "tci_a_to_b"] == 55.0
     assert sec.figures[0].sources == ["trade_panel_wiod"]
     assert "KOR-CHN esi" in sec.figures[0].svg
+
+
+def test_documented_vs_simulated_plot_marks_both_points() -> None:
+    from econsec.reports.figures import documented_vs_simulated
+
+    frame = pd.DataFrame({"label": ["a: imports", "b: exports"],
+                          "documented": [-0.84, -0.5], "simulated": [-0.9, float("nan")]})
+    svg = documented_vs_simulated(frame)
+    assert svg.startswith("<svg") or "<svg" in svg[:400]
+    assert "a: imports" in svg and "b: exports" in svg and "simulated (median)" in svg
+    assert "no data" in documented_vs_simulated(frame.iloc[0:0])

@@ -212,6 +212,36 @@ def diversion_bars(frame: pd.DataFrame, *, label: str = "supplier", value: str =
 
 
 @_locked
+def documented_vs_simulated(frame: pd.DataFrame, *, label: str = "label",
+                            documented: str = "documented", simulated: str = "simulated",
+                            title: str = "") -> str:
+    """One row per outcome: the documented relative change (black circle) and the
+    simulated median (orange diamond), joined by a line; rows without a simulated value
+    show the documented point only."""
+    f = frame.dropna(subset=[documented])
+    if f.empty:
+        return empty_svg(f"{title}: no data" if title else "no data")
+    fig, ax = _figure((7.0, 0.32 * len(f) + 1.3))
+    ys = list(range(len(f)))[::-1]
+    for y, d, s in zip(ys, f[documented], f[simulated], strict=True):
+        if pd.notna(s):
+            ax.plot([d, s], [y, y], color="#adb5bd", lw=1.2, zorder=1)
+    ax.scatter(f[documented], ys, color="#212529", s=22, label="documented", zorder=2)
+    sim = f[simulated].notna().to_numpy()
+    ax.scatter(f[simulated][sim], [y for y, ok in zip(ys, sim, strict=True) if ok],
+               color="#e8590c", marker="D", s=22, label="simulated (median)", zorder=3)
+    ax.set_yticks(ys)
+    ax.set_yticklabels([str(v) for v in f[label]], fontsize=7)
+    ax.axvline(0, color="#212529", lw=0.6)
+    ax.set_xlabel("relative change")
+    ax.legend(fontsize=7, frameon=False, loc="lower center", ncol=2,
+              bbox_to_anchor=(0.5, 1.0))
+    if title:
+        ax.set_title(title, loc="left", fontsize=10, pad=18)
+    return _to_svg(fig)
+
+
+@_locked
 def line_chart(frame: pd.DataFrame, *, x: str = "year", y: str = "value",
                series: str | None = "series", title: str = "", ylabel: str = "",
                xlabel: str = "") -> str:

@@ -199,6 +199,7 @@ def _scenario_section(world: World, runs: int, seed: int) -> Section:
     chosen = [s for s in listed if s["kind"] == "replay"]
     chosen += [s for s in listed if s["kind"] != "replay"][:1]
     rows = []
+    checks: list[pd.DataFrame] = []
     for s in chosen:
         try:
             out = engine.run_scenario(s["name"], runs=runs, seed=seed, world=world)
@@ -218,6 +219,8 @@ def _scenario_section(world: World, runs: int, seed: int) -> Section:
             sec.figures.append(Figure(f"div_{s['name']}", f"{s['name']}: trade diversion",
                                       figures.diversion_bars(div, title=""), srcs))
         checked = _checked_outcomes(out.outcomes)
+        if checked is not None:
+            checks.append(checked.assign(scenario=s["name"]))
         outcomes = checked if checked is not None else _outcomes(world, s["name"])
         if outcomes is not None and not outcomes.empty:
             title = (f"{s['name']}: documented vs simulated ({out.runs} runs, median)"
@@ -226,6 +229,18 @@ def _scenario_section(world: World, runs: int, seed: int) -> Section:
         rows.append({"scenario": s["name"], "kind": s["kind"], "runs": out.runs,
                      "seed": out.seed, "horizon_days": out.horizon_days,
                      "source": ";".join(srcs)})
+    if checks:
+        both = pd.concat(checks, ignore_index=True)
+        both = both[both["metric"] != "price"]  # prices are context only (not simulated)
+        both = both.assign(label=both["scenario"] + ": " + both["metric"] + " "
+                           + both["economy"] + " " + both["good"] + ", "
+                           + both["period"].str.slice(0, 28))
+        sec.figures.insert(0, Figure(
+            "replay_outcomes", "Replays: documented vs simulated change",
+            figures.documented_vs_simulated(both, title=""),
+            [f"run:{n}" for n in dict.fromkeys(both["scenario"])],
+            "Each documented outcome (customs data, company and press reports; citations "
+            "in the tables below) beside the simulated median over the runs."))
     if rows:
         sec.tables.append(Table("Runs shown", pd.DataFrame(rows)))
     return sec
