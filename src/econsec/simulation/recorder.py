@@ -116,9 +116,7 @@ class Recorder:
         self._min_avail = np.ones((n, r))
         self._last_below = np.full((n, r), -np.inf)
         self._min_inv = np.full((n, r), np.nan)
-        self._x0 = np.repeat(self.base.x0[:, None], r, axis=1)
-        self._band = RECOVERY_BAND * self._x0
-        self._inv_d_rows = np.repeat(self._inv_d[self._low.rows][:, None], r, axis=1)
+        self._full: tuple[F64, F64, F64] | None = None  # made on the first record
         self._arrived = np.zeros((len(self.flows), r))
         self._since = 0.0
 
@@ -138,16 +136,22 @@ class Recorder:
         if arrived is not None and len(self.flows):
             self._arrived += arrived
             self._since += dt
-        inv_days = _inventory_days(st, self._low, self._inv_d_rows)
+        if self._full is None:  # x0, its recovery band, 1 / (c x_ref): full [item, run]
+            r = self._rows.stop - self._rows.start
+            x0 = np.repeat(self.base.x0[:, None], r, axis=1)
+            self._full = (x0, RECOVERY_BAND * x0,
+                          np.repeat(self._inv_d[self._low.rows][:, None], r, axis=1))
+        x0, band, inv_d_rows = self._full
+        inv_days = _inventory_days(st, self._low, inv_d_rows)
         if st.step == 0:
             self.inv0[self._rows] = inv_days.T
         else:
-            lost = np.subtract(self._x0, st.output)
+            lost = np.subtract(x0, st.output)
             if dt != 1.0:
                 lost *= dt
             self._loss += lost
             np.minimum(self._min_avail, st.availability, out=self._min_avail)
-            below = st.output < self._band
+            below = st.output < band
             if below.any():
                 self._last_below[below] = st.day
         np.fmin(self._min_inv, inv_days, out=self._min_inv)
