@@ -19,6 +19,11 @@ the single rounded product ``g_k x``. Two evaluations give the same bits:
 So a run's result does not depend on how many runs share its chunk. Plain
 ``np.add.reduceat`` is not used for sums: it adds long segments pairwise, in an order that
 differs between one and several runs.
+
+:class:`NodeMin` takes the minimum over some slots of each node, ``min_{q in j} x_q``
+(exact in any order for numbers without NaN): the slots are gathered once, each node's
+padded to a power of two by repeating its first slot (``min(a, a) = a``), and nodes of the
+same width are reduced together.
 """
 
 from __future__ import annotations
@@ -119,8 +124,8 @@ class FlowSums:
         out = []
         per_flow = []
         for j, x in enumerate(xs):
-            xf = np.take(x, self.flow_slot, axis=0, out=self._buf(f"x{j}", x.shape[1]),
-                         mode="clip")
+            xf = np.take(x, self.flow_slot, axis=0, mode="clip",
+                         out=self._buf(f"x{j}" if keep else "t", x.shape[1]))
             t = np.multiply(xf, g, out=self._buf("t", x.shape[1]))
             out.append(np.asarray(self._src_ones @ t))
             per_flow.append(xf)
@@ -191,6 +196,66 @@ class FlowSums:
     def flows_of_slots(self, slots: I64) -> I64:
         """(sorted) flows of the (sorted) *slots*, in flow order."""
         return ranges(self.slot_ptr[slots], self.slot_count[slots])
+
+
+class NodeMin:
+    """Minimum over the selected slots of each node, [S, R] -> [N, R].
+
+    *slot_node*: (S,) node of each slot (slots sorted by node); *n_nodes*; *select*: (S,)
+    slots that count (None: all). Nodes without a selected slot get the *empty* value.
+    """
+
+    def __init__(self, slot_node: I64, n_nodes: int,
+                 select: npt.NDArray[np.bool_] | None = None) -> None:
+        self.n = n_nodes
+        slots = np.arange(len(slot_node)) if select is None else np.flatnonzero(select)
+        nodes = np.asarray(slot_node, dtype=np.int64)[slots]
+        counts = np.bincount(nodes, minlength=n_nodes)
+        first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        width = np.zeros(n_nodes, dtype=np.int64)
+        has = counts > 0
+        width[has] = 1 << np.ceil(np.log2(counts[has])).astype(np.int64)
+        rows: list[I64] = []
+        order: list[I64] = []
+        #: (first row, nodes, width) of each group of nodes padded to the same width
+        self.groups: list[tuple[int, int, int]] = []
+        at = 0
+        for w in np.unique(width[has]):
+            members = np.flatnonzero(width == w)
+            pos = np.arange(int(w))[None, :]
+            own = np.where(pos < counts[members][:, None], pos, 0) + first[members][:, None]
+            rows.append(slots[own.ravel()])
+            order.append(members)
+            self.groups.append((at, len(members), int(w)))
+            at += len(members) * int(w)
+        #: gathered slot rows, and the nodes in the order of the reduced rows
+        self.rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+        self.nodes = np.concatenate(order) if order else np.zeros(0, dtype=np.int64)
+
+    def reduce(self, x: F64) -> F64:
+        """[len(nodes), R] minimum over each node's selected slots (nodes as in
+        :attr:`nodes`)."""
+        return self.reduce_gathered(np.take(x, self.rows, axis=0))
+
+    def reduce_gathered(self, g: F64) -> F64:
+        """:meth:`reduce` of rows already gathered (``x[rows]``, [len(rows), R])."""
+        runs = g.shape[1]
+        out = np.empty((len(self.nodes), runs))
+        pos = 0
+        for start, n, w in self.groups:
+            if w == 1:
+                out[pos:pos + n] = g[start:start + n]
+            else:
+                np.minimum.reduce(g[start:start + n * w].reshape(n, w, runs), axis=1,
+                                  out=out[pos:pos + n])
+            pos += n
+        return out
+
+    def __call__(self, x: F64, empty: float = 1.0) -> F64:
+        """[N, R] minimum over each node's selected slots (*empty* for nodes without)."""
+        out = np.full((self.n, x.shape[1]), empty)
+        out[self.nodes] = self.reduce(x)
+        return out
 
 
 def ranges(starts: I64, counts: I64) -> I64:

@@ -28,6 +28,7 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
+from econsec.simulation.kernels import NodeMin
 from econsec.simulation.network_arrays import Baseline
 from econsec.simulation.state import State, Topology
 
@@ -46,15 +47,17 @@ MAX_CELLS = 64_000_000
 RECOVERY_BAND = 0.99
 
 
-def _inventory_days(st: State, topo: Topology, inv_d: F64, skip: npt.NDArray[np.bool_]
-                    ) -> F64:
+def _inventory_days(st: State, low: NodeMin, inv_d_rows: F64) -> F64:
     """Days of cover of the node's scarcest essential input (all inputs if none is
-    essential): ``min_q I_q / (c_q x_ref_j)``; NaN for nodes without such inputs.
-    *inv_d*: ``1 / (c_q x_ref_j)`` (0 where no use); *skip*: slots that do not count."""
-    cover = st.inventory * inv_d[:, None]
-    cover[skip] = np.inf
-    out = topo.slots_to_nodes_min(cover, empty=np.nan)
-    out[np.isinf(out)] = np.nan
+    essential): ``min_q I_q / (c_q x_ref_j)``; NaN for nodes without such inputs (or an
+    infinite cover). *low*: the minimum over the slots that count; *inv_d_rows*:
+    ``1 / (c_q x_ref_j)`` at its rows, [rows, R]."""
+    cover = np.take(st.inventory, low.rows, axis=0)
+    cover *= inv_d_rows
+    days = low.reduce_gathered(cover)
+    days[np.isinf(days)] = np.nan
+    out = np.full((low.n, days.shape[1]), np.nan)
+    out[low.nodes] = days
     return out
 
 
@@ -71,7 +74,7 @@ class Recorder:
         has_ess = np.bincount(base.slot_node, weights=base.slot_essential,
                               minlength=base.n_nodes) > 0
         counts = base.slot_essential | ~has_ess[base.slot_node]
-        self._skip = ~counts | (d_ref <= 0)
+        self._low = NodeMin(base.slot_node, base.n_nodes, counts & (d_ref > 0))
         self._inv_d = np.where(d_ref > 0, 1.0 / np.where(d_ref > 0, d_ref, 1.0), 0.0)
         per_step = runs * (max(len(tracked), 1) * len(SERIES) + len(self.flows))
         self.every = every or max(1, int(np.ceil(per_step * (n_steps + 1) / MAX_CELLS)))
@@ -113,8 +116,7 @@ class Recorder:
         self._min_avail = np.ones((n, r))
         self._last_below = np.full((n, r), -np.inf)
         self._min_inv = np.full((n, r), np.nan)
-        self._x0 = self.base.x0[:, None]
-        self._band = RECOVERY_BAND * self._x0
+        self._full: tuple[F64, F64, F64] | None = None  # made on the first record
         self._arrived = np.zeros((len(self.flows), r))
         self._since = 0.0
 
@@ -134,13 +136,22 @@ class Recorder:
         if arrived is not None and len(self.flows):
             self._arrived += arrived
             self._since += dt
-        inv_days = _inventory_days(st, topo, self._inv_d, self._skip)
+        if self._full is None:  # x0, its recovery band, 1 / (c x_ref): full [item, run]
+            r = self._rows.stop - self._rows.start
+            x0 = np.repeat(self.base.x0[:, None], r, axis=1)
+            self._full = (x0, RECOVERY_BAND * x0,
+                          np.repeat(self._inv_d[self._low.rows][:, None], r, axis=1))
+        x0, band, inv_d_rows = self._full
+        inv_days = _inventory_days(st, self._low, inv_d_rows)
         if st.step == 0:
             self.inv0[self._rows] = inv_days.T
         else:
-            self._loss += (self._x0 - st.output) * dt
+            lost = np.subtract(x0, st.output)
+            if dt != 1.0:
+                lost *= dt
+            self._loss += lost
             np.minimum(self._min_avail, st.availability, out=self._min_avail)
-            below = st.output < self._band
+            below = st.output < band
             if below.any():
                 self._last_below[below] = st.day
         np.fmin(self._min_inv, inv_days, out=self._min_inv)

@@ -64,8 +64,15 @@ a quota (``min`` is not linear in the orders) and flows of the licence pipeline 
 one by one (weight 0 in ``g``; their allowed ``a_k`` is split into use and refill parts in
 the proportion ``u_q : r_q``). Per-flow shipments are only formed for the slots at risk
 and when :class:`StepFlows` are read. ``g`` and its slot sums ``Q(1)`` are kept while the
-shares and controls do not change (the share array is read-only meanwhile). A run's
-result does not depend on the other runs of its chunk, bit for bit.
+shares and controls do not change (the share array is read-only meanwhile); ``g`` is the
+share array copied, with only the flows not fully open multiplied (``share x 1 = share``).
+Ratios ``min(1, a / b)`` taken where ``b > 0`` (else 1) are evaluated as
+``fmin(a / b, 1)`` (``b >= 0``; ``a / 0`` is inf or NaN, which ``fmin`` turns into 1), and
+``rho`` is a minimum over the essential slots only
+(:class:`~econsec.simulation.kernels.NodeMin`; capped at 1 for nodes that also have a
+non-essential slot): the same numbers.
+Constants of the runs (``c_q``, ``spare x0``, capacities, ``f0``) are broadcast to full
+arrays once. A run's result does not depend on the other runs of its chunk, bit for bit.
 """
 
 from __future__ import annotations
@@ -79,7 +86,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from econsec.simulation.controls import FlowControls
-from econsec.simulation.kernels import FlowSums, ranges
+from econsec.simulation.kernels import FlowSums, NodeMin, ranges
 from econsec.simulation.network_arrays import Baseline
 
 F64 = npt.NDArray[np.float64]
@@ -92,6 +99,8 @@ REFILL_DAYS = 30.0
 TARIFF_ELASTICITY = 4.0
 #: relative tolerance under which demand counts as within capacity
 CAP_TOL = 1e-9
+#: sets of slots at risk whose flows are kept (re-sourcing)
+RISK_SETS = 256
 
 
 class Topology:
@@ -120,16 +129,21 @@ class Topology:
         self._src_ptr = np.concatenate([[0], np.cumsum(by_src)[:-1]]).astype(np.int64)
         self._src_count = by_src.astype(np.int64)
         # slots of each node by rank: rank r holds (node, slot) of every node's r-th slot
-        counts = np.bincount(base.slot_node, minlength=self.n)
-        first = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        rank = np.arange(self.s) - first[base.slot_node]
-        self._ranks = [(base.slot_node[rank == r], np.flatnonzero(rank == r))
-                       for r in range(int(counts.max(initial=0)))]
+        self._min_all = NodeMin(base.slot_node, self.n)
+        #: min over the essential slots; the reduced rows of nodes that also have a
+        #: non-essential slot (whose effective availability is 1)
+        self.min_essential = NodeMin(base.slot_node, self.n, base.slot_essential)
+        other = np.bincount(base.slot_node, weights=~base.slot_essential, minlength=self.n)
+        self.mixed_rows = np.flatnonzero(other[self.min_essential.nodes] > 0)
+        self._consts: _Consts | None = None
         self._ctl: _Controls | None = None
         self._weights: _Weights | None = None
         #: shipments (lazy StepFlows) whose order weights are a share array itself
         self._readers: weakref.WeakSet[_Shipments] = weakref.WeakSet()
-        self._risk: _Risk | None = None
+        #: flows of the sets of slots at risk seen under the current controls
+        self._risks: dict[bytes, _Risk] = {}
+        #: the last re-sourcing worked on the whole arrays (most slots at risk)
+        self.whole_risk = False
 
     def flows_to_slots(self, x: F64) -> F64:
         """sum over the flows of each slot, [F, R] -> [S, R]."""
@@ -146,14 +160,31 @@ class Topology:
     def slots_to_nodes_min(self, x: F64, empty: float = 1.0) -> F64:
         """min over the slots of each node (*empty* for nodes without slots),
         [S, R] -> [N, R]."""
-        if not self._ranks:
-            return np.full((self.n, x.shape[1]), empty)
-        first_nodes, first_slots = self._ranks[0]
-        out = np.full((self.n, x.shape[1]), empty)
-        out[first_nodes] = x[first_slots]
-        for nodes, slots in self._ranks[1:]:
-            out[nodes] = np.minimum(out[nodes], x[slots])
-        return out
+        return self._min_all(x, empty)
+
+    def availability(self, alpha: F64, sigma_rows: F64) -> F64:
+        """``rho_j = min`` over the essential slots of ``alpha + sigma (1 - alpha)`` (1 for
+        nodes without; at most 1 for nodes with a non-essential slot), [S, R] -> [N, R];
+        *sigma_rows*: ``sigma`` gathered at :attr:`min_essential` ``.rows``."""
+        ess = self.min_essential
+        al = np.take(alpha, ess.rows, axis=0)
+        a_eff = np.subtract(1.0, al)
+        a_eff *= sigma_rows
+        a_eff += al
+        low = ess.reduce_gathered(a_eff)
+        if len(self.mixed_rows):
+            low[self.mixed_rows] = np.minimum(low[self.mixed_rows], 1.0)
+        rho = np.ones((self.n, alpha.shape[1]))
+        rho[ess.nodes] = low
+        return rho
+
+    def consts(self, base: Baseline, prm: RunParams, x_cap: F64, invest: F64) -> _Consts:
+        """Per-step constants of the runs (kept while *prm*, *x_cap*, *invest* are the same
+        objects)."""
+        k = self._consts
+        if k is None or k.prm is not prm or k.x_cap is not x_cap or k.invest is not invest:
+            k = self._consts = _Consts.of(self, base, prm, x_cap, invest)
+        return k
 
     def flows_from(self, nodes: I64) -> I64:
         """Flows supplied by *nodes* (unsorted)."""
@@ -167,10 +198,14 @@ class Topology:
         return w
 
     def risk(self, hit: B, c: _Controls) -> _Risk:
-        """Flows of the slots *hit* under *c* (kept while both are the same)."""
-        r = self._risk
-        if r is None or r.c is not c or not np.array_equal(r.hit, hit):
-            r = self._risk = _Risk(self, hit, c)
+        """Flows of the slots *hit* under *c* (kept for up to :data:`RISK_SETS` sets while
+        the controls are the same: the set changes often and comes back)."""
+        key = hit.tobytes()
+        r = self._risks.get(key)
+        if r is None or r.c is not c:
+            if len(self._risks) >= RISK_SETS or any(v.c is not c for v in self._risks.values()):
+                self._risks.clear()
+            r = self._risks[key] = _Risk(self, hit, c)
         return r
 
     def controls(self, ctl: FlowControls, licence_flows: I64, piped: bool) -> _Controls:
@@ -194,6 +229,7 @@ class _Controls:
     licence: I64
     piped: bool
     open_eff: F64 | None  # (F,) open share of orders, 0 for special flows; None: all 1
+    partly_open: I64  # flows where open_eff != 1
     special: I64  # (X,) sorted
     sp_slot: I64
     sp_src: I64
@@ -216,7 +252,10 @@ class _Controls:
         risk = np.zeros(topo.s, dtype=np.bool_)
         risk[topo.flow_slot[ctl.restricted]] = True
         tariffed = bool(ctl.tariff.any())
-        return cls(ctl=ctl, licence=licence, piped=piped, open_eff=open_eff, special=special,
+        partly = (np.flatnonzero(open_eff != 1.0) if open_eff is not None
+                  else np.zeros(0, np.int64))
+        return cls(ctl=ctl, licence=licence, piped=piped, open_eff=open_eff,
+                   partly_open=partly.astype(np.int64), special=special,
                    sp_slot=topo.flow_slot[special], sp_src=topo.flow_src[special],
                    sp_open=ctl.open[special][:, None], sp_quota=ctl.quota[special][:, None],
                    lic_pos=np.searchsorted(special, lic).astype(np.int64), risk_slots=risk,
@@ -289,6 +328,39 @@ class RunParams:
     resource_rate: F64 | None = None
 
 
+@dataclass(frozen=True, eq=False)
+class _Consts:
+    """What a step uses unchanged from step to step, as full [item, run] arrays (same-shape
+    operations are faster than broadcasting a column): ``c_q``; ``spare x0``; capacity
+    without ramp-up ``x_cap + invest`` and at full ramp-up; ``f0``; ``sigma`` at the rows
+    of :attr:`Topology.min_essential`."""
+
+    prm: RunParams
+    x_cap: F64
+    invest: F64
+    coef: F64  # [S, R]
+    spare_cap: F64  # [N, R]
+    cap0: F64  # [N, R]
+    cap_max: F64  # [N, R]
+    f0: F64  # [N, R]
+    sigma_rows: F64  # [rows, R]
+
+    @classmethod
+    def of(cls, topo: Topology, base: Baseline, prm: RunParams, x_cap: F64, invest: F64
+           ) -> _Consts:
+        runs = prm.sigma.shape[1]
+
+        def full(v: F64) -> F64:
+            return np.repeat(v[:, None], runs, axis=1)
+
+        spare_cap = prm.spare * base.x0[:, None]
+        cap0 = full(x_cap + invest)
+        return cls(prm=prm, x_cap=x_cap, invest=invest, coef=full(base.slot_coef),
+                   spare_cap=spare_cap, cap0=cap0, cap_max=cap0 + spare_cap,
+                   f0=full(base.f0),
+                   sigma_rows=np.take(prm.sigma, topo.min_essential.rows, axis=0))
+
+
 #: keep the per-flow temporaries of the weighted sums (to reuse for the shipment rates)
 #: while a [F, R] array has at most this many values
 KEEP_VALUES = 1 << 22
@@ -303,7 +375,12 @@ class _Weights:
     def __init__(self, share: F64, c: _Controls) -> None:
         self.share, self.c = share, c
         share.flags.writeable = False
-        self.g = share if c.open_eff is None else share * c.open_eff[:, None]
+        if c.open_eff is None:
+            self.g = share
+        else:  # share x 1 = share: only the rows not fully open are multiplied
+            rows = c.partly_open
+            self.g = share.copy()
+            self.g[rows] = _take(share, rows) * c.open_eff[rows][:, None]
         self._slot_sum: F64 | None = None
 
     def slot_sum(self, sums: FlowSums) -> F64:
@@ -348,7 +425,7 @@ class _Shipments:
             return v if rows is None else _take(v, rows)
 
         g = pick(self.g)
-        if self.kept is not None:
+        if self.kept is not None and rows is None:  # gathers of a few flows: from N, S
             gu, gr, uf, rf = self.kept
             out = (g if gu is None else pick(gu)) * pick(uf)
             ref = (g if gr is None else pick(gr)) * pick(rf)
@@ -398,10 +475,10 @@ def step(
     c = topo.controls(ctl, licence_flows, piped)
     sums = topo.sums
     runs = st.demand.shape[1]
-    coef = base.slot_coef[:, None]
-    x0 = base.x0[:, None]
-    spare_cap = prm.spare * x0
-    cap = (x_cap + invest)[:, None] + st.ramp * spare_cap
+    k = topo.consts(base, prm, x_cap, invest)
+    coef = k.coef
+    cap = st.ramp * k.spare_cap
+    cap += k.cap0
     # 1-2. orders, split into use u_q = c_q p_j and refill r_q, times the open share
     plan = np.minimum(cap, st.demand)
     refill = np.subtract(target, st.inventory)
@@ -415,7 +492,9 @@ def step(
     g = wts.g
     has_refill = bool(refill.any())
     r_slots = np.flatnonzero(refill[:, 0] > 0) if runs == 1 else None
-    keep = runs > 1 and topo.f * runs <= KEEP_VALUES
+    # the kept products serve re-sourcing on the whole arrays (a few flows gather from the
+    # slot and node arrays instead): kept when the last re-sourcing was on the whole arrays
+    keep = runs > 1 and topo.f * runs <= KEEP_VALUES and topo.whole_risk
     # 3. demand D = D_use + D_ref: sum_k g_k u_q (+ f0) and sum_k g_k r_q by supplier
     if has_refill:
         (d_use, d_ref), per_flow = sums.by_source_many(g, [use, refill], [None, r_slots], keep)
@@ -434,31 +513,30 @@ def step(
         au_x = a_x - ar_x
         np.add.at(d_use, c.sp_src, au_x)
         np.add.at(d_ref, c.sp_src, ar_x)
-    d_use += base.f0[:, None]
+    d_use += k.f0
     demand = d_use + d_ref
     wanted = np.minimum(cap, demand)
     need = _take(wanted, topo.slot_node)
     need *= coef
     if dt != 1.0:
         need *= dt
-    alpha = np.ones_like(need)
-    np.divide(st.inventory, need, out=alpha, where=need > 0)
-    np.minimum(alpha, 1.0, out=alpha)
-    if alpha.min(initial=1.0) < 1.0:
-        a_eff = alpha + prm.sigma * (1.0 - alpha)
-        a_eff[~base.slot_essential] = 1.0
-        rho = topo.slots_to_nodes_min(a_eff)
-        y = wanted * rho
-    else:
-        rho = np.ones_like(wanted)
-        y = wanted
-    # 4. rationing: current use first, then restocking orders
-    phi_u = np.ones_like(y)
-    np.divide(y, d_use, out=phi_u, where=d_use > 0)
-    np.minimum(phi_u, 1.0, out=phi_u)
-    phi_r = np.ones_like(y)
-    np.divide(np.maximum(y - d_use, 0.0), d_ref, out=phi_r, where=d_ref > 0)
-    np.minimum(phi_r, 1.0, out=phi_r)
+    # min(1, a / b) where b > 0, else 1: b >= 0, and a / 0 (inf or NaN) gives 1 in fmin
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alpha = np.divide(st.inventory, need)
+        np.fmin(alpha, 1.0, out=alpha)
+        if alpha.min(initial=1.0) < 1.0:
+            rho = topo.availability(alpha, k.sigma_rows)
+            y = wanted * rho
+        else:
+            rho = np.ones_like(wanted)
+            y = wanted
+        # 4. rationing: current use first, then restocking orders
+        phi_u = np.divide(y, d_use)
+        np.fmin(phi_u, 1.0, out=phi_u)
+        phi_r = np.subtract(y, d_use)
+        np.maximum(phi_r, 0.0, out=phi_r)
+        phi_r /= d_ref
+        np.fmin(phi_r, 1.0, out=phi_r)
     # received_q = u_q sum_k g_k phi_use,src + r_q sum_k g_k phi_ref,src (times dt); where
     # phi = 1 everywhere the sum is the slot's sum of g (kept while g does not change)
     ys: list[F64] = []
@@ -476,7 +554,7 @@ def step(
     if has_refill:
         rate += refill * q_sums[-1]
     received = rate * dt if dt != 1.0 else rate
-    final = base.f0[:, None] * phi_u
+    final = k.f0 * phi_u
     into = np.zeros(runs)
     out = np.zeros(runs)
     sp_rate = sp_arrive = np.zeros((0, runs))
@@ -519,8 +597,8 @@ def step(
     used = np.minimum(st.inventory, use_need)
     st.inventory = st.inventory + received - used
     # 6. re-sourcing
-    _resource(st, topo, c, ctl, o_q, ships, short_r, demand,
-              (x_cap + invest)[:, None] + spare_cap, prm, dt, allies, base)
+    _resource(st, topo, c, ctl, o_q, ships, short_r, demand, k.cap_max, prm, dt, allies,
+              base)
     # 7. capacity
     pressure = demand > cap * (1.0 + CAP_TOL)
     if pressure.any():
@@ -544,7 +622,7 @@ def _weight_open(ctl: FlowControls) -> F64:
 
 class _Risk:
     """The flows of a set of slots at risk and what re-sourcing needs of them (kept by the
-    :class:`Topology` while the set and the controls are the same)."""
+    :class:`Topology` for each set seen while the controls are the same)."""
 
     def __init__(self, topo: Topology, hit: B, c: _Controls) -> None:
         self.hit, self.c = hit, c
@@ -571,6 +649,7 @@ class _Risk:
         self.n_flows = n_flows
         #: [slots, 1] slots at risk in every run (a restricted flow), None if none
         self.slots = slots
+        self._supplied = sums._slot_src[slots]
         restricted = c.risk_slots[slots]
         self.risk_slots = restricted[:, None] if restricted.any() else None
 
@@ -581,6 +660,11 @@ class _Risk:
     def per_flow(self, v: npt.NDArray[Any]) -> npt.NDArray[Any]:
         """Slot values [slots at risk, R] repeated for each flow of the slot."""
         return np.repeat(v, self.count, axis=0)
+
+    def supplied_by(self, nodes: B) -> B:
+        """[slots at risk, R]: the slot has a flow from a node flagged in *nodes* ([N, R])
+        in that run."""
+        return np.asarray(self._supplied @ nodes.astype(np.float64)) > 0
 
 
 def _resource(st: State, topo: Topology, c: _Controls, ctl: FlowControls, o_q: F64,
@@ -598,14 +682,14 @@ def _resource(st: State, topo: Topology, c: _Controls, ctl: FlowControls, o_q: F
     short = short_r.any(axis=1)
     hit = c.risk_slots
     if short.any():
-        hit = hit.copy()
-        hit[np.take(topo.flow_slot, topo.flows_from(np.flatnonzero(short)))] = True
+        hit = hit | topo.sums.slots_supplied_by(np.asarray(short)[:, None])[:, 0]
     elif not c.risk_slots.any():
         return
     if not hit.any():
         return
     rk = topo.risk(hit, c)
     fa = rk.fa
+    topo.whole_risk = fa is None
     share = st.share if fa is None else _take(st.share, fa)
     oq = _take(o_q, rk.fslot)
     inv_o = np.zeros_like(oq)
@@ -616,9 +700,7 @@ def _resource(st: State, topo: Topology, c: _Controls, ctl: FlowControls, o_q: F
     keep = (lost > 1e-12) & (oq > 0)
     runs = short_r.shape[1]
     if runs > 1 and short.any():  # slots at risk in some runs only lose share in those
-        risk = topo.sums.slots_supplied_by(short_r)
-        if rk.fa is not None:
-            risk = _take(risk, rk.slots)
+        risk = rk.supplied_by(short_r)
         if rk.risk_slots is not None:
             risk |= rk.risk_slots
         keep &= rk.per_flow(risk)
