@@ -690,6 +690,24 @@ def _resource(st: State, topo: Topology, c: _Controls, ctl: FlowControls, o_q: F
     rk = topo.risk(hit, c)
     fa = rk.fa
     topo.whole_risk = fa is None
+    # destination weights first: where no supplier of a slot at risk has headroom in any
+    # run, no share can move and the lost shares need not be formed
+    head = np.maximum(cap_max - demand, 0.0)
+    w = _take(head, rk.src)
+    w *= rk.open
+    wedge = rk.wedge
+    if wedge is not None:
+        w *= wedge
+    if allies is not None and allies.any():
+        sup_member = allies[base.node_economy[rk.src]][:, None]
+        buy_member = allies[base.node_economy[topo.slot_node[rk.fslot]]][:, None]
+        wa = w * sup_member
+        member_room = rk.per_flow(rk.per_slot(wa) > 0)
+        w = np.where(member_room & buy_member, wa, w)
+    w_q = rk.per_slot(w)
+    movable = w_q > 0
+    if not movable.any():
+        return
     share = st.share if fa is None else _take(st.share, fa)
     oq = _take(o_q, rk.fslot)
     inv_o = np.zeros_like(oq)
@@ -709,24 +727,11 @@ def _resource(st: State, topo: Topology, c: _Controls, ctl: FlowControls, o_q: F
     lost *= keep
     if prm.resource_rate is not None:
         lost *= prm.resource_rate
-    wedge = rk.wedge
     if wedge is not None:
         lost = lost + (share - lost) * ((1.0 - wedge) * (dt / prm.ramp_days))
     if not lost.any():
         return
-    head = np.maximum(cap_max - demand, 0.0)
-    w = _take(head, rk.src)
-    w *= rk.open
-    if wedge is not None:
-        w *= wedge
-    if allies is not None and allies.any():
-        sup_member = allies[base.node_economy[rk.src]][:, None]
-        buy_member = allies[base.node_economy[topo.slot_node[rk.fslot]]][:, None]
-        wa = w * sup_member
-        member_room = rk.per_flow(rk.per_slot(wa) > 0)
-        w = np.where(member_room & buy_member, wa, w)
     lost_q = rk.per_slot(lost)
-    w_q = rk.per_slot(w)
     # no more share than the headroom can serve: lost_q o_q <= w_q (else all of it would
     # move to a supplier with any headroom, which then rations and loses it again)
     need = lost_q * _take(o_q, rk.slots)
@@ -736,7 +741,6 @@ def _resource(st: State, topo: Topology, c: _Controls, ctl: FlowControls, o_q: F
         np.divide(w_q, need, out=cut, where=over)
         lost_q *= cut
         lost *= rk.per_flow(cut)
-    movable = w_q > 0
     gain = np.zeros_like(w_q)
     np.divide(lost_q, w_q, out=gain, where=movable)
     lost *= rk.per_flow(movable)
