@@ -57,8 +57,12 @@ def test_registry_licence_delay_is_used_when_the_scenario_gives_none() -> None:
 def test_licensing_approval_defaults_to_one_minus_intensity() -> None:
     (shock,) = load_named("chn_graphite_2023").to_spec().shocks
     assert shock.kind is ShockKind.licensing
-    assert shock.approval_rate == pytest.approx(1 - 0.4)  # registry intensity 0.4
+    # the scenario overrides the registry's intensity 0.4 with 0.09 (calibrated)
+    assert shock.approval_rate == pytest.approx(1 - 0.09)
+    assert shock.licence_delay_days == 63.0
     assert (shock.start, shock.end, shock.targets) == (0, None, frozenset())
+    (ga_ge,) = load_named("chn_ga_ge_2023").to_spec().shocks
+    assert ga_ge.approval_rate == pytest.approx(1 - 0.6)  # registry intensity 0.6
 
 
 def test_coercion_is_a_ban_with_dates() -> None:
