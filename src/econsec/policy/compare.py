@@ -181,5 +181,5 @@ def replay_table(world: Any = None, *, runs: int = 10, seed: int = 0) -> pd.Data
     out = pd.concat(frames, ignore_index=True)
     out["outcome"] = (out["metric"] + " " + out["economy"]
                       + out["partner"].map(lambda p: f"<-{p}" if p else "") + " " + out["good"])
-    return out[["replay", "outcome", "documented_direction", "documented_change",
+    return out[["replay", "outcome", "period", "documented_direction", "documented_change",
                 "simulated_direction", "simulated_change", "direction_matches", "source"]]

@@ -104,10 +104,17 @@ def _print_replays(console: Any, world: World) -> None:
     except Exception as exc:  # engine missing or a replay file broken: say so, keep the brief
         console.print(f"[yellow]replays unavailable: {exc}[/]")
         return
-    frame = frame.assign(documented_change=frame["documented_change"].round(2),
-                         simulated_change=frame["simulated_change"].round(2))
-    console.print(rich_table(frame.rename(columns={
-        "documented_direction": "documented", "documented_change": "doc chg",
-        "simulated_direction": "simulated", "simulated_change": "sim chg",
-        "direction_matches": "match"}),
-        "Replays: simulated vs documented (relative change; sources in the scenario files)"))
+    shown = pd.DataFrame({
+        "replay": frame["replay"],
+        "outcome": frame["outcome"] + ", " + frame["period"].str.split(" (", n=1,
+                                                                         regex=False).str[0],
+        "doc": frame["documented_change"].map(_pct),
+        "sim": frame["simulated_change"].map(_pct),
+        "dir ok": frame["direction_matches"].map({True: "yes", False: "no"}),
+    })
+    console.print(rich_table(shown, "Replays: documented (doc) vs simulated (sim, median of "
+                                    "10 runs) relative change; sources in the scenario files"))
+
+
+def _pct(x: Any) -> str:
+    return "" if x is None or pd.isna(x) else f"{x:+.0%}"

@@ -96,7 +96,7 @@ def _fmt_cell(value: Any) -> str:
 
 
 _FREE_TEXT = frozenset({"source", "name", "title", "description", "note", "url", "value",
-                        "targets", "goods", "suppliers", "capacity_note"})
+                        "targets", "goods", "suppliers", "capacity_note", "outcome", "period"})
 
 
 def rich_table(df: pd.DataFrame, title: str | None = None, max_rows: int = 200) -> Any:
