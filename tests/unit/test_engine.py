@@ -201,3 +201,23 @@ def test_weekly_matches_daily_on_a_simple_case() -> None:
     assert res[7].loc[("C", "g"), "loss_usd_bn_p50"] == pytest.approx(8.4)
     for r in res.values():  # same supplier loss: 28 days x 0.5
         assert r.loc[("S", "h"), "loss_usd_bn_p50"] == pytest.approx(14.0)
+
+
+def test_capped_licences_lose_share_only_for_the_use_they_cannot_serve() -> None:
+    # S1 (75 % of C's h) may ship half its pre-shock flow (0.5 x 0.375 = 0.1875) at once
+    # (no delay). Day 1: of C's use orders 0.5 S1 serves 0.1875, so it keeps 0.1875 / 0.5 =
+    # 0.375 of the slot and S2 (ample spare) takes the rest. From then on S1's use part
+    # fits under its cap: its share stays while C's restocking orders are refused at the cap
+    b = three_node()
+    lic = Shock(ShockKind.licensing, frozenset({"S1"}), frozenset(), frozenset({"h"}),
+                start=0, licence_delay_days=0.0, approval_rate=0.5)
+    spec = SimulationSpec(start=START, horizon_days=10, shocks=(lic,))
+    eng = Engine(b, spec, params(spare_capacity=10.0, ramp_days=5.0))
+    shares = []
+    for _ in range(6):
+        eng.step()
+        shares.append(eng.state.share[:, 0].copy())
+    np.testing.assert_allclose(shares[0], [0.375, 0.625])
+    for s in shares[1:]:
+        np.testing.assert_allclose(s, [0.375, 0.625])
+    assert eng.state.inventory[0, 0] < eng.target[0, 0]  # C restocks meanwhile

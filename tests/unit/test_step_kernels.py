@@ -159,9 +159,10 @@ def reference_step(ref: dict[str, np.ndarray], eng: Engine, r: int, inp: dict[st
     at_risk = np.zeros(s, dtype=bool)
     at_risk[fs[restricted | short[src]]] = True
     share = ref["share"]
-    kept = np.divide(ship, o_q[fs], out=np.zeros_like(ship), where=o_q[fs] > 0)
+    per = np.where(np.isfinite(ctl.quota), use_q[fs], o_q[fs])  # capped: use part only
+    kept = np.divide(ship, per, out=np.zeros_like(ship), where=per > 0)
     lost = share - kept
-    lost = np.where((lost > 1e-12) & (o_q[fs] > 0), lost, 0.0)
+    lost = np.where((lost > 1e-12) & (per > 0), lost, 0.0)
     wedge = (1.0 + ctl.tariff) ** -TARIFF_ELASTICITY
     lost = lost + (share - lost) * (1.0 - wedge) * (dt_ / ramp_days)
     lost = np.where(at_risk[fs], lost, 0.0)

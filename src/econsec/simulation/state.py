@@ -29,7 +29,8 @@ day of base-year value; stocks (inventories, shipments in transit) are USD bn. O
 6. **Re-sourcing.** In the slots at risk of a run (a flow under a ban, licensing refusal,
    quota or tariff, or from a supplier rationing current use, ``phi_use < 1``; rationed
    restocking orders alone move no share) each flow loses ``share_k (1 - s_k/o_k)``
-   (below 1e-12: nothing; plus, under a tariff ``tau``,
+   (a flow under a cap: ``max(share_k - s_k/u_q, 0)``, only the use it cannot serve;
+   below 1e-12: nothing; plus, under a tariff ``tau``,
    ``share_k (1 - (1 + tau)^-eps) dt / ramp_days``; the unshipped part times
    ``min(1, dt / resourcing_days)`` when buyers need ``resourcing_days`` to move orders,
    an exponential adjustment with that time constant); the lost share of the slot goes to
@@ -597,8 +598,8 @@ def step(
     used = np.minimum(st.inventory, use_need)
     st.inventory = st.inventory + received - used
     # 6. re-sourcing
-    _resource(st, topo, c, ctl, o_q, ships, short_r, demand, k.cap_max, prm, dt, allies,
-              base)
+    _resource(st, topo, c, ctl, o_q, use, ships, short_r, demand, k.cap_max, prm, dt,
+              allies, base)
     # 7. capacity
     pressure = demand > cap * (1.0 + CAP_TOL)
     if pressure.any():
@@ -635,6 +636,7 @@ class _Risk:
             self.fa = None
             self.fslot, self.src, self.count = topo.flow_slot, topo.flow_src, sums.slot_count
             self.open = _weight_open(ctl)[:, None]
+            capped = np.isfinite(ctl.quota)
             self.wedge = None if c.wedge is None else c.wedge[:, None]
             self._sum = sums._slot_ones
             slots = np.arange(topo.s)
@@ -644,9 +646,12 @@ class _Risk:
             self.fslot = np.repeat(slots, self.count)
             self.src = np.take(topo.flow_src, fa)
             self.open = np.take(_weight_open(ctl), fa)[:, None]
+            capped = np.isfinite(np.take(ctl.quota, fa))
             self.wedge = None if c.wedge is None else np.take(c.wedge, fa)[:, None]
             self._sum = sums.segment_sums(self.count)
         self.n_flows = n_flows
+        #: [flows, 1] flows under a cap (None if none)
+        self.capped = capped[:, None] if capped.any() else None
         #: [slots, 1] slots at risk in every run (a restricted flow), None if none
         self.slots = slots
         self._supplied = sums._slot_src[slots]
@@ -668,11 +673,14 @@ class _Risk:
 
 
 def _resource(st: State, topo: Topology, c: _Controls, ctl: FlowControls, o_q: F64,
-              ships: _Shipments, short_r: B, demand: F64, cap_max: F64, prm: RunParams,
-              dt: float, allies: B | None, base: Baseline) -> None:
+              u_q: F64, ships: _Shipments, short_r: B, demand: F64, cap_max: F64,
+              prm: RunParams, dt: float, allies: B | None, base: Baseline) -> None:
     """Move lost sourcing share to suppliers with headroom (step 6 of the module rule).
 
     A flow keeps ``share_k s_k / o_k = s_k / o_q``; the rest is lost (below 1e-12: none).
+    A flow under a cap (quota, licences with refusals) keeps ``min(share_k, s_k / u_q)``:
+    it loses share only for the current use it cannot serve, not for restocking orders
+    refused at the cap (*u_q*: the slot's use orders).
     Only slots at risk lose share: slots with a flow under a shock, or with a flow from a
     supplier that rationed current use (*short_r*: ``phi_use < 1``, [N, R]) in that run; a
     supplier that only rationed restocking orders does not by itself trigger re-sourcing.
@@ -710,6 +718,8 @@ def _resource(st: State, topo: Topology, c: _Controls, ctl: FlowControls, o_q: F
         return
     share = st.share if fa is None else _take(st.share, fa)
     oq = _take(o_q, rk.fslot)
+    if rk.capped is not None:
+        oq = np.where(rk.capped, _take(u_q, rk.fslot), oq)
     inv_o = np.zeros_like(oq)
     np.divide(1.0, oq, out=inv_o, where=oq > 0)
     lost = ships.rates(fa, rk.src, rk.fslot)
