@@ -121,6 +121,18 @@ def test_chn_graphite_2023_exports_fall() -> None:
     assert 0.0 < gained <= 0.15 * summ.loc[("MOZ", "graphite_natural"), "baseline_usd_bn"]
 
 
+@pytest.mark.xfail(strict=True, reason="model gap: with licences capped at 40 % of "
+                   "pre-control gallium volumes and no non-Chinese gallium supply in the "
+                   "world (recycled and refined gallium in Japan, Canada, Europe; stocks), "
+                   "compound substrates and RF chips outside China fall and smartphone "
+                   "output loses ~17 % over Aug 2023-Dec 2024 (availability -38 %); "
+                   "documented: world smartphone shipments +6.4 % in 2024 (IDC)")
+def test_chn_ga_ge_2023_smartphone_output_not_disrupted() -> None:
+    checks = replay("chn_ga_ge_2023")[2]
+    row = checks[(checks["metric"] == "output") & (checks["good"] == "smartphones")].iloc[0]
+    assert bool(row["direction_matches"])
+
+
 def graphite_change(prefix: str) -> tuple[float, float]:
     checks = replay("chn_graphite_2023")[2]
     row = checks[checks["period"].str.startswith(prefix)].iloc[0]
