@@ -55,6 +55,14 @@ def ban(imposer: str, start: int = 0, end: int | None = None, intensity: float =
                  start=start, end=end, intensity=intensity)
 
 
+def licensing(imposer: str, approval: float, delay: float, start: int = 0,
+              end: int | None = None, measure_id: str | None = None) -> Shock:
+    """Licensing of good h by *imposer*: *approval* of the volume after *delay* days."""
+    return Shock(ShockKind.licensing, frozenset({imposer}), frozenset(), frozenset({"h"}),
+                 start=start, end=end, intensity=0.0, approval_rate=approval,
+                 licence_delay_days=delay, measure_id=measure_id)
+
+
 def test_assemble_two_node_baseline() -> None:
     b = two_node()
     np.testing.assert_allclose(b.x0, [1.0, 0.5])
@@ -151,8 +159,7 @@ def test_resourcing_days_move_lost_share_gradually_per_run() -> None:
 
 def test_licensing_delays_shipments_and_conserves() -> None:
     b = two_node(sigma=0.0)
-    lic = Shock(ShockKind.licensing, frozenset({"S"}), frozenset(), frozenset({"h"}), start=0,
-                end=5, intensity=0.0, approval_rate=0.5, licence_delay_days=3.0)
+    lic = licensing("S", approval=0.5, delay=3.0, end=5)
     spec = SimulationSpec(start=START, horizon_days=10, shocks=(lic,))
     eng = Engine(b, spec, params())
     received, shipped = [], []
@@ -209,8 +216,7 @@ def test_capped_licences_lose_share_only_for_the_use_they_cannot_serve() -> None
     # 0.375 of the slot and S2 (ample spare) takes the rest. From then on S1's use part
     # fits under its cap: its share stays while C's restocking orders are refused at the cap
     b = three_node()
-    lic = Shock(ShockKind.licensing, frozenset({"S1"}), frozenset(), frozenset({"h"}),
-                start=0, licence_delay_days=0.0, approval_rate=0.5)
+    lic = licensing("S1", approval=0.5, delay=0.0)
     spec = SimulationSpec(start=START, horizon_days=10, shocks=(lic,))
     eng = Engine(b, spec, params(spare_capacity=10.0, ramp_days=5.0))
     shares = []

@@ -6,7 +6,7 @@ import threading
 
 import numpy as np
 import pytest
-from test_engine import START, ban, fixed, params, three_node, two_node
+from test_engine import START, ban, fixed, licensing, params, three_node, two_node
 
 from econsec.simulation.engine import Engine, SimulationCancelled, simulate
 from econsec.simulation.spec import (
@@ -65,8 +65,7 @@ def test_capacity_investment_ramps_linearly() -> None:
 
 
 def test_licence_relief_restores_approvals_and_shortens_delay() -> None:
-    lic = Shock(ShockKind.licensing, frozenset({"S"}), frozenset(), frozenset({"h"}), start=0,
-                intensity=0.0, approval_rate=0.5, licence_delay_days=4.0, measure_id="m1")
+    lic = licensing("S", approval=0.5, delay=4.0, measure_id="m1")
     relief = LicenceRelief("m1", approval_rate=1.0, delay_factor=0.5, start=6)
     eng = Engine(two_node(), SimulationSpec(start=START, horizon_days=12, shocks=(lic,),
                                             levers=(relief,)), params())

@@ -3,11 +3,11 @@ independence of how runs are grouped (one run, many runs, chunks, internal paths
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import numpy as np
 import pytest
+from test_engine import START
 
 from econsec.simulation import kernels, state
 from econsec.simulation.controls import allied_members
@@ -26,7 +26,6 @@ from econsec.simulation.spec import (
 )
 from econsec.simulation.state import CAP_TOL, REFILL_DAYS, TARIFF_ELASTICITY
 
-START = dt.date(2025, 1, 1)
 STATE = ("ramp", "demand", "output", "availability", "inventory", "share", "pipeline")
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_engine import START, ban, fixed, three_node, two_node
+from test_engine import START, ban, fixed, licensing, three_node, two_node
 
 from econsec.simulation.engine import simulate
-from econsec.simulation.spec import Shock, ShockKind, SimulationSpec
+from econsec.simulation.spec import SimulationSpec
 
 
 def rate(res, first: int, last: int, buyer: str = "C", supplier: str = "S") -> float:  # type: ignore[no-untyped-def]
@@ -37,8 +37,7 @@ def test_ban_stops_arrivals_in_its_window_and_restocking_follows() -> None:
 
 
 def test_licence_delay_shifts_arrivals_by_the_delay() -> None:
-    shock = Shock(ShockKind.licensing, frozenset({"S1"}), frozenset(), frozenset({"h"}),
-                  start=5, licence_delay_days=7.0, approval_rate=1.0)
+    shock = licensing("S1", approval=1.0, delay=7.0, start=5)
     spec = SimulationSpec(start=START, horizon_days=30, shocks=(shock,),
                           params=fixed(inventory_days=30.0, spare_capacity=0.0))
     res = simulate(spec, baseline=three_node())
@@ -58,8 +57,7 @@ def test_window_outside_the_horizon_is_an_error() -> None:
 def test_licences_cover_the_approved_share_of_the_pre_shock_flow() -> None:
     # approval 0.5: S ships at most 0.5 x z0 = 0.25 a day although C's orders grow as it
     # restocks (C has no other supplier); no delay, so arrivals are the shipments
-    shock = Shock(ShockKind.licensing, frozenset({"S"}), frozenset(), frozenset({"h"}),
-                  start=0, licence_delay_days=0.0, approval_rate=0.5)
+    shock = licensing("S", approval=0.5, delay=0.0)
     spec = SimulationSpec(start=START, horizon_days=30, shocks=(shock,),
                           params=fixed(inventory_days=10.0, spare_capacity=0.5))
     res = simulate(spec, baseline=two_node())
@@ -68,6 +66,7 @@ def test_licences_cover_the_approved_share_of_the_pre_shock_flow() -> None:
 
 
 def test_outcome_versus_an_earlier_window_compares_simulated_periods() -> None:
+    import dataclasses
     import datetime as dt
 
     from econsec.policy.compare import simulated_change
@@ -83,9 +82,7 @@ def test_outcome_versus_an_earlier_window_compares_simulated_periods() -> None:
                       window=(day(21), day(25)), versus=(day(10), day(19)))
     # against a banned period (no arrivals) there is nothing to compare with
     assert simulated_change(outcome, res, START) is None
-    outcome = Outcome(metric="imports", economy="C", good="h", direction="up", period="",
-                      source=Citation("t", "p", "https://x"), year=2025, partner="S",
-                      window=(day(21), day(25)), versus=(day(0), day(9)))
+    outcome = dataclasses.replace(outcome, versus=(day(0), day(9)))
     expected = rate(res, 21, 25) / rate(res, 0, 9) - 1.0
     assert simulated_change(outcome, res, START) == pytest.approx(expected, rel=1e-12)
     assert expected > 0.0  # restocking after the lift

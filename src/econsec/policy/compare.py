@@ -165,6 +165,12 @@ REPLAYS = ("jpn_kor_2019", "chn_ga_ge_2023", "chn_ga_ge_us_ban_2024", "chn_graph
            "chn_ree_japan_2010")
 
 
+def outcome_label(checks: pd.DataFrame) -> pd.Series:
+    """``metric ECONOMY<-PARTNER good`` for each row of :func:`outcome_check`."""
+    partner = checks["partner"].fillna("").map(lambda p: f"<-{p}" if p else "")
+    return checks["metric"] + " " + checks["economy"] + partner + " " + checks["good"]
+
+
 def replay_table(world: Any = None, *, runs: int = 10, seed: int = 0) -> pd.DataFrame:
     """Per shipped replay and simulated outcome: documented vs simulated direction and
     change (the brief's replay section). Price outcomes (not simulated) are left out."""
@@ -179,7 +185,6 @@ def replay_table(world: Any = None, *, runs: int = 10, seed: int = 0) -> pd.Data
         checks.insert(0, "replay", name)
         frames.append(checks)
     out = pd.concat(frames, ignore_index=True)
-    out["outcome"] = (out["metric"] + " " + out["economy"]
-                      + out["partner"].map(lambda p: f"<-{p}" if p else "") + " " + out["good"])
+    out["outcome"] = outcome_label(out)
     return out[["replay", "outcome", "period", "documented_direction", "documented_change",
                 "simulated_direction", "simulated_change", "direction_matches", "source"]]

@@ -229,11 +229,12 @@ def _scenario_section(world: World, runs: int, seed: int) -> Section:
         rows.append({"scenario": s["name"], "kind": s["kind"], "runs": out.runs,
                      "seed": out.seed, "horizon_days": out.horizon_days,
                      "source": ";".join(srcs)})
-    if checks:
+    if checks:  # outcomes were checked, so the scenario layer is there
+        from econsec.policy.compare import outcome_label
+
         both = pd.concat(checks, ignore_index=True)
         both = both[both["metric"] != "price"]  # prices are context only (not simulated)
-        both = both.assign(label=both["scenario"] + ": " + both["metric"] + " "
-                           + both["economy"] + " " + both["good"] + ", "
+        both = both.assign(label=both["scenario"] + ": " + outcome_label(both) + ", "
                            + both["period"].str.slice(0, 28))
         sec.figures.insert(0, Figure(
             "replay_outcomes", "Replays: documented vs simulated change",

@@ -74,7 +74,7 @@ class FlowControls:
     @functools.cached_property
     def restricted(self) -> B:
         """(F,) flows under a ban, licensing refusal, quota or tariff."""
-        return np.asarray((self.open != 1.0) | np.isfinite(self.quota) | (self.tariff != 0.0),
+        return np.asarray((self.open != 1.0) | self.capped | (self.tariff != 0.0),
                           dtype=np.bool_)
 
     @functools.cached_property
@@ -82,8 +82,19 @@ class FlowControls:
         return bool((self.open != 1.0).any())
 
     @functools.cached_property
+    def capped(self) -> B:
+        """(F,) flows under a cap (a quota, or licences refusing part of the volume)."""
+        return np.asarray(np.isfinite(self.quota), dtype=np.bool_)
+
+    @functools.cached_property
     def any_quota(self) -> bool:
-        return bool(np.isfinite(self.quota).any())
+        return bool(self.capped.any())
+
+    @functools.cached_property
+    def destination_open(self) -> F64:
+        """(F,) open share of each flow as a re-sourcing destination: 0 under a cap (a
+        capped flow gains nothing from more orders)."""
+        return np.where(self.capped, 0.0, self.open)
 
 
 class ShockPlan:

@@ -242,8 +242,7 @@ class _Controls:
 
     @classmethod
     def of(cls, topo: Topology, ctl: FlowControls, licence: I64, piped: bool) -> _Controls:
-        quota = np.isfinite(ctl.quota)
-        special = np.flatnonzero(quota)
+        special = np.flatnonzero(ctl.capped)
         lic = np.asarray(licence, dtype=np.int64) if piped else np.zeros(0, np.int64)
         special = np.union1d(special, lic).astype(np.int64)
         open_eff: F64 | None = None
@@ -615,12 +614,6 @@ def step(
                      moves=ships)
 
 
-def _weight_open(ctl: FlowControls) -> F64:
-    """(F,) open share of each flow as a re-sourcing destination: 0 under a quota (a capped
-    flow gains nothing from more orders; licences with refusals are capped too)."""
-    return np.where(np.isfinite(ctl.quota), 0.0, ctl.open)
-
-
 class _Risk:
     """The flows of a set of slots at risk and what re-sourcing needs of them (kept by the
     :class:`Topology` for each set seen while the controls are the same)."""
@@ -635,8 +628,8 @@ class _Risk:
         if n_flows > topo.f // 2:  # most slots at risk: work on the whole arrays
             self.fa = None
             self.fslot, self.src, self.count = topo.flow_slot, topo.flow_src, sums.slot_count
-            self.open = _weight_open(ctl)[:, None]
-            capped = np.isfinite(ctl.quota)
+            self.open = ctl.destination_open[:, None]
+            capped = ctl.capped
             self.wedge = None if c.wedge is None else c.wedge[:, None]
             self._sum = sums._slot_ones
             slots = np.arange(topo.s)
@@ -645,8 +638,8 @@ class _Risk:
             self.count = sums.slot_count[slots]
             self.fslot = np.repeat(slots, self.count)
             self.src = np.take(topo.flow_src, fa)
-            self.open = np.take(_weight_open(ctl), fa)[:, None]
-            capped = np.isfinite(np.take(ctl.quota, fa))
+            self.open = np.take(ctl.destination_open, fa)[:, None]
+            capped = np.take(ctl.capped, fa)
             self.wedge = None if c.wedge is None else np.take(c.wedge, fa)[:, None]
             self._sum = sums.segment_sums(self.count)
         self.n_flows = n_flows
