@@ -82,8 +82,13 @@ def test_chn_ga_ge_2023_exports_fall_then_partly_recover() -> None:
     # 2023 (the backlog of licences), -26 % to -36 % over 2024 vs 2022 (China customs)
     for good in ("gallium", "germanium"):
         assert -1.0 <= change("chn_ga_ge_2023", "exports", "CHN", good) <= -0.4
-    oct23, nov23 = gallium_change("2023-10"), gallium_change("2023-11")
-    assert oct23 < -0.6 and -0.8 < nov23 < -0.5  # first licences after 51-97 days
+    assert gallium_change("2023-10") < -0.6  # first licences after 51-97 days
+    # gallium licences approve 69 % of pre-control volumes (calibrated on 2024: in sample,
+    # so this checks that a licence cap holds over a year of restocking orders) ...
+    assert gallium_change("2024 vs") == pytest.approx(-0.31, abs=0.01)
+    # ... and December 2023 (out of sample) is at that level: -31 % vs -11 % documented (the
+    # backlog spike above the cap is not in the model)
+    assert -0.4 < gallium_change("2023-12") < -0.1
     # buyers outside China turn to other producers, as far as their spare capacity allows
     assert gain("chn_ga_ge_2023", "ROW", "gallium", "RUS") > 0.0
     assert gain("chn_ga_ge_2023", "ROW", "germanium", "ROW") > 0.0
@@ -95,14 +100,13 @@ def gallium_change(period: str) -> float:
     return float(rows["simulated_change"].iloc[0])
 
 
-@pytest.mark.xfail(strict=True, reason="model gap: licences approve 40 % of pre-control "
-                   "volumes (registry intensity 0.6, one figure for both metals), so gallium "
-                   "exports stay at -60 %; documented: a December 2023 backlog spike (-11 % "
-                   "vs the 2022 monthly average) and -26 % to -36 % over 2024, while "
-                   "germanium's H1 2024 (-55 %) matches: gallium licences were less scarce")
-def test_chn_ga_ge_2023_gallium_backlog_and_2024_level() -> None:
-    assert gallium_change("2023-12") > -0.4
-    assert gallium_change("2024 vs") > -0.45
+@pytest.mark.xfail(strict=True, reason="model gap: one licence delay per run, drawn from "
+                   "the sourced window (first approvals 21 Sep to a permit in early Nov "
+                   "2023), so by November gallium flows at the approved 69 % (-31 %); "
+                   "documented: 1.53 t in November (-73 %) and 7.03 t in December, i.e. "
+                   "most exporters were licensed only in late November-December")
+def test_chn_ga_ge_2023_gallium_november_still_scarce() -> None:
+    assert -0.8 < gallium_change("2023-11") < -0.5
 
 
 def test_chn_graphite_2023_exports_fall() -> None:
@@ -121,13 +125,13 @@ def test_chn_graphite_2023_exports_fall() -> None:
     assert 0.0 < gained <= 0.15 * summ.loc[("MOZ", "graphite_natural"), "baseline_usd_bn"]
 
 
-@pytest.mark.xfail(strict=True, reason="model gap: with licences capped at 40 % of "
-                   "pre-control gallium volumes and no non-Chinese gallium supply in the "
-                   "world (recycled and refined gallium in Japan, Canada, Europe; stocks), "
-                   "compound substrates and RF chips outside China fall and smartphone "
-                   "output loses ~17 % over Aug 2023-Dec 2024 (availability -38 %); "
-                   "documented: world smartphone shipments +6.4 % in 2024 (IDC)")
 def test_chn_ga_ge_2023_smartphone_output_not_disrupted() -> None:
+    # documented: world smartphone shipments +6.4 % in 2024 (IDC). Simulated about -3 %:
+    # GaAs substrates are made in Germany, Japan, China and elsewhere (Yole 2019), Chinese
+    # makers use domestic gallium and Japan imported 57 % of its gallium from China (JOGMEC
+    # 2021). Still a gap, not asserted: RF chips outside China lose ~15 % of output, as the
+    # world has no recycled gallium (~42 % of Japan's use; 280 t/yr of secondary capacity
+    # worldwide, USGS MCS 2025) and no company stocks ("up to about six months", Yomiuri)
     checks = replay("chn_ga_ge_2023")[2]
     row = checks[(checks["metric"] == "output") & (checks["good"] == "smartphones")].iloc[0]
     assert bool(row["direction_matches"])

@@ -61,8 +61,12 @@ def test_licensing_approval_defaults_to_one_minus_intensity() -> None:
     assert shock.approval_rate == pytest.approx(1 - 0.09)
     assert shock.licence_delay_days == 63.0
     assert (shock.start, shock.end, shock.targets) == (0, None, frozenset())
-    (ga_ge,) = load_named("chn_ga_ge_2023").to_spec().shocks
-    assert ga_ge.approval_rate == pytest.approx(1 - 0.6)  # registry intensity 0.6
+    # one registry measure listed per good: germanium and substrates at the registry's
+    # intensity 0.6, gallium with its own approval rate (calibrated on 2024 customs data)
+    ge, ga = load_named("chn_ga_ge_2023").to_spec().shocks
+    assert ge.goods == {"germanium", "compound_substrates"} and ga.goods == {"gallium"}
+    assert ge.approval_rate == pytest.approx(1 - 0.6) and ga.approval_rate == 0.69
+    assert ge.measure_id == ga.measure_id == "chn_2023_gallium_germanium"
 
 
 def test_coercion_is_a_ban_with_dates() -> None:
