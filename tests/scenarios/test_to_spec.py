@@ -114,6 +114,27 @@ def test_investment_without_share_needs_one(tmp_path: Path) -> None:
     assert info.value.line == 10 and "capacity_share" in str(info.value)
 
 
+def test_a_measure_listed_twice_for_the_same_flows_is_an_error(tmp_path: Path) -> None:
+    from econsec.errors import DataError
+
+    with pytest.raises(DataError) as info:  # whole measure, then gallium again
+        load_scenario(_write(tmp_path, (
+            "measures:\n  - chn_2023_gallium_germanium\n"
+            "  - {id: chn_2023_gallium_germanium, goods: [gallium], approval_rate: 0.7}\n")))
+    assert info.value.field == "measures[1].goods" and info.value.line == 8
+    assert "already listed (measures[0]) for gallium" in str(info.value)
+    with pytest.raises(DataError) as info:  # same goods, overlapping targets
+        load_scenario(_write(tmp_path, (
+            "measures:\n  - {id: chn_2023_graphite, targets: [USA, JPN]}\n"
+            "  - {id: chn_2023_graphite, targets: [JPN]}\n")))
+    assert info.value.field == "measures[1].id"
+    # once per good, or per target, is allowed
+    spec = load_scenario(_write(tmp_path, (
+        "measures:\n  - {id: chn_2023_graphite, targets: [USA]}\n"
+        "  - {id: chn_2023_graphite, targets: [JPN, KOR], intensity: 0.2}\n"))).to_spec()
+    assert [sh.targets for sh in spec.shocks] == [{"USA"}, {"JPN", "KOR"}]
+
+
 def _snapshot(world: object) -> dict[str, pd.DataFrame]:
     return {n: getattr(world, n).copy(deep=True)
             for n in ("economies", "goods", "edges", "world_shares", "bilateral")}

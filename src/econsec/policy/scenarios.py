@@ -154,6 +154,7 @@ class Scenario:
             world = load_world()
         res = Resolver(world, self.lines, self.start)
         shocks = [_measure_shock(res, ("measures", i), m) for i, m in enumerate(self.measures)]
+        _no_double_listing(self.lines, self.measures, shocks)
         shocks += [_inline_shock(res, ("shocks", i), s) for i, s in enumerate(self.shocks)]
         return SimulationSpec(start=self.start, horizon_days=self.horizon_days,
                               step_days=self.step_days, shocks=tuple(shocks),
@@ -356,6 +357,23 @@ def _measure_shock(res: Resolver, key: KeyPath, entry: Any) -> Shock:
                   targets=targets, goods=goods, start=max(0, start), end=end,
                   intensity=intensity, licence_delay_days=delay, approval_rate=approval,
                   measure_id=mid, licence_delay=delay_dist)
+
+
+def _no_double_listing(lines: Lines, entries: list[Any], shocks: list[Shock]) -> None:
+    """A measure may be listed once per good and target (e.g. with an approval rate per
+    good); listing it twice for the same flows would apply it twice. Empty targets: all."""
+    for i, shock in enumerate(shocks):
+        for j, earlier in enumerate(shocks[:i]):
+            goods = sorted(earlier.goods & shock.goods)
+            same_flows = (not earlier.targets or not shock.targets
+                          or bool(earlier.targets & shock.targets))
+            if earlier.measure_id == shock.measure_id and goods and same_flows:
+                entry = entries[i]
+                field = "goods" if isinstance(entry, dict) and "goods" in entry else "id"
+                raise lines.error(
+                    ("measures", i, field), f"measure '{shock.measure_id}' is already listed "
+                    f"(measures[{j}]) for {', '.join(goods)}: list it once per good and "
+                    "target, each entry with its own goods:")
 
 
 def _inline_shock(res: Resolver, key: KeyPath, entry: Any) -> Shock:
