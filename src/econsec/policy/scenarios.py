@@ -31,7 +31,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -359,7 +359,7 @@ def _measure_shock(res: Resolver, key: KeyPath, entry: Any) -> Shock:
                   measure_id=mid, licence_delay=delay_dist)
 
 
-def _no_double_listing(lines: Lines, entries: list[Any], shocks: list[Shock]) -> None:
+def _no_double_listing(lines: Lines, entries: Sequence[Any], shocks: list[Shock]) -> None:
     """A measure may be listed once per good and target (e.g. with an approval rate per
     good); listing it twice for the same flows would apply it twice. Empty targets: all."""
     for i, shock in enumerate(shocks):
