@@ -43,7 +43,9 @@ def test_html_is_self_contained_and_cites_every_figure(doc: brief_html.BriefDoc)
     assert {"exposure_heatmap", "network"} <= keys
     for key, body in figures:
         assert "<svg" in body, key
-        cited = re.findall(r'href="#src-([^"]+)"', body.split("<figcaption>")[1])
+        caption = body.split("<figcaption>")[1]
+        assert ".." not in caption.split("Sources:")[0], key  # one full stop per note
+        cited = re.findall(r'href="#src-([^"]+)"', caption)
         assert cited, f"figure {key} has no source"
         for sid in cited:
             assert f'id="src-{sid}"' in page, sid

@@ -417,7 +417,7 @@ def render_html(doc: BriefDoc) -> str:
             parts.append(f"<p>{e(sec.intro)}</p>")
         parts.extend(f'<p class="note">{e(n)}</p>' for n in sec.notes)
         for f in sec.figures:
-            note = f" {e(f.note)}." if f.note else ""
+            note = f" {e(f.note.rstrip('.'))}." if f.note else ""
             parts.append(f'<figure id="fig-{e(f.key)}"><h3>{e(f.title)}</h3>{f.svg}'
                          f"<figcaption>{note} Sources: {_source_links(f.sources)}"
                          "</figcaption></figure>")
