@@ -39,7 +39,7 @@ def test_jpn_kor_2019_dates_and_licensing() -> None:
     assert hf.licence_delay == ParamDist(DistKind.triangular, (56.0, 90.0, 134.0))
     assert hf.licence_delay_days == pytest.approx((56 + 90 + 134) / 3)
     assert fpi.licence_delay_days == pytest.approx((59 + 88) / 2)
-    assert (euv.approval_rate, hf.approval_rate, fpi.approval_rate) == (1.0, 0.5, 1.0)
+    assert (euv.approval_rate, hf.approval_rate, fpi.approval_rate) == (1.0, 0.27, 1.0)
     assert spec.horizon_days == 550 and spec.as_of_year == 2019
     assert load_named("jpn_kor_2019").measure_ids == ["jpn_kor_2019_fluorides"]  # once
 
