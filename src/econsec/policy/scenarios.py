@@ -372,8 +372,8 @@ def _no_double_listing(lines: Lines, entries: Sequence[Any], shocks: list[Shock]
                 field = "goods" if isinstance(entry, dict) and "goods" in entry else "id"
                 raise lines.error(
                     ("measures", i, field), f"measure '{shock.measure_id}' is already listed "
-                    f"(measures[{j}]) for {', '.join(goods)}: list it once per good and "
-                    "target, each entry with its own goods:")
+                    f"(measures[{j}]) for {', '.join(goods)}: it would apply twice; give "
+                    "each entry its own goods or targets")
 
 
 def _inline_shock(res: Resolver, key: KeyPath, entry: Any) -> Shock:
