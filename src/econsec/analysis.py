@@ -33,7 +33,8 @@ def _world(world: World | None) -> World:
 @functools.lru_cache(maxsize=8)
 def _network_cached(world: World, as_of: int | None) -> SupplyNetwork:
     return build_network(world.latest_world_shares(as_of), world.latest_bilateral(as_of),
-                         world.edges, world.good_ids, buyers=world.economy_codes)
+                         world.edges, world.good_ids, buyers=world.economy_codes,
+                         domestic=world.latest_domestic(as_of))
 
 
 def network(world: World | None = None, as_of: int | None = None) -> SupplyNetwork:

@@ -117,3 +117,29 @@ def test_tiny_world_self_sufficiency_by_hand(tiny_world_path: Path) -> None:
     assert s.loc["chem", "self_sufficiency"] == pytest.approx(0.85)
     assert s.loc["ore", "self_sufficiency"] == 0.0
     assert s.loc["chip", "self_sufficiency"] == pytest.approx(1.0)
+
+
+def test_domestic_supply_shares_replace_the_own_share_by_hand(tiny_copy: Path) -> None:
+    (tiny_copy / "domestic_shares.csv").write_text(
+        "economy,good,share,year,basis,source,note\n"
+        "KOR,chem,0.25,2024,own output / use,t_fixture,\n"
+        "JPN,chip,0.7,2024,own output / use,t_fixture,\n")
+    w = load_world(tiny_copy)
+    mix = analysis.network(w).mix.set_index(["buyer", "good", "supplier"])["share"]
+    # KOR chem: imports JPN 0.9, CHN 0.1 (no own world share) -> 0.25 at home, the rest
+    # rescaled to 0.75: JPN 0.675, CHN 0.075
+    assert mix[("KOR", "chem", "KOR")] == 0.25
+    assert mix[("KOR", "chem", "JPN")] == pytest.approx(0.675)
+    assert mix[("KOR", "chem", "CHN")] == pytest.approx(0.075)
+    # JPN chip: world-share proxy KOR 0.6, JPN 0.4 -> JPN 0.7, KOR 0.6 x 0.3 / 0.6 = 0.3
+    assert mix[("JPN", "chip", "JPN")] == 0.7
+    assert mix[("JPN", "chip", "KOR")] == pytest.approx(0.3)
+    # other buyers keep the proxy; every mix still sums to 1
+    assert mix[("KOR", "chip", "KOR")] == pytest.approx(0.6)
+    assert np.allclose(mix.groupby(level=[0, 1]).sum(), 1.0)
+    # the analyses read it: chem inside JPN+KOR = (0.8 + 0.25 + 0.675) / 2
+    s = analysis.self_sufficiency("JPN,KOR", world=w).set_index("good")
+    assert s.loc["chem", "self_sufficiency"] == pytest.approx(0.8625)
+    # the import-share view is unchanged (domestic supply is not an import)
+    d = analysis.exposure("KOR", tiers="direct", world=w)
+    assert d[(d["good"] == "chem") & (d["supplier"] == "JPN")]["share"].iloc[0] == 0.9

@@ -86,3 +86,26 @@ def test_outcome_versus_an_earlier_window_compares_simulated_periods() -> None:
     expected = rate(res, 21, 25) / rate(res, 0, 9) - 1.0
     assert simulated_change(outcome, res, START) == pytest.approx(expected, rel=1e-12)
     assert expected > 0.0  # restocking after the lift
+
+
+def test_import_share_leaves_out_domestic_supply() -> None:
+    import datetime as dt
+
+    from econsec.policy.compare import simulated_change
+    from econsec.policy.scenarios import Citation, Outcome
+    from econsec.simulation.network_arrays import assemble
+
+    # C makes g (USD 1bn/day) from h: 50 % from S, 25 % from T, 25 % from its own output
+    base = assemble(["C", "S", "T"], ["g", "h"], [(0, 0), (1, 1), (2, 1), (0, 1)],
+                    np.array([1.0, 0.0, 0.0, 0.0]), [(1, 0, 0.5, 0.0, True)],
+                    {(0, 1): [(1, 0.5), (2, 0.25), (0, 0.25)]})
+    spec = SimulationSpec(start=START, horizon_days=10, shocks=(ban("T"),),
+                          params=fixed(inventory_days=10.0, spare_capacity=0.0))
+    res = simulate(spec, baseline=base)
+    day = lambda d: START + dt.timedelta(days=d)  # noqa: E731
+    outcome = Outcome(metric="import_share", economy="C", good="h", direction="up",
+                      period="", source=Citation("t", "p", "https://x"), year=2025,
+                      partner="S", window=(day(1), day(5)))
+    # S's share of C's imports: 0.5 / 0.75 before, 1 while T is banned (the domestic 25 %
+    # is not an import; counting it would give 0.667 / 0.5 - 1 = +33 %)
+    assert simulated_change(outcome, res, START) == pytest.approx(0.5, rel=1e-12)

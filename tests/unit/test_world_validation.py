@@ -165,3 +165,19 @@ def test_missing_file(tiny_copy: Path) -> None:
     (tiny_copy / "bilateral.csv").unlink()
     err = _error(tiny_copy)
     assert err.file.endswith("bilateral.csv") and "missing" in str(err)
+
+
+def test_domestic_shares_are_optional_and_checked(tiny_copy: Path) -> None:
+    assert load_world(tiny_copy).latest_domestic().empty  # no file: nothing recorded
+    path = tiny_copy / "domestic_shares.csv"
+    path.write_text("economy,good,share,year,basis,source,note\n"
+                    "KOR,chem,0.25,2024,own output / use,t_fixture,\n"
+                    "XXX,chem,0.5,2024,own output / use,t_fixture,\n")
+    err = _error(tiny_copy)
+    assert err.file.endswith("domestic_shares.csv") and (err.line, err.field) == (3, "economy")
+    _replace(path, "XXX,chem,0.5", "JPN,chem,1.5")
+    err = _error(tiny_copy)
+    assert (err.line, err.field) == (3, "share") and "outside [0, 1]" in str(err)
+    _replace(path, "JPN,chem,1.5,2024,own output / use,t_fixture", "JPN,chem,0.5,2024,x,nope")
+    err = _error(tiny_copy)
+    assert (err.line, err.field) == (3, "source")

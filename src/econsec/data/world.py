@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,8 @@ WORLD_FILES = (
     "measures.yaml",
     "investments.yaml",
 )
+#: optional files (a world without them is complete)
+OPTIONAL_FILES = ("domestic_shares.csv",)
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,6 +52,10 @@ class World:
     bilateral: pd.DataFrame
     measures: tuple[Measure, ...]
     investments: tuple[Investment, ...]
+    #: share of an economy's use of a good met by its own output (optional file; may be
+    #: empty): economy, good, share, year, basis, source, note
+    domestic_shares: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=[c.name for c in schema.DOMESTIC_SHARES]))
 
     # ----- convenience views -------------------------------------------------------
     @property
@@ -100,10 +106,21 @@ class World:
         bil = checks.as_of_rows(bil, ["importer", "good"], as_of)
         return checks.latest_with_remainder(bil, ["importer", "good"], sub=["period"])
 
+    def latest_domestic(self, as_of: int | None = None) -> pd.DataFrame:
+        """Domestic supply shares of the most recent year (up to *as_of*, else the earliest
+        year) per (economy, good), first-listed source: economy, good, share, year, basis,
+        source. No remainder is added (the rest of the use is imported)."""
+        dom = self.domestic_shares
+        if dom.empty:
+            return dom.copy()
+        dom = checks.as_of_rows(dom, ["economy", "good"], as_of)
+        return dom.drop_duplicates(["economy", "good"], keep="first").reset_index(drop=True)
+
     def source_table(self) -> pd.DataFrame:
         """All sources with the number of rows citing each."""
         counts: dict[str, int] = {}
-        for frame in (self.goods, self.edges, self.world_shares, self.bilateral):
+        for frame in (self.goods, self.edges, self.world_shares, self.bilateral,
+                      self.domestic_shares):
             for sid in frame["source"].dropna():
                 counts[sid] = counts.get(sid, 0) + 1
         for m in self.measures:
@@ -207,6 +224,7 @@ def _load_world_cached(folder: Path, stamp: tuple[Any, ...]) -> World:
     checks.check_share_sums(
         folder / "bilateral.csv", bilateral, ["importer", "good", "year", "period", "source"]
     )
+    domestic = _read_domestic(folder / "domestic_shares.csv", sources, good_ids, codes)
     measures = _read_measures(folder / "measures.yaml", sources, good_ids, codes)
     investments = _read_investments(folder / "investments.yaml", sources, good_ids, codes)
     digest = hashlib.sha256()
@@ -226,7 +244,18 @@ def _load_world_cached(folder: Path, stamp: tuple[Any, ...]) -> World:
         bilateral=bilateral,
         measures=tuple(measures),
         investments=tuple(investments),
+        domestic_shares=domestic,
     )
+
+
+def _read_domestic(path: Path, sources: dict[str, Source], good_ids: set[str],
+                   codes: set[str]) -> pd.DataFrame:
+    """The optional domestic supply shares (empty frame when the file is absent)."""
+    if not path.is_file():
+        return pd.DataFrame(columns=[c.name for c in schema.DOMESTIC_SHARES])
+    frame = read_table(path, schema.DOMESTIC_SHARES, key=("economy", "good", "year", "source"))
+    checks.check_refs(path, frame, {"economy": codes, "good": good_ids, "source": set(sources)})
+    return frame
 
 
 def _read_sources(folder: Path) -> dict[str, Source]:

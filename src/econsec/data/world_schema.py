@@ -63,6 +63,18 @@ BILATERAL = (
     Column("note", required=False),
 )
 
+DOMESTIC_SHARES = (
+    Column("economy", "code"),
+    Column("good", "id"),
+    Column("share", "fraction"),
+    Column("year", "year"),
+    Column("basis", required=False),
+    Column("source", "id"),
+    Column("note", required=False),
+)
+"""Optional ``domestic_shares.csv``: share of an economy's use of a good met by its own
+output, including recycling (overrides the world-share proxy for the domestic share)."""
+
 MEASURE_KEYS_REQUIRED = (
     "id", "name", "type", "imposer", "targets", "goods", "announced", "intensity", "source", "year",
 )

@@ -8,7 +8,10 @@ producer economy s.
     d[c, g] = p[c, g], c's share of world supply (pooled-market assumption);
   * otherwise M[c, g, s] = p[s, g] (c buys from the world market in proportion to world
     supply: the "proportionality assumption" standard in MRIO construction, e.g.
-    Lenzen et al. 2013, Economic Systems Research 25(1)).
+    Lenzen et al. 2013, Economic Systems Research 25(1));
+  * where a domestic supply share D[c, g] is recorded (own output, including recycling,
+    as a share of use), it replaces c's own share and the other suppliers are rescaled:
+    M'[c, g, c] = D[c, g], M'[c, g, s] = (1 - D[c, g]) M[c, g, s] / (1 - M[c, g, c]).
 
 Production node (s, g) uses input h with cost share w[h, g] (supply graph), bought with
 s's supply mix, so the technical coefficient from node (t, h) is
@@ -50,11 +53,13 @@ def supply_mix(
     import_shares: pd.DataFrame,
     buyers: list[str],
     goods: list[str],
+    domestic: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """M[c, g, s] for every buyer c and good g (columns buyer, good, supplier, share, basis).
 
     *world_shares*: good, economy, share (latest, summing to 1 per good with ROW).
     *import_shares*: importer, good, supplier, share (latest, summing to 1 per pair).
+    *domestic*: economy, good, share: recorded domestic supply shares D (module docstring).
     """
     ws = world_shares[["good", "economy", "share"]]
     known_goods = set(ws["good"])
@@ -87,7 +92,40 @@ def supply_mix(
     mix = pd.concat(parts, ignore_index=True)
     mix = mix.groupby(["buyer", "good", "supplier"], as_index=False).agg(
         share=("share", "sum"), basis=("basis", "first"))
+    if domestic is not None and not domestic.empty:
+        mix = _with_domestic(mix, domestic, set(buyers), set(goods))
     return mix[mix["share"] > 0].reset_index(drop=True)
+
+
+def _with_domestic(mix: pd.DataFrame, domestic: pd.DataFrame, buyers: set[str],
+                   goods: set[str]) -> pd.DataFrame:
+    """Replace the buyer's own share by the recorded domestic share D and rescale the other
+    suppliers to 1 - D (D = 1: only the buyer itself)."""
+    d = {(str(e), str(g)): float(v) for e, g, v in zip(
+        domestic["economy"], domestic["good"], domestic["share"], strict=True)
+        if e in buyers and g in goods}
+    if not d:
+        return mix
+    key = list(zip(mix["buyer"], mix["good"], strict=True))
+    hit = np.fromiter((k in d for k in key), dtype=bool, count=len(key))
+    own = hit & (mix["buyer"] == mix["supplier"]).to_numpy()
+    others = mix[hit & ~own]
+    # a buyer with no other supplier keeps its mix (there is nothing to rescale)
+    sold = set(zip(others["buyer"], others["good"], strict=True))
+    d = {k: v for k, v in d.items() if k in sold}
+    keep = np.fromiter((k in d for k in key), dtype=bool, count=len(key))
+    hit &= keep
+    own &= keep
+    others = mix[hit & ~own]
+    rest = others.groupby(["buyer", "good"])["share"].transform("sum").to_numpy()
+    dd = np.array([d[(b, g)] for b, g in zip(others["buyer"], others["good"], strict=True)])
+    scaled = others.assign(share=np.divide(others["share"].to_numpy() * (1.0 - dd), rest,
+                                           out=np.zeros(len(others)), where=rest > 0))
+    dom = pd.DataFrame({"buyer": [b for b, _ in d], "good": [g for _, g in d],
+                        "supplier": [b for b, _ in d], "share": list(d.values()),
+                        "basis": "domestic supply"})
+    return pd.concat([mix[~hit], scaled, dom], ignore_index=True).sort_values(
+        ["buyer", "good", "supplier"]).reset_index(drop=True)
 
 
 def build_network(
@@ -96,11 +134,13 @@ def build_network(
     edges: pd.DataFrame,
     goods: list[str],
     buyers: list[str] | None = None,
+    domestic: pd.DataFrame | None = None,
 ) -> SupplyNetwork:
-    """Assemble the sparse network (see module docstring for the formulas)."""
+    """Assemble the sparse network (see module docstring for the formulas); *domestic*:
+    recorded domestic supply shares (economy, good, share)."""
     producers = sorted(set(world_shares["economy"]) | {"ROW"})
     buyers = sorted(set(buyers or []) | set(producers) | set(import_shares["importer"]))
-    mix = supply_mix(world_shares, import_shares, buyers, goods)
+    mix = supply_mix(world_shares, import_shares, buyers, goods, domestic)
     # production nodes: (s, g) for every supplier appearing in a supply mix
     prod = mix[["supplier", "good"]].drop_duplicates().rename(columns={"supplier": "economy"})
     prod = prod.sort_values(["good", "economy"]).reset_index(drop=True)

@@ -6,7 +6,7 @@ simulated figure, as a relative change:
 * ``imports`` / ``import_share`` (economy = importer, partner = supplier): with a
   ``window`` (the dates the documented figure covers, e.g. one month of customs data), the
   simulated arrivals from the partner in that window over the baseline rate, minus 1
-  (``import_share``: the partner's share of the importer's arrivals of the good, in the
+  (``import_share``: the partner's share of the importer's arrivals from abroad, in the
   window over the baseline); median over runs (``SimResult.trade_in_window``). Without a
   window: the supplier's sourcing share at the horizon over before, minus 1
   (``SimResult.diversion()``). With ``versus`` (the period the documented change is
@@ -104,7 +104,9 @@ def _trade_level(outcome: Outcome, result: Any, start: dt.date,
     else:
         buyer = good & (keys["buyer"] == outcome.economy).to_numpy()
         sel = buyer & (keys["supplier"] == (outcome.partner or "")).to_numpy()
-        whole = buyer if outcome.metric == "import_share" else None
+        # the partner's share of the buyer's imports: domestic supply is not an import
+        imported = buyer & (keys["supplier"] != outcome.economy).to_numpy()
+        whole = imported if outcome.metric == "import_share" else None
     base = keys["baseline"].to_numpy()
     if not sel.any() or base[sel].sum() <= 0:
         return None

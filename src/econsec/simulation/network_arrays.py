@@ -230,7 +230,7 @@ def baseline_from_world(
     ws = world.latest_world_shares(as_of)
     bil = world.latest_bilateral(as_of)
     economies = sorted(set(world.economy_codes) | set(ws["economy"]) | {"ROW"})
-    mixdf = supply_mix(ws, bil, economies, goods)
+    mixdf = supply_mix(ws, bil, economies, goods, world.latest_domestic(as_of))
     e_ix = {e: i for i, e in enumerate(economies)}
     g_ix = {g: i for i, g in enumerate(goods)}
     mix: dict[tuple[int, int], list[tuple[int, float]]] = {}
