@@ -34,8 +34,6 @@ WORLD_FILES = (
     "measures.yaml",
     "investments.yaml",
 )
-#: optional files (a world without them is complete)
-OPTIONAL_FILES = ("domestic_shares.csv",)
 
 
 @dataclass(frozen=True, eq=False)
