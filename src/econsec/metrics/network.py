@@ -100,27 +100,21 @@ def supply_mix(
 def _with_domestic(mix: pd.DataFrame, domestic: pd.DataFrame, buyers: set[str],
                    goods: set[str]) -> pd.DataFrame:
     """Replace the buyer's own share by the recorded domestic share D and rescale the other
-    suppliers to 1 - D (D = 1: only the buyer itself)."""
+    suppliers to 1 - D. A buyer with no other supplier keeps its mix (nothing to rescale)."""
+    foreign = mix["buyer"] != mix["supplier"]
+    selling = foreign & (mix["share"] > 0)
+    sold = set(zip(mix.loc[selling, "buyer"], mix.loc[selling, "good"], strict=True))
     d = {(str(e), str(g)): float(v) for e, g, v in zip(
         domestic["economy"], domestic["good"], domestic["share"], strict=True)
-        if e in buyers and g in goods}
+        if e in buyers and g in goods and (e, g) in sold}
     if not d:
         return mix
-    key = list(zip(mix["buyer"], mix["good"], strict=True))
-    hit = np.fromiter((k in d for k in key), dtype=bool, count=len(key))
-    own = hit & (mix["buyer"] == mix["supplier"]).to_numpy()
-    others = mix[hit & ~own]
-    # a buyer with no other supplier keeps its mix (there is nothing to rescale)
-    sold = set(zip(others["buyer"], others["good"], strict=True))
-    d = {k: v for k, v in d.items() if k in sold}
-    keep = np.fromiter((k in d for k in key), dtype=bool, count=len(key))
-    hit &= keep
-    own &= keep
-    others = mix[hit & ~own]
+    hit = np.fromiter((k in d for k in zip(mix["buyer"], mix["good"], strict=True)),
+                      dtype=bool, count=len(mix))
+    others = mix[hit & foreign.to_numpy()]
     rest = others.groupby(["buyer", "good"])["share"].transform("sum").to_numpy()
-    dd = np.array([d[(b, g)] for b, g in zip(others["buyer"], others["good"], strict=True)])
-    scaled = others.assign(share=np.divide(others["share"].to_numpy() * (1.0 - dd), rest,
-                                           out=np.zeros(len(others)), where=rest > 0))
+    dd = np.array([d[k] for k in zip(others["buyer"], others["good"], strict=True)])
+    scaled = others.assign(share=others["share"].to_numpy() * (1.0 - dd) / rest)
     dom = pd.DataFrame({"buyer": [b for b, _ in d], "good": [g for _, g in d],
                         "supplier": [b for b, _ in d], "share": list(d.values()),
                         "basis": "domestic supply"})
