@@ -224,11 +224,22 @@ def test_chn_ree_japan_2010_imports_from_china_fall() -> None:
     # documented (Japan MoF via SMM): -32 % in Oct, -66 % in Nov 2010 vs the Jan-Aug
     # monthly average; Japan's sintered-magnet makers (19 % of 2010 output) are the buyers
     checks = replay("chn_ree_japan_2010")[2]
-    imports = checks[checks["metric"] == "imports"]
+    imports = checks[(checks["metric"] == "imports") & (checks["documented_direction"] == "down")]
     assert len(imports) == 2 and imports["direction_matches"].all()
     assert (imports["simulated_change"] < -0.2).all()
     share = checks[checks["metric"] == "import_share"].iloc[0]
     assert share["simulated_change"] < -0.2  # China's share of Japan's imports falls
+
+
+@pytest.mark.xfail(strict=True, reason="model gap: sourcing moved away during a shock does "
+                   "not return after the lift, so Japanese buyers restock from the others "
+                   "(+3 % from China in December 2010); documented: 4,080 t from China in "
+                   "December, six times November and +117 % on the Jan-Aug average (Japan "
+                   "MoF via Reuters), a rebound before a partial lasting diversification")
+def test_chn_ree_japan_2010_imports_rebound_after_the_lift() -> None:
+    checks = replay("chn_ree_japan_2010")[2]
+    dec = checks[checks["period"].str.startswith("2010-12")].iloc[0]
+    assert dec["simulated_change"] > 0.5
 
 
 def test_every_replay_outcome_has_a_source_and_price_is_context_only() -> None:
