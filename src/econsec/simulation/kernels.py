@@ -66,6 +66,10 @@ def changed_rows(a: F64, b: F64) -> npt.NDArray[np.bool_]:
     return np.asarray((a.view(np.int64) != b.view(np.int64)).any(axis=1), dtype=np.bool_)
 
 
+#: flows, where their quantity is read, items summed into, 0/1 summing matrix
+_Part = tuple[I64, I64, I64, sp.csc_matrix | sp.csr_matrix]
+
+
 class FlowSums:
     """Sums over the flows of a network whose flows are sorted by slot.
 
@@ -92,8 +96,8 @@ class FlowSums:
         self._slot_ones = sp.csr_matrix((ones, np.arange(f, dtype=idx), ptr),
                                         shape=(n_slots, f))
         self._bufs: dict[str, F64] = {}
-        self._parts_src: dict[bytes, tuple[I64, I64, sp.csc_matrix | sp.csr_matrix]] = {}
-        self._parts_slot: dict[bytes, tuple[I64, I64, sp.csc_matrix | sp.csr_matrix]] = {}
+        self._parts_src: dict[bytes, _Part] = {}
+        self._parts_slot: dict[bytes, _Part] = {}
         #: (S, N) number of flows of slot q from node i
         self._slot_src = sp.csr_matrix((ones, src, ptr), shape=(n_slots, n_nodes))
         # one-run weighted products: same structure, data = the weights g (rebound per
@@ -210,20 +214,19 @@ class FlowSums:
             hit = np.zeros(self.n if by_source else self.s, dtype=np.bool_)
             hit[o_of[moved]] = True
             if hit.any():
-                flows, items, mat = self._part(hit, by_source=by_source)
+                flows, x_at, items, mat = self._part(hit, by_source=by_source)
                 t = np.take(g, flows, axis=0)
-                t *= np.take(x, np.take(x_of, flows), axis=0)
+                t *= np.take(x, x_at, axis=0)
                 out.flags.writeable = True
                 out[items] = mat @ t
         out.flags.writeable = False
         memo.stamp, memo.x, memo.out = stamp, x, out
         return out
 
-    def _part(self, hit: npt.NDArray[np.bool_], *, by_source: bool
-              ) -> tuple[I64, I64, sp.csc_matrix | sp.csr_matrix]:
-        """The flows of the sources (slots) *hit*, in flow order, those items, and the 0/1
-        matrix summing the flows' terms by item in flow order (kept for
-        :data:`PART_SETS` sets of each kind)."""
+    def _part(self, hit: npt.NDArray[np.bool_], *, by_source: bool) -> _Part:
+        """The flows of the sources (slots) *hit*, in flow order, their slots (sources),
+        those items, and the 0/1 matrix summing the flows' terms by item in flow order
+        (kept for :data:`PART_SETS` sets of each kind)."""
         parts = self._parts_src if by_source else self._parts_slot
         key = hit.tobytes()
         part = parts.get(key)
@@ -241,7 +244,8 @@ class FlowSums:
             else:
                 flows = self.flows_of_slots(items)
                 mat = self.segment_sums(self.slot_count[items])
-            part = parts[key] = (flows, items, mat)
+            x_at = np.take(self.flow_slot if by_source else self.flow_src, flows)
+            part = parts[key] = (flows, x_at, items, mat)
         return part
 
     def _buf(self, name: str, runs: int) -> F64:

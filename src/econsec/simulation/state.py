@@ -325,16 +325,32 @@ class StepFlows:
 
     The per-flow amounts ``shipped`` and ``arrived`` ([F, R]) are computed on access (the
     step itself only needs their sums); ``arrived_at(flows)`` gives a few flows' arrivals.
+    ``output``, ``final`` and ``substituted`` too are formed on access, from the step's
+    rates (*output_rate* ``y``, *need* ``c_q y_j dt``) and ``dt``.
     """
 
-    output: F64  # [N, R] produced
-    final: F64  # [N, R] delivered to final demand
+    output_rate: F64 = field(repr=False)  # [N, R] output rate y
     received: F64  # [S, R] arrived at buyers (immediate + out of the pipeline)
     used: F64  # [S, R] drawn from inventory by production
-    substituted: F64  # [S, R] input need met from outside the network
+    need: F64 = field(repr=False)  # [S, R] input need of the output
     into_pipeline: F64  # [R] entered the licence pipeline
     out_of_pipeline: F64  # [R] left the licence pipeline
     moves: _Shipments = field(repr=False)
+
+    @property
+    def output(self) -> F64:
+        """[N, R] produced, ``y dt``."""
+        return self.output_rate * self.moves.dt
+
+    @property
+    def final(self) -> F64:
+        """[N, R] delivered to final demand, ``f0 phi_use dt``."""
+        return self.moves.f0 * self.moves.phi_u * self.moves.dt
+
+    @property
+    def substituted(self) -> F64:
+        """[S, R] input need met from outside the network (need less drawn from inventory)."""
+        return self.need - self.used
 
     @property
     def shipped(self) -> F64:
@@ -474,6 +490,8 @@ class _Shipments:
         self.kept = kept
         #: (rows, their g before) for each later update of g in place, in order
         self.patches: list[tuple[I64, F64]] = []
+        #: [N, R] final demand f0 (for the deliveries f0 phi_use)
+        self.f0 = np.zeros((0, 0))
 
     def g_at(self, rows: I64 | None) -> F64:
         """Rows *rows* (None: all) of ``g`` as the step saw it (later updates undone)."""
@@ -651,7 +669,6 @@ def step(
     if has_refill:
         rate += refill * q_sums[-1]
     received = rate * dt if dt != 1.0 else rate
-    final = k.f0 * phi_u
     into = np.zeros(runs)
     out = np.zeros(runs)
     sp_rate = sp_arrive = np.zeros((0, runs))
@@ -683,6 +700,7 @@ def step(
         gr = q_flow[-1] if has_refill else None  # type: ignore[index]
         kept = (gu, gr, per_flow[0], per_flow[1])
     ships = _Shipments(topo, g, phi_u, phi_r, use, refill, sp, sp_rate, sp_arrive, dt, kept)
+    ships.f0 = k.f0
     topo._readers.add(ships)
     short_r = np.asarray(phi_u < 1.0 - 1e-12, dtype=np.bool_)
     # 5. inventories
@@ -705,9 +723,8 @@ def step(
     st.availability = rho
     st.step += 1
     st.day += dt
-    return StepFlows(output=y * dt, final=final * dt, received=received, used=used,
-                     substituted=use_need - used, into_pipeline=into, out_of_pipeline=out,
-                     moves=ships)
+    return StepFlows(output_rate=y, received=received, used=used, need=use_need,
+                     into_pipeline=into, out_of_pipeline=out, moves=ships)
 
 
 class _Risk:
@@ -776,10 +793,11 @@ def _resource(st: State, topo: Topology, c: _Controls, ctl: FlowControls, o_q: F
     The slots at risk in some run are computed for all runs (masked per run) and sums per
     slot add the flows in order, so a run's result does not depend on the other runs.
     """
-    short = short_r.any(axis=1)
+    short: B = np.asarray(short_r.any(axis=1), dtype=np.bool_)
     hit = c.risk_slots
     if short.any():
-        hit = hit | topo.sums.slots_supplied_by(np.asarray(short)[:, None])[:, 0]
+        hit = hit.copy()  # slots with a flow from a rationing supplier
+        hit[topo.flow_slot[short[topo.flow_src]]] = True
     elif not c.risk_slots.any():
         return
     if not hit.any():
