@@ -205,7 +205,8 @@ class FlowSums:
         # a term g_k x_i(k) of flow k is summed into item o(k) (source or slot)
         x_of, o_of = (self.flow_slot, self.flow_src) if by_source else (self.flow_src,
                                                                          self.flow_slot)
-        if g_rows is None or out is None or was is None or was.shape != x.shape:
+        if (g_rows is None or out is None or was is None or was is x
+                or was.shape != x.shape):
             out = (self.by_source_many(g, [x], [None]) if by_source
                    else self.by_slot_many(g, [x], [None]))[0][0]
         else:

@@ -60,13 +60,15 @@ are ``g_k u_q`` and ``g_k r_q``, so
   ``Q(y)_q = sum_{k in q} g_k y_src(k)``, ``s_k = (g_k phi_use) u_q + (g_k phi_refill) r_q``;
 
 (:mod:`econsec.simulation.kernels`: one sparse product each for one run, no per-flow
-arrays; ``[flow, run]`` products for several runs; the same bits either way). Flows under
+arrays; ``[flow, run]`` products for several runs, formed again from step to step only for
+the sources (slots) where a term ``g_k x`` changed; the same bits either way). Flows under
 a quota (``min`` is not linear in the orders) and flows of the licence pipeline are summed
 one by one (weight 0 in ``g``; their allowed ``a_k`` is split into use and refill parts in
 the proportion ``u_q : r_q``). Per-flow shipments are only formed for the slots at risk
 and when :class:`StepFlows` are read. ``g`` and its slot sums ``Q(1)`` are kept while the
 shares and controls do not change (the share array is read-only meanwhile); ``g`` is the
-share array copied, with only the flows not fully open multiplied (``share x 1 = share``).
+share array copied, with only the flows not fully open multiplied (``share x 1 = share``);
+re-sourcing a few slots writes their rows of the shares and of ``g`` in place.
 Ratios ``min(1, a / b)`` taken where ``b > 0`` (else 1) are evaluated as
 ``fmin(a / b, 1)`` (``b >= 0``; ``a / 0`` is inf or NaN, which ``fmin`` turns into 1), and
 ``rho`` is a minimum over the essential slots only
