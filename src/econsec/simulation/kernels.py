@@ -16,7 +16,11 @@ the single rounded product ``g_k x``. Two evaluations give the same bits:
 * several runs (``[item, run]`` arrays): the per-flow products ``g_k x`` are formed for
   all runs, then summed by a 0/1 sparse matrix in flow order (``1 * t = t`` exactly).
 
-So a run's result does not depend on how many runs share its chunk. Plain
+So a run's result does not depend on how many runs share its chunk. From step to step
+most terms do not change: :meth:`FlowSums.by_source_since` and :meth:`FlowSums.by_slot_since`
+keep the last sum of a series (:class:`SumMemo`) and add again, over all their flows in
+order, only the sources (slots) with a flow whose weight ``g_k`` or quantity ``x`` changed
+(bit for bit); the others keep their sums, which are the same bits. Plain
 ``np.add.reduceat`` is not used for sums: it adds long segments pairwise, in an order that
 differs between one and several runs.
 
@@ -38,6 +42,32 @@ I64 = npt.NDArray[np.int64]
 #: a one-run weighted sum is restricted to the given slots when they are fewer than
 #: 1/SPARSE of all (gathering a sub-matrix costs about a full product at 1/5 of the slots)
 SPARSE = 10
+#: sums of several runs are formed again only where their terms changed (False: always
+#: the whole sum; the same bits either way)
+INCREMENTAL = True
+#: sets of changed sources (slots) whose sub-matrices are kept
+PART_SETS = 256
+
+
+class SumMemo:
+    """The last sum of one series (``P(g, x)`` or ``Q(g, y)`` of one quantity): *stamp*
+    identifies the weights it used, *x* the quantity (a copy) and *out* the result."""
+
+    __slots__ = ("out", "stamp", "x")
+
+    def __init__(self) -> None:
+        self.stamp: object = None
+        self.x: F64 | None = None
+        self.out: F64 | None = None
+
+
+def changed_rows(a: F64, b: F64) -> npt.NDArray[np.bool_]:
+    """(items,) rows of two [item, run] arrays that differ in some run, bit for bit."""
+    return np.asarray((a.view(np.int64) != b.view(np.int64)).any(axis=1), dtype=np.bool_)
+
+
+#: flows, where their quantity is read, items summed into, 0/1 summing matrix
+_Part = tuple[I64, I64, I64, sp.csc_matrix | sp.csr_matrix]
 
 
 class FlowSums:
@@ -66,6 +96,8 @@ class FlowSums:
         self._slot_ones = sp.csr_matrix((ones, np.arange(f, dtype=idx), ptr),
                                         shape=(n_slots, f))
         self._bufs: dict[str, F64] = {}
+        self._parts_src: dict[bytes, _Part] = {}
+        self._parts_slot: dict[bytes, _Part] = {}
         #: (S, N) number of flows of slot q from node i
         self._slot_src = sp.csr_matrix((ones, src, ptr), shape=(n_slots, n_nodes))
         # one-run weighted products: same structure, data = the weights g (rebound per
@@ -149,6 +181,73 @@ class FlowSums:
             out.append(np.asarray(self._slot_ones @ t))
             products.append(t)
         return out, products if keep else None
+
+    def by_source_since(self, g: F64, x: F64, memo: SumMemo, stamp: object,
+                        g_rows: I64 | None) -> F64:
+        """``P(g, x)`` ([N, R], several runs) from *memo*, the last sum of the same series:
+        *g_rows* are the rows of *g* changed since the weights of ``memo.stamp`` (None:
+        unknown, the whole sum is formed). Sources with a flow whose ``g_k`` or ``x_q``
+        changed are summed again over all their flows in order, the others keep their sum:
+        the same bits as :meth:`by_source`. *memo* then holds this sum, under *stamp*, and
+        *x* itself (not to be written into afterwards). The result is the memo's array,
+        read-only, updated in place by the next call."""
+        return self._since(g, x, memo, stamp, g_rows, by_source=True)
+
+    def by_slot_since(self, g: F64, y: F64, memo: SumMemo, stamp: object,
+                      g_rows: I64 | None) -> F64:
+        """``Q(g, y)`` ([S, R], several runs) from *memo*, as :meth:`by_source_since`: slots
+        with a flow whose ``g_k`` or ``y_src`` changed are summed again."""
+        return self._since(g, y, memo, stamp, g_rows, by_source=False)
+
+    def _since(self, g: F64, x: F64, memo: SumMemo, stamp: object, g_rows: I64 | None,
+               *, by_source: bool) -> F64:
+        out, was = memo.out, memo.x
+        # a term g_k x_i(k) of flow k is summed into item o(k) (source or slot)
+        x_of, o_of = (self.flow_slot, self.flow_src) if by_source else (self.flow_src,
+                                                                         self.flow_slot)
+        if (g_rows is None or out is None or was is None or was is x
+                or was.shape != x.shape):
+            out = (self.by_source_many(g, [x], [None]) if by_source
+                   else self.by_slot_many(g, [x], [None]))[0][0]
+        else:
+            moved = changed_rows(x, was)[x_of]
+            moved[g_rows] = True
+            hit = np.zeros(self.n if by_source else self.s, dtype=np.bool_)
+            hit[o_of[moved]] = True
+            if hit.any():
+                flows, x_at, items, mat = self._part(hit, by_source=by_source)
+                t = np.take(g, flows, axis=0)
+                t *= np.take(x, x_at, axis=0)
+                out.flags.writeable = True
+                out[items] = mat @ t
+        out.flags.writeable = False
+        memo.stamp, memo.x, memo.out = stamp, x, out
+        return out
+
+    def _part(self, hit: npt.NDArray[np.bool_], *, by_source: bool) -> _Part:
+        """The flows of the sources (slots) *hit*, in flow order, their slots (sources),
+        those items, and the 0/1 matrix summing the flows' terms by item in flow order
+        (kept for :data:`PART_SETS` sets of each kind)."""
+        parts = self._parts_src if by_source else self._parts_slot
+        key = hit.tobytes()
+        part = parts.get(key)
+        if part is None:
+            if len(parts) >= PART_SETS:
+                parts.clear()
+            items = np.flatnonzero(hit).astype(np.int64)
+            if by_source:
+                flows = np.flatnonzero(hit[self.flow_src]).astype(np.int64)
+                rank = (np.cumsum(hit) - 1).astype(self._idx)
+                mat: sp.csc_matrix | sp.csr_matrix = sp.csc_matrix(
+                    (np.ones(len(flows)), rank[self.flow_src[flows]],
+                     np.arange(len(flows) + 1, dtype=self._idx)),
+                    shape=(len(items), len(flows)))
+            else:
+                flows = self.flows_of_slots(items)
+                mat = self.segment_sums(self.slot_count[items])
+            x_at = np.take(self.flow_slot if by_source else self.flow_src, flows)
+            part = parts[key] = (flows, x_at, items, mat)
+        return part
 
     def _buf(self, name: str, runs: int) -> F64:
         """A work array [F, runs] kept between calls (valid until the next call that asks

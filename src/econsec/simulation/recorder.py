@@ -10,7 +10,9 @@ Two kinds of record:
   step of working stock);
 * **accumulators** (exact, every step, all nodes): output lost in value
   ``sum (x0 - y) dt`` (USD bn), minimum availability, last day below 99% of baseline output,
-  minimum inventory days;
+  minimum inventory days (kept as each slot's minimum inventory, ``min_t I_q``, and
+  formed at the end: ``min_t min_q I_q d_q = min_q (min_t I_q) d_q``, rounding being
+  monotone, so the same bits as the minimum of each step's inventory days);
 * **trade** (optional, for the given flows, e.g. those of the slots with a shocked flow):
   the mean arrival rate at the buyer (USD bn/day) over each recorded interval,
   ``sum arrived / days since the previous record``, kept as float32 ``[step, run, flow]``
@@ -47,12 +49,12 @@ MAX_CELLS = 64_000_000
 RECOVERY_BAND = 0.99
 
 
-def _inventory_days(st: State, low: NodeMin, inv_d_rows: F64) -> F64:
+def _inventory_days(inventory: F64, low: NodeMin, inv_d_rows: F64) -> F64:
     """Days of cover of the node's scarcest essential input (all inputs if none is
-    essential): ``min_q I_q / (c_q x_ref_j)``; NaN for nodes without such inputs (or an
-    infinite cover). *low*: the minimum over the slots that count; *inv_d_rows*:
-    ``1 / (c_q x_ref_j)`` at its rows, [rows, R]."""
-    cover = np.take(st.inventory, low.rows, axis=0)
+    essential): ``min_q I_q / (c_q x_ref_j)`` of the inventories *inventory* ([S, R]); NaN
+    for nodes without such inputs (or an infinite cover). *low*: the minimum over the slots
+    that count; *inv_d_rows*: ``1 / (c_q x_ref_j)`` at its rows, [rows, R]."""
+    cover = np.take(inventory, low.rows, axis=0)
     cover *= inv_d_rows
     days = low.reduce_gathered(cover)
     days[np.isinf(days)] = np.nan
@@ -116,7 +118,9 @@ class Recorder:
         self._min_avail = np.ones((n, r))
         self._last_below = np.full((n, r), -np.inf)
         self._min_inv = np.full((n, r), np.nan)
-        self._full: tuple[F64, F64, F64] | None = None  # made on the first record
+        self._inv_min: F64 | None = None  # [S, r] each slot's minimum inventory so far
+        self._full: tuple[F64, F64] | None = None  # made on the first record
+        self._inv_d_full: F64 | None = None
         self._arrived = np.zeros((len(self.flows), r))
         self._since = 0.0
 
@@ -126,7 +130,17 @@ class Recorder:
         self.loss[rows] = self._loss.T
         self.min_avail[rows] = self._min_avail.T
         self.last_below[rows] = self._last_below.T
+        if self._inv_min is not None:  # fmin: inventory days of NaN (no such input) skipped
+            low = np.asarray(_inventory_days(self._inv_min, self._low, self._inv_d_rows()))
+            np.fmin(self._min_inv, low, out=self._min_inv)
         self.min_inv[rows] = self._min_inv.T
+
+    def _inv_d_rows(self) -> F64:
+        """``1 / (c_q x_ref_j)`` at the rows of the inventory-days minimum, [rows, r]."""
+        if self._inv_d_full is None:
+            r = self._rows.stop - self._rows.start
+            self._inv_d_full = np.repeat(self._inv_d[self._low.rows][:, None], r, axis=1)
+        return self._inv_d_full
 
     def record(self, st: State, topo: Topology, dt: float, arrived: F64 | None = None
                ) -> None:
@@ -136,15 +150,21 @@ class Recorder:
         if arrived is not None and len(self.flows):
             self._arrived += arrived
             self._since += dt
-        if self._full is None:  # x0, its recovery band, 1 / (c x_ref): full [item, run]
+        if self._full is None:  # x0, its recovery band: full [item, run]
             r = self._rows.stop - self._rows.start
             x0 = np.repeat(self.base.x0[:, None], r, axis=1)
-            self._full = (x0, RECOVERY_BAND * x0,
-                          np.repeat(self._inv_d[self._low.rows][:, None], r, axis=1))
-        x0, band, inv_d_rows = self._full
-        inv_days = _inventory_days(st, self._low, inv_d_rows)
+            self._full = (x0, RECOVERY_BAND * x0)
+        x0, band = self._full
+        if self._inv_min is None:
+            self._inv_min = st.inventory.copy()
+        else:
+            np.fmin(self._inv_min, st.inventory, out=self._inv_min)
+        row = self._row.get(st.step)
+        inv_days = None
+        if st.step == 0 or row is not None:
+            inv_days = _inventory_days(st.inventory, self._low, self._inv_d_rows())
         if st.step == 0:
-            self.inv0[self._rows] = inv_days.T
+            self.inv0[self._rows] = np.asarray(inv_days).T
         else:
             lost = np.subtract(x0, st.output)
             if dt != 1.0:
@@ -154,9 +174,7 @@ class Recorder:
             below = st.output < band
             if below.any():
                 self._last_below[below] = st.day
-        np.fmin(self._min_inv, inv_days, out=self._min_inv)
-        row = self._row.get(st.step)
-        if row is None:
+        if row is None or inv_days is None:
             return
         if len(self.days) <= row:
             self.days.append(st.day)

@@ -60,13 +60,15 @@ are ``g_k u_q`` and ``g_k r_q``, so
   ``Q(y)_q = sum_{k in q} g_k y_src(k)``, ``s_k = (g_k phi_use) u_q + (g_k phi_refill) r_q``;
 
 (:mod:`econsec.simulation.kernels`: one sparse product each for one run, no per-flow
-arrays; ``[flow, run]`` products for several runs; the same bits either way). Flows under
+arrays; ``[flow, run]`` products for several runs, formed again from step to step only for
+the sources (slots) where a term ``g_k x`` changed; the same bits either way). Flows under
 a quota (``min`` is not linear in the orders) and flows of the licence pipeline are summed
 one by one (weight 0 in ``g``; their allowed ``a_k`` is split into use and refill parts in
 the proportion ``u_q : r_q``). Per-flow shipments are only formed for the slots at risk
 and when :class:`StepFlows` are read. ``g`` and its slot sums ``Q(1)`` are kept while the
 shares and controls do not change (the share array is read-only meanwhile); ``g`` is the
-share array copied, with only the flows not fully open multiplied (``share x 1 = share``).
+share array copied, with only the flows not fully open multiplied (``share x 1 = share``);
+re-sourcing a few slots writes their rows of the shares and of ``g`` in place.
 Ratios ``min(1, a / b)`` taken where ``b > 0`` (else 1) are evaluated as
 ``fmin(a / b, 1)`` (``b >= 0``; ``a / 0`` is inf or NaN, which ``fmin`` turns into 1), and
 ``rho`` is a minimum over the essential slots only
@@ -86,8 +88,9 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from econsec.simulation import kernels
 from econsec.simulation.controls import FlowControls
-from econsec.simulation.kernels import FlowSums, NodeMin, ranges
+from econsec.simulation.kernels import FlowSums, NodeMin, SumMemo, ranges
 from econsec.simulation.network_arrays import Baseline
 
 F64 = npt.NDArray[np.float64]
@@ -139,8 +142,11 @@ class Topology:
         self._consts: _Consts | None = None
         self._ctl: _Controls | None = None
         self._weights: _Weights | None = None
-        #: shipments (lazy StepFlows) whose order weights are a share array itself
+        #: shipments (lazy StepFlows) that read the order weights (patched when the
+        #: weights are updated in place)
         self._readers: weakref.WeakSet[_Shipments] = weakref.WeakSet()
+        #: the last weighted sums of the step's series (sums of several runs)
+        self._memos: dict[str, SumMemo] = {}
         #: flows of the sets of slots at risk seen under the current controls
         self._risks: dict[bytes, _Risk] = {}
         #: the last re-sourcing worked on the whole arrays (most slots at risk)
@@ -197,6 +203,39 @@ class Topology:
         if w is None or w.share is not share or w.c is not c:
             w = self._weights = _Weights(share, c)
         return w
+
+    def by_source_since(self, name: str, w: _Weights, x: F64) -> F64:
+        """``P(g, x)`` of series *name* from its last sum (:meth:`FlowSums.by_source_since`)."""
+        memo = self._memos.setdefault(name, SumMemo())
+        return self.sums.by_source_since(w.g, x, memo, w.stamp, w.changed_since(memo.stamp))
+
+    def by_slot_since(self, name: str, w: _Weights, y: F64) -> F64:
+        """``Q(g, y)`` of series *name* from its last sum (:meth:`FlowSums.by_slot_since`)."""
+        memo = self._memos.setdefault(name, SumMemo())
+        return self.sums.by_slot_since(w.g, y, memo, w.stamp, w.changed_since(memo.stamp))
+
+    def set_share_rows(self, st: State, rows: I64, new: F64) -> None:
+        """``st.share[rows] = new`` (*rows* sorted), in place where possible: the order
+        weights of the share array are updated in the same rows, and shipments that read
+        them keep the old rows (:attr:`_Shipments.patches`)."""
+        share = st.share
+        w = self._weights
+        if w is not None and w.share is not share:
+            w = None
+        if w is not None:
+            old = _take(w.g, rows)
+            for s in self._readers:
+                if s.g is w.g:
+                    s.patches.append((rows, old))
+        try:
+            share.flags.writeable = True
+        except ValueError:  # a read-only view of someone else's array
+            share = st.share = share.copy()
+            w = self._weights = None
+        share[rows] = new
+        if w is not None:
+            share.flags.writeable = False
+            w.set_rows(rows, new)
 
     def risk(self, hit: B, c: _Controls) -> _Risk:
         """Flows of the slots *hit* under *c* (kept for up to :data:`RISK_SETS` sets while
@@ -288,16 +327,32 @@ class StepFlows:
 
     The per-flow amounts ``shipped`` and ``arrived`` ([F, R]) are computed on access (the
     step itself only needs their sums); ``arrived_at(flows)`` gives a few flows' arrivals.
+    ``output``, ``final`` and ``substituted`` too are formed on access, from the step's
+    rates (*output_rate* ``y``, *need* ``c_q y_j dt``) and ``dt``.
     """
 
-    output: F64  # [N, R] produced
-    final: F64  # [N, R] delivered to final demand
+    output_rate: F64 = field(repr=False)  # [N, R] output rate y
     received: F64  # [S, R] arrived at buyers (immediate + out of the pipeline)
     used: F64  # [S, R] drawn from inventory by production
-    substituted: F64  # [S, R] input need met from outside the network
+    need: F64 = field(repr=False)  # [S, R] input need of the output
     into_pipeline: F64  # [R] entered the licence pipeline
     out_of_pipeline: F64  # [R] left the licence pipeline
     moves: _Shipments = field(repr=False)
+
+    @property
+    def output(self) -> F64:
+        """[N, R] produced, ``y dt``."""
+        return self.output_rate * self.moves.dt
+
+    @property
+    def final(self) -> F64:
+        """[N, R] delivered to final demand, ``f0 phi_use dt``."""
+        return self.moves.f0 * self.moves.phi_u * self.moves.dt
+
+    @property
+    def substituted(self) -> F64:
+        """[S, R] input need met from outside the network (need less drawn from inventory)."""
+        return self.need - self.used
 
     @property
     def shipped(self) -> F64:
@@ -369,8 +424,11 @@ KEEP_VALUES = 1 << 22
 class _Weights:
     """Order weights ``g = share x open_eff`` of one share array under one set of controls,
     with their slot sums ``sum_{k in q} g_k`` (computed on first use): kept by the
-    :class:`Topology` while neither changes. The share array is made read-only: the step
-    replaces it, never writes into it."""
+    :class:`Topology` while neither changes. The share array is made read-only: only
+    :meth:`Topology.set_share_rows` writes into it, and updates ``g`` in the same rows
+    (``g_k = share_k open_k``, the same bits as forming ``g`` again); each update is a
+    new :attr:`version` and :meth:`changed_since` tells the weighted sums which rows
+    changed."""
 
     def __init__(self, share: F64, c: _Controls) -> None:
         self.share, self.c = share, c
@@ -382,6 +440,32 @@ class _Weights:
             self.g = share.copy()
             self.g[rows] = _take(share, rows) * c.open_eff[rows][:, None]
         self._slot_sum: F64 | None = None
+        self.version = 0
+        self._rows = np.zeros(0, dtype=np.int64)  # rows changed by the last update
+
+    @property
+    def stamp(self) -> tuple[_Weights, int]:
+        """This object and its version (what a sum of ``g`` was formed from)."""
+        return (self, self.version)
+
+    def changed_since(self, stamp: object) -> I64 | None:
+        """Rows of ``g`` changed since *stamp* (None: not known, e.g. other weights)."""
+        if not isinstance(stamp, tuple) or stamp[0] is not self:
+            return None
+        if stamp[1] == self.version:
+            return self._rows[:0]
+        return self._rows if stamp[1] == self.version - 1 else None
+
+    def set_rows(self, rows: I64, new: F64) -> None:
+        """The shares of *rows* (sorted) are now *new* (already in :attr:`share`): ``g``
+        of those rows again (``new x open_eff``; ``x 1`` keeps the bits)."""
+        if self.g is not self.share:
+            open_eff = self.c.open_eff
+            assert open_eff is not None
+            self.g[rows] = new * open_eff[rows][:, None]
+        self._slot_sum = None
+        self.version += 1
+        self._rows = rows
 
     def slot_sum(self, sums: FlowSums) -> F64:
         """``Q(g, 1)``: the same bits as :meth:`FlowSums.by_slot` with ``y = 1``."""
@@ -406,6 +490,24 @@ class _Shipments:
         self.use, self.refill, self.special = use, refill, special
         self.sp_rate, self.sp_arrive, self.dt = sp_rate, sp_arrive, dt
         self.kept = kept
+        #: (rows, their g before) for each later update of g in place, in order
+        self.patches: list[tuple[I64, F64]] = []
+        #: [N, R] final demand f0 (for the deliveries f0 phi_use)
+        self.f0 = np.zeros((0, 0))
+
+    def g_at(self, rows: I64 | None) -> F64:
+        """Rows *rows* (None: all) of ``g`` as the step saw it (later updates undone)."""
+        g = self.g if rows is None else _take(self.g, rows)
+        if self.patches and rows is None:
+            g = g.copy()
+        for at, old in reversed(self.patches):  # the earliest update restores last
+            if rows is None:
+                g[at] = old
+            elif len(at):
+                pos = np.minimum(np.searchsorted(at, rows), len(at) - 1)
+                hit = at[pos] == rows
+                g[hit] = old[pos[hit]]
+        return g
 
     def rates(self, rows: I64 | None, src: I64 | None = None, slot: I64 | None = None
               ) -> F64:
@@ -424,7 +526,7 @@ class _Shipments:
         def pick(v: F64) -> F64:
             return v if rows is None else _take(v, rows)
 
-        g = pick(self.g)
+        g = self.g_at(rows)
         if self.kept is not None and rows is None:  # gathers of a few flows: from N, S
             gu, gr, uf, rf = self.kept
             out = (g if gu is None else pick(gu)) * pick(uf)
@@ -496,7 +598,11 @@ def step(
     # slot and node arrays instead): kept when the last re-sourcing was on the whole arrays
     keep = runs > 1 and topo.f * runs <= KEEP_VALUES and topo.whole_risk
     # 3. demand D = D_use + D_ref: sum_k g_k u_q (+ f0) and sum_k g_k r_q by supplier
-    if has_refill:
+    per_flow: list[F64] | None
+    if runs > 1 and not keep and kernels.INCREMENTAL:  # again only where terms changed
+        d_use, per_flow = topo.by_source_since("use", wts, use), None
+        d_ref = topo.by_source_since("refill", wts, refill) if has_refill else np.zeros_like(d_use)
+    elif has_refill:
         (d_use, d_ref), per_flow = sums.by_source_many(g, [use, refill], [None, r_slots], keep)
     else:
         (d_use,), per_flow = sums.by_source_many(g, [use], [None], keep)
@@ -511,9 +617,10 @@ def step(
         np.divide(_take(refill, c.sp_slot), o_x, out=frac, where=o_x > 0)
         ar_x = a_x * frac
         au_x = a_x - ar_x
+        d_use, d_ref = d_use.copy(), d_ref.copy()  # the weighted sums may be kept (read-only)
         np.add.at(d_use, c.sp_src, au_x)
         np.add.at(d_ref, c.sp_src, ar_x)
-    d_use += k.f0
+    d_use = d_use + k.f0
     demand = d_use + d_ref
     wanted = np.minimum(cap, demand)
     need = _take(wanted, topo.slot_node)
@@ -541,20 +648,29 @@ def step(
     # phi = 1 everywhere the sum is the slot's sum of g (kept while g does not change)
     ys: list[F64] = []
     ys_slots: list[I64 | None] = []
+    names: list[str] = []
     phi_u_one = not (phi_u != 1.0).any()
     if not phi_u_one:
         ys.append(phi_u)
         ys_slots.append(None)
+        names.append("phi_u")
     if has_refill:
         ys.append(phi_r)
         ys_slots.append(r_slots)
-    q_sums, q_flow = sums.by_slot_many(g, ys, ys_slots, keep) if ys else ([], None)
+        names.append("phi_r")
+    q_sums: list[F64]
+    q_flow: list[F64] | None
+    if runs > 1 and not keep and kernels.INCREMENTAL:
+        q_flow = None
+        q_sums = [topo.by_slot_since(name, wts, y)
+                  for name, y in zip(names, ys, strict=True)]
+    else:
+        q_sums, q_flow = sums.by_slot_many(g, ys, ys_slots, keep) if ys else ([], None)
     s_use = wts.slot_sum(sums) if phi_u_one else q_sums[0]
     rate = use * s_use
     if has_refill:
         rate += refill * q_sums[-1]
     received = rate * dt if dt != 1.0 else rate
-    final = k.f0 * phi_u
     into = np.zeros(runs)
     out = np.zeros(runs)
     sp_rate = sp_arrive = np.zeros((0, runs))
@@ -586,8 +702,8 @@ def step(
         gr = q_flow[-1] if has_refill else None  # type: ignore[index]
         kept = (gu, gr, per_flow[0], per_flow[1])
     ships = _Shipments(topo, g, phi_u, phi_r, use, refill, sp, sp_rate, sp_arrive, dt, kept)
-    if g is share:
-        topo._readers.add(ships)
+    ships.f0 = k.f0
+    topo._readers.add(ships)
     short_r = np.asarray(phi_u < 1.0 - 1e-12, dtype=np.bool_)
     # 5. inventories
     use_need = _take(y, topo.slot_node)
@@ -609,9 +725,8 @@ def step(
     st.availability = rho
     st.step += 1
     st.day += dt
-    return StepFlows(output=y * dt, final=final * dt, received=received, used=used,
-                     substituted=use_need - used, into_pipeline=into, out_of_pipeline=out,
-                     moves=ships)
+    return StepFlows(output_rate=y, received=received, used=used, need=use_need,
+                     into_pipeline=into, out_of_pipeline=out, moves=ships)
 
 
 class _Risk:
@@ -680,10 +795,11 @@ def _resource(st: State, topo: Topology, c: _Controls, ctl: FlowControls, o_q: F
     The slots at risk in some run are computed for all runs (masked per run) and sums per
     slot add the flows in order, so a run's result does not depend on the other runs.
     """
-    short = short_r.any(axis=1)
+    short: B = np.asarray(short_r.any(axis=1), dtype=np.bool_)
     hit = c.risk_slots
     if short.any():
-        hit = hit | topo.sums.slots_supplied_by(np.asarray(short)[:, None])[:, 0]
+        hit = hit.copy()  # slots with a flow from a rationing supplier
+        hit[topo.flow_slot[short[topo.flow_src]]] = True
     elif not c.risk_slots.any():
         return
     if not hit.any():
@@ -752,14 +868,4 @@ def _resource(st: State, topo: Topology, c: _Controls, ctl: FlowControls, o_q: F
     if fa is None:
         st.share = new
     else:
-        share_all = st.share
-        if any(s.g is share_all for s in topo._readers):  # a step's shipments read it
-            share_all = share_all.copy()
-        else:
-            try:
-                share_all.flags.writeable = True
-            except ValueError:  # a read-only view of someone else's array
-                share_all = share_all.copy()
-            topo._weights = None  # order weights of the old shares
-        share_all[fa] = new
-        st.share = share_all
+        topo.set_share_rows(st, fa, new)
