@@ -231,11 +231,12 @@ def test_chn_ree_japan_2010_imports_from_china_fall() -> None:
     assert share["simulated_change"] < -0.2  # China's share of Japan's imports falls
 
 
-@pytest.mark.xfail(strict=True, reason="model gap: sourcing moved away during a shock does "
-                   "not return after the lift, so Japanese buyers restock from the others "
-                   "(+3 % from China in December 2010); documented: 4,080 t from China in "
-                   "December, six times November and +117 % on the Jan-Aug average (Japan "
-                   "MoF via Reuters), a rebound before a partial lasting diversification")
+@pytest.mark.xfail(strict=True, reason="model gap: buyers move back to Chinese suppliers "
+                   "within 1-4 weeks of the lift (return_days, METI), but their restocking "
+                   "orders are rationed by Chinese spare capacity coming on line over "
+                   "180-730 days (China's output was bounded by export quotas, not "
+                   "capacity): +12 % from China in December 2010; documented: 4,080 t, six "
+                   "times November and +117 % on the Jan-Aug average (Japan MoF via Reuters)")
 def test_chn_ree_japan_2010_imports_rebound_after_the_lift() -> None:
     checks = replay("chn_ree_japan_2010")[2]
     dec = checks[checks["period"].str.startswith("2010-12")].iloc[0]

@@ -101,6 +101,13 @@ def tracked_nodes(base: Baseline, plan: ShockPlan, spec: SimulationSpec) -> I64:
     return np.flatnonzero(reach).astype(np.int64)
 
 
+def _rate(dt: float, days: F64) -> F64:
+    """[1, R] share of a gap closed per step of *dt* days: ``min(1, dt / days)`` (0 days:
+    at once; infinite days: never)."""
+    return np.minimum(1.0, np.divide(dt, days, out=np.full_like(days, np.inf),
+                                     where=days > 0))[None, :]
+
+
 class Engine:
     """All runs of one chunk: state, parameters and controls (a copy of the baseline)."""
 
@@ -112,11 +119,11 @@ class Engine:
         col = {k: v[None, :] for k, v in params.items()}
         sigma = np.minimum(base.slot_sigma[:, None] * col["substitutability_scale"], 1.0)
         days = params.get("resourcing_days", np.zeros(runs))
-        rate = None if not days.any() else np.minimum(
-            1.0, np.divide(self.dt, days, out=np.full_like(days, np.inf), where=days > 0)
-        )[None, :]
+        rate = None if not days.any() else _rate(self.dt, days)
+        back = params.get("return_days", np.full(runs, np.inf))
         self.prm = RunParams(col["spare_capacity"], col["ramp_days"], col["inventory_days"],
-                             sigma, rate)
+                             sigma, rate,
+                             None if np.isinf(back).all() else _rate(self.dt, back))
         self.plan = ShockPlan(base, spec, params["licence_delay_days"],
                               {i: params[shock_delay_key(i)] for i, s in enumerate(spec.shocks)
                                if s.licence_delay is not None})

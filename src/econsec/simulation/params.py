@@ -4,9 +4,9 @@ Draw order (documented so a seed reproduces a run bit for bit): one
 ``numpy.random.Generator`` (``np.random.default_rng(seed)``); parameters are visited in the
 order of :data:`econsec.simulation.spec.PARAMETERS` (``spare_capacity``, ``ramp_days``,
 ``inventory_days``, ``substitutability_scale``, ``licence_delay_days``,
-``resourcing_days``); each parameter with a non-fixed distribution draws a vector of
-``runs`` values in one call; ``fixed`` parameters and parameters without a distribution
-(their default) consume no random numbers. Then each
+``resourcing_days``, ``return_days``); each parameter with a non-fixed distribution
+draws a vector of ``runs`` values in one call; ``fixed`` parameters and parameters without
+a distribution (their default) consume no random numbers. Then each
 licensing shock with its own delay distribution (``Shock.licence_delay``), in the order of
 ``spec.shocks``, draws ``runs`` values, stored as ``licence_delay_days.shock<i>`` (``i`` =
 the shock's position). Draws are clipped to each parameter's domain (non-negative;

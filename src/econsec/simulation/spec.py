@@ -150,6 +150,8 @@ PARAMETERS: Mapping[str, tuple[str, float]] = MappingProxyType({
     "licence_delay_days": ("mean licence delay where a measure gives none", 60.0),
     "resourcing_days": ("days for buyers to move refused or rationed orders to other "
                         "suppliers (qualification, contracts); 0 = at once", 0.0),
+    "return_days": ("days for buyers to move sourcing back to the pre-shock suppliers once "
+                    "their flows are free again; 0 = at once, inf (default) = never", math.inf),
 })
 
 

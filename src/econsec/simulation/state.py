@@ -39,6 +39,11 @@ day of base-year value; stocks (inventories, shipments in transit) are USD bn. O
    spare capacity, and no more of it than that headroom can serve: the slot's lost share
    ``m_q`` is scaled down to ``m_q o_q <= sum_{k in q} w_k``; with allied sharing a member
    buyer re-sources only among member suppliers while they have headroom.
+   **Return** (only with ``return_days``; default: sourcing stays where it moved): a free
+   flow (no ban, cap or tariff) below its pre-shock share ``s0_k`` takes back
+   ``min(1, dt / return_days) (s0_k - share_k)``, no more than its supplier's headroom
+   serves, from the slot's flows above their pre-shock shares, in proportion to their
+   surplus (:func:`_return`).
 7. **Capacity.** Spare capacity comes on line over ``ramp_days`` while demand exceeds
    capacity: ``ramp_i += dt / ramp_days`` (capped at 1),
    ``cap_i = xcap_i + ramp_i spare x0_i + investment_i(t)``.
@@ -381,6 +386,9 @@ class RunParams:
     #: [1, R] share of the lost share moved per step, ``min(1, dt / resourcing_days)``
     #: (None: every run moves it at once)
     resource_rate: F64 | None = None
+    #: [1, R] share of the gap to the pre-shock shares closed per step once a flow is free,
+    #: ``min(1, dt / return_days)`` (None: sourcing never moves back)
+    return_rate: F64 | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -715,6 +723,8 @@ def step(
     # 6. re-sourcing
     _resource(st, topo, c, ctl, o_q, use, ships, short_r, demand, k.cap_max, prm, dt,
               allies, base)
+    if prm.return_rate is not None:
+        _return(st, topo, ctl, o_q, short_r, demand, k.cap_max, prm.return_rate, base)
     # 7. capacity
     pressure = demand > cap * (1.0 + CAP_TOL)
     if pressure.any():
@@ -869,3 +879,44 @@ def _resource(st: State, topo: Topology, c: _Controls, ctl: FlowControls, o_q: F
         st.share = new
     else:
         topo.set_share_rows(st, fa, new)
+
+
+def _return(st: State, topo: Topology, ctl: FlowControls, o_q: F64, short_r: B, demand: F64,
+            cap_max: F64, rate: F64, base: Baseline) -> None:
+    """Step 6b: buyers move sourcing back toward the pre-shock shares ``s0`` once a flow is
+    free again (no ban, cap or tariff on it), at *rate* per step (``min(1, dt /
+    return_days)``, [1, R]).
+
+    A free flow k below its pre-shock share takes back ``b_k = rate (s0_k - s_k)``, bounded
+    by its supplier's headroom (``b_k o_q <= cap_max - demand``; nothing from a supplier that
+    rationed current use this step); the slot's flows above their pre-shock shares give
+    ``sum_k b_k`` back in proportion to their surplus ``s_j - s0_j`` (at most all of it), so
+    every slot's shares still sum to 1.
+    """
+    share = st.share
+    s0 = base.share0[:, None]
+    back = s0 - share
+    back[ctl.restricted] = 0.0
+    np.maximum(back, 0.0, out=back)
+    back[back <= 1e-12] = 0.0
+    if not back.any():
+        return
+    back *= rate
+    oq = _take(o_q, topo.flow_slot)
+    room = _take(np.maximum(cap_max - demand, 0.0), topo.flow_src)
+    room[_take(short_r, topo.flow_src)] = 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.minimum(back, np.where(oq > 0, room / oq, np.inf), out=back)
+    surplus = np.maximum(share - s0, 0.0)
+    back_q = topo.flows_to_slots(back)
+    sur_q = topo.flows_to_slots(surplus)
+    moved = np.minimum(back_q, sur_q)
+    if not (moved > 0).any():
+        return
+    back_scale = np.zeros_like(moved)
+    np.divide(moved, back_q, out=back_scale, where=back_q > 0)
+    take = np.zeros_like(moved)
+    np.divide(moved, sur_q, out=take, where=sur_q > 0)
+    new = share + back * _take(back_scale, topo.flow_slot)
+    new -= surplus * _take(take, topo.flow_slot)
+    st.share = new
