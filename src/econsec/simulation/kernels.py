@@ -45,8 +45,14 @@ SPARSE = 10
 #: sums of several runs are formed again only where their terms changed (False: always
 #: the whole sum; the same bits either way)
 INCREMENTAL = True
-#: sets of changed sources (slots) whose sub-matrices are kept
+#: sets of changed sources (slots) whose sub-matrices are kept, and at most this many
+#: flows over all of them (times the network's flows): on large networks where most
+#: items change every step the kept sets would otherwise hold many copies of the network
 PART_SETS = 256
+PART_FLOWS = 4
+#: above this share of the flows to sum again, the whole sum is formed (cheaper than
+#: gathering a sub-matrix; the same bits)
+WHOLE_ABOVE = 0.5
 
 
 class SumMemo:
@@ -85,6 +91,8 @@ class FlowSums:
         counts = np.bincount(self.flow_slot, minlength=n_slots)
         #: (S,) flows per slot, (S + 1,) first flow of each slot (CSR/CSC pointer)
         self.slot_count = counts.astype(np.int64)
+        self.src_count = np.bincount(self.flow_src, minlength=n_nodes).astype(np.int64)
+        self._part_flows = 0  # flows held by the kept sub-matrices
         self.slot_ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         idx = self._idx = np.int32 if max(f, n_slots, n_nodes) < 2**31 - 1 else np.int64
         ptr = self.slot_ptr.astype(idx)
@@ -214,7 +222,11 @@ class FlowSums:
             moved[g_rows] = True
             hit = np.zeros(self.n if by_source else self.s, dtype=np.bool_)
             hit[o_of[moved]] = True
-            if hit.any():
+            redo = int((self.src_count if by_source else self.slot_count)[hit].sum())
+            if redo > WHOLE_ABOVE * self.f:  # most flows: the whole sum
+                out = (self.by_source_many(g, [x], [None]) if by_source
+                       else self.by_slot_many(g, [x], [None]))[0][0]
+            elif redo:
                 flows, x_at, items, mat = self._part(hit, by_source=by_source)
                 t = np.take(g, flows, axis=0)
                 t *= np.take(x, x_at, axis=0)
@@ -232,7 +244,8 @@ class FlowSums:
         key = hit.tobytes()
         part = parts.get(key)
         if part is None:
-            if len(parts) >= PART_SETS:
+            if len(parts) >= PART_SETS or self._part_flows > PART_FLOWS * self.f:
+                self._part_flows -= sum(len(p[0]) for p in parts.values())
                 parts.clear()
             items = np.flatnonzero(hit).astype(np.int64)
             if by_source:
@@ -247,6 +260,7 @@ class FlowSums:
                 mat = self.segment_sums(self.slot_count[items])
             x_at = np.take(self.flow_slot if by_source else self.flow_src, flows)
             part = parts[key] = (flows, x_at, items, mat)
+            self._part_flows += len(flows)
         return part
 
     def _buf(self, name: str, runs: int) -> F64:
