@@ -56,3 +56,19 @@ def test_no_return_while_the_shock_lasts() -> None:
     for _ in range(6):
         ref.step()
     assert eng.state.output[:, 0] == pytest.approx(ref.state.output[:, 0], rel=1e-12)
+
+
+def test_return_goes_to_the_diversified_shares() -> None:
+    from econsec.simulation.spec import Diversification
+
+    # before the shock C moves half of S1's 0.75 to S2: 0.375 / 0.625 are its shares
+    lever = Diversification(frozenset({"C"}), frozenset({"h"}), "S1", 0.5)
+    spec = SimulationSpec(start=START, horizon_days=20, shocks=(ban("S1", 0, 3),),
+                          levers=(lever,))
+    prm = params(runs=1, spare_capacity=10.0)
+    prm["return_days"] = np.array([0.0])
+    eng = Engine(three_node(), spec, prm)
+    np.testing.assert_allclose(eng.state.share[:, 0], [0.375, 0.625])
+    for _ in range(4):
+        eng.step()
+    np.testing.assert_allclose(eng.state.share[:, 0], [0.375, 0.625])

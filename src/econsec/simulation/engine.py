@@ -121,14 +121,15 @@ class Engine:
         days = params.get("resourcing_days", np.zeros(runs))
         rate = None if not days.any() else _rate(self.dt, days)
         back = params.get("return_days", np.full(runs, np.inf))
+        share = diversified_shares(base, spec)
         self.prm = RunParams(col["spare_capacity"], col["ramp_days"], col["inventory_days"],
                              sigma, rate,
-                             None if np.isinf(back).all() else _rate(self.dt, back))
+                             None if np.isinf(back).all() else _rate(self.dt, back),
+                             share[:, None])
         self.plan = ShockPlan(base, spec, params["licence_delay_days"],
                               {i: params[shock_delay_key(i)] for i, s in enumerate(spec.shocks)
                                if s.licence_delay is not None})
         self.invest = InvestmentSchedule.of(base, spec)
-        share = diversified_shares(base, spec)
         if np.array_equal(share, base.share0):
             x_ref = base.x0
         else:  # the diversified network's own steady state x = f0 + A(share) x

@@ -389,6 +389,9 @@ class RunParams:
     #: [1, R] share of the gap to the pre-shock shares closed per step once a flow is free,
     #: ``min(1, dt / return_days)`` (None: sourcing never moves back)
     return_rate: F64 | None = None
+    #: [F, 1] the pre-shock shares buyers return to (the baseline's, or after a
+    #: diversification lever)
+    return_to: F64 | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -723,8 +726,9 @@ def step(
     # 6. re-sourcing
     _resource(st, topo, c, ctl, o_q, use, ships, short_r, demand, k.cap_max, prm, dt,
               allies, base)
-    if prm.return_rate is not None:
-        _return(st, topo, ctl, o_q, short_r, demand, k.cap_max, prm.return_rate, base)
+    if prm.return_rate is not None and prm.return_to is not None:
+        _return(st, topo, ctl, o_q, short_r, demand, k.cap_max, prm.return_rate,
+                prm.return_to)
     # 7. capacity
     pressure = demand > cap * (1.0 + CAP_TOL)
     if pressure.any():
@@ -882,9 +886,9 @@ def _resource(st: State, topo: Topology, c: _Controls, ctl: FlowControls, o_q: F
 
 
 def _return(st: State, topo: Topology, ctl: FlowControls, o_q: F64, short_r: B, demand: F64,
-            cap_max: F64, rate: F64, base: Baseline) -> None:
-    """Step 6b: buyers move sourcing back toward the pre-shock shares ``s0`` once a flow is
-    free again (no ban, cap or tariff on it), at *rate* per step (``min(1, dt /
+            cap_max: F64, rate: F64, s0: F64) -> None:
+    """Step 6b: buyers move sourcing back toward the pre-shock shares *s0* ([F, 1]) once a
+    flow is free again (no ban, cap or tariff on it), at *rate* per step (``min(1, dt /
     return_days)``, [1, R]).
 
     A free flow k below its pre-shock share takes back ``b_k = rate (s0_k - s_k)``, bounded
@@ -894,7 +898,6 @@ def _return(st: State, topo: Topology, ctl: FlowControls, o_q: F64, short_r: B, 
     every slot's shares still sum to 1.
     """
     share = st.share
-    s0 = base.share0[:, None]
     back = s0 - share
     back[ctl.restricted] = 0.0
     np.maximum(back, 0.0, out=back)
