@@ -253,3 +253,15 @@ def test_every_replay_outcome_has_a_source_and_price_is_context_only() -> None:
     checks = replay("chn_ga_ge_2023")[2]
     price = checks[checks["metric"] == "price"].iloc[0]
     assert price["simulated_direction"] == "not simulated"
+
+
+def test_replay_table_keeps_outcomes_the_world_cannot_simulate() -> None:
+    from econsec.policy.compare import replay_table
+
+    table = replay_table(runs=2, seed=0)
+    assert "price" not in set(table["outcome"].str.split(" ").str[0])  # context only
+    # Korea's spherical-graphite imports: the 2023 world has no Korean anode maker
+    kor = table[(table["replay"] == "chn_graphite_2023")
+                & table["outcome"].str.startswith("imports KOR<-CHN")]
+    assert len(kor) == 1 and kor["simulated_direction"].iloc[0] == "not simulated"
+    assert table["simulated_change"].notna().sum() == len(table) - 1

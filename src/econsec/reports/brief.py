@@ -109,11 +109,12 @@ def _print_replays(console: Any, world: World) -> None:
         "outcome": frame["outcome"] + ", " + frame["period"].str.split(" (", n=1,
                                                                          regex=False).str[0],
         "doc": frame["documented_change"].map(_pct),
-        "sim": frame["simulated_change"].map(_pct),
-        "dir ok": frame["direction_matches"].map({True: "yes", False: "no"}),
+        "sim": frame["simulated_change"].map(lambda x: _pct(x) or "n/s"),
+        "dir ok": frame["direction_matches"].map({True: "yes", False: "no"}).fillna("-"),
     })
     console.print(rich_table(shown, "Replays: documented (doc) vs simulated (sim, median of "
-                                    "10 runs) relative change; sources in the scenario files"))
+                                    "10 runs) relative change (n/s: not simulated in this "
+                                    "world); sources in the scenario files"))
 
 
 def _pct(x: Any) -> str:
