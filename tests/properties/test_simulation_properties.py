@@ -84,15 +84,18 @@ def test_world_baseline_is_a_steady_state(steps: int, inv: float, weekly: bool) 
 
 @given(net=random_network(), frac=st.floats(0.0, 1.0), kind=st.sampled_from(
     [ShockKind.ban, ShockKind.licensing, ShockKind.quota, ShockKind.tariff]),
-    spare=st.floats(0.0, 0.5), inv=st.floats(0.0, 30.0))
+    spare=st.floats(0.0, 0.5), inv=st.floats(0.0, 30.0),
+    back=st.sampled_from([np.inf, 0.0, 3.0, 15.0]))
 @SETTINGS
 def test_goods_are_conserved(net: Baseline, frac: float, kind: ShockKind, spare: float,
-                             inv: float) -> None:
+                             inv: float, back: float) -> None:
+    # the shock is lifted on day 40: with return_days (*back*) buyers then move back
     shock = Shock(kind, frozenset({"E0"}), frozenset(), frozenset({"h", "m"}), start=2,
                   end=40, intensity=frac, approval_rate=0.5 if kind is ShockKind.licensing
                   else None, licence_delay_days=7.0)
     spec = SimulationSpec(start=START, horizon_days=60, shocks=(shock,))
-    eng = Engine(net, spec, params(3, spare=spare, inv=inv, ramp=5.0))
+    prm = params(3, spare=spare, inv=inv, ramp=5.0) | {"return_days": np.full(3, back)}
+    eng = Engine(net, spec, prm)
     topo = eng.topo
     for _ in range(60):
         inv_before = eng.state.inventory.copy()
