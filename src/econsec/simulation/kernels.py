@@ -215,8 +215,7 @@ class FlowSums:
                                                                          self.flow_slot)
         if (g_rows is None or out is None or was is None or was is x
                 or was.shape != x.shape):
-            out = (self.by_source_many(g, [x], [None]) if by_source
-                   else self.by_slot_many(g, [x], [None]))[0][0]
+            out = self._whole(g, x, by_source=by_source)
         else:
             moved = changed_rows(x, was)[x_of]
             moved[g_rows] = True
@@ -224,8 +223,7 @@ class FlowSums:
             hit[o_of[moved]] = True
             redo = int((self.src_count if by_source else self.slot_count)[hit].sum())
             if redo > WHOLE_ABOVE * self.f:  # most flows: the whole sum
-                out = (self.by_source_many(g, [x], [None]) if by_source
-                       else self.by_slot_many(g, [x], [None]))[0][0]
+                out = self._whole(g, x, by_source=by_source)
             elif redo:
                 flows, x_at, items, mat = self._part(hit, by_source=by_source)
                 t = np.take(g, flows, axis=0)
@@ -235,6 +233,11 @@ class FlowSums:
         out.flags.writeable = False
         memo.stamp, memo.x, memo.out = stamp, x, out
         return out
+
+    def _whole(self, g: F64, x: F64, *, by_source: bool) -> F64:
+        """The whole weighted sum ``P(g, x)`` (or ``Q(g, x)``), a new array."""
+        many = self.by_source_many if by_source else self.by_slot_many
+        return many(g, [x], [None])[0][0]
 
     def _part(self, hit: npt.NDArray[np.bool_], *, by_source: bool) -> _Part:
         """The flows of the sources (slots) *hit*, in flow order, their slots (sources),
