@@ -17,7 +17,7 @@ from econsec.simulation.spec import (
     ShockKind,
     SimulationSpec,
 )
-from econsec.simulation.state import TARIFF_ELASTICITY
+from econsec.simulation.spec import PARAMETERS
 
 
 def test_quota_caps_the_flow_until_inventory_settles() -> None:
@@ -41,7 +41,7 @@ def test_tariff_shifts_share_gradually_by_the_wedge() -> None:
     eng = Engine(three_node(), SimulationSpec(start=START, horizon_days=5, shocks=(tariff,)),
                  params(spare_capacity=1.0, ramp_days=10.0))
     eng.step()
-    wedge = 2.0 ** -TARIFF_ELASTICITY
+    wedge = 2.0 ** -PARAMETERS["tariff_elasticity"][1]
     lost = 0.75 * (1 - wedge) / 10.0
     w1, w2 = 0.375 * wedge, 0.125  # headrooms at full spare x the wedge
     expect_s1 = 0.75 - lost + lost * w1 / (w1 + w2)

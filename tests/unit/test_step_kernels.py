@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from test_engine import START
 
-from econsec.simulation import kernels, state
+from econsec.simulation import kernels
+from econsec.simulation import step as step_module
 from econsec.simulation.controls import allied_members
 from econsec.simulation.engine import Engine, simulate
 from econsec.simulation.kernels import FlowSums, ranges
@@ -24,7 +25,8 @@ from econsec.simulation.spec import (
     SimulationSpec,
     Stockpile,
 )
-from econsec.simulation.state import CAP_TOL, REFILL_DAYS, TARIFF_ELASTICITY
+from econsec.simulation.step import CAP_TOL
+REFILL_DAYS, TARIFF_ELASTICITY = 30.0, 4.0
 
 STATE = ("ramp", "demand", "output", "availability", "inventory", "share", "pipeline")
 
@@ -269,7 +271,7 @@ def test_internal_paths_give_the_same_bits(monkeypatch: pytest.MonkeyPatch) -> N
     spec = busy_spec()
     prm = draw(spec, 3, 7)
     plain = run_states(net, spec, prm, 40)
-    monkeypatch.setattr(state, "KEEP_VALUES", 0)
+    monkeypatch.setattr(step_module, "KEEP_VALUES", 0)
     assert_same_bits(run_states(net, spec, prm, 40),
                      [[{k: v[..., r:r + 1] for k, v in rec.items()} for rec in plain]
                       for r in range(3)])

@@ -1,7 +1,8 @@
 """Dynamic simulation of export controls and coercion over the supply network.
 
-``econsec.simulation.run(spec, world=None, runs=1, seed=0)`` (same function as
-:func:`econsec.simulation.engine.simulate`) returns a
+``econsec.simulation.run(spec, world=None, runs=1, rng=0)`` (same function as
+:func:`econsec.simulation.engine.simulate`; ``rng``: a ``numpy.random.Generator``, an int
+seed or None, ``seed=`` is an alias) returns a
 :class:`~econsec.simulation.results.SimResult`. Imports are lazy (no work at import time).
 """
 

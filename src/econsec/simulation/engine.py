@@ -1,13 +1,19 @@
-"""The simulation engine: ``simulate(spec, world, runs=, seed=)`` -> :class:`SimResult`.
+"""The simulation engine: ``simulate(spec, world, runs=, rng=)`` -> :class:`SimResult`.
 
 The engine owns the clock (DESIGN principle 5): step ``t`` covers days
 ``[t dt, (t + 1) dt)`` with ``dt = spec.step_days``. All Monte Carlo runs advance together
 in the same arrays (one value per run for each node, slot and flow, stored item-major
-``[node, run]``; :mod:`econsec.simulation.state` gives the step rule). Runs are processed
+``[node, run]``; :mod:`econsec.simulation.step` gives the step rule). Runs are processed
 in chunks of :data:`CHUNK_RUNS` to keep the arrays in cache. Parameters are drawn once,
-before any step, from one ``np.random.default_rng(seed)`` in the order documented in
+before any step, from one ``numpy.random.Generator`` in the order documented in
 :mod:`econsec.simulation.params`, so results are identical bit for bit for a seed and do
 not depend on the chunk size.
+
+Randomness (DESIGN principle 5; the Mesa/QuantEcon convention): ``rng`` is a
+``numpy.random.Generator`` (used as is: the draws advance it), an int seed
+(``np.random.default_rng(seed)``: the same int gives the same bytes) or None (fresh
+entropy from the operating system: not reproducible). ``seed=`` is the same argument under
+its older name.
 """
 
 from __future__ import annotations
@@ -33,18 +39,25 @@ from econsec.simulation.params import draw_params, shock_delay_key
 from econsec.simulation.recorder import Recorder
 from econsec.simulation.results import SimResult
 from econsec.simulation.spec import (
+    PARAMETERS,
     AlliedSharing,
     CapacityInvestment,
     Diversification,
     SimulationSpec,
 )
-from econsec.simulation.state import RunParams, State, StepFlows, Topology, step
+from econsec.simulation.state import RunParams, State, StepFlows
+from econsec.simulation.step import step
+from econsec.simulation.topology import Topology
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 
 #: runs advanced together in one set of arrays
 CHUNK_RUNS = 128
+
+#: what may stand for randomness: a Generator (used as is), an int seed, None (fresh entropy)
+RngLike = np.random.Generator | int | None
+_UNSET: Any = object()
 
 
 class SimulationCancelled(EconsecError):
@@ -122,10 +135,19 @@ class Engine:
         rate = None if not days.any() else _rate(self.dt, days)
         back = params.get("return_days", np.full(runs, np.inf))
         share = diversified_shares(base, spec)
+
+        def row(name: str) -> F64:  # [1, R]; the default where the draw has no entry
+            v = params.get(name)
+            return np.full((1, runs), PARAMETERS[name][1]) if v is None else v[None, :]
+
+        refill_days = row("refill_days")
+        if not (refill_days > 0).all():
+            raise ValueError("refill_days must be positive (days to close an inventory gap)")
         self.prm = RunParams(col["spare_capacity"], col["ramp_days"], col["inventory_days"],
-                             sigma, rate,
-                             None if np.isinf(back).all() else _rate(self.dt, back),
-                             share[:, None])
+                             sigma, refill_days=refill_days,
+                             tariff_elasticity=row("tariff_elasticity"), resource_rate=rate,
+                             return_rate=None if np.isinf(back).all() else _rate(self.dt, back),
+                             return_to=share[:, None])
         self.plan = ShockPlan(base, spec, params["licence_delay_days"],
                               {i: params[shock_delay_key(i)] for i, s in enumerate(spec.shocks)
                                if s.licence_delay is not None})
@@ -224,7 +246,8 @@ def simulate(
     world: Any = None,
     *,
     runs: int = 1,
-    seed: int = 0,
+    rng: RngLike = _UNSET,
+    seed: int | None = None,
     progress: Callable[[float], None] | None = None,
     cancel: threading.Event | None = None,
     baseline: Baseline | None = None,
@@ -233,8 +256,10 @@ def simulate(
 ) -> SimResult:
     """Run *spec* over the built-in world (or *world*, or a prebuilt *baseline*).
 
-    *runs* Monte Carlo runs share one parameter draw sequence from
-    ``np.random.default_rng(seed)``; *progress* gets the completed fraction in [0, 1];
+    *runs* Monte Carlo runs share one parameter draw sequence from *rng*: a
+    ``numpy.random.Generator`` (used as is), an int seed (``np.random.default_rng(rng)``,
+    the same bytes for the same int) or None (fresh entropy); *seed* is an alias of *rng*
+    (an int); neither given: seed 0. *progress* gets the completed fraction in [0, 1];
     setting *cancel* stops the run with :class:`SimulationCancelled`. With *workers* > 1
     chunks of *chunk_runs* runs are spread over that many processes (progress and
     cancellation then act per chunk); results are identical whatever *workers* and
@@ -242,6 +267,10 @@ def simulate(
     """
     if runs < 1:
         raise ValueError("runs must be at least 1")
+    if seed is not None and rng is not _UNSET:
+        raise ValueError("give rng or its alias seed, not both")
+    if rng is _UNSET:
+        rng = 0 if seed is None else seed
     if baseline is None:
         if world is None:
             from econsec.data.world import load_world
@@ -250,8 +279,7 @@ def simulate(
         extra = [(lv.economy, lv.good) for lv in spec.levers
                  if isinstance(lv, CapacityInvestment)]
         baseline = baseline_from_world(world, extra_nodes=extra, as_of=spec.as_of_year)
-    rng = np.random.default_rng(seed)
-    params = draw_params(spec, runs, rng)
+    params = draw_params(spec, runs, np.random.default_rng(rng))
     dt = float(spec.step_days)
     n_steps = int(np.ceil(spec.horizon_days / dt))
     probe = Engine(baseline, spec, {k: v[:1] for k, v in params.items()})
@@ -300,7 +328,8 @@ def simulate(
                     progress(done / total)
     if progress is not None:
         progress(1.0)
-    return SimResult(spec=spec, runs=runs, seed=seed, baseline=baseline, recorder=rec,
+    seed_used = int(rng) if isinstance(rng, int | np.integer) else None
+    return SimResult(spec=spec, runs=runs, seed=seed_used, baseline=baseline, recorder=rec,
                      params=params, share_start=share_start, share_end=share_end,
                      diversion_flows=div_flows, shocked_flows=shocked,
                      first_shock_day=min([s.start for s in spec.shocks], default=0))

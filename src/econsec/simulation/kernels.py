@@ -1,6 +1,6 @@
 """Weighted sums over the supply flows, shared by every chunk size (bit for bit).
 
-The step rule (:mod:`econsec.simulation.state`) needs, per run, sums over flows of a
+The step rule (:mod:`econsec.simulation.step`) needs, per run, sums over flows of a
 per-flow weight ``g_k`` times a slot or node quantity:
 
 * by supplier, ``P(g, x)_i = sum_{k: src(k) = i} g_k x_{q(k)}`` (orders -> demand);
@@ -31,6 +31,8 @@ same width are reduced together.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -386,3 +388,8 @@ def ranges(starts: I64, counts: I64) -> I64:
     step[0] = starts[0]
     step[heads[1:]] = starts[1:] - (starts[:-1] + counts[:-1] - 1)
     return np.cumsum(step)
+
+
+def take_rows(x: npt.NDArray[Any], idx: I64) -> npt.NDArray[Any]:
+    """Rows *idx* of *x* (``np.take`` along axis 0: 2-3x faster than fancy indexing)."""
+    return np.take(x, idx, axis=0)

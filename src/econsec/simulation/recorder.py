@@ -32,7 +32,8 @@ import numpy.typing as npt
 
 from econsec.simulation.kernels import NodeMin
 from econsec.simulation.network_arrays import Baseline
-from econsec.simulation.state import State, Topology
+from econsec.simulation.state import State
+from econsec.simulation.topology import Topology
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]

@@ -31,11 +31,12 @@ def _q(x: npt.NDArray[np.floating], axis: int = 0) -> F64:
 
 @dataclass(frozen=True, eq=False)
 class SimResult:
-    """A finished simulation (*runs* runs of *spec* with *seed*)."""
+    """A finished simulation (*runs* runs of *spec* with *seed*; None when the draws came
+    from a caller's ``numpy.random.Generator`` or fresh entropy)."""
 
     spec: SimulationSpec
     runs: int
-    seed: int
+    seed: int | None
     baseline: Baseline
     recorder: Recorder
     params: dict[str, F64]

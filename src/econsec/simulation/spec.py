@@ -152,6 +152,12 @@ PARAMETERS: Mapping[str, tuple[str, float]] = MappingProxyType({
                         "suppliers (qualification, contracts); 0 = at once", 0.0),
     "return_days": ("days for buyers to move sourcing back to the pre-shock suppliers once "
                     "their flows are free again; 0 = at once, inf (default) = never", math.inf),
+    "refill_days": ("days over which buyers close a gap to their inventory target (refill "
+                    "orders are the gap / refill_days per day; must be positive); assumption: "
+                    "no source, a month as in the inventory cover", 30.0),
+    "tariff_elasticity": ("elasticity eps of buyers' re-sourcing weights to a tariff, "
+                          "(1 + tau)^-eps (Armington-type); the trade elasticity of roughly 4 "
+                          "of Simonovska & Waugh 2014, J. Int. Econ. 92(1) 34-50", 4.0),
 })
 
 

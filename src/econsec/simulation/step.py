@@ -1,0 +1,420 @@
+"""One time step of the supply network, vectorised over Monte Carlo runs.
+
+Arrays are stored item-major, ``[node, run]`` (N), ``[slot, run]`` (S), ``[flow, run]`` (F),
+with the index sets of :class:`~econsec.simulation.network_arrays.Baseline`. Rates are USD bn per
+day of base-year value; stocks (inventories, shipments in transit) are USD bn. One step of
+``dt`` days (1 = daily, 7 = weekly) runs these stages, in order (:func:`step`; one function
+each):
+
+1. **Orders** (:func:`place_orders`). Node ``j`` plans ``p_j = min(cap_j, D_j(t-1))`` and
+   orders per input slot ``o_q = c_q p_j + max(T_q - I_q, 0) / refill_days`` (use plus
+   closing the inventory gap to the target ``T_q = (cover + stockpile + dt) c_q x_ref_j``);
+   flow ``k`` of the slot gets ``o_k = share_k o_q``.
+2. **Orders under controls** (:func:`demand_on_suppliers`). The supplier may ship
+   ``a_k = min(open_k o_k, quota_k)`` (ban, licensing refusals, quota;
+   :mod:`econsec.simulation.controls`). Demand on supplier ``i``:
+   ``D_i = sum_{k: src=i} a_k + f0_i``, split into current use ``D_use`` (input use and
+   final demand) and restocking ``D_refill`` (the refill part of the orders).
+3. **Production** (:func:`produce`). Wanted output ``w_i = min(cap_i, D_i)``. Input
+   availability of slot ``q``: ``alpha_q = min(1, I_q / (c_q w_j dt))`` from the inventory
+   on hand; with substitutability ``sigma_q``, ``alpha_eff = alpha + sigma (1 - alpha)``
+   (the missing share a substitute can replace). Node availability ``rho_j = min`` over
+   essential slots (Leontief in essential inputs; non-essential shortfalls are substituted
+   in full) and output ``y_j = w_j rho_j``.
+4. **Distribution** (:func:`ration`, :func:`deliver`). Suppliers serve current use first,
+   in proportion, then restocking orders from what is left:
+   ``phi_use = min(1, y / D_use)``, ``phi_refill = min(1, max(y - D_use, 0) / D_refill)``;
+   flow ``k`` ships its use part times ``phi_use`` plus its refill part times
+   ``phi_refill``, final demand gets ``f0 phi_use``. Shipments under licensing enter a
+   ring buffer and arrive ``round(delay / dt)`` steps later (:func:`licence_pipeline`);
+   others arrive this step.
+5. **Inventories** (:func:`draw_inventories`). ``I_q += received_q - used_q`` with
+   ``used_q = min(I_q, c_q y_j dt)`` (what is not drawn from inventory is substituted from
+   outside the network).
+6. **Re-sourcing** (:func:`~econsec.simulation.resourcing.resource`). In the slots at risk of
+   a run (a flow under a ban, licensing refusal, quota or tariff, or from a supplier
+   rationing current use, ``phi_use < 1``; rationed restocking orders alone move no share)
+   each flow loses ``share_k (1 - s_k/o_k)`` (a flow under a cap:
+   ``max(share_k - s_k/u_q, 0)``, only the use it cannot serve; below 1e-12: nothing; plus,
+   under a tariff ``tau``, ``share_k (1 - (1 + tau)^-eps) dt / ramp_days`` with ``eps`` =
+   ``tariff_elasticity``; the unshipped part times ``min(1, dt / resourcing_days)`` when
+   buyers need ``resourcing_days`` to move orders, an exponential adjustment with that time
+   constant); the lost share of the slot goes to the flows in proportion to
+   ``w_k = h_src open_k (1 + tau_k)^-eps`` (0 for a flow under a quota) where
+   ``h_i = max(capmax_i - D_i, 0)`` is the supplier's headroom at full spare capacity, and
+   no more of it than that headroom can serve: the slot's lost share ``m_q`` is scaled down
+   to ``m_q o_q <= sum_{k in q} w_k``; with allied sharing a member buyer re-sources only
+   among member suppliers while they have headroom.
+7. **Return** (:func:`~econsec.simulation.resourcing.return_shares`; only with
+   ``return_days``; default: sourcing stays where it moved). A free flow (no ban, cap or
+   tariff) below its pre-shock share ``s0_k`` takes back
+   ``min(1, dt / return_days) (s0_k - share_k)``, no more than its supplier's headroom
+   serves, from the slot's flows above their pre-shock shares, in proportion to their
+   surplus.
+8. **Capacity** (:func:`ramp_capacity`). Spare capacity comes on line over ``ramp_days``
+   while demand exceeds capacity (by more than the rounding tolerance :data:`CAP_TOL`):
+   ``ramp_i += dt / ramp_days`` (capped at 1),
+   ``cap_i = xcap_i + ramp_i spare x0_i + investment_i(t)``.
+
+``refill_days`` (30) and ``tariff_elasticity`` (4) are run parameters
+(:data:`econsec.simulation.spec.PARAMETERS`, where their sources are given).
+Goods are conserved by construction: ``y dt = sum s dt + f dt`` per node; shipped = received
++ change in transit; ``Delta I = received - used``. Without shocks every quantity stays at
+its baseline (``D = x0``, ``rho = 1``, ``o_k = z0_k``): the baseline is a steady state.
+The structure follows adaptive-regional input-output models with inventories and
+rationing (Hallegatte 2008, Risk Analysis 28(3); Guan et al. 2020, Nature Human Behaviour
+4, 577-587; BoARIO, Wang et al. 2024, whose ``calc_production`` and
+``distribute_production`` correspond to stages 3 and 4), at product level with
+export-control semantics. :mod:`econsec.simulation.reference` states the same rule for one
+run in plain code (every flow formed, ``np.bincount`` sums); the tests check this step
+against it.
+
+How a step is evaluated (the same rule, arranged for few passes over the flows): with the
+order weights ``g_k = share_k open_k`` and the slot's use and refill orders
+``u_q = c_q p_j``, ``r_q = max(T_q - I_q, 0) / refill_days``, a flow's use and refill parts
+are ``g_k u_q`` and ``g_k r_q``, so
+
+* ``D_use = f0 + P(u)``, ``D_refill = P(r)`` with ``P(x)_i = sum_{k: src=i} g_k x_q(k)``;
+* ``received_q = (u_q Q(phi_use)_q + r_q Q(phi_refill)_q) dt`` with
+  ``Q(y)_q = sum_{k in q} g_k y_src(k)``, ``s_k = (g_k phi_use) u_q + (g_k phi_refill) r_q``;
+
+(:mod:`econsec.simulation.kernels`: one sparse product each for one run, no per-flow
+arrays; ``[flow, run]`` products for several runs, formed again from step to step only for
+the sources (slots) where a term ``g_k x`` changed; the same bits either way; the choice of
+path is :class:`WeightedSums`, apart from the rule). Flows under a quota (``min`` is not
+linear in the orders) and flows of the licence pipeline are summed one by one (weight 0 in
+``g``; their allowed ``a_k`` is split into use and refill parts in the proportion
+``u_q : r_q``). Per-flow shipments are only formed for the slots at risk and when
+:class:`~econsec.simulation.state.StepFlows` are read
+(:class:`~econsec.simulation.shipments.Shipments`). ``g`` and its slot sums ``Q(1)`` are
+kept while the shares and controls do not change (the share array is read-only
+meanwhile; :class:`~econsec.simulation.topology.OrderWeights`); ``g`` is the share array
+copied, with only the flows not fully open multiplied (``share x 1 = share``); re-sourcing
+a few slots writes their rows of the shares and of ``g`` in place.
+Ratios ``min(1, a / b)`` taken where ``b > 0`` (else 1) are evaluated as
+``fmin(a / b, 1)`` (``b >= 0``; ``a / 0`` is inf or NaN, which ``fmin`` turns into 1), and
+``rho`` is a minimum over the essential slots only
+(:class:`~econsec.simulation.kernels.NodeMin`; capped at 1 for nodes that also have a
+non-essential slot): the same numbers.
+Constants of the runs (``c_q``, ``spare x0``, capacities, ``f0``) are broadcast to full
+arrays once (:class:`~econsec.simulation.topology.StepConsts`). A run's result does not
+depend on the other runs of its chunk, bit for bit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from econsec.simulation import kernels
+from econsec.simulation.controls import FlowControls
+from econsec.simulation.kernels import take_rows
+from econsec.simulation.network_arrays import Baseline
+from econsec.simulation.resourcing import resource, return_shares
+from econsec.simulation.shipments import Shipments
+from econsec.simulation.state import RunParams, State, StepFlows
+from econsec.simulation.topology import OrderWeights, StepConsts, StepControls, Topology
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+B = npt.NDArray[np.bool_]
+
+#: numerical tolerance, not a model parameter: demand above capacity by less than this
+#: relative amount (rounding in the sums) does not bring spare capacity on line
+CAP_TOL = 1e-9
+#: keep the per-flow temporaries of the weighted sums (to reuse for the shipment rates)
+#: while a [F, R] array has at most this many values
+KEEP_VALUES = 1 << 22
+#: a supplier rations current use when ``phi_use`` is below 1 by more than this
+SHORT_TOL = 1e-12
+
+
+def step(
+    st: State,
+    topo: Topology,
+    base: Baseline,
+    prm: RunParams,
+    ctl: FlowControls,
+    licence_flows: I64,
+    *,
+    dt: float,
+    x_cap: F64,
+    invest: F64,
+    target: F64,
+    allies: B | None,
+) -> StepFlows:
+    """Advance *st* by one step of *dt* days: stages 1-8 of the module docstring.
+
+    *x_cap*, *invest*: (N,) base capacity and capacity from investments; *target*: [S, R]
+    inventory targets; *allies*: (E,) members of an active allied-sharing bloc or None.
+    """
+    c = topo.controls(ctl, licence_flows, bool(st.pipeline.shape[0]), prm.tariff_elasticity)
+    k = topo.consts(base, prm, x_cap, invest)
+    sums = WeightedSums(topo, topo.weights(st.share, c), runs=st.demand.shape[1])
+    orders = place_orders(st, topo, k, prm, target)  # 1
+    dem = demand_on_suppliers(st.share, c, k, orders, sums)  # 2
+    y, rho = produce(st.inventory, topo, k, orders.cap, dem.total, dt)  # 3
+    phi_u, phi_r = ration(y, dem.use, dem.refill)  # 4
+    received, ships, into, out = deliver(st, c, k, orders, dem, phi_u, phi_r, sums, dt)
+    used, use_need = draw_inventories(st, topo, k, y, received, dt)  # 5
+    short_r = np.asarray(phi_u < 1.0 - SHORT_TOL, dtype=np.bool_)
+    resource(st, topo, c, orders.o_q, orders.use, ships, short_r, dem.total, k.cap_max,  # 6
+             prm, dt, allies, base)
+    if prm.return_rate is not None and prm.return_to is not None:  # 7
+        return_shares(st, topo, ctl, orders.o_q, short_r, dem.total, k.cap_max,
+                      prm.return_rate, prm.return_to)
+    ramp_capacity(st, orders.cap, dem.total, prm, dt)  # 8
+    ships.kept = None  # work arrays of the sums: reused by the next step
+    st.demand = dem.total
+    st.output = y
+    st.availability = rho
+    st.step += 1
+    st.day += dt
+    return StepFlows(output_rate=y, received=received, used=used, need=use_need,
+                     into_pipeline=into, out_of_pipeline=out, moves=ships)
+
+
+@dataclass(frozen=True)
+class Orders:
+    """Stage 1: capacity and the orders of every input slot ([N, R], [S, R])."""
+
+    cap: F64  # [N, R] capacity this step, xcap + invest + ramp spare x0
+    use: F64  # [S, R] use orders u_q = c_q p_j
+    refill: F64  # [S, R] refill orders r_q = max(T_q - I_q, 0) / refill_days
+    o_q: F64  # [S, R] u_q + r_q
+    has_refill: bool  # some slot places refill orders
+    r_slots: I64 | None  # one run: the slots with refill orders (None: several runs)
+
+
+def place_orders(st: State, topo: Topology, k: StepConsts, prm: RunParams, target: F64
+                 ) -> Orders:
+    """Stage 1: ``p_j = min(cap_j, D_j(t-1))``, ``u_q = c_q p_j``,
+    ``r_q = max(T_q - I_q, 0) / refill_days``, ``o_q = u_q + r_q``."""
+    cap = st.ramp * k.spare_cap
+    cap += k.cap0
+    plan = np.minimum(cap, st.demand)
+    refill = np.subtract(target, st.inventory)
+    np.maximum(refill, 0.0, out=refill)
+    refill *= 1.0 / prm.refill_days
+    use = take_rows(plan, topo.slot_node)
+    use *= k.coef
+    o_q = use + refill
+    r_slots = np.flatnonzero(refill[:, 0] > 0) if refill.shape[1] == 1 else None
+    return Orders(cap=cap, use=use, refill=refill, o_q=o_q, has_refill=bool(refill.any()),
+                  r_slots=r_slots)
+
+
+@dataclass(frozen=True)
+class Demand:
+    """Stage 2: demand on each supplier ([N, R]) and the allowed use and refill parts of the
+    flows summed one by one ([X, R], the special flows of :class:`StepControls`)."""
+
+    use: F64  # D_use = f0 + sum of the use parts
+    refill: F64  # D_refill
+    total: F64  # D = D_use + D_refill
+    sp_use: F64
+    sp_refill: F64
+
+
+def demand_on_suppliers(share: F64, c: StepControls, k: StepConsts, orders: Orders,
+                        sums: WeightedSums) -> Demand:
+    """Stage 2: ``D_use = f0 + P(u)``, ``D_refill = P(r)`` over the freely open flows, plus,
+    for the flows under a quota or in the licence pipeline, ``a = min(share open o_q,
+    quota)`` split into use and refill parts in the proportion ``u_q : r_q``."""
+    d_use, d_ref = sums.by_source(orders)
+    sp = c.special
+    sp_use = sp_ref = np.zeros((0, d_use.shape[1]))
+    if len(sp):
+        o_x = take_rows(orders.o_q, c.sp_slot)
+        a_x = np.minimum(take_rows(share, sp) * c.sp_open * o_x, c.sp_quota)
+        frac = np.zeros_like(o_x)
+        np.divide(take_rows(orders.refill, c.sp_slot), o_x, out=frac, where=o_x > 0)
+        sp_ref = a_x * frac
+        sp_use = a_x - sp_ref
+        d_use, d_ref = d_use.copy(), d_ref.copy()  # the weighted sums may be kept (read-only)
+        np.add.at(d_use, c.sp_src, sp_use)
+        np.add.at(d_ref, c.sp_src, sp_ref)
+    d_use = d_use + k.f0
+    return Demand(use=d_use, refill=d_ref, total=d_use + d_ref, sp_use=sp_use,
+                  sp_refill=sp_ref)
+
+
+def produce(inventory: F64, topo: Topology, k: StepConsts, cap: F64, demand: F64, dt: float
+            ) -> tuple[F64, F64]:
+    """Stage 3: output ``y = min(cap, D) rho`` and availability ``rho`` ([N, R]):
+    ``rho_j = min`` over essential slots of ``alpha + sigma (1 - alpha)``,
+    ``alpha_q = min(1, I_q / (c_q w_j dt))`` (1 where nothing is needed)."""
+    wanted = np.minimum(cap, demand)
+    need = take_rows(wanted, topo.slot_node)
+    need *= k.coef
+    if dt != 1.0:
+        need *= dt
+    # min(1, a / b) where b > 0, else 1: b >= 0, and a / 0 (inf or NaN) gives 1 in fmin
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alpha = np.divide(inventory, need)
+        np.fmin(alpha, 1.0, out=alpha)
+    if alpha.min(initial=1.0) < 1.0:
+        rho = topo.availability(alpha, k.sigma_rows)
+        return wanted * rho, rho
+    return wanted, np.ones_like(wanted)
+
+
+def ration(y: F64, d_use: F64, d_ref: F64) -> tuple[F64, F64]:
+    """Stage 4, rationing: current use first, then restocking orders from what is left,
+    ``phi_use = min(1, y / D_use)``, ``phi_refill = min(1, max(y - D_use, 0) / D_refill)``
+    (1 where the denominator is 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        phi_u = np.divide(y, d_use)
+        np.fmin(phi_u, 1.0, out=phi_u)
+        phi_r = np.subtract(y, d_use)
+        np.maximum(phi_r, 0.0, out=phi_r)
+        phi_r /= d_ref
+        np.fmin(phi_r, 1.0, out=phi_r)
+    return phi_u, phi_r
+
+
+def deliver(st: State, c: StepControls, k: StepConsts, orders: Orders, dem: Demand,
+            phi_u: F64, phi_r: F64, sums: WeightedSums, dt: float
+            ) -> tuple[F64, Shipments, F64, F64]:
+    """Stage 4, shipments: ``received_q = (u_q Q(phi_use)_q + r_q Q(phi_refill)_q) dt`` over
+    the freely open flows, plus the special flows' ``(a_use phi_use + a_refill phi_refill)
+    dt``, of which licensed shipments go through the pipeline. Returns the receipts [S, R],
+    the step's :class:`Shipments` and the amounts into and out of the pipeline ([R])."""
+    topo = sums.topo
+    s_use, s_ref = sums.by_slot(phi_u, phi_r, orders)
+    rate = orders.use * s_use
+    if s_ref is not None:
+        rate += orders.refill * s_ref
+    received = rate * dt if dt != 1.0 else rate
+    runs = received.shape[1]
+    into, out = np.zeros(runs), np.zeros(runs)
+    sp_rate = sp_arrive = np.zeros((0, runs))
+    if len(c.special):
+        sp_rate = (dem.sp_use * take_rows(phi_u, c.sp_src)
+                   + dem.sp_refill * take_rows(phi_r, c.sp_src))
+        sp_arrive = sp_rate * dt
+        if c.piped:
+            into, out = licence_pipeline(st, c, sp_arrive, dt, into, out)
+        np.add.at(received, c.sp_slot, sp_arrive)
+    ships = Shipments(topo, sums.wts.g, phi_u, phi_r, orders.use, orders.refill, c.special,
+                      sp_rate, sp_arrive, dt, sums.kept)
+    ships.f0 = k.f0
+    topo.add_reader(ships)
+    return received, ships, into, out
+
+
+def licence_pipeline(st: State, c: StepControls, arrive: F64, dt: float, into: F64, out: F64
+                     ) -> tuple[F64, F64]:
+    """Licensed shipments of the licence-pipeline flows (*arrive*: the special flows'
+    amounts this step, changed in place to what arrives now) enter the ring buffer
+    ``round(delay / dt)`` steps ahead; what is due this step leaves it. Returns the amounts
+    into and out of the pipeline ([R]; *into*, *out* when no flow is in it)."""
+    ctl = c.ctl
+    length = st.pipeline.shape[0]
+    pos = c.lic_pos
+    lic = ctl.licensed[c.licence][:, None]
+    sub = arrive[pos]
+    delayed = np.where(lic, sub, 0.0)
+    lag = np.rint(ctl.delay_days / dt).astype(np.int64)  # [K, R]
+    slot = (st.step + lag) % length
+    kk = np.arange(sub.shape[0])[:, None]
+    rr = np.arange(arrive.shape[1])[None, :]
+    st.pipeline[slot, kk, rr] += delayed
+    now = st.pipeline[st.step % length].copy()
+    st.pipeline[st.step % length] = 0.0
+    arrive[pos] = sub - delayed + now
+    if len(pos):  # flow by flow (the same bits for any number of runs)
+        into = np.cumsum(delayed, axis=0)[-1]
+        out = np.cumsum(now, axis=0)[-1]
+    return into, out
+
+
+def draw_inventories(st: State, topo: Topology, k: StepConsts, y: F64, received: F64,
+                     dt: float) -> tuple[F64, F64]:
+    """Stage 5: ``I_q += received_q - used_q``, ``used_q = min(I_q, c_q y_j dt)``. Returns
+    ``used`` and the need ``c_q y_j dt`` ([S, R])."""
+    use_need = take_rows(y, topo.slot_node)
+    use_need *= k.coef
+    if dt != 1.0:
+        use_need *= dt
+    used = np.minimum(st.inventory, use_need)
+    st.inventory = st.inventory + received - used
+    return used, use_need
+
+
+def ramp_capacity(st: State, cap: F64, demand: F64, prm: RunParams, dt: float) -> None:
+    """Stage 8: ``ramp += dt / ramp_days`` (capped at 1) where demand exceeds capacity."""
+    pressure = demand > cap * (1.0 + CAP_TOL)
+    if pressure.any():
+        st.ramp = np.minimum(st.ramp + pressure * (dt / prm.ramp_days), 1.0)
+
+
+class WeightedSums:
+    """The weighted flow sums of one step, ``P(g, x)`` by supplier and ``Q(g, y)`` by slot
+    (module docstring), by the fastest of paths that give the same bits: sparse products
+    for one run; for several runs, sums formed again only where terms changed
+    (:meth:`Topology.by_source_since`; ``kernels.INCREMENTAL``) or whole ``[F, R]`` products
+    kept (while ``[F, R]`` has at most :data:`KEEP_VALUES` values and the last re-sourcing
+    worked on the whole arrays) to serve the per-flow shipments (:attr:`kept`)."""
+
+    def __init__(self, topo: Topology, wts: OrderWeights, runs: int) -> None:
+        self.topo, self.wts = topo, wts
+        self.keep = runs > 1 and topo.f * runs <= KEEP_VALUES and topo.whole_risk
+        self.incremental = runs > 1 and not self.keep and kernels.INCREMENTAL
+        self._per_flow: list[F64] | None = None
+        #: per-flow ``g phi_use``, ``g phi_ref``, ``u``, ``r`` when kept (for :class:`Shipments`)
+        self.kept: tuple[F64 | None, F64 | None, F64, F64] | None = None
+
+    def by_source(self, orders: Orders) -> tuple[F64, F64]:
+        """``P(g, u)`` and ``P(g, r)`` ([N, R]; zeros without refill orders)."""
+        topo, wts, g = self.topo, self.wts, self.wts.g
+        use, refill = orders.use, orders.refill
+        if self.incremental:
+            d_use = topo.by_source_since("use", wts, use)
+            d_ref = (topo.by_source_since("refill", wts, refill) if orders.has_refill
+                     else np.zeros_like(d_use))
+        elif orders.has_refill:
+            (d_use, d_ref), self._per_flow = topo.sums.by_source_many(
+                g, [use, refill], [None, orders.r_slots], self.keep)
+        else:
+            (d_use,), self._per_flow = topo.sums.by_source_many(g, [use], [None], self.keep)
+            d_ref = np.zeros_like(d_use)
+            if self._per_flow is not None:
+                self._per_flow.append(np.zeros_like(self._per_flow[0]))
+        return d_use, d_ref
+
+    def by_slot(self, phi_u: F64, phi_r: F64, orders: Orders) -> tuple[F64, F64 | None]:
+        """``Q(g, phi_use)`` and ``Q(g, phi_refill)`` ([S, R]; None without refill orders);
+        where ``phi_use = 1`` everywhere, the slot sums of ``g`` (kept while ``g`` is)."""
+        topo, wts = self.topo, self.wts
+        ys: list[F64] = []
+        ys_slots: list[I64 | None] = []
+        names: list[str] = []
+        phi_u_one = not (phi_u != 1.0).any()
+        if not phi_u_one:
+            ys.append(phi_u)
+            ys_slots.append(None)
+            names.append("phi_u")
+        if orders.has_refill:
+            ys.append(phi_r)
+            ys_slots.append(orders.r_slots)
+            names.append("phi_r")
+        q_sums: list[F64]
+        q_flow: list[F64] | None
+        if self.incremental:
+            q_flow = None
+            q_sums = [topo.by_slot_since(name, wts, y)
+                      for name, y in zip(names, ys, strict=True)]
+        else:
+            q_sums, q_flow = (topo.sums.by_slot_many(wts.g, ys, ys_slots, self.keep) if ys
+                              else ([], None))
+        s_use = wts.slot_sum(topo.sums) if phi_u_one else q_sums[0]
+        s_ref = q_sums[-1] if orders.has_refill else None
+        per_flow = self._per_flow
+        if per_flow is not None and (ys == [] or q_flow is not None):
+            gu = None if phi_u_one else q_flow[0]  # type: ignore[index]
+            gr = q_flow[-1] if orders.has_refill else None  # type: ignore[index]
+            self.kept = (gu, gr, per_flow[0], per_flow[1])
+        return s_use, s_ref

@@ -1,0 +1,328 @@
+"""What the step reads about the network and its controls: index arrays, sums over flows
+and the per-step structures kept while nothing changes.
+
+:class:`Topology` holds the index sets of a :class:`~econsec.simulation.network_arrays.Baseline`
+(flows -> slots -> nodes) and the reductions over them; :class:`StepControls` what a step
+needs of one :class:`~econsec.simulation.controls.FlowControls`; :class:`StepConsts` the
+constants of the runs as full arrays; :class:`OrderWeights` the order weights
+``g = share x open`` of one share array. None of these carries model state: the state of the
+runs is :class:`~econsec.simulation.state.State`, the rule is :mod:`econsec.simulation.step`.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from econsec.simulation.controls import FlowControls
+from econsec.simulation.kernels import FlowSums, NodeMin, SumMemo, ranges, take_rows
+from econsec.simulation.network_arrays import Baseline
+from econsec.simulation.state import RunParams, State
+
+if TYPE_CHECKING:
+    from econsec.simulation.resourcing import RiskFlows
+    from econsec.simulation.shipments import Shipments
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+B = npt.NDArray[np.bool_]
+
+
+class Topology:
+    """Index arrays and reductions of a :class:`Baseline` (flows -> slots/nodes).
+
+    Engine arrays are stored item-major, ``[item, run]`` (C order), i.e. the transpose of
+    the ``[run, item]`` view: gathers copy whole rows of runs and the sums over flows are
+    sparse-matrix products (:class:`~econsec.simulation.kernels.FlowSums`, flows added in
+    order so that one run and many runs give the same bits).
+    """
+
+    def __init__(self, base: Baseline) -> None:
+        self.n, self.s, self.f = base.n_nodes, base.n_slots, base.n_flows
+        self.slot_node = base.slot_node
+        self.flow_slot = base.flow_slot
+        self.flow_src = base.flow_src
+        self.flow_buyer_node = base.slot_node[base.flow_slot]
+        if np.any(np.diff(base.flow_slot) < 0) or np.any(np.diff(base.slot_node) < 0):
+            raise ValueError("flows must be sorted by slot and slots by node")
+        self.sums = FlowSums(base.flow_slot, base.flow_src, self.s, self.n)
+        self._slot_to_node = sp.csr_matrix(
+            (np.ones(self.s), (base.slot_node, np.arange(self.s))), shape=(self.n, self.s))
+        # flows grouped by supplier (to find the flows of rationing suppliers)
+        by_src = np.bincount(base.flow_src, minlength=self.n)
+        self._src_flows = np.argsort(base.flow_src, kind="stable").astype(np.int64)
+        self._src_ptr = np.concatenate([[0], np.cumsum(by_src)[:-1]]).astype(np.int64)
+        self._src_count = by_src.astype(np.int64)
+        # slots of each node by rank: rank r holds (node, slot) of every node's r-th slot
+        self._min_all = NodeMin(base.slot_node, self.n)
+        #: min over the essential slots; the reduced rows of nodes that also have a
+        #: non-essential slot (whose effective availability is 1)
+        self.min_essential = NodeMin(base.slot_node, self.n, base.slot_essential)
+        other = np.bincount(base.slot_node, weights=~base.slot_essential, minlength=self.n)
+        self.mixed_rows = np.flatnonzero(other[self.min_essential.nodes] > 0)
+        self._consts: StepConsts | None = None
+        self._ctl: StepControls | None = None
+        self._weights: OrderWeights | None = None
+        #: shipments (lazy StepFlows) that read the order weights (patched when the
+        #: weights are updated in place)
+        self._readers: weakref.WeakSet[Shipments] = weakref.WeakSet()
+        #: the last weighted sums of the step's series (sums of several runs)
+        self._memos: dict[str, SumMemo] = {}
+        #: flows of the sets of slots at risk seen under the current controls
+        #: (:func:`econsec.simulation.resourcing.risk_flows`)
+        self.risks: dict[bytes, RiskFlows] = {}
+        #: the last re-sourcing worked on the whole arrays (most slots at risk)
+        self.whole_risk = False
+
+    def flows_to_slots(self, x: F64) -> F64:
+        """sum over the flows of each slot, [F, R] -> [S, R]."""
+        return self.sums.to_slots(x)
+
+    def flows_to_sources(self, x: F64) -> F64:
+        """sum over the flows each node supplies, [F, R] -> [N, R]."""
+        return self.sums.to_sources(x)
+
+    def slots_to_nodes(self, x: F64) -> F64:
+        """sum over the slots of each node, [S, R] -> [N, R]."""
+        return np.asarray(self._slot_to_node @ x)
+
+    def slots_to_nodes_min(self, x: F64, empty: float = 1.0) -> F64:
+        """min over the slots of each node (*empty* for nodes without slots),
+        [S, R] -> [N, R]."""
+        return self._min_all(x, empty)
+
+    def availability(self, alpha: F64, sigma_rows: F64) -> F64:
+        """``rho_j = min`` over the essential slots of ``alpha + sigma (1 - alpha)`` (1 for
+        nodes without; at most 1 for nodes with a non-essential slot), [S, R] -> [N, R];
+        *sigma_rows*: ``sigma`` gathered at :attr:`min_essential` ``.rows``."""
+        ess = self.min_essential
+        al = np.take(alpha, ess.rows, axis=0)
+        a_eff = np.subtract(1.0, al)
+        a_eff *= sigma_rows
+        a_eff += al
+        low = ess.reduce_gathered(a_eff)
+        if len(self.mixed_rows):
+            low[self.mixed_rows] = np.minimum(low[self.mixed_rows], 1.0)
+        rho = np.ones((self.n, alpha.shape[1]))
+        rho[ess.nodes] = low
+        return rho
+
+    def consts(self, base: Baseline, prm: RunParams, x_cap: F64, invest: F64) -> StepConsts:
+        """Per-step constants of the runs (kept while *prm*, *x_cap*, *invest* are the same
+        objects)."""
+        k = self._consts
+        if k is None or k.prm is not prm or k.x_cap is not x_cap or k.invest is not invest:
+            k = self._consts = StepConsts.of(self, base, prm, x_cap, invest)
+        return k
+
+    def flows_from(self, nodes: I64) -> I64:
+        """Flows supplied by *nodes* (unsorted)."""
+        return self._src_flows[ranges(self._src_ptr[nodes], self._src_count[nodes])]
+
+    def weights(self, share: F64, c: StepControls) -> OrderWeights:
+        """Order weights of *share* under *c* (kept while both are the same objects)."""
+        w = self._weights
+        if w is None or w.share is not share or w.c is not c:
+            w = self._weights = OrderWeights(share, c)
+        return w
+
+    def by_source_since(self, name: str, w: OrderWeights, x: F64) -> F64:
+        """``P(g, x)`` of series *name* from its last sum (:meth:`FlowSums.by_source_since`)."""
+        memo = self._memos.setdefault(name, SumMemo())
+        return self.sums.by_source_since(w.g, x, memo, w.stamp, w.changed_since(memo.stamp))
+
+    def by_slot_since(self, name: str, w: OrderWeights, y: F64) -> F64:
+        """``Q(g, y)`` of series *name* from its last sum (:meth:`FlowSums.by_slot_since`)."""
+        memo = self._memos.setdefault(name, SumMemo())
+        return self.sums.by_slot_since(w.g, y, memo, w.stamp, w.changed_since(memo.stamp))
+
+    def set_share_rows(self, st: State, rows: I64, new: F64) -> None:
+        """``st.share[rows] = new`` (*rows* sorted), in place where possible: the order
+        weights of the share array are updated in the same rows, and shipments that read
+        them keep the old rows (:attr:`Shipments.patches`)."""
+        share = st.share
+        w = self._weights
+        if w is not None and w.share is not share:
+            w = None
+        if w is not None:
+            old = take_rows(w.g, rows)
+            for s in self._readers:
+                if s.g is w.g:
+                    s.patches.append((rows, old))
+        try:
+            share.flags.writeable = True
+        except ValueError:  # a read-only view of someone else's array
+            share = st.share = share.copy()
+            w = self._weights = None
+        share[rows] = new
+        if w is not None:
+            share.flags.writeable = False
+            w.set_rows(rows, new)
+
+    def controls(self, ctl: FlowControls, licence_flows: I64, piped: bool, elasticity: F64
+                 ) -> StepControls:
+        """What a step needs from *ctl* (computed once per controls object and tariff
+        *elasticity*, [1, R])."""
+        c = self._ctl
+        if (c is None or c.ctl is not ctl or c.licence is not licence_flows or c.piped != piped
+                or c.elasticity is not elasticity):
+            c = self._ctl = StepControls.of(self, ctl, licence_flows, piped, elasticity)
+        return c
+
+    def add_reader(self, ships: Shipments) -> None:
+        """*ships* reads the current order weights: patched when they change in place."""
+        self._readers.add(ships)
+
+
+@dataclass(frozen=True)
+class StepControls:
+    """Per-flow constants of one :class:`FlowControls` (valid until the controls change).
+
+    *special* flows are summed one by one instead of through the weighted flow sums: flows
+    under a quota (``min(open o, quota)`` is not linear in the orders) and the flows of the
+    licence pipeline (their shipments may arrive later). Their weight in ``open_eff`` is 0.
+    """
+
+    ctl: FlowControls
+    licence: I64
+    piped: bool
+    open_eff: F64 | None  # (F,) open share of orders, 0 for special flows; None: all 1
+    partly_open: I64  # flows where open_eff != 1
+    special: I64  # (X,) sorted
+    sp_slot: I64
+    sp_src: I64
+    sp_open: F64  # [X, 1]
+    sp_quota: F64  # [X, 1]
+    lic_pos: I64  # (K,) position of each licence-pipeline flow in *special*
+    risk_slots: B  # (S,) slots with a flow under a ban, licensing refusal, quota or tariff
+    elasticity: F64  # [1, R] tariff elasticity eps of each run
+    wedge: F64 | None  # [F, 1] or [F, R] (1 + tau)^-eps, None without tariffs
+
+    @classmethod
+    def of(cls, topo: Topology, ctl: FlowControls, licence: I64, piped: bool,
+           elasticity: F64) -> StepControls:
+        special = np.flatnonzero(ctl.capped)
+        lic = np.asarray(licence, dtype=np.int64) if piped else np.zeros(0, np.int64)
+        special = np.union1d(special, lic).astype(np.int64)
+        open_eff: F64 | None = None
+        if ctl.any_open or len(special):
+            open_eff = np.array(ctl.open, dtype=np.float64)
+            open_eff[special] = 0.0
+        risk = np.zeros(topo.s, dtype=np.bool_)
+        risk[topo.flow_slot[ctl.restricted]] = True
+        tariffed = bool(ctl.tariff.any())
+        partly = (np.flatnonzero(open_eff != 1.0) if open_eff is not None
+                  else np.zeros(0, np.int64))
+        return cls(ctl=ctl, licence=licence, piped=piped, open_eff=open_eff,
+                   partly_open=partly.astype(np.int64), special=special,
+                   sp_slot=topo.flow_slot[special], sp_src=topo.flow_src[special],
+                   sp_open=ctl.open[special][:, None], sp_quota=ctl.quota[special][:, None],
+                   lic_pos=np.searchsorted(special, lic).astype(np.int64), risk_slots=risk,
+                   elasticity=elasticity,
+                   wedge=tariff_wedge(ctl.tariff, elasticity) if tariffed else None)
+
+
+
+def tariff_wedge(tariff: F64, elasticity: F64) -> F64:
+    """Re-sourcing weight of a flow under an ad-valorem tariff ``tau``: ``(1 + tau)^-eps``
+    (Armington-type demand at a constant elasticity ``eps``), [F, 1] when every run has the
+    same *elasticity* ([1, R]), else [F, R]. Each column is the power with a scalar exponent,
+    so a run's wedge does not depend on the other runs of its chunk."""
+    values = np.unique(elasticity)
+    if len(values) == 1:
+        return ((1.0 + tariff) ** -float(values[0]))[:, None]
+    cols = {float(v): (1.0 + tariff) ** -float(v) for v in values}
+    return np.stack([cols[float(v)] for v in elasticity[0]], axis=1)
+
+
+@dataclass(frozen=True, eq=False)
+class StepConsts:
+    """What a step uses unchanged from step to step, as full [item, run] arrays (same-shape
+    operations are faster than broadcasting a column): ``c_q``; ``spare x0``; capacity
+    without ramp-up ``x_cap + invest`` and at full ramp-up; ``f0``; ``sigma`` at the rows
+    of :attr:`Topology.min_essential`."""
+
+    prm: RunParams
+    x_cap: F64
+    invest: F64
+    coef: F64  # [S, R]
+    spare_cap: F64  # [N, R]
+    cap0: F64  # [N, R]
+    cap_max: F64  # [N, R]
+    f0: F64  # [N, R]
+    sigma_rows: F64  # [rows, R]
+
+    @classmethod
+    def of(cls, topo: Topology, base: Baseline, prm: RunParams, x_cap: F64, invest: F64
+           ) -> StepConsts:
+        runs = prm.sigma.shape[1]
+
+        def full(v: F64) -> F64:
+            return np.repeat(v[:, None], runs, axis=1)
+
+        spare_cap = prm.spare * base.x0[:, None]
+        cap0 = full(x_cap + invest)
+        return cls(prm=prm, x_cap=x_cap, invest=invest, coef=full(base.slot_coef),
+                   spare_cap=spare_cap, cap0=cap0, cap_max=cap0 + spare_cap,
+                   f0=full(base.f0),
+                   sigma_rows=np.take(prm.sigma, topo.min_essential.rows, axis=0))
+
+
+class OrderWeights:
+    """Order weights ``g = share x open_eff`` of one share array under one set of controls,
+    with their slot sums ``sum_{k in q} g_k`` (computed on first use): kept by the
+    :class:`Topology` while neither changes. The share array is made read-only: only
+    :meth:`Topology.set_share_rows` writes into it, and updates ``g`` in the same rows
+    (``g_k = share_k open_k``, the same bits as forming ``g`` again); each update is a
+    new :attr:`version` and :meth:`changed_since` tells the weighted sums which rows
+    changed."""
+
+    def __init__(self, share: F64, c: StepControls) -> None:
+        self.share, self.c = share, c
+        share.flags.writeable = False
+        if c.open_eff is None:
+            self.g = share
+        else:  # share x 1 = share: only the rows not fully open are multiplied
+            rows = c.partly_open
+            self.g = share.copy()
+            self.g[rows] = take_rows(share, rows) * c.open_eff[rows][:, None]
+        self._slot_sum: F64 | None = None
+        self.version = 0
+        self._rows = np.zeros(0, dtype=np.int64)  # rows changed by the last update
+
+    @property
+    def stamp(self) -> tuple[OrderWeights, int]:
+        """This object and its version (what a sum of ``g`` was formed from)."""
+        return (self, self.version)
+
+    def changed_since(self, stamp: object) -> I64 | None:
+        """Rows of ``g`` changed since *stamp* (None: not known, e.g. other weights)."""
+        if not isinstance(stamp, tuple) or stamp[0] is not self:
+            return None
+        if stamp[1] == self.version:
+            return self._rows[:0]
+        return self._rows if stamp[1] == self.version - 1 else None
+
+    def set_rows(self, rows: I64, new: F64) -> None:
+        """The shares of *rows* (sorted) are now *new* (already in :attr:`share`): ``g``
+        of those rows again (``new x open_eff``; ``x 1`` keeps the bits)."""
+        if self.g is not self.share:
+            open_eff = self.c.open_eff
+            assert open_eff is not None
+            self.g[rows] = new * open_eff[rows][:, None]
+        self._slot_sum = None
+        self.version += 1
+        self._rows = rows
+
+    def slot_sum(self, sums: FlowSums) -> F64:
+        """``Q(g, 1)``: the same bits as :meth:`FlowSums.by_slot` with ``y = 1``."""
+        if self._slot_sum is None:
+            runs = self.g.shape[1]
+            self._slot_sum = (sums.by_slot(self.g, np.ones((sums.n, 1))) if runs == 1
+                              else sums.to_slots(self.g))
+        return self._slot_sum
