@@ -3,8 +3,6 @@ monotonicity, reproducibility."""
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
 import os
 
 import numpy as np
@@ -12,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from econsec.simulation.engine import Engine, simulate
-from econsec.simulation.network_arrays import Baseline, assemble, baseline_from_world
+from econsec.simulation.network_arrays import Baseline
 from econsec.simulation.spec import (
     DistKind,
     ParamDist,
@@ -21,48 +19,12 @@ from econsec.simulation.spec import (
     SimulationSpec,
     Stockpile,
 )
+from simhelpers import START, chain_networks, params, world_baseline
 
-START = dt.date(2025, 1, 1)
 #: examples per property (raise with ECONSEC_HYPOTHESIS_EXAMPLES for a deeper search)
 EXAMPLES = int(os.environ.get("ECONSEC_HYPOTHESIS_EXAMPLES", "15"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
-
-
-@functools.cache
-def world_baseline() -> Baseline:
-    from econsec.data.world import load_world
-
-    return baseline_from_world(load_world())
-
-
-def params(runs: int, spare: float = 0.1, ramp: float = 30.0, inv: float = 20.0,
-           sig: float = 1.0, delay: float = 20.0) -> dict[str, np.ndarray]:
-    return {"spare_capacity": np.full(runs, spare), "ramp_days": np.full(runs, ramp),
-            "inventory_days": np.full(runs, inv), "substitutability_scale": np.full(runs, sig),
-            "licence_delay_days": np.full(runs, delay)}
-
-
-@st.composite
-def random_network(draw: st.DrawFn, autarkic_e0: bool = False) -> Baseline:
-    """A random layered network: 2-3 economies, 3 goods in a chain h -> m -> g
-    (*autarkic_e0*: economy E0 buys its inputs only from itself)."""
-    n_e = draw(st.integers(2, 3))
-    eco = [f"E{i}" for i in range(n_e)]
-    goods = ["g", "m", "h"]
-    nodes = [(e, g) for e in range(n_e) for g in range(3)]
-    market = np.array([draw(st.floats(0.1, 5.0)) if g == 0 else 0.0 for _, g in nodes])
-    edges = [(1, 0, draw(st.floats(0.05, 0.6)), draw(st.floats(0.0, 1.0)), True),
-             (2, 1, draw(st.floats(0.05, 0.6)), draw(st.floats(0.0, 1.0)),
-              draw(st.booleans()))]
-    mix = {}
-    for c in range(n_e):
-        for h in (1, 2):
-            w = np.array([draw(st.floats(0.01, 1.0)) for _ in range(n_e)])
-            if autarkic_e0 and c == 0:
-                w[1:] = 0.0
-            mix[(c, h)] = [(s, float(v)) for s, v in enumerate(w / w.sum())]
-    return assemble(eco, goods, nodes, market, edges, mix)
 
 
 @given(steps=st.integers(1, 100), inv=st.floats(0.0, 60.0), weekly=st.booleans())
@@ -70,7 +32,8 @@ def random_network(draw: st.DrawFn, autarkic_e0: bool = False) -> Baseline:
 def test_world_baseline_is_a_steady_state(steps: int, inv: float, weekly: bool) -> None:
     b = world_baseline()
     spec = SimulationSpec(start=START, horizon_days=700, step_days=7 if weekly else 1)
-    eng = Engine(b, spec, params(2, inv=inv))
+    eng = Engine(b, spec, params(2, spare_capacity=0.1, ramp_days=30.0, inventory_days=inv,
+                              licence_delay_days=20.0))
     share0 = eng.state.share.copy()
     inv0 = eng.state.inventory.copy()
     for _ in range(steps):
@@ -82,7 +45,7 @@ def test_world_baseline_is_a_steady_state(steps: int, inv: float, weekly: bool) 
     np.testing.assert_allclose(eng.state.inventory, inv0, rtol=1e-12, atol=1e-15)
 
 
-@given(net=random_network(), frac=st.floats(0.0, 1.0), kind=st.sampled_from(
+@given(net=chain_networks(), frac=st.floats(0.0, 1.0), kind=st.sampled_from(
     [ShockKind.ban, ShockKind.licensing, ShockKind.quota, ShockKind.tariff]),
     spare=st.floats(0.0, 0.5), inv=st.floats(0.0, 30.0),
     back=st.sampled_from([np.inf, 0.0, 3.0, 15.0]))
@@ -94,7 +57,8 @@ def test_goods_are_conserved(net: Baseline, frac: float, kind: ShockKind, spare:
                   end=40, intensity=frac, approval_rate=0.5 if kind is ShockKind.licensing
                   else None, licence_delay_days=7.0)
     spec = SimulationSpec(start=START, horizon_days=60, shocks=(shock,))
-    prm = params(3, spare=spare, inv=inv, ramp=5.0) | {"return_days": np.full(3, back)}
+    prm = params(3, spare_capacity=spare, ramp_days=5.0, inventory_days=inv,
+                 licence_delay_days=20.0) | {"return_days": np.full(3, back)}
     eng = Engine(net, spec, prm)
     topo = eng.topo
     for _ in range(60):
@@ -117,7 +81,7 @@ def test_goods_are_conserved(net: Baseline, frac: float, kind: ShockKind, spare:
         np.testing.assert_allclose(topo.flows_to_slots(eng.state.share), 1.0, atol=1e-9)
 
 
-@given(net=random_network(autarkic_e0=True), low=st.floats(0.0, 1.0),
+@given(net=chain_networks(autarkic_e0=True), low=st.floats(0.0, 1.0),
        high=st.floats(0.0, 1.0), spare=st.floats(0.0, 0.3))
 @SETTINGS
 def test_stricter_ban_never_increases_availability(net: Baseline, low: float, high: float,
@@ -135,7 +99,8 @@ def test_stricter_ban_never_increases_availability(net: Baseline, low: float, hi
         shock = Shock(ShockKind.ban, frozenset({"E0"}), frozenset(), frozenset({"h", "m"}),
                       start=0, intensity=intensity)
         spec = SimulationSpec(start=START, horizon_days=80, shocks=(shock,))
-        eng = Engine(net, spec, params(1, spare=spare, inv=10.0))
+        eng = Engine(net, spec, params(1, spare_capacity=spare, ramp_days=30.0,
+                                      inventory_days=10.0, licence_delay_days=20.0))
         lo = 1.0
         for _ in range(80):
             eng.step()
@@ -144,7 +109,7 @@ def test_stricter_ban_never_increases_availability(net: Baseline, low: float, hi
     assert worst[1] <= worst[0] + 1e-9
 
 
-@given(net=random_network(), small=st.floats(0.0, 30.0), extra=st.floats(0.0, 30.0))
+@given(net=chain_networks(), small=st.floats(0.0, 30.0), extra=st.floats(0.0, 30.0))
 @SETTINGS
 def test_larger_stockpile_never_increases_loss(net: Baseline, small: float,
                                                extra: float) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 import pytest
 
@@ -13,54 +11,10 @@ from econsec.simulation.spec import (
     AlliedSharing,
     DistKind,
     ParamDist,
-    Shock,
-    ShockKind,
     SimulationSpec,
     Stockpile,
 )
-
-START = dt.date(2025, 1, 1)
-
-
-def fixed(**kw: float) -> dict[str, ParamDist]:
-    return {k: ParamDist(DistKind.fixed, (v,)) for k, v in kw.items()}
-
-
-def params(runs: int = 1, **kw: float) -> dict[str, np.ndarray]:
-    base = {"spare_capacity": 0.0, "ramp_days": 1.0, "inventory_days": 10.0,
-            "substitutability_scale": 1.0, "licence_delay_days": 60.0,
-            "resourcing_days": 0.0}
-    base.update(kw)
-    return {k: np.full(runs, v) for k, v in base.items()}
-
-
-def two_node(sigma: float = 0.4):
-    """C makes g (USD 1bn/day, all final) from h (cost share 0.5), bought from S."""
-    # economies C=0, S=1; goods g=0, h=1
-    return assemble(["C", "S"], ["g", "h"], [(0, 0), (1, 1)], np.array([1.0, 0.0]),
-                    [(1, 0, 0.5, sigma, True)], {(0, 1): [(1, 1.0)]})
-
-
-def three_node(sigma: float = 0.0):
-    """C makes g from h bought 75% from S1 and 25% from S2."""
-    # economies C=0, S1=1, S2=2; goods g=0, h=1
-    return assemble(["C", "S1", "S2"], ["g", "h"], [(0, 0), (1, 1), (2, 1)],
-                    np.array([1.0, 0.0, 0.0]), [(1, 0, 0.5, sigma, True)],
-                    {(0, 1): [(1, 0.75), (2, 0.25)]})
-
-
-def ban(imposer: str, start: int = 0, end: int | None = None, intensity: float = 1.0,
-        goods: str = "h") -> Shock:
-    return Shock(ShockKind.ban, frozenset({imposer}), frozenset(), frozenset({goods}),
-                 start=start, end=end, intensity=intensity)
-
-
-def licensing(imposer: str, approval: float, delay: float, start: int = 0,
-              end: int | None = None, measure_id: str | None = None) -> Shock:
-    """Licensing of good h by *imposer*: *approval* of the volume after *delay* days."""
-    return Shock(ShockKind.licensing, frozenset({imposer}), frozenset(), frozenset({"h"}),
-                 start=start, end=end, intensity=0.0, approval_rate=approval,
-                 licence_delay_days=delay, measure_id=measure_id)
+from simhelpers import START, ban, fixed, licensing, params, three_node, two_node
 
 
 def test_assemble_two_node_baseline() -> None:
@@ -227,3 +181,31 @@ def test_capped_licences_lose_share_only_for_the_use_they_cannot_serve() -> None
     for s in shares[1:]:
         np.testing.assert_allclose(s, [0.375, 0.625])
     assert eng.state.inventory[0, 0] < eng.target[0, 0]  # C restocks meanwhile
+
+
+def test_rng_int_seed_alias_and_generator_give_the_same_bytes() -> None:
+    """``rng`` may be an int (the seed), a Generator (used as is) or None; ``seed=`` is an
+    alias of an int ``rng``. The same seed draws the same parameters, bit for bit."""
+    spec = SimulationSpec(start=START, horizon_days=20, shocks=(ban("S1", 2),), params={
+        "spare_capacity": ParamDist(DistKind.uniform, (0.0, 0.5)),
+        "inventory_days": ParamDist(DistKind.triangular, (1.0, 5.0, 9.0))})
+    net = three_node()
+    by_seed = simulate(spec, baseline=net, runs=4, seed=3)
+    gen = np.random.default_rng(3)
+    others = [simulate(spec, baseline=net, runs=4, rng=3),
+              simulate(spec, baseline=net, runs=4, rng=gen)]
+    want = np.random.default_rng(3).uniform(0.0, 0.5, 4)  # the first parameter drawn
+    assert by_seed.params["spare_capacity"].tobytes() == want.tobytes()
+    for res in others:
+        assert res.timeseries().to_csv() == by_seed.timeseries().to_csv()
+        assert res.parameters().to_csv() == by_seed.parameters().to_csv()
+    assert by_seed.seed == 3 and others[0].seed == 3 and others[1].seed is None
+    # the Generator was used as is: it advanced by the 8 draws
+    ahead = np.random.default_rng(3)
+    ahead.uniform(size=4)
+    ahead.triangular(1.0, 5.0, 9.0, 4)
+    assert gen.random() == ahead.random()
+    assert simulate(spec, baseline=net, runs=2, rng=None).seed is None
+    with pytest.raises(ValueError, match="not both"):
+        simulate(spec, baseline=net, runs=2, rng=1, seed=1)
+

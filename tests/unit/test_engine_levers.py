@@ -6,10 +6,10 @@ import threading
 
 import numpy as np
 import pytest
-from test_engine import START, ban, fixed, licensing, params, three_node, two_node
 
 from econsec.simulation.engine import Engine, SimulationCancelled, simulate
 from econsec.simulation.spec import (
+    PARAMETERS,
     CapacityInvestment,
     Diversification,
     LicenceRelief,
@@ -17,7 +17,7 @@ from econsec.simulation.spec import (
     ShockKind,
     SimulationSpec,
 )
-from econsec.simulation.spec import PARAMETERS
+from simhelpers import START, ban, fixed, licensing, params, three_node, two_node
 
 
 def test_quota_caps_the_flow_until_inventory_settles() -> None:
@@ -46,6 +46,35 @@ def test_tariff_shifts_share_gradually_by_the_wedge() -> None:
     w1, w2 = 0.375 * wedge, 0.125  # headrooms at full spare x the wedge
     expect_s1 = 0.75 - lost + lost * w1 / (w1 + w2)
     np.testing.assert_allclose(eng.state.share[:, 0], [expect_s1, 1 - expect_s1])
+
+
+def test_tariff_elasticity_is_a_run_parameter() -> None:
+    tariff = Shock(ShockKind.tariff, frozenset({"S1"}), frozenset(), frozenset({"h"}),
+                   start=0, intensity=1.0)
+    eng = Engine(three_node(), SimulationSpec(start=START, horizon_days=5, shocks=(tariff,)),
+                 params(spare_capacity=1.0, ramp_days=10.0, tariff_elasticity=2.0))
+    eng.step()
+    # wedge 2^-2 = 1/4: S1 loses 0.75 x 3/4 / 10 = 0.05625, regains it x w1 / (w1 + w2)
+    # with w1 = 0.375 / 4, w2 = 0.125: 0.75 - 0.05625 + 0.05625 x 3/7 = 201/280
+    np.testing.assert_allclose(eng.state.share[:, 0], [201 / 280, 79 / 280], rtol=1e-12)
+
+
+@pytest.mark.parametrize("refill_days", [10.0, 30.0])
+def test_refill_days_set_the_restocking_rate(refill_days: float) -> None:
+    """Day 0: S is banned, C draws 0.5 from its 5.5 of inventory (target 5.5); day 1: S
+    serves use only (capacity 0.5) and ramps up (ramp_days 1); day 2: S serves the refill
+    order 0.5 / refill_days too."""
+    spec = SimulationSpec(start=START, horizon_days=5, shocks=(ban("S", 0, 1),))
+    eng = Engine(two_node(), spec, params(spare_capacity=1.0, ramp_days=1.0,
+                                          refill_days=refill_days))
+    got = [float(eng.step().received[0, 0]) for _ in range(3)]
+    np.testing.assert_allclose(got, [0.0, 0.5, 0.5 + 0.5 / refill_days], rtol=1e-12)
+
+
+def test_refill_days_must_be_positive() -> None:
+    spec = SimulationSpec(start=START, horizon_days=5)
+    with pytest.raises(ValueError, match="refill_days"):
+        Engine(two_node(), spec, params(refill_days=0.0))
 
 
 def test_capacity_investment_ramps_linearly() -> None:

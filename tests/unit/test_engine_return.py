@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_engine import START, ban, params, three_node
 
 from econsec.simulation.engine import Engine
 from econsec.simulation.spec import SimulationSpec
+from simhelpers import START, ban, params, three_node
 
 
 def _engine(return_days: list[float] | None, end: int = 3, runs: int = 2) -> Engine:

@@ -3,28 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 
 import numpy as np
 
 from econsec.simulation import run
 from econsec.simulation.network_arrays import Baseline, baseline_from_world
 from econsec.simulation.spec import Shock, ShockKind, SimulationSpec
+from simhelpers import world
 
-START = dt.date(2019, 7, 1)
+#: the Japan-Korea licensing episode (2019-07-04) starts in this month
+EPISODE_START = dt.date(2019, 7, 1)
 FLUORIDES = frozenset({"hydrogen_fluoride", "photoresist_euv", "photoresist_arf",
                        "photoresist_krf", "fluorinated_polyimide"})
 
 
-@functools.cache
-def world():  # type: ignore[no-untyped-def]
-    from econsec.data.world import load_world
-
-    return load_world()
-
-
 def test_no_shock_loses_nothing() -> None:
-    res = run(SimulationSpec(start=START, horizon_days=60), world(), runs=2, seed=0)
+    res = run(SimulationSpec(start=EPISODE_START, horizon_days=60), world(), runs=2, seed=0)
     s = res.summary()
     assert s["loss_usd_bn_p95"].abs().max() < 1e-9
     assert s["max_availability_drop_p95"].max() < 1e-9
@@ -33,7 +27,7 @@ def test_no_shock_loses_nothing() -> None:
 def test_japan_korea_licensing_diverts_korean_sourcing() -> None:
     lic = Shock(ShockKind.licensing, frozenset({"JPN"}), frozenset({"KOR"}), FLUORIDES,
                 start=3, intensity=0.5, licence_delay_days=90.0)
-    res = run(SimulationSpec(start=START, horizon_days=180, shocks=(lic,)), world(), runs=1)
+    res = run(SimulationSpec(start=EPISODE_START, horizon_days=180, shocks=(lic,)), world(), runs=1)
     div = res.diversion()
     kor = div[(div["buyer"] == "KOR") & div["good"].isin(FLUORIDES)]
     assert not kor.empty

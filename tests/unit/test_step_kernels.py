@@ -1,227 +1,111 @@
-"""The optimised step against a plain reference of the step rule, and its bit-for-bit
-independence of how runs are grouped (one run, many runs, chunks, internal paths)."""
+"""The optimised step against the plain reference of the step rule
+(:mod:`econsec.simulation.reference`), and its bit-for-bit independence of how runs are
+grouped (one run, many runs, chunks, internal paths)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pytest
-from test_engine import START
 
 from econsec.simulation import kernels
 from econsec.simulation import step as step_module
-from econsec.simulation.controls import allied_members
 from econsec.simulation.engine import Engine, simulate
 from econsec.simulation.kernels import FlowSums, ranges
-from econsec.simulation.network_arrays import Baseline, assemble
-from econsec.simulation.spec import (
-    AlliedSharing,
-    CapacityInvestment,
-    DistKind,
-    ParamDist,
-    Shock,
-    ShockKind,
-    SimulationSpec,
-    Stockpile,
-)
-from econsec.simulation.step import CAP_TOL
-REFILL_DAYS, TARIFF_ELASTICITY = 30.0, 4.0
+from econsec.simulation.network_arrays import Baseline
+from econsec.simulation.reference import RunState, reference_step
+from econsec.simulation.spec import DistKind, ParamDist, SimulationSpec
+from simhelpers import busy_spec, draw_runs, random_busy_network, step_inputs
 
 STATE = ("ramp", "demand", "output", "availability", "inventory", "share", "pipeline")
+#: the fast step agrees with the reference within |fast - ref| <= ATOL + RTOL |ref| for every
+#: state array and step flow at every step (the sums add the same terms in another order)
+RTOL = ATOL = 1e-12
+#: re-sourcing delay, return after the lift, and per-run refill days and tariff elasticity
+SLOW_MOVES = {"resourcing_days": ParamDist(DistKind.uniform, (0.0, 8.0)),
+              "return_days": ParamDist(DistKind.uniform, (3.0, 30.0)),
+              "refill_days": ParamDist(DistKind.uniform, (10.0, 45.0)),
+              "tariff_elasticity": ParamDist(DistKind.uniform, (2.0, 6.0))}
 
 
-def random_network(seed: int, n_eco: int = 5, n_goods: int = 6) -> Baseline:
-    """Layered random network: good h is an input of goods g < h; each buyer economy buys
-    each input from 1-4 supplier economies; a zero-share candidate supplier per input."""
-    rng = np.random.default_rng(seed)
-    eco = [f"E{i}" for i in range(n_eco)]
-    goods = [f"g{j}" for j in range(n_goods)]
-    nodes = [(e, g) for e in range(n_eco) for g in range(n_goods)]
-    market = rng.uniform(0.2, 3.0, len(nodes)) * (rng.random(len(nodes)) < 0.8)
-    edges = [(h, g, float(rng.uniform(0.03, 0.15)), float(rng.uniform(0.0, 1.0)),
-              bool(rng.random() < 0.7))
-             for g in range(n_goods) for h in range(g + 1, n_goods) if rng.random() < 0.6]
-    mix = {}
-    for c in range(n_eco):
-        for h in range(n_goods):
-            sup = rng.choice(n_eco, int(rng.integers(1, 5)), replace=False)
-            w = rng.uniform(0.1, 1.0, len(sup))
-            mix[(c, h)] = [(int(s), float(v)) for s, v in zip(sup, w / w.sum(), strict=True)]
-    cand = {h: [int(rng.integers(n_eco))] for h in range(n_goods)}
-    return assemble(eco, goods, nodes, market, edges, mix, cand)
+def close(got: np.ndarray | float, want: np.ndarray | float, what: str) -> None:
+    np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL, err_msg=what)
 
 
-def busy_spec(horizon: int = 80, step_days: int = 1) -> SimulationSpec:
-    """Ban, licensing (with a pipeline), quota and tariff at once, allied sharing, an
-    investment and a stockpile, uncertain parameters."""
-    shocks = (
-        Shock(ShockKind.ban, frozenset({"E0"}), frozenset(), frozenset({"g3", "g4"}),
-              start=3, end=60, intensity=0.7),
-        Shock(ShockKind.licensing, frozenset({"E1"}), frozenset(), frozenset({"g2", "g5"}),
-              start=5, end=50, intensity=0.3),
-        Shock(ShockKind.quota, frozenset({"E2"}), frozenset({"E3", "E4"}),
-              frozenset({"g4", "g5"}), start=8, intensity=0.4),
-        Shock(ShockKind.tariff, frozenset({"E3"}), frozenset(), frozenset({"g1", "g5"}),
-              start=2, intensity=0.3),
-    )
-    levers = (AlliedSharing(frozenset({"E1", "E2", "E3"}), start=10),
-              CapacityInvestment("E4", "g4", capacity_share=0.05, start=12, lead_days=20.0),
-              Stockpile(frozenset({"E3"}), frozenset({"g4"}), days=5.0))
-    params = {"spare_capacity": ParamDist(DistKind.uniform, (0.0, 0.3)),
-              "ramp_days": ParamDist(DistKind.triangular, (5.0, 20.0, 60.0)),
-              "inventory_days": ParamDist(DistKind.triangular, (1.0, 6.0, 20.0)),
-              "substitutability_scale": ParamDist(DistKind.uniform, (0.0, 1.5)),
-              "licence_delay_days": ParamDist(DistKind.uniform, (2.0, 15.0))}
-    return SimulationSpec(start=START, horizon_days=horizon, step_days=step_days,
-                          shocks=shocks, levers=levers, params=params)
-
-
-def draw(spec: SimulationSpec, runs: int, seed: int = 5) -> dict[str, np.ndarray]:
-    from econsec.simulation.params import draw_params
-
-    return draw_params(spec, runs, np.random.default_rng(seed))
-
-
-def step_inputs(eng: Engine) -> dict[str, Any]:
-    """What :meth:`Engine.step` passes to the step for the current day."""
-    day = eng.state.day
-    return {"ctl": eng.controls(day),
-            "allies": allied_members(eng.base, eng.spec, day) if eng.has_allies else None,
-            "invest": (eng.invest.capacity(day, eng.base.n_nodes) if len(eng.invest.node)
-                       else np.zeros(eng.base.n_nodes))}
-
-
-def reference_step(ref: dict[str, np.ndarray], eng: Engine, r: int, inp: dict[str, Any]
-                   ) -> dict[str, np.ndarray]:
-    """One step of run *r* written straight from the rule in the state module docstring
-    (1-D arrays, every slot computed, sums with np.bincount). Updates *ref*; returns the
-    step's flows."""
-    b, ctl, dt_, step_no = eng.base, inp["ctl"], eng.dt, int(ref["step"])
-    fs, src, node = b.flow_slot, b.flow_src, b.slot_node
-    n, s = b.n_nodes, b.n_slots
-    spare, ramp_days = eng.prm.spare[0, r], eng.prm.ramp_days[0, r]
-    sigma = eng.prm.sigma[:, r]
-    x_cap = eng.x_cap + inp["invest"]
-    cap = x_cap + ref["ramp"] * spare * b.x0
-    # 1. orders
-    plan = np.minimum(cap, ref["demand"])
-    refill = np.maximum(eng.target[:, r] - ref["inventory"], 0.0) / REFILL_DAYS
-    use_q = b.slot_coef * plan[node]
-    o_q = use_q + refill
-    o_k = ref["share"] * o_q[fs]
-    # 2. shocks
-    a = np.minimum(ctl.open * o_k, ctl.quota)
-    # 3. output
-    frac_ref = np.divide(refill, o_q, out=np.zeros(s), where=o_q > 0)
-    a_ref = a * frac_ref[fs]
-    a_use = a - a_ref
-    d_use = np.bincount(src, a_use, minlength=n) + b.f0
-    d_ref = np.bincount(src, a_ref, minlength=n)
-    demand = d_use + d_ref
-    wanted = np.minimum(cap, demand)
-    need = b.slot_coef * wanted[node] * dt_
-    alpha = np.minimum(np.divide(ref["inventory"], need, out=np.ones(s), where=need > 0), 1.0)
-    a_eff = np.where(b.slot_essential, alpha + sigma * (1.0 - alpha), 1.0)
-    rho = np.ones(n)
-    for q in range(s):
-        rho[node[q]] = min(rho[node[q]], a_eff[q])
-    y = wanted * rho
-    # 4. shipments: current use first, then restocking
-    phi_u = np.minimum(np.divide(y, d_use, out=np.ones(n), where=d_use > 0), 1.0)
-    phi_r = np.minimum(np.divide(np.maximum(y - d_use, 0.0), d_ref, out=np.ones(n),
-                                 where=d_ref > 0), 1.0)
-    ship = a_use * phi_u[src] + a_ref * phi_r[src]
-    arrive = ship * dt_
-    lf = eng.plan.licence_flows
-    pipe = ref["pipeline"]
-    into = out = 0.0
-    if pipe.shape[0]:
-        length = pipe.shape[0]
-        lic = ctl.licensed[lf]
-        lag = np.rint(ctl.delay_days[:, r] / dt_).astype(np.int64)
-        for j, k in enumerate(lf):
-            if lic[j]:
-                pipe[(step_no + lag[j]) % length, j] += arrive[k]
-                into += arrive[k]
-                arrive[k] = 0.0
-        now = pipe[step_no % length].copy()
-        pipe[step_no % length] = 0.0
-        arrive[lf] += now
-        out = float(now.sum())
-    received = np.bincount(fs, arrive, minlength=s)
-    # 5. inventories
-    use_need = b.slot_coef * y[node] * dt_
-    used = np.minimum(ref["inventory"], use_need)
-    ref["inventory"] = ref["inventory"] + received - used
-    # 6. re-sourcing, in the slots at risk
-    short = phi_u < 1.0 - 1e-12
-    restricted = (ctl.open != 1.0) | np.isfinite(ctl.quota) | (ctl.tariff != 0.0)
-    at_risk = np.zeros(s, dtype=bool)
-    at_risk[fs[restricted | short[src]]] = True
-    share = ref["share"]
-    per = np.where(np.isfinite(ctl.quota), use_q[fs], o_q[fs])  # capped: use part only
-    kept = np.divide(ship, per, out=np.zeros_like(ship), where=per > 0)
-    lost = share - kept
-    lost = np.where((lost > 1e-12) & (per > 0), lost, 0.0)
-    wedge = (1.0 + ctl.tariff) ** -TARIFF_ELASTICITY
-    lost = lost + (share - lost) * (1.0 - wedge) * (dt_ / ramp_days)
-    lost = np.where(at_risk[fs], lost, 0.0)
-    head = np.maximum(x_cap + spare * b.x0 - demand, 0.0)
-    wgt = head[src] * np.where(np.isfinite(ctl.quota), 0.0, ctl.open) * wedge
-    allies = inp["allies"]
-    if allies is not None and allies.any():
-        sup_member = allies[b.node_economy[src]]
-        buy_member = allies[b.node_economy[node[fs]]]
-        wa = wgt * sup_member
-        member_room = np.bincount(fs, wa, minlength=s)[fs] > 0
-        wgt = np.where(member_room & buy_member, wa, wgt)
-    lost_q = np.bincount(fs, lost, minlength=s)
-    w_q = np.bincount(fs, wgt, minlength=s)
-    need = lost_q * o_q  # moved orders no more than the headroom: m_q o_q <= w_q
-    cut = np.divide(w_q, need, out=np.ones(s), where=need > w_q)
-    lost, lost_q = lost * cut[fs], lost_q * cut
-    gain = np.divide(lost_q, w_q, out=np.zeros(s), where=w_q > 0)
-    ref["share"] = share - lost * (w_q > 0)[fs] + gain[fs] * wgt
-    # 7. capacity
-    pressure = demand > cap * (1.0 + CAP_TOL)
-    ref["ramp"] = np.minimum(ref["ramp"] + pressure * (dt_ / ramp_days), 1.0)
-    ref["demand"], ref["output"], ref["availability"] = demand, y, rho
-    ref["step"] = np.asarray(step_no + 1)
-    return {"received": received, "used": used, "final": b.f0 * phi_u * dt_,
-            "shipped": ship * dt_, "into": np.asarray(into), "out": np.asarray(out)}
+def check_against_reference(net: Baseline, spec: SimulationSpec, runs: int, seed: int,
+                            steps: int) -> tuple[Engine, bool]:
+    """Step an engine of *runs* runs and, beside it, each run by :func:`reference_step` from
+    the same inputs; every state array and step flow must agree at every step. Returns the
+    engine and whether the licence pipeline ever held shipments."""
+    eng = Engine(net, spec, draw_runs(spec, runs, seed))
+    refs = [RunState.of(eng.state, r) for r in range(runs)]
+    piped = False
+    for t in range(steps):
+        inp = step_inputs(eng)
+        moved = eng.step()
+        piped |= bool(eng.state.pipeline.any())
+        for r, rs in enumerate(refs):
+            got = reference_step(rs, eng.base, eng.prm, r, **inp)
+            for k in STATE:
+                close(getattr(eng.state, k)[..., r], getattr(rs, k), f"step {t} run {r} {k}")
+            close(moved.received[:, r], got.received, "received")
+            close(moved.used[:, r], got.used, "used")
+            close(moved.final[:, r], got.final, "final")
+            close(moved.shipped[:, r], got.shipped, "shipped")
+            close(moved.into_pipeline[r], got.into_pipeline, "into pipeline")
+            close(moved.out_of_pipeline[r], got.out_of_pipeline, "out of pipeline")
+    return eng, piped
 
 
 @pytest.mark.parametrize(("seed", "step_days"), [(1, 1), (2, 1), (3, 7)])
 def test_step_matches_the_reference_rule(seed: int, step_days: int) -> None:
-    net = random_network(seed)
+    net = random_busy_network(seed)
     spec = busy_spec(horizon=80 if step_days == 1 else 280, step_days=step_days)
-    runs = 4
-    eng = Engine(net, spec, draw(spec, runs, seed))
-    refs = [{k: np.array(getattr(eng.state, k)[..., r], copy=True) for k in STATE}
-            | {"step": np.asarray(0)} for r in range(runs)]
-    lost_share = False
-    for _ in range(40):
-        inp = step_inputs(eng)
-        moved = eng.step()
-        for r, ref in enumerate(refs):
-            got = reference_step(ref, eng, r, inp)
-            for k in STATE:
-                np.testing.assert_allclose(getattr(eng.state, k)[..., r], ref[k],
-                                           rtol=1e-9, atol=1e-12, err_msg=k)
-            np.testing.assert_allclose(moved.received[:, r], got["received"], rtol=1e-9,
-                                       atol=1e-12)
-            np.testing.assert_allclose(moved.used[:, r], got["used"], rtol=1e-9, atol=1e-12)
-            np.testing.assert_allclose(moved.final[:, r], got["final"], rtol=1e-9, atol=1e-12)
-            np.testing.assert_allclose(moved.shipped[:, r], got["shipped"], rtol=1e-9,
-                                       atol=1e-12)
-            np.testing.assert_allclose(moved.into_pipeline[r], got["into"], rtol=1e-9,
-                                       atol=1e-12)
-            np.testing.assert_allclose(moved.out_of_pipeline[r], got["out"], rtol=1e-9,
-                                       atol=1e-12)
-        lost_share |= not np.allclose(eng.state.share, net.share0[:, None])
-    assert lost_share  # the case exercises re-sourcing
-    assert eng.state.pipeline.any() or step_days == 7
+    eng, piped = check_against_reference(net, spec, runs=4, seed=seed, steps=40)
+    # the case exercises re-sourcing and the licence pipeline
+    assert not np.allclose(eng.state.share, net.share0[:, None])
+    assert piped or step_days == 7
+
+
+def test_step_matches_the_reference_with_delays_and_return(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Re-sourcing over resourcing_days, return after the lifts (days 50, 60) over
+    return_days, per-run refill days and tariff elasticity: still the reference rule."""
+    moved_back: list[bool] = []
+    return_shares = step_module.return_shares
+
+    def spy(st: Any, *args: Any) -> None:
+        before = st.share
+        return_shares(st, *args)
+        moved_back.append(st.share is not before)
+
+    monkeypatch.setattr(step_module, "return_shares", spy)
+    net = random_busy_network(4)
+    eng, piped = check_against_reference(net, busy_spec(**SLOW_MOVES), runs=4, seed=4,
+                                         steps=75)
+    assert piped and any(moved_back)
+    assert len(np.unique(eng.prm.tariff_elasticity)) == 4
+
+
+@pytest.mark.parametrize("stage", ["ration", "ramp_capacity", "place_orders"])
+def test_the_reference_detects_a_wrong_stage(stage: str, monkeypatch: pytest.MonkeyPatch
+                                             ) -> None:
+    """A step with one stage changed no longer agrees with the reference (the check can
+    fail): restocking served like use, capacity ramped twice as fast, refill orders over
+    half the refill days."""
+    ration, ramp, orders = step_module.ration, step_module.ramp_capacity, step_module.place_orders
+    wrong: dict[str, Callable[..., Any]] = {
+        "ration": lambda y, d_use, d_ref: (ration(y, d_use, d_ref)[0],) * 2,
+        "ramp_capacity": lambda st, cap, demand, prm, dt: ramp(st, cap, demand, prm, 2 * dt),
+        "place_orders": lambda st, topo, k, prm, target: orders(
+            st, topo, k, replace(prm, refill_days=prm.refill_days / 2), target),
+    }
+    monkeypatch.setattr(step_module, stage, wrong[stage])
+    with pytest.raises(AssertionError):
+        check_against_reference(random_busy_network(1), busy_spec(), runs=2, seed=1, steps=40)
 
 
 def run_states(net: Baseline, spec: SimulationSpec, prm: dict[str, np.ndarray],
@@ -254,10 +138,10 @@ def assert_same_bits(many: list[dict[str, np.ndarray]], ones: list[list[dict[str
 def test_one_run_and_many_runs_give_the_same_bits(seed: int) -> None:
     """Run r of a chunk of runs equals, bit for bit, the same parameters run alone (the
     one-run path uses sparse products, the many-run path [F, R] arrays)."""
-    net = random_network(seed)
+    net = random_busy_network(seed)
     spec = busy_spec()
     runs = 5
-    prm = draw(spec, runs, seed)
+    prm = draw_runs(spec, runs, seed)
     many = run_states(net, spec, prm, 45)
     ones = [run_states(net, spec, {k: v[r:r + 1] for k, v in prm.items()}, 45)
             for r in range(runs)]
@@ -267,9 +151,9 @@ def test_one_run_and_many_runs_give_the_same_bits(seed: int) -> None:
 def test_internal_paths_give_the_same_bits(monkeypatch: pytest.MonkeyPatch) -> None:
     """Kept per-flow products or gathers again; sub-matrices of the slots with refill
     orders or the whole matrix: every path adds the same products in the same order."""
-    net = random_network(7)
+    net = random_busy_network(7)
     spec = busy_spec()
-    prm = draw(spec, 3, 7)
+    prm = draw_runs(spec, 3, 7)
     plain = run_states(net, spec, prm, 40)
     monkeypatch.setattr(step_module, "KEEP_VALUES", 0)
     assert_same_bits(run_states(net, spec, prm, 40),
@@ -287,9 +171,9 @@ def test_incremental_sums_give_the_same_bits_as_whole_sums(
         seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """Sums of several runs re-added only where a weight or quantity changed (the default)
     equal the whole sums formed every step, bit for bit, over a busy random network."""
-    net = random_network(seed)
+    net = random_busy_network(seed)
     spec = busy_spec()
-    prm = draw(spec, 5, seed)
+    prm = draw_runs(spec, 5, seed)
     incremental = run_states(net, spec, prm, 70)
     monkeypatch.setattr(kernels, "INCREMENTAL", False)
     whole = run_states(net, spec, prm, 70)
@@ -299,7 +183,7 @@ def test_incremental_sums_give_the_same_bits_as_whole_sums(
 
 
 def test_chunks_and_workers_give_the_same_bytes() -> None:
-    net = random_network(3)
+    net = random_busy_network(3)
     spec = busy_spec(horizon=50)
     res = [simulate(spec, baseline=net, runs=7, seed=11, chunk_runs=c) for c in (1, 3, 7)]
     res.append(simulate(spec, baseline=net, runs=7, seed=11, chunk_runs=2, workers=2))
@@ -316,9 +200,9 @@ def test_chunks_and_workers_give_the_same_bytes() -> None:
 def test_step_flows_ledger_and_lazy_amounts() -> None:
     """shipped/arrived are computed on access, from what the step saw: they stay right
     when read several steps later; they add up to output, final demand and receipts."""
-    net = random_network(2)
+    net = random_busy_network(2)
     spec = busy_spec()
-    eng = Engine(net, spec, draw(spec, 3, 2))
+    eng = Engine(net, spec, draw_runs(spec, 3, 2))
     topo = eng.topo
     held = []
     for _ in range(40):

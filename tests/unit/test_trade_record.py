@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_engine import START, ban, fixed, licensing, three_node, two_node
 
 from econsec.simulation.engine import simulate
 from econsec.simulation.spec import SimulationSpec
+from simhelpers import START, ban, fixed, licensing, three_node, two_node
 
 
 def rate(res, first: int, last: int, buyer: str = "C", supplier: str = "S") -> float:  # type: ignore[no-untyped-def]

@@ -1,0 +1,183 @@
+"""Networks, specs and parameters shared by the simulation tests (imported explicitly:
+``from simhelpers import ...``; ``tests/`` is on the path through ``tests/conftest.py``).
+
+* hand-worked networks: :func:`two_node`, :func:`three_node` (values in their docstrings);
+* random networks: :func:`random_busy_network` (seeded, for the reference-step checks) and
+  the Hypothesis strategy :func:`chain_networks`;
+* shocks and specs: :func:`ban`, :func:`licensing`, :func:`busy_spec`;
+* parameters: :func:`params` (per-run arrays), :func:`fixed` (distributions),
+  :func:`draw_runs` (drawn as the engine draws them);
+* the built-in world, loaded once: :func:`world`, :func:`world_baseline`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+from econsec.simulation.controls import allied_members
+from econsec.simulation.engine import Engine
+from econsec.simulation.network_arrays import Baseline, assemble, baseline_from_world
+from econsec.simulation.params import draw_params
+from econsec.simulation.spec import (
+    AlliedSharing,
+    CapacityInvestment,
+    DistKind,
+    ParamDist,
+    Shock,
+    ShockKind,
+    SimulationSpec,
+    Stockpile,
+)
+
+#: start date of the synthetic scenarios (any date: the engine counts days from it)
+START = dt.date(2025, 1, 1)
+
+#: per-run parameters of the hand-worked cases (no spare capacity, one-day ramp-up, ten days
+#: of inventory, substitutability as given, re-sourcing at once)
+HAND_PARAMS = {"spare_capacity": 0.0, "ramp_days": 1.0, "inventory_days": 10.0,
+               "substitutability_scale": 1.0, "licence_delay_days": 60.0,
+               "resourcing_days": 0.0}
+
+
+def fixed(**kw: float) -> dict[str, ParamDist]:
+    """Fixed distributions of the named parameters."""
+    return {k: ParamDist(DistKind.fixed, (v,)) for k, v in kw.items()}
+
+
+def params(runs: int = 1, **kw: float) -> dict[str, np.ndarray]:
+    """Per-run parameter arrays: :data:`HAND_PARAMS` with *kw* replaced or added."""
+    return {k: np.full(runs, v, dtype=np.float64) for k, v in (HAND_PARAMS | kw).items()}
+
+
+def draw_runs(spec: SimulationSpec, runs: int, seed: int = 5) -> dict[str, np.ndarray]:
+    """Per-run parameters of *spec* drawn as :func:`econsec.simulation.engine.simulate`
+    draws them."""
+    return draw_params(spec, runs, np.random.default_rng(seed))
+
+
+def two_node(sigma: float = 0.4) -> Baseline:
+    """C makes g (USD 1bn/day, all final) from h (cost share 0.5), bought from S."""
+    # economies C=0, S=1; goods g=0, h=1
+    return assemble(["C", "S"], ["g", "h"], [(0, 0), (1, 1)], np.array([1.0, 0.0]),
+                    [(1, 0, 0.5, sigma, True)], {(0, 1): [(1, 1.0)]})
+
+
+def three_node(sigma: float = 0.0) -> Baseline:
+    """C makes g from h bought 75% from S1 and 25% from S2."""
+    # economies C=0, S1=1, S2=2; goods g=0, h=1
+    return assemble(["C", "S1", "S2"], ["g", "h"], [(0, 0), (1, 1), (2, 1)],
+                    np.array([1.0, 0.0, 0.0]), [(1, 0, 0.5, sigma, True)],
+                    {(0, 1): [(1, 0.75), (2, 0.25)]})
+
+
+def ban(imposer: str, start: int = 0, end: int | None = None, intensity: float = 1.0,
+        goods: str = "h") -> Shock:
+    """A ban by *imposer* on *goods* to everyone else."""
+    return Shock(ShockKind.ban, frozenset({imposer}), frozenset(), frozenset({goods}),
+                 start=start, end=end, intensity=intensity)
+
+
+def licensing(imposer: str, approval: float, delay: float, start: int = 0,
+              end: int | None = None, measure_id: str | None = None) -> Shock:
+    """Licensing of good h by *imposer*: *approval* of the volume after *delay* days."""
+    return Shock(ShockKind.licensing, frozenset({imposer}), frozenset(), frozenset({"h"}),
+                 start=start, end=end, intensity=0.0, approval_rate=approval,
+                 licence_delay_days=delay, measure_id=measure_id)
+
+
+def random_busy_network(seed: int, n_eco: int = 5, n_goods: int = 6) -> Baseline:
+    """Layered random network: good h is an input of goods g < h; each buyer economy buys
+    each input from 1-4 supplier economies; a zero-share candidate supplier per input."""
+    rng = np.random.default_rng(seed)
+    eco = [f"E{i}" for i in range(n_eco)]
+    goods = [f"g{j}" for j in range(n_goods)]
+    nodes = [(e, g) for e in range(n_eco) for g in range(n_goods)]
+    market = rng.uniform(0.2, 3.0, len(nodes)) * (rng.random(len(nodes)) < 0.8)
+    edges = [(h, g, float(rng.uniform(0.03, 0.15)), float(rng.uniform(0.0, 1.0)),
+              bool(rng.random() < 0.7))
+             for g in range(n_goods) for h in range(g + 1, n_goods) if rng.random() < 0.6]
+    mix = {}
+    for c in range(n_eco):
+        for h in range(n_goods):
+            sup = rng.choice(n_eco, int(rng.integers(1, 5)), replace=False)
+            w = rng.uniform(0.1, 1.0, len(sup))
+            mix[(c, h)] = [(int(s), float(v)) for s, v in zip(sup, w / w.sum(), strict=True)]
+    cand = {h: [int(rng.integers(n_eco))] for h in range(n_goods)}
+    return assemble(eco, goods, nodes, market, edges, mix, cand)
+
+
+def busy_spec(horizon: int = 80, step_days: int = 1, **extra: ParamDist) -> SimulationSpec:
+    """Ban, licensing (with a pipeline), quota and tariff at once, allied sharing, an
+    investment and a stockpile, uncertain parameters (*extra*: more distributions)."""
+    shocks = (
+        Shock(ShockKind.ban, frozenset({"E0"}), frozenset(), frozenset({"g3", "g4"}),
+              start=3, end=60, intensity=0.7),
+        Shock(ShockKind.licensing, frozenset({"E1"}), frozenset(), frozenset({"g2", "g5"}),
+              start=5, end=50, intensity=0.3),
+        Shock(ShockKind.quota, frozenset({"E2"}), frozenset({"E3", "E4"}),
+              frozenset({"g4", "g5"}), start=8, intensity=0.4),
+        Shock(ShockKind.tariff, frozenset({"E3"}), frozenset(), frozenset({"g1", "g5"}),
+              start=2, intensity=0.3),
+    )
+    levers = (AlliedSharing(frozenset({"E1", "E2", "E3"}), start=10),
+              CapacityInvestment("E4", "g4", capacity_share=0.05, start=12, lead_days=20.0),
+              Stockpile(frozenset({"E3"}), frozenset({"g4"}), days=5.0))
+    dists = {"spare_capacity": ParamDist(DistKind.uniform, (0.0, 0.3)),
+             "ramp_days": ParamDist(DistKind.triangular, (5.0, 20.0, 60.0)),
+             "inventory_days": ParamDist(DistKind.triangular, (1.0, 6.0, 20.0)),
+             "substitutability_scale": ParamDist(DistKind.uniform, (0.0, 1.5)),
+             "licence_delay_days": ParamDist(DistKind.uniform, (2.0, 15.0))} | extra
+    return SimulationSpec(start=START, horizon_days=horizon, step_days=step_days,
+                          shocks=shocks, levers=levers, params=dists)
+
+
+def step_inputs(eng: Engine) -> dict[str, Any]:
+    """What :meth:`Engine.step` passes to the step for the current day, besides the state:
+    the keyword arguments of :func:`econsec.simulation.step.step`."""
+    day = eng.state.day
+    return {"ctl": eng.controls(day), "licence_flows": eng.plan.licence_flows,
+            "dt": eng.dt, "x_cap": eng.x_cap, "target": eng.target,
+            "allies": allied_members(eng.base, eng.spec, day) if eng.has_allies else None,
+            "invest": (eng.invest.capacity(day, eng.base.n_nodes) if len(eng.invest.node)
+                       else np.zeros(eng.base.n_nodes))}
+
+
+@st.composite
+def chain_networks(draw: st.DrawFn, autarkic_e0: bool = False) -> Baseline:
+    """Hypothesis strategy: a random layered network, 2-3 economies, 3 goods in a chain
+    h -> m -> g (*autarkic_e0*: economy E0 buys its inputs only from itself)."""
+    n_e = draw(st.integers(2, 3))
+    eco = [f"E{i}" for i in range(n_e)]
+    goods = ["g", "m", "h"]
+    nodes = [(e, g) for e in range(n_e) for g in range(3)]
+    market = np.array([draw(st.floats(0.1, 5.0)) if g == 0 else 0.0 for _, g in nodes])
+    edges = [(1, 0, draw(st.floats(0.05, 0.6)), draw(st.floats(0.0, 1.0)), True),
+             (2, 1, draw(st.floats(0.05, 0.6)), draw(st.floats(0.0, 1.0)),
+              draw(st.booleans()))]
+    mix = {}
+    for c in range(n_e):
+        for h in (1, 2):
+            w = np.array([draw(st.floats(0.01, 1.0)) for _ in range(n_e)])
+            if autarkic_e0 and c == 0:
+                w[1:] = 0.0
+            mix[(c, h)] = [(s, float(v)) for s, v in enumerate(w / w.sum())]
+    return assemble(eco, goods, nodes, market, edges, mix)
+
+
+@functools.cache
+def world() -> Any:
+    """The built-in world (loaded once per test session)."""
+    from econsec.data.world import load_world
+
+    return load_world()
+
+
+@functools.cache
+def world_baseline() -> Baseline:
+    """The built-in world's baseline (latest figures)."""
+    return baseline_from_world(world())
