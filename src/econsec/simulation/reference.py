@@ -153,7 +153,7 @@ def reference_step(rs: RunState, base: Baseline, prm: RunParams, run: int,
         pipe[rs.step % length] = 0.0
         arrive[licence_flows] += now
         out = float(now.sum())
-    received = np.bincount(fs, arrive, minlength=s)
+    received = np.asarray(np.bincount(fs, arrive, minlength=s), dtype=np.float64)
     # 5. inventories
     use_need = base.slot_coef * y[node] * dt
     used = np.minimum(rs.inventory, use_need)
