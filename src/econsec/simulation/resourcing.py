@@ -3,15 +3,13 @@
 flows are free again (:func:`return_shares`). Stages 6 and 7 of the step rule
 (:mod:`econsec.simulation.step`, where the formulas are stated).
 
-Re-sourcing works on the flows of the slots at risk only (:class:`RiskFlows`, kept per set
-of slots while the controls are the same), or on the whole arrays when most slots are at
-risk; sums per slot add the flows in order, so a run's result does not depend on the other
-runs of its chunk.
+Re-sourcing works on the flows of the slots at risk only
+(:class:`~econsec.simulation.topology.RiskFlows`, kept per set of slots while the controls
+are the same), or on the whole arrays when most slots are at risk; sums per slot add the
+flows in order, so a run's result does not depend on the other runs of its chunk.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -26,74 +24,6 @@ from econsec.simulation.topology import StepControls, Topology
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 B = npt.NDArray[np.bool_]
-
-#: sets of slots at risk whose flows are kept (re-sourcing)
-RISK_SETS = 256
-
-
-class RiskFlows:
-    """The flows of a set of slots at risk and what re-sourcing needs of them (kept by the
-    :class:`~econsec.simulation.topology.Topology` for each set seen while the controls are
-    the same: :func:`risk_flows`)."""
-
-    def __init__(self, topo: Topology, hit: B, c: StepControls) -> None:
-        self.hit, self.c = hit, c
-        sums = topo.sums
-        slots = np.flatnonzero(hit)
-        n_flows = int(sums.slot_count[slots].sum())
-        ctl = c.ctl
-        self.fa: I64 | None
-        if n_flows > topo.f // 2:  # most slots at risk: work on the whole arrays
-            self.fa = None
-            self.fslot, self.src, self.count = topo.flow_slot, topo.flow_src, sums.slot_count
-            self.open = ctl.destination_open[:, None]
-            capped = ctl.capped
-            self.wedge = c.wedge
-            self._sum = sums._slot_ones
-            slots = np.arange(topo.s)
-        else:
-            fa = self.fa = sums.flows_of_slots(slots)
-            self.count = sums.slot_count[slots]
-            self.fslot = np.repeat(slots, self.count)
-            self.src = np.take(topo.flow_src, fa)
-            self.open = np.take(ctl.destination_open, fa)[:, None]
-            capped = np.take(ctl.capped, fa)
-            self.wedge = None if c.wedge is None else take_rows(c.wedge, fa)
-            self._sum = sums.segment_sums(self.count)
-        self.n_flows = n_flows
-        #: [flows, 1] flows under a cap (None if none)
-        self.capped = capped[:, None] if capped.any() else None
-        #: [slots, 1] slots at risk in every run (a restricted flow), None if none
-        self.slots = slots
-        self._supplied = sums._slot_src[slots]
-        restricted = c.risk_slots[slots]
-        self.risk_slots = restricted[:, None] if restricted.any() else None
-
-    def per_slot(self, v: F64) -> F64:
-        """Sums of [flows at risk, R] over each slot at risk, flows in order."""
-        return np.asarray(self._sum @ v)
-
-    def per_flow(self, v: npt.NDArray[Any]) -> npt.NDArray[Any]:
-        """Slot values [slots at risk, R] repeated for each flow of the slot."""
-        return np.repeat(v, self.count, axis=0)
-
-    def supplied_by(self, nodes: B) -> B:
-        """[slots at risk, R]: the slot has a flow from a node flagged in *nodes* ([N, R])
-        in that run."""
-        return np.asarray(self._supplied @ nodes.astype(np.float64)) > 0
-
-
-def risk_flows(topo: Topology, hit: B, c: StepControls) -> RiskFlows:
-    """Flows of the slots *hit* under *c* (kept for up to :data:`RISK_SETS` sets while
-    the controls are the same: the set changes often and comes back)."""
-    key = hit.tobytes()
-    risks = topo.risks
-    r = risks.get(key)
-    if r is None or r.c is not c:
-        if len(risks) >= RISK_SETS or any(v.c is not c for v in risks.values()):
-            risks.clear()
-        r = risks[key] = RiskFlows(topo, hit, c)
-    return r
 
 
 def resource(st: State, topo: Topology, c: StepControls, o_q: F64, u_q: F64,
@@ -121,7 +51,7 @@ def resource(st: State, topo: Topology, c: StepControls, o_q: F64, u_q: F64,
         return
     if not hit.any():
         return
-    rk = risk_flows(topo, hit, c)
+    rk = topo.risk(hit, c)
     fa = rk.fa
     topo.whole_risk = fa is None
     # destination weights first: where no supplier of a slot at risk has headroom in any

@@ -8,15 +8,10 @@ place (:attr:`Shipments.patches`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import numpy.typing as npt
 
 from econsec.simulation.kernels import take_rows
-
-if TYPE_CHECKING:
-    from econsec.simulation.topology import Topology
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -27,12 +22,14 @@ class Shipments:
     (``g = share x open``, ``u``/``r`` the slot's use and refill orders); special flows
     (quota, licence pipeline) take their own rates *sp_rate* and arrivals *sp_arrive*.
     *kept*: the per-flow ``g phi_use``, ``g phi_ref``, ``u``, ``r`` ([F, R], the first two
-    None where ``phi = 1``: ``g``) when the weighted sums kept them."""
+    None where ``phi = 1``: ``g``) when the weighted sums kept them; *flow_src*,
+    *flow_slot*: the supplier and slot of every flow."""
 
-    def __init__(self, topo: Topology, g: F64, phi_u: F64, phi_r: F64, use: F64,
-                 refill: F64, special: I64, sp_rate: F64, sp_arrive: F64, dt: float,
+    def __init__(self, flow_src: I64, flow_slot: I64, g: F64, phi_u: F64, phi_r: F64,
+                 use: F64, refill: F64, special: I64, sp_rate: F64, sp_arrive: F64, dt: float,
                  kept: tuple[F64 | None, F64 | None, F64, F64] | None) -> None:
-        self.topo, self.g, self.phi_u, self.phi_r = topo, g, phi_u, phi_r
+        self.flow_src, self.flow_slot = flow_src, flow_slot
+        self.g, self.phi_u, self.phi_r = g, phi_u, phi_r
         self.use, self.refill, self.special = use, refill, special
         self.sp_rate, self.sp_arrive, self.dt = sp_rate, sp_arrive, dt
         self.kept = kept
@@ -67,7 +64,6 @@ class Shipments:
 
     def _of(self, rows: I64 | None, special: F64, scale: float, src: I64 | None = None,
             slot: I64 | None = None) -> F64:
-        topo = self.topo
 
         def pick(v: F64) -> F64:
             return v if rows is None else take_rows(v, rows)
@@ -79,9 +75,9 @@ class Shipments:
             ref = (g if gr is None else pick(gr)) * pick(rf)
         else:
             if src is None:
-                src = topo.flow_src if rows is None else np.take(topo.flow_src, rows)
+                src = self.flow_src if rows is None else np.take(self.flow_src, rows)
             if slot is None:
-                slot = topo.flow_slot if rows is None else np.take(topo.flow_slot, rows)
+                slot = self.flow_slot if rows is None else np.take(self.flow_slot, rows)
             out = g * take_rows(self.phi_u, src)
             out *= take_rows(self.use, slot)
             ref = g * take_rows(self.phi_r, src)

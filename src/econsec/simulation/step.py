@@ -298,8 +298,8 @@ def deliver(st: State, c: StepControls, k: StepConsts, orders: Orders, dem: Dema
         if c.piped:
             into, out = licence_pipeline(st, c, sp_arrive, dt, into, out)
         np.add.at(received, c.sp_slot, sp_arrive)
-    ships = Shipments(topo, sums.wts.g, phi_u, phi_r, orders.use, orders.refill, c.special,
-                      sp_rate, sp_arrive, dt, sums.kept)
+    ships = Shipments(topo.flow_src, topo.flow_slot, sums.wts.g, phi_u, phi_r, orders.use,
+                      orders.refill, c.special, sp_rate, sp_arrive, dt, sums.kept)
     ships.f0 = k.f0
     topo.add_reader(ships)
     return received, ships, into, out

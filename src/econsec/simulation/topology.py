@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -25,12 +25,14 @@ from econsec.simulation.network_arrays import Baseline
 from econsec.simulation.state import RunParams, State
 
 if TYPE_CHECKING:
-    from econsec.simulation.resourcing import RiskFlows
     from econsec.simulation.shipments import Shipments
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 B = npt.NDArray[np.bool_]
+
+#: sets of slots at risk whose flows are kept (re-sourcing)
+RISK_SETS = 256
 
 
 class Topology:
@@ -74,8 +76,7 @@ class Topology:
         #: the last weighted sums of the step's series (sums of several runs)
         self._memos: dict[str, SumMemo] = {}
         #: flows of the sets of slots at risk seen under the current controls
-        #: (:func:`econsec.simulation.resourcing.risk_flows`)
-        self.risks: dict[bytes, RiskFlows] = {}
+        self._risks: dict[bytes, RiskFlows] = {}
         #: the last re-sourcing worked on the whole arrays (most slots at risk)
         self.whole_risk = False
 
@@ -163,6 +164,17 @@ class Topology:
         if w is not None:
             share.flags.writeable = False
             w.set_rows(rows, new)
+
+    def risk(self, hit: B, c: StepControls) -> RiskFlows:
+        """Flows of the slots *hit* under *c* (kept for up to :data:`RISK_SETS` sets while
+        the controls are the same: the set changes often and comes back)."""
+        key = hit.tobytes()
+        r = self._risks.get(key)
+        if r is None or r.c is not c:
+            if len(self._risks) >= RISK_SETS or any(v.c is not c for v in self._risks.values()):
+                self._risks.clear()
+            r = self._risks[key] = RiskFlows(self, hit, c)
+        return r
 
     def controls(self, ctl: FlowControls, licence_flows: I64, piped: bool, elasticity: F64
                  ) -> StepControls:
@@ -326,3 +338,56 @@ class OrderWeights:
             self._slot_sum = (sums.by_slot(self.g, np.ones((sums.n, 1))) if runs == 1
                               else sums.to_slots(self.g))
         return self._slot_sum
+
+
+class RiskFlows:
+    """The flows of a set of slots at risk and what re-sourcing needs of them (kept by the
+    :class:`Topology` for each set seen while the controls are the same: :meth:`Topology.risk`).
+    Re-sourcing (:mod:`econsec.simulation.resourcing`) works on these flows only, or on the
+    whole arrays (:attr:`fa` None) when most slots are at risk."""
+
+    def __init__(self, topo: Topology, hit: B, c: StepControls) -> None:
+        self.hit, self.c = hit, c
+        sums = topo.sums
+        slots = np.flatnonzero(hit)
+        n_flows = int(sums.slot_count[slots].sum())
+        ctl = c.ctl
+        self.fa: I64 | None
+        if n_flows > topo.f // 2:  # most slots at risk: work on the whole arrays
+            self.fa = None
+            self.fslot, self.src, self.count = topo.flow_slot, topo.flow_src, sums.slot_count
+            self.open = ctl.destination_open[:, None]
+            capped = ctl.capped
+            self.wedge = c.wedge
+            self._sum = sums._slot_ones
+            slots = np.arange(topo.s)
+        else:
+            fa = self.fa = sums.flows_of_slots(slots)
+            self.count = sums.slot_count[slots]
+            self.fslot = np.repeat(slots, self.count)
+            self.src = np.take(topo.flow_src, fa)
+            self.open = np.take(ctl.destination_open, fa)[:, None]
+            capped = np.take(ctl.capped, fa)
+            self.wedge = None if c.wedge is None else take_rows(c.wedge, fa)
+            self._sum = sums.segment_sums(self.count)
+        self.n_flows = n_flows
+        #: [flows, 1] flows under a cap (None if none)
+        self.capped = capped[:, None] if capped.any() else None
+        #: [slots, 1] slots at risk in every run (a restricted flow), None if none
+        self.slots = slots
+        self._supplied = sums._slot_src[slots]
+        restricted = c.risk_slots[slots]
+        self.risk_slots = restricted[:, None] if restricted.any() else None
+
+    def per_slot(self, v: F64) -> F64:
+        """Sums of [flows at risk, R] over each slot at risk, flows in order."""
+        return np.asarray(self._sum @ v)
+
+    def per_flow(self, v: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        """Slot values [slots at risk, R] repeated for each flow of the slot."""
+        return np.repeat(v, self.count, axis=0)
+
+    def supplied_by(self, nodes: B) -> B:
+        """[slots at risk, R]: the slot has a flow from a node flagged in *nodes* ([N, R])
+        in that run."""
+        return np.asarray(self._supplied @ nodes.astype(np.float64)) > 0
