@@ -5,7 +5,8 @@ and the per-step structures kept while nothing changes.
 (flows -> slots -> nodes) and the reductions over them; :class:`StepControls` what a step
 needs of one :class:`~econsec.simulation.controls.FlowControls`; :class:`StepConsts` the
 constants of the runs as full arrays; :class:`OrderWeights` the order weights
-``g = share x open`` of one share array. None of these carries model state: the state of the
+``g = share x open`` of one share array; :class:`RiskFlows` the flows of a set of slots at
+risk (for re-sourcing). None of these carries model state: the state of the
 runs is :class:`~econsec.simulation.state.State`, the rule is :mod:`econsec.simulation.step`.
 """
 
