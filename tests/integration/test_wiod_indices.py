@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from econsec.data.importers.wiod import wiod_bilateral_flows
 from econsec.metrics.complementarity import export_similarity, trade_complementarity
-from econsec.metrics.wiod_flows import wiod_bilateral_flows
 
 WIOD = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "wiod2013"
 INTER = WIOD / "wiot_intermediate_long_1995_2011.parquet"

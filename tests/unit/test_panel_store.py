@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from econsec.cli.data import app
 from econsec.data import panel as panel_mod
 from econsec.data.importers.baci import hs_revision_of, import_baci
-from econsec.data.panel import list_panels, load_flows, panels_dir, parse_years
+from econsec.data.panel import list_panels, load_flows, panels_dir
 from econsec.data.store import Store
 from econsec.errors import DataError, StoreError
 
@@ -234,14 +234,6 @@ def test_hs_revision_from_name_or_option(tmp_path: Path) -> None:
     assert hs_revision_of(Path("x.csv"), "17") == "HS17"
     with pytest.raises(ValueError, match="unknown HS revision"):
         hs_revision_of(Path("x.csv"), "HS19")
-
-
-def test_parse_years() -> None:
-    assert parse_years("2022") == [2022]
-    assert parse_years("1995-1998, 2001") == [1995, 1996, 1997, 1998, 2001]
-    assert parse_years(None) is None
-    with pytest.raises(ValueError):
-        parse_years("2001-1999")
 
 
 def test_cli_import_and_panels(tmp_path: Path, db: Path) -> None:

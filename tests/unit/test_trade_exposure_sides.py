@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
+from econsec import analysis
 from econsec.data.world import load_world
-from econsec.trade_analysis import trade_exposure
 
 
 def test_comtrade_mirror_rows_not_double_counted() -> None:
@@ -21,7 +22,11 @@ def test_comtrade_mirror_rows_not_double_counted() -> None:
         "quantity": [float("nan")] * 4,
         "flow_source": ["comtrade:M", "comtrade:M", "comtrade:X", "comtrade:X"],
     })
-    out = trade_exposure("KOR", ["hydrogen_fluoride"], w, flows=flows, dataset="comtrade")
+    out = analysis.exposure("KOR", good="hydrogen_fluoride", world=w, source="trade",
+                            flows=flows, dataset="comtrade")
     shares = out.set_index("supplier")["share"]
     assert shares["JPN"] == 0.6
     assert shares["CHN"] == 0.4
+    assert set(out["basis"]) == {"trade panel"}
+    # import-source HHI of the importer-reported side only: 0.6^2 + 0.4^2 = 0.52
+    assert out["import_hhi"].iloc[0] == pytest.approx(0.52, abs=1e-12)

@@ -23,6 +23,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 
+from econsec import analysis
 from econsec.api import engine, handlers
 from econsec.api.handlers import FieldError
 from econsec.api.jobs import Job, JobManager, JobStatus
@@ -239,7 +240,7 @@ def create_app(*, world: World | None = None, token: str | None = None,
 
         b = call(handlers.check_bloc, bloc, "bloc") or "TRILATERAL"
         a = call(handlers.check_bloc, against, "against") or "CHN"
-        mat, srcs = handlers.dependence_matrix(w(), b, a)
+        mat, srcs = analysis.dependence_matrix(b, a, w())
         svg = exposure_heatmap(mat.iloc[:, :30], f"Share of imports from {a}")
         return Response(svg, media_type="image/svg+xml",
                         headers={"x-econsec-sources": ",".join(srcs)[:2000]})

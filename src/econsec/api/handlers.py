@@ -15,12 +15,12 @@ from typing import Any
 import pandas as pd
 
 from econsec.data.world import World
+from econsec.domain.years import Years
 from econsec.reports.tables import to_records
 
 ECONOMY_RE = re.compile(r"^[A-Z]{3}$")
 GOOD_RE = re.compile(r"^[a-z0-9_]{1,64}$")
 BLOC_RE = re.compile(r"^[A-Za-z0-9_]{1,24}( *, *[A-Za-z0-9_]{1,24}){0,30}$")
-YEARS_RE = re.compile(r"^(\d{4})(?:-(\d{4}))?$")
 
 
 class FieldError(ValueError):
@@ -103,10 +103,11 @@ def exposure(w: World, economy: str, good: str | None = None, tiers: str = "dire
 
     code = check_economy(w, economy)
     g = check_good(w, good)
-    if tiers not in ("direct", "all"):
-        raise FieldError("tiers", "tiers must be 'direct' or 'all'")
-    frame = analysis.exposure(code, good=g, tiers=tiers, world=w,  # type: ignore[arg-type]
-                              year=year)
+    try:
+        tiers_ = analysis.check_tiers(tiers)
+    except analysis.ChoiceError as exc:
+        raise FieldError(exc.field, str(exc)) from None
+    frame = analysis.exposure(code, good=g, tiers=tiers_, world=w, year=year)
     out = _table(w, frame, economy=code, good=g, tiers=tiers, year=year)
     if tiers == "all":
         direct = analysis.exposure(code, good=None, tiers="direct", world=w, year=year)
@@ -140,24 +141,21 @@ def measures(w: World, type: str | None = None, imposer: str | None = None,
     return _table(w, analysis.measures(type or None, imp, g, w))
 
 
-def parse_years(value: str | None) -> tuple[int, int] | None:
-    if value is None or value == "":
-        return None
-    m = YEARS_RE.match(value.strip())
-    if not m:
-        raise FieldError("years", "years must be YYYY or YYYY-YYYY")
-    lo = int(m.group(1))
-    hi = int(m.group(2) or lo)
-    if not 1900 <= lo <= hi <= 2100:
-        raise FieldError("years", "years must be an increasing range within 1900-2100")
-    return lo, hi
+def parse_years(value: str | None) -> Years | None:
+    """The ``years`` field (:func:`econsec.domain.years.parse_years`); blank: all years."""
+    from econsec.domain.years import YearsError, parse_years_or_none
+
+    try:
+        return parse_years_or_none(value)
+    except YearsError as exc:
+        raise FieldError("years", str(exc)) from None
 
 
 def compare(w: World, a: str, b: str, years: str | None = None,
             source: str | None = None) -> dict[str, Any]:
     """Complementarity/competition indices per year for economies *a* and *b*.
 
-    Uses :func:`econsec.trade_analysis.compare` when that module is installed, else the
+    Uses :func:`econsec.analysis.trade.compare` when that module is installed, else the
     TCI/ESI of :func:`econsec.reports.trends.pair_trends` on the store's trade panel.
     FieldError 404 when no trade panel is loaded."""
     ca, cb = check_economy(w, a, "a"), check_economy(w, b, "b")
@@ -178,19 +176,19 @@ def compare(w: World, a: str, b: str, years: str | None = None,
 _COMPARE_FIELDS = {"economy_a": "a", "economy_b": "b", "years": "years", "source": "source"}
 
 
-def _compare_rows(a: str, b: str, span: tuple[int, int] | None, source: str | None,
+def _compare_rows(a: str, b: str, span: Years | None, source: str | None,
                   years: str | None = None) -> tuple[pd.DataFrame | None, str]:
     import importlib
 
     trade_analysis: Any
     try:
-        trade_analysis = importlib.import_module("econsec.trade_analysis")
+        trade_analysis = importlib.import_module("econsec.analysis.trade")
     except ImportError:
         trade_analysis = None
     if trade_analysis is not None and hasattr(trade_analysis, "compare"):
         kwargs: dict[str, Any] = {}
         if span is not None:
-            kwargs["years"] = years.strip() if years else f"{span[0]}-{span[1]}"
+            kwargs["years"] = span
         if source is not None:
             kwargs["source"] = source
         try:
@@ -203,7 +201,7 @@ def _compare_rows(a: str, b: str, span: tuple[int, int] | None, source: str | No
             raise FieldError(field, msg, status=404 if missing else 422) from None
         if frame is None or len(frame) == 0:
             return None, ""
-        cite = "trade panel" + (f" ({source})" if source else "") + " via econsec.trade_analysis"
+        cite = "trade panel" + (f" ({source})" if source else "") + " via econsec.analysis"
         if "source" in frame.columns:
             cite = "; ".join(sorted({str(s) for s in frame["source"].dropna()})) or cite
         return frame, cite
@@ -214,26 +212,8 @@ def _compare_rows(a: str, b: str, span: tuple[int, int] | None, source: str | No
         return None, ""
     trends = pair_trends(panel.flows, [(a, b)])
     if span is not None:
-        trends = trends[(trends["year"] >= span[0]) & (trends["year"] <= span[1])]
+        trends = trends[trends["year"].isin(span.as_list())]
     long = trends.melt(id_vars=["year", "pair"], var_name="index", value_name="value")
     long.insert(1, "economy_a", a)
     long.insert(2, "economy_b", b)
     return long.drop(columns="pair").reset_index(drop=True), panel.citation()
-
-
-def dependence_matrix(w: World, bloc: str, against: str) -> tuple[pd.DataFrame, list[str]]:
-    """Members of *bloc* x goods: share of each member's imports of the good that comes from
-    *against* (recorded bilateral shares only), and the source ids behind it."""
-    from econsec.domain import resolve_bloc
-
-    members, rival = resolve_bloc(bloc), resolve_bloc(against)
-    bil = w.latest_bilateral()
-    rows = bil[bil["importer"].isin(members) & bil["supplier"].isin(rival)
-               & (bil["importer"] != bil["supplier"])]
-    if rows.empty:
-        return pd.DataFrame(), []
-    mat = rows.pivot_table(index="importer", columns="good", values="share",
-                           aggfunc="sum").fillna(0.0)
-    mat = mat[mat.max().sort_values(ascending=False).index]
-    srcs = sorted({x for s in rows["source"].dropna() for x in str(s).split(";")})
-    return mat, srcs

@@ -160,15 +160,14 @@ def exposure(
     from econsec.errors import EconsecError
     from econsec.reports.tables import emit
 
-    if tiers not in ("direct", "all"):
-        raise fail("--tiers must be 'direct' or 'all'")
-    if source not in ("curated", "trade"):
-        raise fail("--source must be 'curated' or 'trade'")
+    try:
+        tiers_, source_ = analysis.check_tiers(tiers), analysis.check_source(source)
+    except analysis.ChoiceError as exc:
+        raise fail(f"--{exc}") from None
     w = _load(world)
     try:
-        frame = analysis.exposure(economy, good=good, tiers=tiers,  # type: ignore[arg-type]
-                                  world=w, year=year, period=period,
-                                  source=source, db=db)  # type: ignore[arg-type]
+        frame = analysis.exposure(economy, good=good, tiers=tiers_, world=w, year=year,
+                                  period=period, source=source_, db=db)
     except (KeyError, ValueError, EconsecError) as exc:
         raise fail(str(exc).strip("'\"")) from None
     emit(frame, fmt, out, title=f"Exposure of {economy.upper()} ({tiers} tiers)")

@@ -21,13 +21,14 @@ PanelImporter = Callable[["Path", "Store", Callable[[str], None]], "ImportReport
 
 
 def parse_years_option(text: str | None) -> list[int] | None:
-    """``--years 2022`` / ``1995-2011`` / ``2002,2010-2012``; exit 2 on a bad value."""
-    from econsec.data.panel import parse_years
+    """``--years 2022`` / ``1995-2011`` / ``2002,2010-2012`` (blank: all years); exit 2
+    on a bad value (:func:`econsec.domain.years.parse_years`)."""
+    from econsec.domain.years import YearsError, years_list
 
     try:
-        return parse_years(text)
-    except ValueError as exc:
-        raise fail(f"bad --years {text!r}: {exc}") from None
+        return years_list(text)
+    except YearsError as exc:
+        raise fail(f"--{exc}") from None
 
 
 def run_panel_import(label: str, path: Path, db: Path | None, importer: PanelImporter) -> None:

@@ -1,6 +1,6 @@
 """``econsec compare`` and ``econsec rca``: partner or rival, from a trade panel.
 
-Thin wrappers over :mod:`econsec.trade_analysis`; heavy modules are imported inside the
+Thin wrappers over :mod:`econsec.analysis.trade`; heavy modules are imported inside the
 commands. Registered on the main app by :func:`register`.
 """
 
@@ -92,7 +92,7 @@ def compare_cmd(
     * `econsec compare KOR CHN --source wiod --format json --out kor_chn.json`
     * `econsec compare KOR CHN --source wiod --breaks --format csv`
     """
-    from econsec import trade_analysis as ta
+    from econsec import analysis as ta
     from econsec.errors import EconsecError
     from econsec.reports.tables import emit
 
@@ -141,7 +141,7 @@ def rca_cmd(
     * `econsec rca KOR --year 2011 --source wiod --wiod data/wiod2013`
     * `econsec rca CHN --year 2022 --goods critical_minerals --format csv`
     """
-    from econsec import trade_analysis as ta
+    from econsec import analysis as ta
     from econsec.errors import EconsecError
     from econsec.reports.tables import emit
 

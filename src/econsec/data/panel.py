@@ -510,20 +510,3 @@ def _year_ranges(years: Sequence[int]) -> str:
         out.append(str(ys[i]) if i == j else f"{ys[i]}-{ys[j]}")
         i = j + 1
     return ", ".join(out)
-
-
-def parse_years(text: str | None) -> list[int] | None:
-    """``'2022'``, ``'1995-2011'``, ``'2002,2010-2012'`` -> a sorted list of years."""
-    if text is None or not text.strip():
-        return None
-    years: set[int] = set()
-    for part in text.split(","):
-        part = part.strip()
-        if "-" in part:
-            lo, hi = (int(p) for p in part.split("-", 1))
-            if hi < lo:
-                raise ValueError(f"bad year range {part!r}")
-            years.update(range(lo, hi + 1))
-        elif part:
-            years.add(int(part))
-    return sorted(years)

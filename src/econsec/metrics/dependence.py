@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 
 
@@ -49,3 +51,29 @@ def dependence_on(frame: pd.DataFrame, suppliers: set[str]) -> pd.DataFrame:
     """Sum of dependence shares on a set of suppliers, per (economy, good)."""
     sub = frame[frame["supplier"].isin(suppliers)]
     return sub.groupby(["economy", "good"], as_index=False)["share"].sum()
+
+
+def bloc_dependence_matrix(
+    import_shares: pd.DataFrame,
+    members: Iterable[str],
+    rival: Iterable[str],
+) -> tuple[pd.DataFrame, list[str]]:
+    """Importers x goods matrix of dependence of bloc *members* on *rival* suppliers.
+
+    ``D[c, g] = sum_{s in rival, s != c} m[c, g, s]`` for each member c, with m the
+    recorded import shares (*import_shares*: importer, good, supplier, share, source);
+    goods a member has no rival rows for are 0. Columns are ordered by their largest
+    member value, highest first. Also returns the sorted source ids of the rows used.
+    An empty frame (and no sources) when no member records imports from the rival.
+    """
+    members, rival = set(members), set(rival)
+    bil = import_shares
+    rows = bil[bil["importer"].isin(members) & bil["supplier"].isin(rival)
+               & (bil["importer"] != bil["supplier"])]
+    if rows.empty:
+        return pd.DataFrame(), []
+    mat = rows.pivot_table(index="importer", columns="good", values="share",
+                           aggfunc="sum").fillna(0.0)
+    mat = mat[mat.max().sort_values(ascending=False).index]
+    srcs = sorted({x for s in rows["source"].dropna() for x in str(s).split(";")})
+    return mat, srcs

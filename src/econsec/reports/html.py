@@ -88,7 +88,7 @@ def mutual_leverage(chk: pd.DataFrame, bloc: str, against: str) -> pd.DataFrame:
 
 def _exposure_section(world: World, bloc: str, against: str, top: int,
                       chk: pd.DataFrame) -> Section:
-    from econsec.api.handlers import dependence_matrix
+    from econsec.analysis import dependence_matrix
     from econsec.data.world import stage_order
     from econsec.reports import figures
     from econsec.reports.brief import brief_tables
@@ -98,7 +98,7 @@ def _exposure_section(world: World, bloc: str, against: str, top: int,
                   "stake (0-1); shares are fractions of world supply or of imports.")
     for title, frame in brief_tables(world, bloc, against, top).items():
         sec.tables.append(Table(title, frame.reset_index(drop=True)))
-    mat, srcs = dependence_matrix(world, bloc, against)
+    mat, srcs = dependence_matrix(bloc, against, world)
     if not mat.empty:
         sec.figures.append(Figure(
             "exposure_heatmap", f"Exposure heat map: share of {bloc} members' imports from "
@@ -167,12 +167,12 @@ def _trends_section(db: Path | None) -> Section:
 
 
 def _compare_pairs(db: Path | None) -> tuple[str, pd.DataFrame] | None:
-    """KOR-CHN and JPN-CHN rows of :func:`econsec.trade_analysis.compare` from the first
+    """KOR-CHN and JPN-CHN rows of :func:`econsec.analysis.compare` from the first
     store panel that has them (wiod, baci, comtrade), or None."""
     import importlib
 
     try:
-        ta = importlib.import_module("econsec.trade_analysis")
+        ta = importlib.import_module("econsec.analysis.trade")
     except ImportError:
         return None
     for src in ("wiod", "baci", "comtrade"):

@@ -5,12 +5,14 @@ cross-border cells of the world input-output table, intermediate plus final use:
 
     E_cd,k = sum_l Z[c,k -> d,l] + sum_f F[c,k -> d,f]
 
-computed by :func:`econsec.metrics.wiod_flows.wiod_bilateral_flows` (Timmer et al. 2015,
-"An Illustrated User Guide to the World Input-Output Database", Review of International
-Economics 23: 575-605).  41 regions x 35 industries (``c1`` ... ``c35``), 1995-2011,
-current million USD -> stored in USD.  ``product`` is the WIOD industry code, ``quantity``
-is NaN, ``flow_source = 'wiod2013'``.  Country codes are ISO3 except WIOD's ``ROM``
-(Romania, stored as ``ROU``) and ``RoW`` (rest of the world, stored as ``ROW``).
+(Z the intermediate block, F the final-demand block, f the five final-demand categories;
+:func:`wiod_bilateral_flows`). This is the standard derivation of gross exports from an
+MRIO table (Timmer et al. 2015, "An Illustrated User Guide to the World Input-Output
+Database", Review of International Economics 23: 575-605). 41 regions x 35 industries
+(``c1`` ... ``c35``), 1995-2011, current million USD -> stored in USD. ``product`` is the
+WIOD industry code, ``quantity`` is NaN, ``flow_source = 'wiod2013'``. Country codes are
+ISO3 except WIOD's ``ROM`` (Romania, stored as ``ROU``) and ``RoW`` (rest of the world,
+stored as ``ROW``).
 
 Input: the long Parquet files ``wiot_intermediate_long_1995_2011.parquet`` and
 ``wiot_final_demand_long_1995_2011.parquet`` (columns in
@@ -43,6 +45,7 @@ _INTER_COLUMNS = ("year", "from_country", "from_industry", "to_country", "to_ind
                   "value_musd")
 _FINAL_COLUMNS = ("year", "from_country", "from_industry", "to_country", "final_demand",
                   "value_musd")
+_KEYS = ["year", "from_country", "from_industry", "to_country"]
 
 
 def wiod_files(path: Path) -> tuple[Path, Path]:
@@ -76,11 +79,44 @@ def _read(file: Path, columns: tuple[str, ...]) -> pd.DataFrame:
     return frame
 
 
+def wiod_bilateral_flows(intermediate: pd.DataFrame, final: pd.DataFrame) -> pd.DataFrame:
+    """Long flows frame ``[year, exporter, importer, product, value]`` from WIOD 2013.
+
+    ``intermediate``: columns ``year, from_country, from_industry, to_country,
+    to_industry, value_musd``; ``final``: ``year, from_country, from_industry,
+    to_country, final_demand, value_musd`` (the long parquet files described in
+    ``shared/data/wiod2013/PROVENANCE.md``). Domestic cells (``to == from``) are
+    dropped; ``product`` is the WIOD industry (``c1`` ... ``c35``); ``value`` is in USD
+    (``value_musd * 1e6``).
+
+    Final demand includes changes in inventories (INVEN), which can be negative; a
+    bilateral total that ends up negative (96 of ~390k cells in 1995-2011) is set to 0,
+    since a flow cannot be negative.
+    """
+    import pandas as pd
+
+    parts = []
+    for df in (intermediate, final):
+        cross = df[df["from_country"].astype(str) != df["to_country"].astype(str)]
+        parts.append(
+            cross.groupby(_KEYS, observed=True, sort=False)["value_musd"].sum().astype(float)
+        )
+    total = pd.concat(parts).groupby(level=list(range(len(_KEYS))), sort=True).sum()
+    out = total.reset_index()
+    return pd.DataFrame(
+        {
+            "year": out["year"].astype("int64"),
+            "exporter": out["from_country"].astype(str),
+            "importer": out["to_country"].astype(str),
+            "product": out["from_industry"].astype(str),
+            "value": out["value_musd"].clip(lower=0.0) * 1e6,
+        }
+    )
+
+
 def read_wiod_flows(path: Path, years: Iterable[int] | None = None) -> pd.DataFrame:
     """WIOD bilateral flows as a panel frame (``year, exporter, importer, product, value,
     quantity, flow_source``), countries harmonised to ISO3 (ROM -> ROU, RoW -> ROW)."""
-    from econsec.metrics.wiod_flows import wiod_bilateral_flows
-
     inter_file, final_file = wiod_files(path)
     inter = _read(inter_file, _INTER_COLUMNS)
     final = _read(final_file, _FINAL_COLUMNS)

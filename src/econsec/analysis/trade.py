@@ -13,10 +13,13 @@ Plain functions returning pandas DataFrames, for notebooks and the CLI
   each index series (sup-F over Chow tests, Andrews 1993; :mod:`econsec.metrics.breaks`)
   and its direction: toward complementarity or toward competition.
 * :func:`rca` - an economy's Balassa RCA by product, top N.
-* :func:`trade_exposure` - import shares by supplier of the built-in goods from a panel.
 
->>> from econsec import trade_analysis as ta
->>> ta.compare("KOR", "CHN", years="1995-2011", wiod="data/wiod2013")  # doctest: +SKIP
+Import shares from a panel (``exposure --source trade``) are in
+:mod:`econsec.analysis.supply_exposure`. Years are parsed by
+:func:`econsec.domain.years.parse_years`.
+
+>>> from econsec import analysis
+>>> analysis.compare("KOR", "CHN", years="1995-2011", wiod="data/wiod2013")  # doctest: +SKIP
 
 Formulas and references are in :mod:`econsec.metrics.trade_indices` and
 :mod:`econsec.metrics.complementarity`.
@@ -33,13 +36,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from econsec.data.importers.wiod import FINAL, INTERMEDIATE, WIOD_CODES, wiod_bilateral_flows
+from econsec.domain.years import YearsLike, years_list
+
 if TYPE_CHECKING:
     from econsec.data.world import World
+    from econsec.metrics.breaks import HigherMeans
 
 INDEX_NAMES: tuple[str, ...] = ("tci_a_to_b", "tci_b_to_a", "esi", "gl")
 """Indices of :func:`compare`, in output order."""
 
-INDEX_MEANING: dict[str, str] = {
+INDEX_MEANING: dict[str, HigherMeans] = {
     "tci_a_to_b": "complementarity",  # higher = more complementary
     "tci_b_to_a": "complementarity",
     "esi": "competition",  # higher = more alike export baskets = more competition
@@ -51,48 +58,11 @@ COMPARE_COLUMNS = ["year", "economy_a", "economy_b", "index", "value", "market",
 BREAK_COLUMNS = ["economy_a", "economy_b", "index", "break_year", "f_stat", "p_value",
                  "critical_value", "significant", "direction", "mean_before", "mean_after",
                  "slope_before", "slope_after", "n_years", "note"]
-WIOD_FILES = ("wiot_intermediate_long_1995_2011.parquet",
-              "wiot_final_demand_long_1995_2011.parquet")
-# WIOD 2013 country labels that are not ISO 3166 alpha-3
-_WIOD_CODES = {"ROM": "ROU", "RoW": "ROW"}
+WIOD_FILES = (INTERMEDIATE, FINAL)
 WORLD = "WLD"
 
 
 # --- arguments ---------------------------------------------------------------------------
-
-
-def parse_years(years: str | int | Iterable[int] | None) -> list[int] | None:
-    """``'1995-2011'``, ``'2002,2010-2012'``, ``2011`` or a list -> sorted unique years.
-
-    Raises ``ValueError`` naming ``years`` for anything else (a reversed range, letters).
-    """
-    if years is None:
-        return None
-    if isinstance(years, bool):
-        raise ValueError(f"years: expected integers, got {years!r}")
-    if isinstance(years, int):
-        return [years]
-    if not isinstance(years, str):
-        try:
-            return sorted({int(y) for y in years})
-        except (TypeError, ValueError):
-            raise ValueError(f"years: expected integers, got {years!r}") from None
-    out: set[int] = set()
-    for part in years.split(","):
-        part = part.strip()
-        if not part:
-            continue
-        lo_s, sep, hi_s = part.partition("-")
-        if not lo_s.strip().isdigit() or (sep and not hi_s.strip().isdigit()):
-            raise ValueError(f"years: {part!r} is not a year or a range like 1995-2011")
-        lo = int(lo_s)
-        hi = int(hi_s) if sep else lo
-        if hi < lo:
-            raise ValueError(f"years: range {part!r} ends before it starts")
-        out.update(range(lo, hi + 1))
-    if not out:
-        raise ValueError(f"years: no year in {years!r}")
-    return sorted(out)
 
 
 def _economy(code: str, name: str) -> str:
@@ -119,15 +89,13 @@ def wiod_files(path: str | Path) -> tuple[Path, Path]:
 @functools.lru_cache(maxsize=4)
 def _wiod_cached(inter: Path, final: Path, stamp: tuple[float, float],
                  years: tuple[int, ...] | None) -> pd.DataFrame:
-    from econsec.metrics.wiod_flows import wiod_bilateral_flows
-
     cols = ["year", "from_country", "from_industry", "to_country", "value_musd"]
     filters = None if years is None else [("year", "in", list(years))]
     z = pd.read_parquet(inter, columns=cols, filters=filters)
     f = pd.read_parquet(final, columns=cols, filters=filters)
     flows = wiod_bilateral_flows(z, f)
     for col in ("exporter", "importer"):
-        flows[col] = flows[col].replace(_WIOD_CODES)
+        flows[col] = flows[col].replace(WIOD_CODES)
     flows["flow_source"] = "wiod2013"
     return flows
 
@@ -136,7 +104,7 @@ def read_wiod(path: str | Path, years: Iterable[int] | None = None) -> pd.DataFr
     """Bilateral flows by WIOD industry from the WIOD 2013 long Parquet files in *path*.
 
     Gross exports ``E_cd,k = sum_l Z[c,k -> d,l] + sum_f F[c,k -> d,f]`` (see
-    :func:`econsec.metrics.wiod_flows.wiod_bilateral_flows`), value in USD; WIOD's ``ROM``
+    :func:`econsec.data.importers.wiod.wiod_bilateral_flows`), value in USD; WIOD's ``ROM``
     and ``RoW`` become ``ROU`` and ``ROW``. Cached per file and years.
     """
     inter, final = wiod_files(path)
@@ -162,7 +130,7 @@ def _panel_flows(source: str, years: list[int] | None, db: Path | None,
 def load_trade(
     source: str = "wiod",
     *,
-    years: str | int | Iterable[int] | None = None,
+    years: YearsLike | None = None,
     db: Path | None = None,
     wiod: str | Path | None = None,
     economies: Iterable[str] | None = None,
@@ -182,7 +150,7 @@ def load_trade(
     """
     from econsec.metrics import product_groups as pg
 
-    wanted = parse_years(years)
+    wanted = years_list(years)
     econ = None if economies is None else sorted({str(e) for e in economies})
     if source == "wiod" and wiod is not None:
         flows = read_wiod(wiod, wanted)
@@ -219,7 +187,7 @@ def compare(
     a: str,
     b: str,
     *,
-    years: str | int | Iterable[int] | None = None,
+    years: YearsLike | None = None,
     source: str = "wiod",
     market: str | None = None,
     goods: str | None = None,
@@ -261,7 +229,7 @@ def compare(
         raise ValueError(f"economy_b: must differ from economy_a ({a})")
     if mk in (a, b):
         raise ValueError(f"market: must be a third economy, not {mk}")
-    wanted = parse_years(years)
+    wanted = years_list(years)
     if flows is None:
         econ = [a, b] if mk is None else [a, b, mk]
         data = load_trade(source, years=wanted, db=db, wiod=wiod, economies=econ,
@@ -342,7 +310,7 @@ def index_breaks(comparison: pd.DataFrame, *, min_segment: int = 3) -> pd.DataFr
         try:
             res = detect_break(g["year"].to_numpy(), g["value"].to_numpy(dtype=float),
                                min_segment=min_segment,
-                               higher_means=INDEX_MEANING.get(str(index)))  # type: ignore[arg-type]
+                               higher_means=INDEX_MEANING.get(str(index)))
         except ValueError as exc:
             rec.update(break_year=pd.NA, f_stat=math.nan, p_value=math.nan,
                        critical_value=math.nan, significant=False, direction="not tested",
@@ -445,133 +413,3 @@ def rca(
     cols = ["year", "economy", "product", "name", "exports", "world_exports", "export_share",
             "rca", "rsca", "source"]
     return r[cols].reset_index(drop=True)
-
-
-# --- exposure from a trade panel ---------------------------------------------------------
-
-#: Panel datasets tried, in order, for import shares of built-in goods (HS6 products).
-EXPOSURE_DATASETS = ("baci", "comtrade")
-
-
-def _exposure_panel(db: Path | None, year: int | None) -> tuple[str, int] | None:
-    """(dataset, year) of the HS6 panel used for exposure: the preferred dataset's latest
-    year up to *year*; None when the store holds no such panel."""
-    from econsec.data.panel import list_panels
-
-    cat = list_panels(db)
-    if cat.empty:
-        return None
-    cat = cat[cat["dataset"].astype(str) != "wiod"]
-    if year is not None:
-        cat = cat[cat["year"].astype(int) <= year]
-    if cat.empty:
-        return None
-    rank = {d: i for i, d in enumerate(EXPOSURE_DATASETS)}
-    datasets = sorted(cat["dataset"].astype(str).unique(), key=lambda d: (rank.get(d, 99), d))
-    ds = datasets[0]
-    return ds, int(cat.loc[cat["dataset"] == ds, "year"].astype(int).max())
-
-
-def trade_exposure(
-    economy: str,
-    goods: list[str],
-    world: World,
-    *,
-    db: Path | None = None,
-    year: int | None = None,
-    flows: pd.DataFrame | None = None,
-    dataset: str | None = None,
-) -> pd.DataFrame:
-    """Import shares of *economy* by supplier for built-in goods, from a trade panel.
-
-    ``d[c, g, s] = M[c <- s, HS(g)] / sum_s' M[c <- s', HS(g)]``: imports of the good's
-    HS6 codes (``goods.csv`` ``hs6``) from supplier s over imports from all suppliers,
-    in the latest panel year up to *year* (BACI preferred, then Comtrade). Goods whose
-    HS codes have no imports in the panel are left out (the caller falls back to the
-    curated shares). Goods sharing an HS code get the same shares: trade data cannot
-    tell them apart (``note`` says so).
-
-    Columns: ``economy, good, supplier, share, basis, year, source, note`` with
-    ``basis = "trade panel"`` and ``source = "<dataset> <year> (HS ...)"``.
-    """
-    from econsec.metrics.product_groups import hs6_codes
-
-    cols = ["economy", "good", "supplier", "share", "basis", "year", "source", "note"]
-    hs = {g: tuple(h) for g, h in zip(world.goods["good_id"], world.goods["hs6"], strict=True)
-          if g in set(goods) and isinstance(h, tuple) and h}
-    if not hs:
-        return pd.DataFrame(columns=cols)
-    if flows is None:
-        picked = _exposure_panel(db, year)
-        if picked is None:
-            return pd.DataFrame(columns=cols)
-        dataset, pyear = picked
-        codes = sorted({c for h in hs.values() for c in h})
-        from econsec.data import panel
-
-        flows = panel.load_flows(dataset, years=[pyear], db=db, importers=[economy],
-                                 products=codes)
-    else:
-        dataset = dataset or "panel"
-        flows = flows[flows["importer"] == economy]
-        if year is not None:
-            flows = flows[flows["year"] <= year]
-        if flows.empty:
-            return pd.DataFrame(columns=cols)
-        pyear = int(flows["year"].max())
-        flows = flows[flows["year"] == pyear]
-    flows = flows[flows["exporter"] != economy]
-    if "flow_source" in flows.columns:  # Comtrade: importer-reported rows only, no double count
-        src = flows["flow_source"].astype(str)
-        if src.eq("comtrade:M").any():
-            flows = flows[src == "comtrade:M"]
-    flows = flows.assign(product=hs6_codes(flows["product"]))
-    owners: dict[str, list[str]] = {}
-    for g, codes_g in hs.items():
-        for c in codes_g:
-            owners.setdefault(c, []).append(g)
-    parts = []
-    for g, codes_g in hs.items():
-        sub = flows[flows["product"].isin(codes_g)]
-        by = sub.groupby("exporter")["value"].sum()
-        by = by[by > 0]
-        if by.empty:
-            continue
-        shared = sorted({o for c in codes_g for o in owners[c]} - {g})
-        parts.append(pd.DataFrame({
-            "economy": economy, "good": g, "supplier": by.index.astype(str),
-            "share": (by / by.sum()).to_numpy(), "basis": "trade panel", "year": pyear,
-            "source": f"{dataset} {pyear} (HS {', '.join(codes_g)})",
-            "note": f"HS code shared with {', '.join(shared)}" if shared else "",
-        }))
-    if not parts:
-        return pd.DataFrame(columns=cols)
-    return pd.concat(parts, ignore_index=True)[cols]
-
-
-def exposure_with_trade(
-    curated: pd.DataFrame,
-    economy: str,
-    goods: list[str],
-    world: World,
-    *,
-    db: Path | None = None,
-    year: int | None = None,
-    flows: pd.DataFrame | None = None,
-    dataset: str | None = None,
-) -> pd.DataFrame:
-    """Direct dependence with panel import shares where the panel has the good.
-
-    Goods with imports of their HS codes in the panel (:func:`trade_exposure`) take the
-    panel's shares (``basis = "trade panel"``, ``source = "<dataset> <year> (HS ...)"``);
-    the others keep the curated rows of *curated* (``source`` = the curated source id).
-    Columns: those of *curated* plus ``note``.
-    """
-    trade = trade_exposure(economy, goods, world, db=db, year=year, flows=flows,
-                           dataset=dataset)
-    keep = curated[~curated["good"].isin(set(trade["good"]))].assign(note="")
-    parts = [p for p in (trade, keep) if not p.empty]
-    if not parts:
-        return keep
-    out = pd.concat(parts, ignore_index=True)
-    return out.sort_values(["good", "share"], ascending=[True, False]).reset_index(drop=True)

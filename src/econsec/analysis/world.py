@@ -1,29 +1,25 @@
-"""The Python API: plain functions over a world, returning pandas DataFrames.
+"""World queries of the Python API: plain functions over a world, returning DataFrames.
 
 Every function takes an optional ``world`` (default: the built-in world) so a notebook user
-can pass a world loaded from their own folder, or a scenario's copy.
+can pass a world loaded from their own folder, or a scenario's copy. Exposure is in
+:mod:`econsec.analysis.supply_exposure`; trade-panel queries in :mod:`econsec.analysis.trade`.
 
 >>> from econsec import analysis
->>> analysis.exposure("KOR", good="photoresist_arf").head()   # doctest: +SKIP
+>>> analysis.chokepoints("TRILATERAL", "CHN").head()   # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import functools
-from pathlib import Path
-from typing import Literal
 
 import pandas as pd
 
 from econsec.data.world import World, load_world
 from econsec.domain import BLOCS, resolve_bloc
 from econsec.metrics import chokepoints as ck
-from econsec.metrics.concentration import import_source_hhi, world_supply_hhi
-from econsec.metrics.dependence import direct_import_dependence
-from econsec.metrics.exposure import lookthrough_exposure
+from econsec.metrics.concentration import world_supply_hhi
+from econsec.metrics.dependence import bloc_dependence_matrix, direct_import_dependence
 from econsec.metrics.network import SupplyNetwork, build_network
-
-Tiers = Literal["direct", "all"]
 
 
 def _world(world: World | None) -> World:
@@ -91,58 +87,6 @@ def world_summary(world: World | None = None) -> pd.DataFrame:
 def economies_table(world: World | None = None) -> pd.DataFrame:
     w = _world(world)
     return w.economies.drop(columns="_line").reset_index(drop=True)
-
-
-def exposure(
-    economy: str,
-    good: str | None = None,
-    tiers: Tiers = "direct",
-    world: World | None = None,
-    *,
-    year: int | None = None,
-    period: str | None = None,
-    source: Literal["curated", "trade"] = "curated",
-    db: Path | None = None,
-) -> pd.DataFrame:
-    """Who *economy* depends on for each good.
-
-    ``tiers="direct"``: direct import dependence by supplier (import shares where the
-    world has them, else a world-share proxy; see
-    :func:`econsec.metrics.dependence.direct_import_dependence`), with import-source HHI.
-    ``tiers="all"``: look-through exposure through every tier of the supply graph
-    (:func:`econsec.metrics.exposure.lookthrough_exposure`).
-    Columns always include economy, good, supplier, share.
-    *year* uses the latest figures up to that year (e.g. 2019 for the situation before
-    Japan's July 2019 controls); *period* picks import shares of one period, e.g.
-    ``"2019-01/2019-05"``.
-    ``source="trade"`` (direct tiers only): import shares from the trade panel in the store
-    *db* (BACI, else Comtrade; latest year up to *year*) for goods whose HS codes it holds,
-    curated figures for the rest; the ``source`` column names each figure's origin (see
-    :func:`econsec.trade_analysis.exposure_with_trade`).
-    """
-    w = _world(world)
-    code = _check_economy(w, economy)
-    goods = _goods_arg(w, good)
-    if source not in ("curated", "trade"):
-        raise ValueError(f"source must be 'curated' or 'trade', not {source!r}")
-    if source == "trade" and tiers != "direct":
-        raise ValueError("source 'trade' supports tiers 'direct' only")
-    if tiers == "direct":
-        dep = direct_import_dependence(w.latest_bilateral(year, period),
-                                       w.latest_world_shares(year), code, goods)
-        if source == "trade":
-            from econsec.trade_analysis import exposure_with_trade
-
-            dep = exposure_with_trade(dep, code, goods, w, db=db, year=year)
-        h = import_source_hhi(dep.rename(columns={"economy": "importer"}))[
-            ["importer", "good", "hhi"]].rename(columns={"importer": "economy",
-                                                         "hhi": "import_hhi"})
-        return dep.merge(h, on=["economy", "good"], how="left")
-    if tiers == "all":
-        out = lookthrough_exposure(network(w, year), code, goods)
-        out["tiers"] = "all"
-        return out
-    raise ValueError("tiers must be 'direct' or 'all'")
 
 
 def _holders(bloc: str | None) -> dict[str, frozenset[str]]:
@@ -259,3 +203,13 @@ def measure_detail(measure_id: str, world: World | None = None) -> pd.DataFrame:
 def known_blocs() -> pd.DataFrame:
     return pd.DataFrame([{"bloc": b.name, "members": ",".join(sorted(b.members)),
                           "description": b.description} for b in BLOCS.values()])
+
+
+def dependence_matrix(bloc: str, against: str,
+                      world: World | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """Members of *bloc* x goods: the share of each member's imports of the good that
+    comes from *against* (recorded bilateral shares, latest year), and the source ids
+    behind it; see :func:`econsec.metrics.dependence.bloc_dependence_matrix`."""
+    w = _world(world)
+    return bloc_dependence_matrix(w.latest_bilateral(), resolve_bloc(bloc),
+                                  resolve_bloc(against))
