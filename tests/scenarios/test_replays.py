@@ -38,13 +38,6 @@ def replay(name: str) -> tuple[Scenario, Any, pd.DataFrame]:
     return scenario, result, outcome_check(scenario, result)
 
 
-def change(name: str, metric: str, economy: str, good: str) -> float:
-    checks = replay(name)[2]
-    row = checks[(checks["metric"] == metric) & (checks["economy"] == economy)
-                 & (checks["good"] == good)].iloc[0]
-    return float(row["simulated_change"])
-
-
 def gain(name: str, buyer: str, good: str, supplier: str) -> float:
     div = replay(name)[1].diversion()
     rows = div[(div["buyer"] == buyer) & (div["good"] == good) & (div["supplier"] == supplier)]
