@@ -9,6 +9,7 @@ import typer
 
 from econsec.cli import data as data_cmd
 from econsec.cli import measures as measures_cmd
+from econsec.cli import replays as replays_cmd
 from econsec.cli import serve as serve_cmd
 from econsec.cli import simulate as simulate_cmd
 from econsec.cli import trade as trade_cmd
@@ -35,6 +36,7 @@ trade_cmd.register(app)
 app.command("simulate")(simulate_cmd.simulate)
 app.add_typer(simulate_cmd.scenarios_app, name="scenarios")
 app.add_typer(simulate_cmd.runs_app, name="runs")
+app.command("replays")(replays_cmd.replays)
 
 WorldOpt = Annotated[
     Path | None,

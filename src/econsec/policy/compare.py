@@ -32,7 +32,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from econsec.policy.scenarios import Outcome, Scenario
+from econsec.policy.outcomes import Outcome
+from econsec.policy.scenarios import Scenario
 
 FLAT_BAND = 0.02
 F64 = npt.NDArray[np.float64]
@@ -42,6 +43,30 @@ def simulated_change(outcome: Outcome, result: Any, start: dt.date | None = None
                      ) -> float | None:
     """The simulated relative change comparable with *outcome* (None: not simulated);
     *start* is the scenario's start date (needed for an outcome with a window)."""
+    return _simulated(outcome, result, start)
+
+
+def not_simulated_reason(outcome: Outcome, result: Any, start: dt.date | None = None) -> str:
+    """Why :func:`simulated_change` has no figure for *outcome* ("" when it has one)."""
+    if _simulated(outcome, result, start) is not None:
+        return ""
+    if outcome.metric == "price":
+        return "the engine has no prices"
+    if outcome.window is not None and start is not None:
+        for period in (outcome.window, outcome.versus):
+            if period is None:
+                continue
+            try:
+                result.trade_in_window(*((d - start).days for d in period))
+            except ValueError as exc:
+                return f"{period[0]}..{period[1]} is outside the simulated horizon ({exc})"
+    who = outcome.economy + (f"<-{outcome.partner}" if outcome.partner else "")
+    if outcome.metric in ("output", "availability"):
+        return f"the world has no {outcome.good} output in {outcome.economy}"
+    return f"the world has no {outcome.metric} flow {who} of {outcome.good}"
+
+
+def _simulated(outcome: Outcome, result: Any, start: dt.date | None) -> float | None:
     if outcome.metric in ("imports", "import_share", "exports") and outcome.window:
         return None if start is None else _trade_change(outcome, result, start)
     if outcome.metric in ("imports", "import_share", "exports"):
@@ -163,8 +188,11 @@ def compare_summaries(a: pd.DataFrame, b: pd.DataFrame, *, label_a: str = "a",
     return m.loc[order].reset_index(drop=True)
 
 
-REPLAYS = ("jpn_kor_2019", "chn_ga_ge_2023", "chn_ga_ge_us_ban_2024", "chn_graphite_2023",
-           "chn_ree_japan_2010")
+def replay_names(world: Any = None) -> list[str]:
+    """The shipped scenarios of ``kind: replay`` (read from their files), by name."""
+    from econsec.policy.scenarios import load_named, scenario_names
+
+    return [n for n in scenario_names() if load_named(n, world).kind == "replay"]
 
 
 def outcome_label(checks: pd.DataFrame) -> pd.Series:
@@ -182,7 +210,7 @@ def replay_table(world: Any = None, *, runs: int = 10, seed: int = 0) -> pd.Data
     from econsec.policy.scenarios import load_named
 
     frames = []
-    for name in REPLAYS:
+    for name in replay_names(world):
         scenario = load_named(name, world)
         checks = outcome_check(scenario, run_scenario(scenario, world, runs=runs, seed=seed))
         checks = checks[checks["metric"] != "price"].copy()

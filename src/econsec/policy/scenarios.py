@@ -42,6 +42,8 @@ import pandas as pd
 from econsec.domain import MeasureType
 from econsec.errors import DataError
 from econsec.policy.levers import parse_dist, parse_levers, parse_parameters
+from econsec.policy.outcomes import Calibration, Outcome, parse_outcomes, split_calibrations
+from econsec.policy.outcomes import Citation as Citation  # re-exported
 from econsec.policy.resolve import Resolver, check_keys, number, parse_date
 from econsec.policy.yamlpath import KeyPath, Lines, load_located
 from econsec.simulation.spec import DistKind, ParamDist, Shock, ShockKind, SimulationSpec
@@ -57,10 +59,6 @@ MEASURE_KEYS = ("id", "intensity", "targets", "goods", "effective", "lifted", "a
                 "approval_rate", "licence_delay_days")
 SHOCK_KEYS = ("kind", "imposers", "goods", "start")
 SHOCK_OPTIONAL = ("targets", "end", "intensity", "licence_delay_days", "approval_rate")
-OUTCOME_KEYS = ("metric", "economy", "good", "direction", "period", "source", "year")
-OUTCOME_OPTIONAL = ("partner", "magnitude", "range", "note", "window", "versus")
-METRICS = ("imports", "exports", "output", "availability", "price", "import_share")
-DIRECTIONS = ("down", "up", "flat")
 
 _DEFAULT_KIND = {
     MeasureType.export_control: ShockKind.ban,
@@ -69,43 +67,6 @@ _DEFAULT_KIND = {
     MeasureType.tariff: ShockKind.tariff,
     MeasureType.coercion: ShockKind.ban,
 }
-
-
-@dataclass(frozen=True)
-class Citation:
-    title: str
-    publisher: str
-    url: str
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """A documented historical outcome of a replayed episode.
-
-    *magnitude* is a relative change (-0.84 = fell 84 %) and *range* a (low, high) band of
-    relative changes; either may be absent when the source gives only a direction.
-    *window* (first, last day, inclusive) is the period the documented figure describes
-    (e.g. the month of a customs statistic): trade outcomes are then read off the simulated
-    trade flows in that window (:func:`econsec.policy.compare.simulated_change`).
-    *versus* (first, last day) is the period the documented change is measured against
-    when it is not the pre-shock baseline (e.g. the same month a year earlier, already under
-    an earlier control): the simulated change is then taken against the simulated trade in
-    that period.
-    """
-
-    metric: str
-    economy: str
-    good: str
-    direction: str
-    period: str
-    source: Citation
-    year: int
-    partner: str | None = None
-    magnitude: float | None = None
-    range: tuple[float, float] | None = None
-    note: str = ""
-    window: tuple[dt.date, dt.date] | None = None
-    versus: tuple[dt.date, dt.date] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -128,6 +89,7 @@ class Scenario:
     path: Path
     text: str
     lines: Lines = field(repr=False)
+    calibrations: tuple[Calibration, ...] = ()  # parameters fitted on outcomes (outcomes.py)
 
     @property
     def measure_ids(self) -> list[str]:
@@ -203,6 +165,7 @@ def load_scenario(path: str | Path, world: World | None = None) -> Scenario:
     """
     path = Path(path)
     doc, lines = load_located(path)
+    doc, fitted = split_calibrations(lines, doc)  # calibrated_on: see policy/outcomes.py
     check_keys(lines, (), doc, TOP_REQUIRED, TOP_OPTIONAL)
     name = str(doc["name"])
     if not NAME_RE.match(name):
@@ -216,8 +179,7 @@ def load_scenario(path: str | Path, world: World | None = None) -> Scenario:
     for sect in ("measures", "shocks", "outcomes"):
         if not isinstance(doc.get(sect, []), list):
             raise lines.error((sect,), "expected a list")
-    outcomes = tuple(_outcome(lines, ("outcomes", i), o)
-                     for i, o in enumerate(doc.get("outcomes") or []))
+    outcomes, calibrations = parse_outcomes(lines, doc, fitted)
     if outcomes and kind != "replay":
         raise lines.error(("outcomes",), "only replays (kind: replay) document outcomes")
     scenario = Scenario(
@@ -227,7 +189,8 @@ def load_scenario(path: str | Path, world: World | None = None) -> Scenario:
         step_days=parse_step(lines, ("step",), doc.get("step", "day")), as_of_year=as_of,
         measures=tuple(doc.get("measures") or ()), shocks=tuple(doc.get("shocks") or ()),
         levers=doc.get("levers"), parameters=parse_parameters(lines, doc.get("parameters")),
-        outcomes=outcomes, path=path, text=path.read_text(encoding="utf-8"), lines=lines)
+        outcomes=outcomes, path=path, text=path.read_text(encoding="utf-8"), lines=lines,
+        calibrations=calibrations)
     spec = scenario.to_spec(world)  # validates ids, goods, economies and dates now
     if not spec.shocks:
         raise lines.error((), "the scenario has no measures and no shocks")
@@ -245,52 +208,6 @@ def load_scenario_text(text: str, origin: str = "stored-scenario",
         path.write_text(text, encoding="utf-8")
         scenario = load_scenario(path, world)
     return dataclasses.replace(scenario, path=Path(origin))
-
-
-def _outcome(lines: Lines, key: KeyPath, raw: Any) -> Outcome:
-    o = check_keys(lines, key, raw, OUTCOME_KEYS, OUTCOME_OPTIONAL)
-    if o["metric"] not in METRICS:
-        raise lines.error((*key, "metric"), f"metric must be one of {', '.join(METRICS)}")
-    if o["direction"] not in DIRECTIONS:
-        raise lines.error((*key, "direction"), f"direction must be one of {', '.join(DIRECTIONS)}")
-    src = check_keys(lines, (*key, "source"), o["source"], ("title", "publisher", "url"), ())
-    if not str(src["url"]).startswith(("http://", "https://")):
-        raise lines.error((*key, "source", "url"), "url must start with http:// or https://")
-    rng = o.get("range")
-    if rng is not None:
-        if not isinstance(rng, list) or len(rng) != 2:
-            raise lines.error((*key, "range"), "range is [low, high]")
-        lo, hi = (number(lines, (*key, "range", i), v) for i, v in enumerate(rng))
-        if lo > hi:
-            raise lines.error((*key, "range"), f"range low {lo} is above high {hi}")
-        rng = (lo, hi)
-    mag = o.get("magnitude")
-    window = _period(lines, key, o, "window")
-    versus = _period(lines, key, o, "versus")
-    if versus is not None and window is None:
-        raise lines.error((*key, "versus"), "versus needs a window (the period compared)")
-    return Outcome(
-        metric=str(o["metric"]), economy=str(o["economy"]), good=str(o["good"]),
-        direction=str(o["direction"]), period=str(o["period"]),
-        source=Citation(str(src["title"]), str(src["publisher"]), str(src["url"])),
-        year=int(number(lines, (*key, "year"), o["year"], 1990, 2100)),
-        partner=None if o.get("partner") is None else str(o["partner"]),
-        magnitude=None if mag is None else number(lines, (*key, "magnitude"), mag, -1, 100),
-        range=rng, note=str(o.get("note") or ""), window=window, versus=versus)
-
-
-def _period(lines: Lines, key: KeyPath, o: dict[str, Any], name: str
-            ) -> tuple[dt.date, dt.date] | None:
-    """An outcome's ``[first day, last day]`` (ISO dates) under key *name*, or None."""
-    if o.get(name) is None:
-        return None
-    w = o[name]
-    if not isinstance(w, list) or len(w) != 2:
-        raise lines.error((*key, name), f"{name} is [first day, last day] (ISO dates)")
-    first, last = (parse_date(lines, (*key, name, i), v) for i, v in enumerate(w))
-    if last < first:
-        raise lines.error((*key, name), f"{name} ends ({last}) before it begins")
-    return first, last
 
 
 # ----- measures and shocks -> spec.Shock ----------------------------------------------------

@@ -1,0 +1,72 @@
+"""``econsec replays``: every shipped replay scored against its documented outcomes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from econsec.cli.common import FormatOpt, OutOpt, fail
+from econsec.reports.tables import OutputFormat
+
+
+def replays(
+    scenario: Annotated[list[str] | None, typer.Option(
+        "--scenario", "-s", help="Only this replay (repeat for several).")] = None,
+    runs: Annotated[int, typer.Option(min=1, max=2000, help="Monte Carlo runs per replay.")] = 20,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    summary: Annotated[bool, typer.Option(
+        "--summary", help="csv/json/parquet: the skill summary instead of the outcome "
+        "rows.")] = False,
+    fmt: FormatOpt = OutputFormat.table,
+    out: OutOpt = None,
+    world: Annotated[Path | None, typer.Option(
+        "--world", envvar="ECONSEC_WORLD", help="World folder (default: built-in).")] = None,
+) -> None:
+    """Score every shipped replay: one row per documented outcome (scenario, outcome, role,
+    period, documented, simulated, tolerance, within_tolerance, direction_ok, source), then
+    the skill per replay and overall, counting validation outcomes only (calibration rows
+    are shown and marked; outcomes the model cannot simulate are shown with the reason and
+    count as misses).
+
+    Formats: table prints both; xlsx writes both (sheets outcomes and skill); csv, json and
+    parquet write the outcome rows, or the summary with `--summary`.
+
+    Examples: `econsec replays --runs 20 --seed 0`; `econsec replays --scenario
+    jpn_kor_2019 --format json`; `econsec replays --format xlsx --out skill.xlsx`
+    """
+    import pandas as pd
+    from rich.console import Console
+
+    from econsec.data.world import load_world
+    from econsec.errors import DataError
+    from econsec.policy.skill import score_replays
+    from econsec.reports.tables import emit
+
+    try:
+        w = load_world(world)
+        with Console(stderr=True).status(f"running the replays ({runs} runs, seed {seed})"):
+            skill = score_replays(w, names=scenario or None, runs=runs, seed=seed)
+    except (DataError, KeyError, ValueError) as exc:
+        raise fail(str(exc).strip("'\"")) from None
+    title = f"Replays scored ({runs} runs, seed {seed})"
+    if fmt is OutputFormat.xlsx:
+        if out is None:
+            raise fail("--format xlsx writes a file: give --out PATH")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with pd.ExcelWriter(out, engine="openpyxl") as xl:
+            skill.outcomes.to_excel(xl, sheet_name="outcomes", index=False)
+            skill.summary.to_excel(xl, sheet_name="skill", index=False)
+        Console(stderr=True).print(f"wrote {len(skill.outcomes)} outcomes and "
+                                   f"{len(skill.summary)} skill rows to {out}")
+        return
+    if fmt is OutputFormat.table and out is None:
+        shown = skill.outcomes[["scenario", "outcome", "role", "period", "documented",
+                                "simulated", "tolerance", "within_tolerance", "direction_ok",
+                                "status", "reason", "source"]]
+        emit(shown, fmt, None, title=title)
+        emit(skill.summary, fmt, None,
+             title="Skill: validation outcomes only (not simulated counts as a miss)")
+        return
+    emit(skill.summary if summary else skill.outcomes, fmt, out, title=title)

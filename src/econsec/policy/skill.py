@@ -1,0 +1,136 @@
+"""Skill of the replays: each documented outcome scored against its tolerance, and a skill
+summary that counts validation outcomes only.
+
+For an outcome with documented change ``r`` (or range ``[lo, hi]``), tolerance ``t``
+(percentage points of the change, from the figure's measurement error; see
+:mod:`econsec.policy.outcomes`) and simulated change ``s``
+(:func:`econsec.policy.compare.simulated_change`):
+
+* ``within_tolerance``: ``r - t <= s <= r + t`` (``lo - t <= s <= hi + t``);
+* ``direction_ok``: the simulated direction (down below -2 %, up above +2 %, else flat) is
+  the documented one; a ``flat`` outcome with a range is right when ``s`` lies in the range
+  (+- 2 %), as in :func:`econsec.policy.compare.outcome_check`.
+
+Calibration outcomes (a parameter was fitted on them) are shown, marked, and never
+counted. An outcome the world cannot simulate stays in the table, ``simulated`` empty and
+the reason given, and counts in the summary as neither right in direction nor within
+tolerance (the percentages are over every validation outcome, simulated or not, so a gap
+in the model is never hidden by leaving its outcomes out).
+
+:func:`score_replays` is the entry point for the CLI (``econsec replays``), the brief and
+the dashboard; :func:`score_outcomes` scores one replay already run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from econsec.policy.compare import FLAT_BAND, direction_of, not_simulated_reason, simulated_change
+from econsec.policy.outcomes import Outcome
+from econsec.policy.scenarios import Scenario
+
+#: One row per outcome: the columns of ``econsec replays``, then details.
+OUTCOME_COLUMNS = ["scenario", "outcome", "role", "period", "documented", "simulated",
+                   "tolerance", "within_tolerance", "direction_ok", "source",
+                   "status", "reason", "metric", "economy", "partner", "good",
+                   "documented_low", "documented_high", "documented_direction",
+                   "simulated_direction", "known_miss", "url"]
+#: One row per replay and one ``all`` row: validation outcomes only.
+SUMMARY_COLUMNS = ["scenario", "validation", "simulated", "direction_ok", "within_tolerance",
+                   "direction_ok_pct", "within_tolerance_pct", "not_simulated", "calibration"]
+ALL = "all"
+
+
+@dataclass(frozen=True)
+class Skill:
+    """Scored outcomes (:data:`OUTCOME_COLUMNS`) and the summary (:data:`SUMMARY_COLUMNS`)."""
+
+    outcomes: pd.DataFrame
+    summary: pd.DataFrame
+
+
+def score_outcome(outcome: Outcome, simulated: float | None) -> tuple[bool | None, bool | None]:
+    """(within_tolerance, direction_ok) of *simulated* against *outcome* (None, None when
+    not simulated)."""
+    if simulated is None:
+        return None, None
+    if outcome.direction == "flat" and outcome.range is not None:
+        direction = outcome.range[0] - FLAT_BAND <= simulated <= outcome.range[1] + FLAT_BAND
+    else:
+        direction = direction_of(simulated) == outcome.direction
+    return outcome.within_tolerance(simulated), bool(direction)
+
+
+def score_outcomes(scenario: Scenario, result: Any) -> pd.DataFrame:
+    """One row per documented outcome of *scenario* run as *result*
+    (:data:`OUTCOME_COLUMNS`). ``status``: ``validation``, ``calibration (not counted)`` or
+    ``not simulated``; ``reason``: why not simulated."""
+    rows = []
+    for o in scenario.outcomes:
+        sim = simulated_change(o, result, scenario.start)
+        within, direction = score_outcome(o, sim)
+        band = o.documented_band
+        assert band is not None  # the schema requires a magnitude or a range
+        status = ("calibration (not counted)" if o.role == "calibration"
+                  else "not simulated" if sim is None else "validation")
+        rows.append({
+            "scenario": scenario.name, "outcome": o.id, "role": o.role, "period": o.period,
+            "documented": o.magnitude if o.magnitude is not None else (band[0] + band[1]) / 2,
+            "simulated": sim, "tolerance": o.tolerance, "within_tolerance": within,
+            "direction_ok": direction, "source": f"{o.source.publisher} ({o.year})",
+            "status": status,
+            "reason": "" if sim is not None else not_simulated_reason(o, result, scenario.start),
+            "metric": o.metric, "economy": o.economy, "partner": o.partner or "",
+            "good": o.good, "documented_low": band[0], "documented_high": band[1],
+            "documented_direction": o.direction,
+            "simulated_direction": "not simulated" if sim is None else direction_of(sim),
+            "known_miss": o.known_miss, "url": o.source.url})
+    return pd.DataFrame(rows, columns=OUTCOME_COLUMNS)
+
+
+def skill_summary(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Per scenario and overall (``all``): validation outcomes, how many were simulated,
+    right in direction and within tolerance, and the two shares in % of the validation
+    outcomes (not simulated counts as a miss); calibration outcomes only counted aside."""
+    rows = []
+    groups = [(name, g) for name, g in outcomes.groupby("scenario", sort=False)]
+    for name, g in [*groups, (ALL, outcomes)]:
+        val = g[g["role"] == "validation"]
+        n = len(val)
+        right = int((val["direction_ok"] == True).sum())  # noqa: E712 (None = not simulated)
+        within = int((val["within_tolerance"] == True).sum())  # noqa: E712
+        simulated = int(val["simulated"].notna().sum())
+        rows.append({
+            "scenario": name, "validation": n, "simulated": simulated,
+            "direction_ok": right, "within_tolerance": within,
+            "direction_ok_pct": 100.0 * right / n if n else None,
+            "within_tolerance_pct": 100.0 * within / n if n else None,
+            "not_simulated": n - simulated,
+            "calibration": int((g["role"] == "calibration").sum())})
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def score_replays(world: Any = None, *, names: list[str] | None = None, runs: int = 20,
+                  seed: int = 0) -> Skill:
+    """Run each shipped replay (*names*, default: every scenario of ``kind: replay``) with
+    *runs* Monte Carlo runs and *seed*, and score its outcomes (:class:`Skill`)."""
+    from econsec.policy.compare import replay_names
+    from econsec.policy.runner import run_scenario
+    from econsec.policy.scenarios import load_named
+
+    chosen = replay_names(world) if names is None else names
+    frames = []
+    for name in chosen:
+        scenario = load_named(name, world)
+        if scenario.kind != "replay":
+            raise ValueError(f"'{name}' is a {scenario.kind} scenario, not a replay: it "
+                             "documents no outcomes")
+        result = run_scenario(scenario, world, runs=runs, seed=seed)
+        frames.append(score_outcomes(scenario, result))
+    if not frames:
+        raise ValueError("no replay to score")
+    outcomes = pd.concat(frames, ignore_index=True)
+    return Skill(outcomes, skill_summary(outcomes))
