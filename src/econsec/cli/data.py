@@ -227,6 +227,20 @@ def import_wiod_cmd(
     )
 
 
+@import_app.command("icio")
+def import_icio_cmd(path: PathArg, db: DbOpt = None) -> None:
+    """Import the OECD ICIO 2025 edition, year 2022 (80 economies x 50 industries).
+
+    PATH is the folder with icio2022_intermediate_long.parquet, icio2022_nodes.csv,
+    country_codes.csv and sector_codes.csv (million USD; the ROW region dropped).
+
+    Example: econsec data import icio ~/data/oecd_icio2022_sanction_simulator
+    """
+    from econsec.data.importers.icio import import_icio
+
+    _run_import("OECD ICIO 2022", path, db, import_icio)
+
+
 @import_app.command("trade-extract")
 def import_trade_extract_cmd(
     kind: Annotated[
