@@ -262,5 +262,5 @@ def test_published_range_catches_a_unit_error(icio: Path) -> None:
     nodes = pd.read_csv(icio / NODES)
     _check_published(nodes, icio / NODES)  # the real file passes
     nodes.loc[nodes["country"] == "KOR", "gross_output_musd"] *= 1e3  # thousand USD
-    with pytest.raises(DataError, match="KOR gross output .* not within 5%"):
+    with pytest.raises(DataError, match=r"KOR gross output .* not within 5%"):
         _check_published(nodes, icio / NODES)

@@ -35,9 +35,10 @@ Bloc chokepoints (:func:`sector_chokepoints`): for a bloc B, weights w_j = x_j o
 
 the share of the bloc's output value resting on node i's own primary inputs (sums to 1
 over all i), the share paid directly to node i, and node i's output needed through all
-tiers per unit of the bloc's output (>= direct_i; what stops if node i stops). The (origin, sector) pairs outside the bloc
-are ranked by look-through share, beside the origin's share of the sector's output among
-all economies of the table (its market power in that sector).
+tiers per unit of the bloc's output (>= direct_i; what stops if node i stops). The
+(origin, sector) pairs outside the bloc are ranked by look-through share, beside the
+origin's share of the sector's output among all economies of the table (its market power
+in that sector).
 
 ICIO caveat (``econsec.data.importers.icio``): with the rest-of-world region dropped, v
 holds value added, net taxes on products and intermediate imports from ROW, so "rests on
@@ -223,7 +224,8 @@ def sector_chokepoints(
 
     Weights are the gross output of the bloc's nodes (only *using_sectors* when given);
     see the module docstring for the formula. Columns: origin, sector, lookthrough_share,
-    direct_share, requirement, origin_share_of_sector (the origin's share of that sector's output among
+    direct_share, requirement,
+    origin_share_of_sector (the origin's share of that sector's output among
     the table's economies), rank. Pairs of the bloc's own economies are left out unless
     *include_bloc*. SectorExposureError for an unknown economy or sector, or a bloc with
     no output in those sectors.
