@@ -264,3 +264,29 @@ def test_published_range_catches_a_unit_error(icio: Path) -> None:
     nodes.loc[nodes["country"] == "KOR", "gross_output_musd"] *= 1e3  # thousand USD
     with pytest.raises(DataError, match=r"KOR gross output .* not within 5%"):
         _check_published(nodes, icio / NODES)
+
+
+def test_io_arrays_feed_the_simulation_network(
+    raw: tuple[pd.DataFrame, pd.DataFrame], table: IcioTable
+) -> None:
+    from econsec.data.importers.icio import icio_io_arrays
+    from econsec.simulation.network_arrays import baseline_from_io, intermediate_demand
+
+    trio = ["CHN", "JPN", "KOR"]
+    z, output, regions, sectors = icio_io_arrays(table, trio)
+    assert z.shape == (150, 150) and regions == trio and len(sectors) == 50
+    cells, nodes = raw
+    inside = cells[cells["from_country"].isin(trio) & cells["to_country"].isin(trio)]
+    assert np.count_nonzero(z) == len(inside)
+    assert z.sum() == pytest.approx(inside["value_musd"].sum(), rel=1e-12)
+    kor_c26 = regions.index("KOR") * 50 + sectors.index("C26")
+    go = nodes[(nodes["country"] == "KOR") & (nodes["sector"] == "C26")]
+    assert output[kor_c26] == float(go["gross_output_musd"].iloc[0])
+    base = baseline_from_io(z, output, regions, sectors)
+    assert base.n_flows == len(inside)
+    np.testing.assert_allclose(base.x0, output / 365.0, rtol=1e-12)  # rows <= output
+    demand = intermediate_demand(base.x0, base.slot_node, base.slot_coef, base.flow_slot,
+                                 base.flow_src, base.share0, base.n_nodes)
+    np.testing.assert_allclose(base.x0, base.f0 + demand, rtol=1e-9, atol=1e-9)
+    with pytest.raises(DataError, match="unknown economies XXX"):
+        icio_io_arrays(table, ["KOR", "XXX"])

@@ -377,3 +377,30 @@ def load_icio(store: Store) -> IcioTable:
         year=int(nodes["year"].iloc[0]),
         edition=int(nodes["edition"].iloc[0]),
     )
+
+
+def icio_io_arrays(
+    table: IcioTable, countries: list[str] | None = None
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], list[str], list[str]]:
+    """``(z, output, regions, sectors)`` for the simulation's network builder.
+
+    The arguments of ``econsec.simulation.network_arrays.baseline_from_io(z, output,
+    regions, sectors, min_share=...)``: *z* dense (n, n) million USD a year, rows = supplying
+    node, columns = using node, region-major (node ``r * 50 + s``, as :class:`IcioTable`);
+    *output* the gross output. *countries* keeps a sub-block (its flows with the other
+    economies are left out; output stays the table's gross output, so the dropped sales
+    end up in final demand). The simulation layer is not imported here (layers import
+    downward): the caller passes these arrays on. Dense because ``baseline_from_io``
+    takes a dense table: 4,000 x 4,000 float64 is 128 MB.
+    """
+    keep = np.arange(len(table.nodes))
+    if countries is not None:
+        unknown = sorted(set(countries) - set(table.countries))
+        if unknown:
+            raise DataError("icio__nodes", f"unknown economies {', '.join(unknown)}",
+                            field="country")
+        keep = np.flatnonzero(table.nodes["country"].isin(countries).to_numpy())
+    sub = table.z[keep][:, keep]
+    regions = list(dict.fromkeys(table.nodes["country"].iloc[keep]))
+    return (np.asarray(sub.toarray(), dtype=np.float64), table.gross_output[keep].copy(),
+            regions, table.sectors)
