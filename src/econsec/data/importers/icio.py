@@ -30,7 +30,8 @@ field; nothing is written unless everything passes):
 
       gross_output_i = sum_j Z[i, j] + sales_to_final_demand_and_row_i
 
-  within ``IDENTITY_RTOL`` (1e-6) of gross output (the file holds it to 5e-10), and the
+  within ``IDENTITY_RTOL`` (1e-6) of gross output (absolute 1e-6 million USD for nodes
+  below 1 million USD, e.g. the inactive ones; the file holds it to 5e-10), and the
   column totals ``intermediate_inputs_from_80 = sum_i Z[i, j]`` likewise;
 * each economy's gross output in ``PUBLISHED_GROSS_OUTPUT_TN`` (USA, CHN, JPN, KOR) lies
   within ``PUBLISHED_RTOL`` (5%) of the figure: this guards against a wrong unit (thousand
