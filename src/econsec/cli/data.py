@@ -227,6 +227,36 @@ def import_wiod_cmd(
     )
 
 
+@import_app.command("icio")
+def import_icio_cmd(path: PathArg, db: DbOpt = None) -> None:
+    """Import the OECD ICIO 2025 edition, year 2022 (80 economies x 50 industries).
+
+    PATH is the folder with icio2022_intermediate_long.parquet, icio2022_nodes.csv,
+    country_codes.csv and sector_codes.csv (million USD; the ROW region dropped).
+
+    Example: econsec data import icio ~/data/oecd_icio2022_sanction_simulator
+    """
+    from econsec.data.importers.icio import import_icio
+
+    _run_import("OECD ICIO 2022", path, db, import_icio)
+
+
+@import_app.command("wits")
+def import_wits_cmd(path: PathArg, db: DbOpt = None) -> None:
+    """Import WITS trade summaries: exports by 16 product groups, 1988-2019 (panel wits).
+
+    PATH is the folder with wits_trade_summary_all_reporters_long.parquet. Imports are by
+    stage only there, so TCI and Grubel-Lloyd cannot use this panel (ESI and RCA can).
+
+    Example: econsec data import wits ~/data/wits_trade_summary_kor_chn_jpn_usa_twn
+    """
+    from econsec.cli.panel_import import run_panel_import
+    from econsec.data.importers.wits import import_wits
+
+    run_panel_import("WITS trade summary", path, db,
+                     lambda p, s, say: import_wits(p, s, progress=say))
+
+
 @import_app.command("trade-extract")
 def import_trade_extract_cmd(
     kind: Annotated[

@@ -1,4 +1,5 @@
-"""Importers for real public datasets (ETO, USGS MCS, Global Trade Alert, code lists).
+"""Importers for real public datasets (ETO, USGS MCS, Global Trade Alert, code lists,
+BACI, Comtrade, WIOD 2013, OECD ICIO 2022).
 
 Each importer module has two functions:
 
