@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from econsec.simulation.engine import Engine, simulate
 from econsec.simulation.network_arrays import Baseline, assemble, baseline_from_world
+from econsec.simulation.params import given_params
 from econsec.simulation.spec import (
     DistKind,
     ParamDist,
@@ -70,7 +71,7 @@ def random_network(draw: st.DrawFn, autarkic_e0: bool = False) -> Baseline:
 def test_world_baseline_is_a_steady_state(steps: int, inv: float, weekly: bool) -> None:
     b = world_baseline()
     spec = SimulationSpec(start=START, horizon_days=700, step_days=7 if weekly else 1)
-    eng = Engine(b, spec, params(2, inv=inv))
+    eng = Engine(b, spec, given_params(spec, params(2, inv=inv)))
     share0 = eng.state.share.copy()
     inv0 = eng.state.inventory.copy()
     for _ in range(steps):
@@ -92,10 +93,11 @@ def test_goods_are_conserved(net: Baseline, frac: float, kind: ShockKind, spare:
     # the shock is lifted on day 40: with return_days (*back*) buyers then move back
     shock = Shock(kind, frozenset({"E0"}), frozenset(), frozenset({"h", "m"}), start=2,
                   end=40, intensity=frac, approval_rate=0.5 if kind is ShockKind.licensing
-                  else None, licence_delay_days=7.0)
+                  else None, licence_delay=ParamDist(DistKind.fixed, (7.0,))
+                  if kind is ShockKind.licensing else None)
     spec = SimulationSpec(start=START, horizon_days=60, shocks=(shock,))
     prm = params(3, spare=spare, inv=inv, ramp=5.0) | {"return_days": np.full(3, back)}
-    eng = Engine(net, spec, prm)
+    eng = Engine(net, spec, given_params(spec, prm))
     topo = eng.topo
     for _ in range(60):
         inv_before = eng.state.inventory.copy()
@@ -135,7 +137,7 @@ def test_stricter_ban_never_increases_availability(net: Baseline, low: float, hi
         shock = Shock(ShockKind.ban, frozenset({"E0"}), frozenset(), frozenset({"h", "m"}),
                       start=0, intensity=intensity)
         spec = SimulationSpec(start=START, horizon_days=80, shocks=(shock,))
-        eng = Engine(net, spec, params(1, spare=spare, inv=10.0))
+        eng = Engine(net, spec, given_params(spec, params(1, spare=spare, inv=10.0)))
         lo = 1.0
         for _ in range(80):
             eng.step()

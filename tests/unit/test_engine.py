@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from econsec.simulation.engine import Engine, simulate
-from econsec.simulation.network_arrays import assemble
+from econsec.simulation.network_arrays import Baseline, assemble
+from econsec.simulation.params import given_params
 from econsec.simulation.spec import (
     AlliedSharing,
     DistKind,
@@ -32,6 +33,11 @@ def params(runs: int = 1, **kw: float) -> dict[str, np.ndarray]:
             "resourcing_days": 0.0}
     base.update(kw)
     return {k: np.full(runs, v) for k, v in base.items()}
+
+
+def engine(base: Baseline, spec: SimulationSpec, prm: dict[str, np.ndarray]) -> Engine:
+    """An engine with the per-run parameters *prm* (and the shocks' fixed delays)."""
+    return Engine(base, spec, given_params(spec, prm))
 
 
 def two_node(sigma: float = 0.4):
@@ -60,7 +66,7 @@ def licensing(imposer: str, approval: float, delay: float, start: int = 0,
     """Licensing of good h by *imposer*: *approval* of the volume after *delay* days."""
     return Shock(ShockKind.licensing, frozenset({imposer}), frozenset(), frozenset({"h"}),
                  start=start, end=end, intensity=0.0, approval_rate=approval,
-                 licence_delay_days=delay, measure_id=measure_id)
+                 licence_delay=ParamDist(DistKind.fixed, (delay,)), measure_id=measure_id)
 
 
 def test_assemble_two_node_baseline() -> None:
@@ -74,7 +80,7 @@ def test_assemble_two_node_baseline() -> None:
 def test_two_node_ban_runs_down_inventory_then_substitutes() -> None:
     b = two_node(sigma=0.4)
     spec = SimulationSpec(start=START, horizon_days=30, shocks=(ban("S", 0, 20),))
-    eng = Engine(b, spec, params())
+    eng = engine(b, spec, params())
     out, inv = [], []
     for _ in range(23):
         eng.step()
@@ -112,7 +118,7 @@ def test_stockpile_adds_days_of_cover() -> None:
     b = two_node(sigma=0.0)
     pile = Stockpile(frozenset({"C"}), frozenset({"h"}), days=5.0)
     spec = SimulationSpec(start=START, horizon_days=25, shocks=(ban("S"),), levers=(pile,))
-    eng = Engine(b, spec, params())
+    eng = engine(b, spec, params())
     out = []
     for _ in range(25):
         eng.step()
@@ -124,7 +130,7 @@ def test_stockpile_adds_days_of_cover() -> None:
 def test_three_node_re_sources_to_spare_capacity() -> None:
     b = three_node()
     spec = SimulationSpec(start=START, horizon_days=10, shocks=(ban("S1"),))
-    eng = Engine(b, spec, params(spare_capacity=1.0, ramp_days=1.0))
+    eng = engine(b, spec, params(spare_capacity=1.0, ramp_days=1.0))
     s2 = b.node_index()[("S2", "h")]
     eng.step()
     # S2 (x0 0.125, spare 100 %) has headroom 0.25 - 0.125: it can serve 0.125 / 0.5 = a
@@ -148,7 +154,7 @@ def test_resourcing_days_move_lost_share_gradually_per_run() -> None:
     spec = SimulationSpec(start=START, horizon_days=10, shocks=(ban("S1"),))
     prm = params(runs=2, spare_capacity=10.0)  # headroom enough for every order
     prm["resourcing_days"] = np.array([0.0, 4.0])
-    eng = Engine(b, spec, prm)
+    eng = engine(b, spec, prm)
     eng.step()
     np.testing.assert_allclose(eng.state.share[:, 0], [0.0, 1.0])
     np.testing.assert_allclose(eng.state.share[:, 1], [0.5625, 0.4375])
@@ -161,7 +167,7 @@ def test_licensing_delays_shipments_and_conserves() -> None:
     b = two_node(sigma=0.0)
     lic = licensing("S", approval=0.5, delay=3.0, end=5)
     spec = SimulationSpec(start=START, horizon_days=10, shocks=(lic,))
-    eng = Engine(b, spec, params())
+    eng = engine(b, spec, params())
     received, shipped = [], []
     for _ in range(10):
         f = eng.step()
@@ -185,7 +191,7 @@ def test_allied_sharing_keeps_re_sourcing_within_bloc() -> None:
     for levers, s2_gain in (((), 0.25), ((ally,), 0.5)):
         spec = SimulationSpec(start=START, horizon_days=1, shocks=(ban("S1"),),
                               levers=levers)
-        eng = Engine(both, spec, params(spare_capacity=3.0))
+        eng = engine(both, spec, params(spare_capacity=3.0))
         eng.step()
         # headroom: S2 and X each 0.5 - 0.125 at full spare, more than S1's orders
         # (0.5 x 0.5); without the bloc they split S1's 0.5 share; with it S2 (the
@@ -218,7 +224,7 @@ def test_capped_licences_lose_share_only_for_the_use_they_cannot_serve() -> None
     b = three_node()
     lic = licensing("S1", approval=0.5, delay=0.0)
     spec = SimulationSpec(start=START, horizon_days=10, shocks=(lic,))
-    eng = Engine(b, spec, params(spare_capacity=10.0, ramp_days=5.0))
+    eng = engine(b, spec, params(spare_capacity=10.0, ramp_days=5.0))
     shares = []
     for _ in range(6):
         eng.step()

@@ -6,9 +6,9 @@ import threading
 
 import numpy as np
 import pytest
-from test_engine import START, ban, fixed, licensing, params, three_node, two_node
+from test_engine import START, ban, engine, fixed, licensing, params, three_node, two_node
 
-from econsec.simulation.engine import Engine, SimulationCancelled, simulate
+from econsec.simulation.engine import SimulationCancelled, simulate
 from econsec.simulation.spec import (
     CapacityInvestment,
     Diversification,
@@ -23,7 +23,7 @@ from econsec.simulation.state import TARIFF_ELASTICITY
 def test_quota_caps_the_flow_until_inventory_settles() -> None:
     quota = Shock(ShockKind.quota, frozenset({"S"}), frozenset(), frozenset({"h"}), start=0,
                   intensity=0.6)
-    eng = Engine(two_node(sigma=0.0), SimulationSpec(start=START, horizon_days=40,
+    eng = engine(two_node(sigma=0.0), SimulationSpec(start=START, horizon_days=40,
                                                      shocks=(quota,)), params())
     out = []
     for _ in range(40):
@@ -38,7 +38,7 @@ def test_quota_caps_the_flow_until_inventory_settles() -> None:
 def test_tariff_shifts_share_gradually_by_the_wedge() -> None:
     tariff = Shock(ShockKind.tariff, frozenset({"S1"}), frozenset(), frozenset({"h"}),
                    start=0, intensity=1.0)
-    eng = Engine(three_node(), SimulationSpec(start=START, horizon_days=5, shocks=(tariff,)),
+    eng = engine(three_node(), SimulationSpec(start=START, horizon_days=5, shocks=(tariff,)),
                  params(spare_capacity=1.0, ramp_days=10.0))
     eng.step()
     wedge = 2.0 ** -TARIFF_ELASTICITY
@@ -51,7 +51,7 @@ def test_tariff_shifts_share_gradually_by_the_wedge() -> None:
 def test_capacity_investment_ramps_linearly() -> None:
     inv = CapacityInvestment("S2", "h", capacity_share=0.25, start=0, lead_days=10.0)
     spec = SimulationSpec(start=START, horizon_days=20, shocks=(ban("S1"),), levers=(inv,))
-    eng = Engine(three_node(), spec, params(spare_capacity=0.0))
+    eng = engine(three_node(), spec, params(spare_capacity=0.0))
     s2 = three_node().node_index()[("S2", "h")]
     out = []
     for _ in range(14):
@@ -67,7 +67,7 @@ def test_capacity_investment_ramps_linearly() -> None:
 def test_licence_relief_restores_approvals_and_shortens_delay() -> None:
     lic = licensing("S", approval=0.5, delay=4.0, measure_id="m1")
     relief = LicenceRelief("m1", approval_rate=1.0, delay_factor=0.5, start=6)
-    eng = Engine(two_node(), SimulationSpec(start=START, horizon_days=12, shocks=(lic,),
+    eng = engine(two_node(), SimulationSpec(start=START, horizon_days=12, shocks=(lic,),
                                             levers=(relief,)), params())
     before, after = eng.controls(3.0), eng.controls(7.0)
     # approvals up to half the pre-shock flow (0.5); the relief approves everything
@@ -79,7 +79,7 @@ def test_licence_relief_restores_approvals_and_shortens_delay() -> None:
 def test_diversification_moves_share_before_the_shock() -> None:
     div = Diversification(frozenset({"C"}), frozenset({"h"}), away_from="S1", fraction=0.5)
     b = three_node()
-    eng = Engine(b, SimulationSpec(start=START, horizon_days=5, levers=(div,)), params())
+    eng = engine(b, SimulationSpec(start=START, horizon_days=5, levers=(div,)), params())
     np.testing.assert_allclose(eng.state.share[:, 0], [0.375, 0.625])
     for _ in range(5):
         eng.step()

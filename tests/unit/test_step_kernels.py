@@ -14,6 +14,7 @@ from econsec.simulation.controls import allied_members
 from econsec.simulation.engine import Engine, simulate
 from econsec.simulation.kernels import FlowSums, ranges
 from econsec.simulation.network_arrays import Baseline, assemble
+from econsec.simulation.params import Draws
 from econsec.simulation.spec import (
     AlliedSharing,
     CapacityInvestment,
@@ -75,7 +76,7 @@ def busy_spec(horizon: int = 80, step_days: int = 1) -> SimulationSpec:
                           shocks=shocks, levers=levers, params=params)
 
 
-def draw(spec: SimulationSpec, runs: int, seed: int = 5) -> dict[str, np.ndarray]:
+def draw(spec: SimulationSpec, runs: int, seed: int = 5) -> Draws:
     from econsec.simulation.params import draw_params
 
     return draw_params(spec, runs, np.random.default_rng(seed))
@@ -222,7 +223,7 @@ def test_step_matches_the_reference_rule(seed: int, step_days: int) -> None:
     assert eng.state.pipeline.any() or step_days == 7
 
 
-def run_states(net: Baseline, spec: SimulationSpec, prm: dict[str, np.ndarray],
+def run_states(net: Baseline, spec: SimulationSpec, prm: Draws,
                steps: int) -> list[dict[str, np.ndarray]]:
     """States and step flows of one engine over *steps* steps (copies)."""
     eng = Engine(net, spec, prm)
@@ -257,7 +258,7 @@ def test_one_run_and_many_runs_give_the_same_bits(seed: int) -> None:
     runs = 5
     prm = draw(spec, runs, seed)
     many = run_states(net, spec, prm, 45)
-    ones = [run_states(net, spec, {k: v[r:r + 1] for k, v in prm.items()}, 45)
+    ones = [run_states(net, spec, prm.take(slice(r, r + 1)), 45)
             for r in range(runs)]
     assert_same_bits(many, ones)
 
@@ -275,7 +276,7 @@ def test_internal_paths_give_the_same_bits(monkeypatch: pytest.MonkeyPatch) -> N
                       for r in range(3)])
     for sparse in (1, 10**9):  # never / always restrict to the slots with refill orders
         monkeypatch.setattr(kernels, "SPARSE", sparse)
-        ones = [run_states(net, spec, {k: v[r:r + 1] for k, v in prm.items()}, 40)
+        ones = [run_states(net, spec, prm.take(slice(r, r + 1)), 40)
                 for r in range(3)]
         assert_same_bits(plain, ones)
 
