@@ -62,12 +62,12 @@ def _entries(lines: Lines, key: KeyPath, value: Any) -> list[tuple[KeyPath, Any]
     return [((*key, i), v) for i, v in enumerate(value)]
 
 
-def parse_levers(raw: Any, res: Resolver) -> tuple[Lever, ...]:
-    """The ``levers`` mapping -> spec levers (resolved against the world of *res*)."""
+def parse_levers(section: object, res: Resolver) -> tuple[Lever, ...]:
+    """The ``levers`` mapping (YAML) -> spec levers (resolved against the world of *res*)."""
     lines = res.lines
-    if raw is None:
+    if section is None:
         return ()
-    check_keys(lines, ("levers",), raw, (), LEVER_KEYS)
+    raw = check_keys(lines, ("levers",), section, (), LEVER_KEYS)
     out: list[Lever] = []
     for k, e in _entries(lines, ("levers", "stockpile"), raw.get("stockpile", [])):
         check_keys(lines, k, e, ("economies", "goods", "days"), ())
