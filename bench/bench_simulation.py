@@ -155,8 +155,8 @@ def part_econsec(name: str, steps: int, repeat: int) -> dict[str, float]:
         out[f"{label}_flow_value_kept"] = float(kept)
         for runs in (1, 16):
             prm = draw_params(spec, runs, np.random.default_rng(0))
-            prm["inventory_days"][:] = 90.0
-            prm["substitutability_scale"][:] = 0.0
+            prm.params["inventory_days"][:] = 90.0
+            prm.params["substitutability_scale"][:] = 0.0
             times = []
             for _ in range(repeat if runs == 1 else 1):
                 eng = Engine(base, spec, prm)

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from econsec.simulation.controls import allied_members
 from econsec.simulation.engine import Engine
 from econsec.simulation.network_arrays import Baseline, assemble, baseline_from_world
-from econsec.simulation.params import draw_params
+from econsec.simulation.params import Draws, draw_params, given_params
 from econsec.simulation.spec import (
     AlliedSharing,
     CapacityInvestment,
@@ -54,7 +54,18 @@ def params(runs: int = 1, **kw: float) -> dict[str, np.ndarray]:
     return {k: np.full(runs, v, dtype=np.float64) for k, v in (HAND_PARAMS | kw).items()}
 
 
-def draw_runs(spec: SimulationSpec, runs: int, seed: int = 5) -> dict[str, np.ndarray]:
+def engine(base: Baseline, spec: SimulationSpec, prm: dict[str, np.ndarray] | Draws) -> Engine:
+    """An engine with per-run parameters *prm*: hand-set arrays (:func:`params`, through
+    :func:`econsec.simulation.params.given_params`) or drawn ones (:func:`draw_runs`)."""
+    return Engine(base, spec, prm if isinstance(prm, Draws) else given_params(spec, prm))
+
+
+def one_run(prm: Draws, r: int) -> Draws:
+    """The draws of run *r* alone."""
+    return prm.take(slice(r, r + 1))
+
+
+def draw_runs(spec: SimulationSpec, runs: int, seed: int = 5) -> Draws:
     """Per-run parameters of *spec* drawn as :func:`econsec.simulation.engine.simulate`
     draws them."""
     return draw_params(spec, runs, np.random.default_rng(seed))
@@ -87,7 +98,8 @@ def licensing(imposer: str, approval: float, delay: float, start: int = 0,
     """Licensing of good h by *imposer*: *approval* of the volume after *delay* days."""
     return Shock(ShockKind.licensing, frozenset({imposer}), frozenset(), frozenset({"h"}),
                  start=start, end=end, intensity=0.0, approval_rate=approval,
-                 licence_delay_days=delay, measure_id=measure_id)
+                 licence_delay=ParamDist(DistKind.fixed, (delay,)),
+                 measure_id=measure_id)
 
 
 def random_busy_network(seed: int, n_eco: int = 5, n_goods: int = 6) -> Baseline:

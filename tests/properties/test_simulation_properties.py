@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from econsec.simulation.engine import Engine, simulate
+from econsec.simulation.engine import simulate
 from econsec.simulation.network_arrays import Baseline
 from econsec.simulation.spec import (
     DistKind,
@@ -19,7 +19,7 @@ from econsec.simulation.spec import (
     SimulationSpec,
     Stockpile,
 )
-from simhelpers import START, chain_networks, params, world_baseline
+from simhelpers import START, chain_networks, engine, params, world_baseline
 
 #: examples per property (raise with ECONSEC_HYPOTHESIS_EXAMPLES for a deeper search)
 EXAMPLES = int(os.environ.get("ECONSEC_HYPOTHESIS_EXAMPLES", "15"))
@@ -32,7 +32,7 @@ SETTINGS = settings(max_examples=EXAMPLES, deadline=None,
 def test_world_baseline_is_a_steady_state(steps: int, inv: float, weekly: bool) -> None:
     b = world_baseline()
     spec = SimulationSpec(start=START, horizon_days=700, step_days=7 if weekly else 1)
-    eng = Engine(b, spec, params(2, spare_capacity=0.1, ramp_days=30.0, inventory_days=inv,
+    eng = engine(b, spec, params(2, spare_capacity=0.1, ramp_days=30.0, inventory_days=inv,
                               licence_delay_days=20.0))
     share0 = eng.state.share.copy()
     inv0 = eng.state.inventory.copy()
@@ -55,11 +55,12 @@ def test_goods_are_conserved(net: Baseline, frac: float, kind: ShockKind, spare:
     # the shock is lifted on day 40: with return_days (*back*) buyers then move back
     shock = Shock(kind, frozenset({"E0"}), frozenset(), frozenset({"h", "m"}), start=2,
                   end=40, intensity=frac, approval_rate=0.5 if kind is ShockKind.licensing
-                  else None, licence_delay_days=7.0)
+                  else None, licence_delay=ParamDist(DistKind.fixed, (7.0,))
+                  if kind is ShockKind.licensing else None)
     spec = SimulationSpec(start=START, horizon_days=60, shocks=(shock,))
     prm = params(3, spare_capacity=spare, ramp_days=5.0, inventory_days=inv,
                  licence_delay_days=20.0) | {"return_days": np.full(3, back)}
-    eng = Engine(net, spec, prm)
+    eng = engine(net, spec, prm)
     topo = eng.topo
     for _ in range(60):
         inv_before = eng.state.inventory.copy()
@@ -99,7 +100,7 @@ def test_stricter_ban_never_increases_availability(net: Baseline, low: float, hi
         shock = Shock(ShockKind.ban, frozenset({"E0"}), frozenset(), frozenset({"h", "m"}),
                       start=0, intensity=intensity)
         spec = SimulationSpec(start=START, horizon_days=80, shocks=(shock,))
-        eng = Engine(net, spec, params(1, spare_capacity=spare, ramp_days=30.0,
+        eng = engine(net, spec, params(1, spare_capacity=spare, ramp_days=30.0,
                                       inventory_days=10.0, licence_delay_days=20.0))
         lo = 1.0
         for _ in range(80):

@@ -35,10 +35,10 @@ def test_jpn_kor_2019_dates_and_licensing() -> None:
         assert shock.imposers == frozenset({"JPN"}) and shock.targets == frozenset({"KOR"})
     assert (euv.goods, hf.goods, fpi.goods) == (
         {"photoresist_euv"}, {"hydrogen_fluoride"}, {"fluorinated_polyimide"})
-    # per-run delay distributions; the mean is kept as licence_delay_days
+    # per-run delay distributions, one per licensing shock
+    assert euv.licence_delay == ParamDist(DistKind.triangular, (34.0, 40.0, 46.0))
     assert hf.licence_delay == ParamDist(DistKind.triangular, (56.0, 90.0, 134.0))
-    assert hf.licence_delay_days == pytest.approx((56 + 90 + 134) / 3)
-    assert fpi.licence_delay_days == pytest.approx((59 + 88) / 2)
+    assert fpi.licence_delay == ParamDist(DistKind.uniform, (59.0, 88.0))
     assert (euv.approval_rate, hf.approval_rate, fpi.approval_rate) == (1.0, 0.27, 1.0)
     assert spec.horizon_days == 550 and spec.as_of_year == 2019
     assert load_named("jpn_kor_2019").measure_ids == ["jpn_kor_2019_fluorides"]  # once
@@ -50,7 +50,8 @@ def test_registry_licence_delay_is_used_when_the_scenario_gives_none() -> None:
     text = ("name: t\ntitle: t\nkind: forward\nstart: 2019-07-01\nhorizon: 30d\n"
             "measures:\n  - id: jpn_kor_2019_fluorides\n")
     (shock,) = load_scenario_text(text).to_spec().shocks
-    assert shock.licence_delay_days == 90.0 and shock.licence_delay is None
+    # the registry's 90 days, as a fixed distribution
+    assert shock.licence_delay == ParamDist(DistKind.fixed, (90.0,))
     assert shock.approval_rate == 0.5  # 1 - registry intensity 0.5
 
 
@@ -59,7 +60,7 @@ def test_licensing_approval_defaults_to_one_minus_intensity() -> None:
     assert shock.kind is ShockKind.licensing
     # the scenario overrides the registry's intensity 0.4 with 0.09 (calibrated)
     assert shock.approval_rate == pytest.approx(1 - 0.09)
-    assert shock.licence_delay_days == 63.0
+    assert shock.licence_delay == ParamDist(DistKind.fixed, (63.0,))  # the scenario's 63 d
     assert (shock.start, shock.end, shock.targets) == (0, None, frozenset())
     # one registry measure listed per good: germanium and substrates at the registry's
     # intensity 0.6, gallium with its own approval rate (calibrated on 2024 customs data)
@@ -182,3 +183,56 @@ def test_other_levers_resolve(tmp_path: Path) -> None:
     (shock,) = spec.shocks
     # effective 2023-08-01 is before the start: in force from day 0; approval 1 - 0.6
     assert (shock.start, shock.end, shock.approval_rate) == (0, None, pytest.approx(0.4))
+
+
+def test_scenario_holds_typed_shocks_and_levers_resolved_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    from econsec.policy import scenarios
+    from econsec.simulation.spec import Lever, Shock
+
+    calls: list[object] = []
+    real = scenarios.resolve_sections
+
+    def counting(lines, world, start, sections):  # type: ignore[no-untyped-def]
+        calls.append(world)
+        return real(lines, world, start, sections)
+
+    monkeypatch.setattr(scenarios, "resolve_sections", counting)
+    world = load_world()
+    s = load_scenario(_write(tmp_path, (
+        "measures:\n  - chn_2023_gallium_germanium\n"
+        "levers:\n  stockpile:\n    - {economies: JPN, goods: gallium, days: 30}\n")), world)
+    assert calls == [world]  # resolved once, at load
+    assert all(isinstance(sh, Shock) for sh in s.shocks) and len(s.shocks) == 1
+    assert all(isinstance(lv, Lever) for lv in s.levers)
+    assert isinstance(s.levers[0], Stockpile) and s.levers[0].days == 30.0
+    spec = s.to_spec(world)
+    spec_default = s.to_spec()  # None: the built-in world, the cached object loaded above
+    assert calls == [world]  # same world: no second resolution
+    assert spec.shocks is s.shocks and spec.levers is s.levers
+    assert spec_default.shocks is s.shocks
+    # another world (a copy: equal but not the same object) resolves again
+    other = dataclasses.replace(world)
+    again = s.to_spec(other)
+    assert len(calls) == 2 and calls[1] is other
+    assert again.shocks == s.shocks and again.shocks is not s.shocks
+    assert again.levers == s.levers
+
+
+def test_another_world_is_checked_again(tmp_path: Path) -> None:
+    """A scenario naming a good the other world lacks fails there with the YAML's line."""
+    import dataclasses
+
+    from econsec.errors import DataError
+
+    world = load_world()
+    s = load_scenario(_write(tmp_path, (
+        "shocks:\n  - {kind: ban, imposers: CHN, goods: gallium, start: 0}\n")), world)
+    goods = world.goods[world.goods["good_id"] != "gallium"].reset_index(drop=True)
+    smaller = dataclasses.replace(world, goods=goods)
+    with pytest.raises(DataError) as info:
+        s.to_spec(smaller)
+    assert info.value.field == "shocks[0].goods" and info.value.line == 7
+    assert "unknown good 'gallium'" in str(info.value)

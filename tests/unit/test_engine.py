@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from econsec.simulation.engine import Engine, simulate
+from econsec.simulation.engine import simulate
 from econsec.simulation.network_arrays import assemble
 from econsec.simulation.spec import (
     AlliedSharing,
@@ -14,7 +14,7 @@ from econsec.simulation.spec import (
     SimulationSpec,
     Stockpile,
 )
-from simhelpers import START, ban, fixed, licensing, params, three_node, two_node
+from simhelpers import START, ban, engine, fixed, licensing, params, three_node, two_node
 
 
 def test_assemble_two_node_baseline() -> None:
@@ -28,7 +28,7 @@ def test_assemble_two_node_baseline() -> None:
 def test_two_node_ban_runs_down_inventory_then_substitutes() -> None:
     b = two_node(sigma=0.4)
     spec = SimulationSpec(start=START, horizon_days=30, shocks=(ban("S", 0, 20),))
-    eng = Engine(b, spec, params())
+    eng = engine(b, spec, params())
     out, inv = [], []
     for _ in range(23):
         eng.step()
@@ -66,7 +66,7 @@ def test_stockpile_adds_days_of_cover() -> None:
     b = two_node(sigma=0.0)
     pile = Stockpile(frozenset({"C"}), frozenset({"h"}), days=5.0)
     spec = SimulationSpec(start=START, horizon_days=25, shocks=(ban("S"),), levers=(pile,))
-    eng = Engine(b, spec, params())
+    eng = engine(b, spec, params())
     out = []
     for _ in range(25):
         eng.step()
@@ -78,7 +78,7 @@ def test_stockpile_adds_days_of_cover() -> None:
 def test_three_node_re_sources_to_spare_capacity() -> None:
     b = three_node()
     spec = SimulationSpec(start=START, horizon_days=10, shocks=(ban("S1"),))
-    eng = Engine(b, spec, params(spare_capacity=1.0, ramp_days=1.0))
+    eng = engine(b, spec, params(spare_capacity=1.0, ramp_days=1.0))
     s2 = b.node_index()[("S2", "h")]
     eng.step()
     # S2 (x0 0.125, spare 100 %) has headroom 0.25 - 0.125: it can serve 0.125 / 0.5 = a
@@ -102,7 +102,7 @@ def test_resourcing_days_move_lost_share_gradually_per_run() -> None:
     spec = SimulationSpec(start=START, horizon_days=10, shocks=(ban("S1"),))
     prm = params(runs=2, spare_capacity=10.0)  # headroom enough for every order
     prm["resourcing_days"] = np.array([0.0, 4.0])
-    eng = Engine(b, spec, prm)
+    eng = engine(b, spec, prm)
     eng.step()
     np.testing.assert_allclose(eng.state.share[:, 0], [0.0, 1.0])
     np.testing.assert_allclose(eng.state.share[:, 1], [0.5625, 0.4375])
@@ -115,7 +115,7 @@ def test_licensing_delays_shipments_and_conserves() -> None:
     b = two_node(sigma=0.0)
     lic = licensing("S", approval=0.5, delay=3.0, end=5)
     spec = SimulationSpec(start=START, horizon_days=10, shocks=(lic,))
-    eng = Engine(b, spec, params())
+    eng = engine(b, spec, params())
     received, shipped = [], []
     for _ in range(10):
         f = eng.step()
@@ -139,7 +139,7 @@ def test_allied_sharing_keeps_re_sourcing_within_bloc() -> None:
     for levers, s2_gain in (((), 0.25), ((ally,), 0.5)):
         spec = SimulationSpec(start=START, horizon_days=1, shocks=(ban("S1"),),
                               levers=levers)
-        eng = Engine(both, spec, params(spare_capacity=3.0))
+        eng = engine(both, spec, params(spare_capacity=3.0))
         eng.step()
         # headroom: S2 and X each 0.5 - 0.125 at full spare, more than S1's orders
         # (0.5 x 0.5); without the bloc they split S1's 0.5 share; with it S2 (the
@@ -172,7 +172,7 @@ def test_capped_licences_lose_share_only_for_the_use_they_cannot_serve() -> None
     b = three_node()
     lic = licensing("S1", approval=0.5, delay=0.0)
     spec = SimulationSpec(start=START, horizon_days=10, shocks=(lic,))
-    eng = Engine(b, spec, params(spare_capacity=10.0, ramp_days=5.0))
+    eng = engine(b, spec, params(spare_capacity=10.0, ramp_days=5.0))
     shares = []
     for _ in range(6):
         eng.step()

@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pytest
 
-from econsec.simulation.engine import Engine, SimulationCancelled, simulate
+from econsec.simulation.engine import SimulationCancelled, simulate
 from econsec.simulation.spec import (
     PARAMETERS,
     CapacityInvestment,
@@ -17,13 +17,13 @@ from econsec.simulation.spec import (
     ShockKind,
     SimulationSpec,
 )
-from simhelpers import START, ban, fixed, licensing, params, three_node, two_node
+from simhelpers import START, ban, engine, fixed, licensing, params, three_node, two_node
 
 
 def test_quota_caps_the_flow_until_inventory_settles() -> None:
     quota = Shock(ShockKind.quota, frozenset({"S"}), frozenset(), frozenset({"h"}), start=0,
                   intensity=0.6)
-    eng = Engine(two_node(sigma=0.0), SimulationSpec(start=START, horizon_days=40,
+    eng = engine(two_node(sigma=0.0), SimulationSpec(start=START, horizon_days=40,
                                                      shocks=(quota,)), params())
     out = []
     for _ in range(40):
@@ -38,7 +38,7 @@ def test_quota_caps_the_flow_until_inventory_settles() -> None:
 def test_tariff_shifts_share_gradually_by_the_wedge() -> None:
     tariff = Shock(ShockKind.tariff, frozenset({"S1"}), frozenset(), frozenset({"h"}),
                    start=0, intensity=1.0)
-    eng = Engine(three_node(), SimulationSpec(start=START, horizon_days=5, shocks=(tariff,)),
+    eng = engine(three_node(), SimulationSpec(start=START, horizon_days=5, shocks=(tariff,)),
                  params(spare_capacity=1.0, ramp_days=10.0))
     eng.step()
     wedge = 2.0 ** -PARAMETERS["tariff_elasticity"][1]
@@ -51,7 +51,7 @@ def test_tariff_shifts_share_gradually_by_the_wedge() -> None:
 def test_tariff_elasticity_is_a_run_parameter() -> None:
     tariff = Shock(ShockKind.tariff, frozenset({"S1"}), frozenset(), frozenset({"h"}),
                    start=0, intensity=1.0)
-    eng = Engine(three_node(), SimulationSpec(start=START, horizon_days=5, shocks=(tariff,)),
+    eng = engine(three_node(), SimulationSpec(start=START, horizon_days=5, shocks=(tariff,)),
                  params(spare_capacity=1.0, ramp_days=10.0, tariff_elasticity=2.0))
     eng.step()
     # wedge 2^-2 = 1/4: S1 loses 0.75 x 3/4 / 10 = 0.05625, regains it x w1 / (w1 + w2)
@@ -65,7 +65,7 @@ def test_refill_days_set_the_restocking_rate(refill_days: float) -> None:
     serves use only (capacity 0.5) and ramps up (ramp_days 1); day 2: S serves the refill
     order 0.5 / refill_days too."""
     spec = SimulationSpec(start=START, horizon_days=5, shocks=(ban("S", 0, 1),))
-    eng = Engine(two_node(), spec, params(spare_capacity=1.0, ramp_days=1.0,
+    eng = engine(two_node(), spec, params(spare_capacity=1.0, ramp_days=1.0,
                                           refill_days=refill_days))
     got = [float(eng.step().received[0, 0]) for _ in range(3)]
     np.testing.assert_allclose(got, [0.0, 0.5, 0.5 + 0.5 / refill_days], rtol=1e-12)
@@ -74,13 +74,13 @@ def test_refill_days_set_the_restocking_rate(refill_days: float) -> None:
 def test_refill_days_must_be_positive() -> None:
     spec = SimulationSpec(start=START, horizon_days=5)
     with pytest.raises(ValueError, match="refill_days"):
-        Engine(two_node(), spec, params(refill_days=0.0))
+        engine(two_node(), spec, params(refill_days=0.0))
 
 
 def test_capacity_investment_ramps_linearly() -> None:
     inv = CapacityInvestment("S2", "h", capacity_share=0.25, start=0, lead_days=10.0)
     spec = SimulationSpec(start=START, horizon_days=20, shocks=(ban("S1"),), levers=(inv,))
-    eng = Engine(three_node(), spec, params(spare_capacity=0.0))
+    eng = engine(three_node(), spec, params(spare_capacity=0.0))
     s2 = three_node().node_index()[("S2", "h")]
     out = []
     for _ in range(14):
@@ -96,7 +96,7 @@ def test_capacity_investment_ramps_linearly() -> None:
 def test_licence_relief_restores_approvals_and_shortens_delay() -> None:
     lic = licensing("S", approval=0.5, delay=4.0, measure_id="m1")
     relief = LicenceRelief("m1", approval_rate=1.0, delay_factor=0.5, start=6)
-    eng = Engine(two_node(), SimulationSpec(start=START, horizon_days=12, shocks=(lic,),
+    eng = engine(two_node(), SimulationSpec(start=START, horizon_days=12, shocks=(lic,),
                                             levers=(relief,)), params())
     before, after = eng.controls(3.0), eng.controls(7.0)
     # approvals up to half the pre-shock flow (0.5); the relief approves everything
@@ -108,7 +108,7 @@ def test_licence_relief_restores_approvals_and_shortens_delay() -> None:
 def test_diversification_moves_share_before_the_shock() -> None:
     div = Diversification(frozenset({"C"}), frozenset({"h"}), away_from="S1", fraction=0.5)
     b = three_node()
-    eng = Engine(b, SimulationSpec(start=START, horizon_days=5, levers=(div,)), params())
+    eng = engine(b, SimulationSpec(start=START, horizon_days=5, levers=(div,)), params())
     np.testing.assert_allclose(eng.state.share[:, 0], [0.375, 0.625])
     for _ in range(5):
         eng.step()

@@ -8,7 +8,7 @@ import pytest
 
 from econsec.simulation.engine import Engine
 from econsec.simulation.spec import SimulationSpec
-from simhelpers import START, ban, params, three_node
+from simhelpers import START, ban, engine, params, three_node
 
 
 def _engine(return_days: list[float] | None, end: int = 3, runs: int = 2) -> Engine:
@@ -16,7 +16,7 @@ def _engine(return_days: list[float] | None, end: int = 3, runs: int = 2) -> Eng
     prm = params(runs=runs, spare_capacity=10.0)  # headroom for every order
     if return_days is not None:
         prm["return_days"] = np.array(return_days, dtype=float)
-    return Engine(three_node(), spec, prm)
+    return engine(three_node(), spec, prm)
 
 
 def test_sourcing_stays_moved_after_a_lift_by_default() -> None:
@@ -67,7 +67,7 @@ def test_return_goes_to_the_diversified_shares() -> None:
                           levers=(lever,))
     prm = params(runs=1, spare_capacity=10.0)
     prm["return_days"] = np.array([0.0])
-    eng = Engine(three_node(), spec, prm)
+    eng = engine(three_node(), spec, prm)
     np.testing.assert_allclose(eng.state.share[:, 0], [0.375, 0.625])
     for _ in range(4):
         eng.step()

@@ -8,7 +8,7 @@ import numpy as np
 
 from econsec.simulation import run
 from econsec.simulation.network_arrays import Baseline, baseline_from_world
-from econsec.simulation.spec import Shock, ShockKind, SimulationSpec
+from econsec.simulation.spec import DistKind, ParamDist, Shock, ShockKind, SimulationSpec
 from simhelpers import world
 
 #: the Japan-Korea licensing episode (2019-07-04) starts in this month
@@ -26,7 +26,7 @@ def test_no_shock_loses_nothing() -> None:
 
 def test_japan_korea_licensing_diverts_korean_sourcing() -> None:
     lic = Shock(ShockKind.licensing, frozenset({"JPN"}), frozenset({"KOR"}), FLUORIDES,
-                start=3, intensity=0.5, licence_delay_days=90.0)
+                start=3, intensity=0.5, licence_delay=ParamDist(DistKind.fixed, (90.0,)))
     res = run(SimulationSpec(start=EPISODE_START, horizon_days=180, shocks=(lic,)), world(), runs=1)
     div = res.diversion()
     kor = div[(div["buyer"] == "KOR") & div["good"].isin(FLUORIDES)]

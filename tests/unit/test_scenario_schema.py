@@ -187,9 +187,38 @@ def test_licence_delay_distribution_per_measure(tmp_path: Path) -> None:
                         "args: [30, 50]}\n")
     (shock,) = load_scenario(write(tmp_path, text)).to_spec().shocks
     assert shock.licence_delay is not None and shock.licence_delay.kind is DistKind.uniform
-    assert shock.licence_delay_days == 40.0  # the mean
+    assert shock.licence_delay.args == (30.0, 50.0) and shock.licence_delay.mean == 40.0
     err = error_of(tmp_path, text.replace("args: [30, 50]", "args: [50, 30]"))
     assert (err.line, err.field) == (8, "measures[0].licence_delay_days.args")
     assert "low <= high" in str(err)
     err = error_of(tmp_path, text.replace("dist: uniform", "dist: beta"))
     assert err.field == "measures[0].licence_delay_days.dist"
+
+
+def test_parameter_support_is_checked_at_load(tmp_path: Path) -> None:
+    # arguments are finite numbers (YAML .nan / .inf are floats to the parser)
+    err = error_of(tmp_path, BASE.replace("args: [20, 30, 60]", "args: [20, .nan, 60]"))
+    assert (err.line, err.field) == (10, "parameters.inventory_days.args[1]")
+    assert "not a finite number" in str(err)
+    err = error_of(tmp_path, BASE + "  spare_capacity: .inf\n")
+    assert (err.line, err.field) == (11, "parameters.spare_capacity")
+    assert "not a finite number" in str(err)
+    # a triangular needs low < high (numpy cannot draw from a point)
+    err = error_of(tmp_path, BASE.replace("args: [20, 30, 60]", "args: [30, 30, 30]"))
+    assert (err.line, err.field) == (10, "parameters.inventory_days.args")
+    assert "low < high" in str(err)
+    # sd >= 0
+    err = error_of(tmp_path, BASE + "  ramp_days: {dist: normal, args: [60, -5]}\n")
+    assert (err.line, err.field) == (11, "parameters.ramp_days.args")
+    assert "standard deviation must be >= 0" in str(err)
+    # and the same for a licence delay
+    err = error_of(tmp_path, BASE.replace("    intensity: 0.8\n",
+                                          "    licence_delay_days: .inf\n"))
+    assert (err.line, err.field) == (8, "measures[0].licence_delay_days")
+
+
+def test_licence_delay_on_an_inline_ban_is_an_error(tmp_path: Path) -> None:
+    err = error_of(tmp_path, BASE + "shocks:\n  - kind: ban\n    imposers: CHN\n"
+                   "    goods: gallium\n    start: 0\n    licence_delay_days: 30\n")
+    assert (err.line, err.field) == (16, "shocks[0].licence_delay_days")
+    assert "licensing shocks only" in str(err)

@@ -16,9 +16,10 @@ from econsec.simulation import step as step_module
 from econsec.simulation.engine import Engine, simulate
 from econsec.simulation.kernels import FlowSums, ranges
 from econsec.simulation.network_arrays import Baseline
+from econsec.simulation.params import Draws
 from econsec.simulation.reference import RunState, reference_step
 from econsec.simulation.spec import DistKind, ParamDist, SimulationSpec
-from simhelpers import busy_spec, draw_runs, random_busy_network, step_inputs
+from simhelpers import busy_spec, draw_runs, engine, one_run, random_busy_network, step_inputs
 
 STATE = ("ramp", "demand", "output", "availability", "inventory", "share", "pipeline")
 #: the fast step agrees with the reference within |fast - ref| <= ATOL + RTOL |ref| for every
@@ -40,7 +41,7 @@ def check_against_reference(net: Baseline, spec: SimulationSpec, runs: int, seed
     """Step an engine of *runs* runs and, beside it, each run by :func:`reference_step` from
     the same inputs; every state array and step flow must agree at every step. Returns the
     engine and whether the licence pipeline ever held shipments."""
-    eng = Engine(net, spec, draw_runs(spec, runs, seed))
+    eng = engine(net, spec, draw_runs(spec, runs, seed))
     refs = [RunState.of(eng.state, r) for r in range(runs)]
     piped = False
     for t in range(steps):
@@ -108,10 +109,10 @@ def test_the_reference_detects_a_wrong_stage(stage: str, monkeypatch: pytest.Mon
         check_against_reference(random_busy_network(1), busy_spec(), runs=2, seed=1, steps=40)
 
 
-def run_states(net: Baseline, spec: SimulationSpec, prm: dict[str, np.ndarray],
+def run_states(net: Baseline, spec: SimulationSpec, prm: dict[str, np.ndarray] | Draws,
                steps: int) -> list[dict[str, np.ndarray]]:
     """States and step flows of one engine over *steps* steps (copies)."""
-    eng = Engine(net, spec, prm)
+    eng = engine(net, spec, prm)
     out = []
     for _ in range(steps):
         f = eng.step()
@@ -143,7 +144,7 @@ def test_one_run_and_many_runs_give_the_same_bits(seed: int) -> None:
     runs = 5
     prm = draw_runs(spec, runs, seed)
     many = run_states(net, spec, prm, 45)
-    ones = [run_states(net, spec, {k: v[r:r + 1] for k, v in prm.items()}, 45)
+    ones = [run_states(net, spec, one_run(prm, r), 45)
             for r in range(runs)]
     assert_same_bits(many, ones)
 
@@ -161,7 +162,7 @@ def test_internal_paths_give_the_same_bits(monkeypatch: pytest.MonkeyPatch) -> N
                       for r in range(3)])
     for sparse in (1, 10**9):  # never / always restrict to the slots with refill orders
         monkeypatch.setattr(kernels, "SPARSE", sparse)
-        ones = [run_states(net, spec, {k: v[r:r + 1] for k, v in prm.items()}, 40)
+        ones = [run_states(net, spec, one_run(prm, r), 40)
                 for r in range(3)]
         assert_same_bits(plain, ones)
 
@@ -202,7 +203,7 @@ def test_step_flows_ledger_and_lazy_amounts() -> None:
     when read several steps later; they add up to output, final demand and receipts."""
     net = random_busy_network(2)
     spec = busy_spec()
-    eng = Engine(net, spec, draw_runs(spec, 3, 2))
+    eng = engine(net, spec, draw_runs(spec, 3, 2))
     topo = eng.topo
     held = []
     for _ in range(40):

@@ -180,7 +180,8 @@ def scenarios_show(
             "kind": s.kind.value, "imposers": ";".join(sorted(s.imposers)),
             "targets": ";".join(sorted(s.targets)) or "ALL", "goods": ";".join(sorted(s.goods)),
             "start_day": s.start, "end_day": s.end, "intensity": s.intensity,
-            "approval_rate": s.approval_rate, "licence_delay_days": s.licence_delay_days,
+            "approval_rate": s.approval_rate, "licence_delay_days":
+            None if s.licence_delay is None else s.licence_delay.mean,
             "measure": s.measure_id or ""} for s in spec.shocks])
     elif what == "levers":
         frame = pd.DataFrame([{"lever": lv.kind.value, "detail": repr(lv)}

@@ -62,12 +62,12 @@ def _entries(lines: Lines, key: KeyPath, value: Any) -> list[tuple[KeyPath, Any]
     return [((*key, i), v) for i, v in enumerate(value)]
 
 
-def parse_levers(raw: Any, res: Resolver) -> tuple[Lever, ...]:
-    """The ``levers`` mapping -> spec levers (resolved against the world of *res*)."""
+def parse_levers(section: object, res: Resolver) -> tuple[Lever, ...]:
+    """The ``levers`` mapping (YAML) -> spec levers (resolved against the world of *res*)."""
     lines = res.lines
-    if raw is None:
+    if section is None:
         return ()
-    check_keys(lines, ("levers",), raw, (), LEVER_KEYS)
+    raw = check_keys(lines, ("levers",), section, (), LEVER_KEYS)
     out: list[Lever] = []
     for k, e in _entries(lines, ("levers", "stockpile"), raw.get("stockpile", [])):
         check_keys(lines, k, e, ("economies", "goods", "days"), ())
@@ -198,11 +198,16 @@ def parse_dist(lines: Lines, key: KeyPath, value: Any) -> ParamDist:
 
 
 def _check_dist(lines: Lines, key: KeyPath, dist: ParamDist) -> None:
+    """The support of a distribution given in a scenario (its arguments are finite numbers,
+    checked by :func:`~econsec.policy.resolve.number`): uniform low <= high; triangular
+    low <= mode <= high with low < high (numpy draws nothing from a point); sd >= 0; values
+    of fixed, uniform and triangular >= 0."""
     a = dist.args
     if dist.kind is DistKind.uniform and not a[0] <= a[1]:
         raise lines.error(key, f"uniform needs low <= high, got {list(a)}")
-    if dist.kind is DistKind.triangular and not a[0] <= a[1] <= a[2]:
-        raise lines.error(key, f"triangular needs low <= mode <= high, got {list(a)}")
+    if dist.kind is DistKind.triangular and not (a[0] <= a[1] <= a[2] and a[0] < a[2]):
+        raise lines.error(key, f"triangular needs low <= mode <= high and low < high, "
+                          f"got {list(a)}")
     if dist.kind in (DistKind.normal, DistKind.lognormal) and a[1] < 0:
         raise lines.error(key, f"standard deviation must be >= 0, got {a[1]}")
     if dist.kind in (DistKind.fixed, DistKind.uniform, DistKind.triangular) and a[0] < 0:

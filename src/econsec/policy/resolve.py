@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 from typing import TYPE_CHECKING, Any
 
 from econsec.data.yamlfile import as_date
@@ -117,9 +118,11 @@ def parse_date(lines: Lines, key: KeyPath, value: Any) -> dt.date:
 
 def number(lines: Lines, key: KeyPath, value: Any, lo: float | None = None,
            hi: float | None = None) -> float:
-    """A number within [lo, hi]."""
+    """A finite number within [lo, hi] (YAML's ``.nan`` and ``.inf`` are refused)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise lines.error(key, f"'{value}' is not a number")
+    if not math.isfinite(value):
+        raise lines.error(key, f"{value} is not a finite number")
     if (lo is not None and value < lo) or (hi is not None and value > hi):
         raise lines.error(key, f"{value} is outside [{lo}, {hi}]")
     return float(value)

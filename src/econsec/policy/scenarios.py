@@ -1,11 +1,16 @@
 """Scenarios as YAML: registry measures, inline shocks, levers, parameters and, for replays
 of real episodes, the documented historical outcome with its sources.
 
-``load_scenario(path)`` reads and validates a file against a strict schema (unknown keys are
-rejected; every error names the file, the line and the dotted key) and checks every measure
-id, economy and good against the world. ``Scenario.to_spec(world)`` resolves it into the
-engine's :class:`~econsec.simulation.spec.SimulationSpec`. Neither ever changes the world: a
-scenario is applied by the engine to a copy of the baseline (DESIGN principle 4).
+``load_scenario(path, world)`` reads and validates a file against a strict schema (unknown
+keys are rejected; every error names the file, the line and the dotted key) and resolves it,
+once, against *world* (default: the built-in world): registry measures and inline shocks
+become a ``tuple[Shock, ...]`` and the ``levers:`` section a ``tuple[Lever, ...]``
+(:mod:`econsec.simulation.spec`), held by the :class:`Scenario` with that world.
+``Scenario.to_spec(world)`` hands them to the engine as a
+:class:`~econsec.simulation.spec.SimulationSpec`; it reuses them only for the very world
+they were resolved against and resolves the YAML again for any other world (see
+:meth:`Scenario.to_spec`). Nothing ever changes the world: a scenario is applied by the
+engine to a copy of the baseline (DESIGN principle 4).
 
 Registry measures become shocks (docs/scenarios.md):
 
@@ -15,7 +20,8 @@ measure type        shock
 export_control      ``ban`` blocking ``intensity`` of each targeted flow
 embargo             ``ban`` blocking ``intensity``
 licensing           ``licensing``: ``approval_rate`` = 1 - intensity (unless overridden),
-                    delay = the measure's ``licence_delay_days`` (else the
+                    ``licence_delay`` = the entry's or the measure's ``licence_delay_days``
+                    as a :class:`ParamDist` (a number is ``fixed``; else None: the
                     ``licence_delay_days`` parameter)
 tariff              ``tariff`` with ad-valorem wedge ``intensity``
 coercion            ``ban`` blocking ``intensity`` (informal embargo); ``as: quota`` caps
@@ -46,7 +52,7 @@ from econsec.policy.outcomes import Calibration, Outcome, parse_outcomes, split_
 from econsec.policy.outcomes import Citation as Citation  # re-exported
 from econsec.policy.resolve import Resolver, check_keys, number, parse_date
 from econsec.policy.yamlpath import KeyPath, Lines, load_located
-from econsec.simulation.spec import DistKind, ParamDist, Shock, ShockKind, SimulationSpec
+from econsec.simulation.spec import Lever, ParamDist, Shock, ShockKind, SimulationSpec
 
 if TYPE_CHECKING:
     from econsec.data.world import World
@@ -69,9 +75,23 @@ _DEFAULT_KIND = {
 }
 
 
+@dataclass(frozen=True)
+class Sections:
+    """The YAML of the sections a scenario resolves against a world (``measures``,
+    ``shocks``, ``levers``), kept to resolve them again for another world."""
+
+    measures: tuple[object, ...]
+    shocks: tuple[object, ...]
+    levers: object
+
+
 @dataclass(frozen=True, eq=False)
 class Scenario:
-    """A validated scenario file. ``text`` is the exact YAML, kept for stored runs."""
+    """A validated scenario file. ``text`` is the exact YAML, kept for stored runs.
+
+    *shocks* and *levers* are resolved once, at load, against *world* (the world the
+    scenario was loaded with); :meth:`to_spec` reuses them for that world only.
+    """
 
     name: str
     title: str
@@ -81,20 +101,21 @@ class Scenario:
     horizon_days: int
     step_days: int
     as_of_year: int | None
-    measures: tuple[Any, ...]
-    shocks: tuple[Any, ...]
-    levers: Any
+    shocks: tuple[Shock, ...]  # registry measures (in order), then inline shocks
+    levers: tuple[Lever, ...]
     parameters: Mapping[str, ParamDist]
     outcomes: tuple[Outcome, ...]
     path: Path
     text: str
     lines: Lines = field(repr=False)
+    world: World = field(repr=False)  # what shocks and levers were resolved against
+    sections: Sections = field(repr=False)
     calibrations: tuple[Calibration, ...] = ()  # parameters fitted on outcomes (outcomes.py)
 
     @property
     def measure_ids(self) -> list[str]:
         """Registry ids used, in order, each once (a measure may be listed per good)."""
-        ids = [m if isinstance(m, str) else str(m.get("id")) for m in self.measures]
+        ids = [s.measure_id for s in self.shocks if s.measure_id is not None]
         return list(dict.fromkeys(ids))
 
     def with_overrides(self, *, horizon: str | int | None = None,
@@ -108,20 +129,25 @@ class Scenario:
         return dataclasses.replace(self, **changes)
 
     def to_spec(self, world: World | None = None) -> SimulationSpec:
-        """Resolve registry measures, inline shocks and levers against *world* (default:
-        the built-in world). Reads the world, never changes it."""
+        """The engine's spec for *world* (default: the built-in world, ``load_world()``).
+
+        Rule: the shocks and levers resolved at load are reused when *world* is the very
+        object they were resolved against (``world is self.world``; the built-in world is
+        cached by ``load_world``, so ``None`` is that object while its files are unchanged).
+        Any other world, even an equal copy, gets the YAML resolved again against it (with
+        the same named errors as a load): ids, economies and goods are never carried
+        across worlds unchecked. Reads the world, never changes it."""
         if world is None:
             from econsec.data.world import load_world
 
             world = load_world()
-        res = Resolver(world, self.lines, self.start)
-        shocks = [_measure_shock(res, ("measures", i), m) for i, m in enumerate(self.measures)]
-        _no_double_listing(self.lines, self.measures, shocks)
-        shocks += [_inline_shock(res, ("shocks", i), s) for i, s in enumerate(self.shocks)]
+        if world is self.world:
+            shocks, levers = self.shocks, self.levers
+        else:
+            shocks, levers = resolve_sections(self.lines, world, self.start, self.sections)
         return SimulationSpec(start=self.start, horizon_days=self.horizon_days,
-                              step_days=self.step_days, shocks=tuple(shocks),
-                              levers=parse_levers(self.levers, res), params=self.parameters,
-                              as_of_year=self.as_of_year)
+                              step_days=self.step_days, shocks=shocks, levers=levers,
+                              params=self.parameters, as_of_year=self.as_of_year)
 
     def outcomes_frame(self) -> pd.DataFrame:
         """The documented outcomes, one row each, with their citations."""
@@ -159,7 +185,9 @@ def parse_step(lines: Lines, key: KeyPath, value: Any) -> int:
 
 
 def load_scenario(path: str | Path, world: World | None = None) -> Scenario:
-    """Read and validate scenario file *path* (checked against *world*, default built-in).
+    """Read and validate scenario file *path* and resolve its measures, shocks and levers
+    once against *world* (default: the built-in world); the :class:`Scenario` keeps them
+    with that world (see :meth:`Scenario.to_spec` for when they are reused).
 
     Raises :class:`~econsec.errors.DataError` naming the file, line and key of any problem.
     """
@@ -182,19 +210,25 @@ def load_scenario(path: str | Path, world: World | None = None) -> Scenario:
     outcomes, calibrations = parse_outcomes(lines, doc, fitted)
     if outcomes and kind != "replay":
         raise lines.error(("outcomes",), "only replays (kind: replay) document outcomes")
-    scenario = Scenario(
-        name=name, title=str(doc["title"]), description=str(doc.get("description") or ""),
-        kind=kind, start=parse_date(lines, ("start",), doc["start"]),
-        horizon_days=parse_horizon(lines, ("horizon",), doc["horizon"]),
-        step_days=parse_step(lines, ("step",), doc.get("step", "day")), as_of_year=as_of,
-        measures=tuple(doc.get("measures") or ()), shocks=tuple(doc.get("shocks") or ()),
-        levers=doc.get("levers"), parameters=parse_parameters(lines, doc.get("parameters")),
-        outcomes=outcomes, path=path, text=path.read_text(encoding="utf-8"), lines=lines,
-        calibrations=calibrations)
-    spec = scenario.to_spec(world)  # validates ids, goods, economies and dates now
-    if not spec.shocks:
+    if world is None:
+        from econsec.data.world import load_world
+
+        world = load_world()
+    start = parse_date(lines, ("start",), doc["start"])
+    horizon_days = parse_horizon(lines, ("horizon",), doc["horizon"])
+    step_days = parse_step(lines, ("step",), doc.get("step", "day"))
+    parameters = parse_parameters(lines, doc.get("parameters"))
+    sections = Sections(measures=tuple(doc.get("measures") or ()),
+                        shocks=tuple(doc.get("shocks") or ()), levers=doc.get("levers"))
+    shocks, levers = resolve_sections(lines, world, start, sections)
+    if not shocks:
         raise lines.error((), "the scenario has no measures and no shocks")
-    return scenario
+    return Scenario(
+        name=name, title=str(doc["title"]), description=str(doc.get("description") or ""),
+        kind=kind, start=start, horizon_days=horizon_days, step_days=step_days,
+        as_of_year=as_of, shocks=shocks, levers=levers, parameters=parameters,
+        outcomes=outcomes, path=path, text=path.read_text(encoding="utf-8"), lines=lines,
+        world=world, sections=sections, calibrations=calibrations)
 
 
 def load_scenario_text(text: str, origin: str = "stored-scenario",
@@ -211,6 +245,18 @@ def load_scenario_text(text: str, origin: str = "stored-scenario",
 
 
 # ----- measures and shocks -> spec.Shock ----------------------------------------------------
+
+def resolve_sections(lines: Lines, world: World, start: dt.date, sections: Sections
+                     ) -> tuple[tuple[Shock, ...], tuple[Lever, ...]]:
+    """Resolve a scenario's sections against *world*: registry measures (in order), then
+    inline shocks, as shocks; the ``levers`` section as levers. Errors name file, line, key.
+    """
+    res = Resolver(world, lines, start)
+    shocks = [_measure_shock(res, ("measures", i), m) for i, m in enumerate(sections.measures)]
+    _no_double_listing(lines, sections.measures, shocks)
+    shocks += [_inline_shock(res, ("shocks", i), s) for i, s in enumerate(sections.shocks)]
+    return tuple(shocks), parse_levers(sections.levers, res)
+
 
 def _measure_shock(res: Resolver, key: KeyPath, entry: Any) -> Shock:
     lines = res.lines
@@ -256,12 +302,11 @@ def _measure_shock(res: Resolver, key: KeyPath, entry: Any) -> Shock:
                           f"measure '{mid}' is lifted before the scenario starts ({res.start})")
     if end is not None and end <= start:
         raise lines.error((*key, "lifted"), "lifted is not after effective")
-    delay: float | None = None
-    delay_dist: ParamDist | None = None
+    delay: ParamDist | None = None
     approval: float | None = None
     if kind is ShockKind.licensing:
-        delay, delay_dist = _delay(lines, (*key, "licence_delay_days"),
-                                   e.get("licence_delay_days", m.licence_delay_days))
+        delay = _delay(lines, (*key, "licence_delay_days"),
+                       e.get("licence_delay_days", m.licence_delay_days))
         approval = (number(lines, (*key, "approval_rate"), e["approval_rate"], 0, 1)
                     if "approval_rate" in e else round(1.0 - min(intensity, 1.0), 6))
         intensity = 1.0
@@ -272,8 +317,8 @@ def _measure_shock(res: Resolver, key: KeyPath, entry: Any) -> Shock:
         raise lines.error((*key, bad), f"{bad} applies to licensing shocks only")
     return _shock(lines, key, kind=kind, imposers=res.economies(key, m.imposer),
                   targets=targets, goods=goods, start=max(0, start), end=end,
-                  intensity=intensity, licence_delay_days=delay, approval_rate=approval,
-                  measure_id=mid, licence_delay=delay_dist)
+                  intensity=intensity, approval_rate=approval, measure_id=mid,
+                  licence_delay=delay)
 
 
 def _no_double_listing(lines: Lines, entries: Sequence[Any], shocks: list[Shock]) -> None:
@@ -302,28 +347,26 @@ def _inline_shock(res: Resolver, key: KeyPath, entry: Any) -> Shock:
         raise lines.error((*key, "kind"), f"kind must be one of "
                           f"{', '.join(k.value for k in ShockKind)}") from None
     end = None if e.get("end") is None else res.offset((*key, "end"), e["end"])
-    delay, delay_dist = _delay(lines, (*key, "licence_delay_days"), e.get("licence_delay_days"))
+    if "licence_delay_days" in e and kind is not ShockKind.licensing:
+        raise lines.error((*key, "licence_delay_days"),
+                          "licence_delay_days applies to licensing shocks only")
+    delay = _delay(lines, (*key, "licence_delay_days"), e.get("licence_delay_days"))
     return _shock(
         lines, key, kind=kind, imposers=res.economies((*key, "imposers"), e["imposers"]),
         targets=res.economies((*key, "targets"), e.get("targets", "ALL"), allow_all=True),
         goods=res.goods((*key, "goods"), e["goods"]),
         start=max(0, res.offset((*key, "start"), e["start"])), end=end,
         intensity=number(lines, (*key, "intensity"), e.get("intensity", 1.0), 0, 10),
-        licence_delay_days=delay, licence_delay=delay_dist,
+        licence_delay=delay,
         approval_rate=(None if "approval_rate" not in e else
                        number(lines, (*key, "approval_rate"), e["approval_rate"], 0, 1)),
         measure_id=None)
 
 
-def _delay(lines: Lines, key: KeyPath, value: Any) -> tuple[float | None, ParamDist | None]:
-    """``licence_delay_days``: a number of days, or a distribution drawn once per run
-    (``{dist: triangular, args: [35, 56, 90]}``) -> (mean days, distribution or None)."""
-    if value is None:
-        return None, None
-    dist = parse_dist(lines, key, value)
-    if dist.kind is DistKind.fixed:
-        return dist.args[0], None
-    return dist.mean, dist
+def _delay(lines: Lines, key: KeyPath, value: Any) -> ParamDist | None:
+    """``licence_delay_days``: a number of days (``fixed``) or a distribution drawn once per
+    run (``{dist: triangular, args: [35, 56, 90]}``); None when not given."""
+    return None if value is None else parse_dist(lines, key, value)
 
 
 def _shock(lines: Lines, key: KeyPath, **kw: Any) -> Shock:

@@ -10,8 +10,8 @@ the flow (see :mod:`econsec.simulation.spec`):
   (``inf`` if none);
 * ``tariff_k``: sum of the ad-valorem tariffs;
 * ``licensed_k``: the flow is under licensing: approved shipments are delayed by the
-  licence delay (the longest of the active licensing shocks; per run where the shock's delay
-  is drawn from a distribution).
+  licence delay, the longest of the active licensing shocks' per-run delays
+  (:meth:`econsec.simulation.params.Draws.shock_delay`).
 
 Licensing shocks without ``approval_rate`` approve ``1 - intensity`` of the pre-shock
 volume (a licensing measure's ``intensity`` is the share refused): orders are licensed up to
@@ -33,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from econsec.simulation.network_arrays import Baseline
+from econsec.simulation.params import Draws
 from econsec.simulation.spec import (
     AlliedSharing,
     CapacityInvestment,
@@ -100,15 +101,16 @@ class FlowControls:
 class ShockPlan:
     """Compiled shocks: masks per shock, evaluated per day into :class:`FlowControls`."""
 
-    def __init__(self, base: Baseline, spec: SimulationSpec, default_delay: F64,
-                 shock_delay: dict[int, F64] | None = None) -> None:
+    def __init__(self, base: Baseline, spec: SimulationSpec, draws: Draws) -> None:
+        if len(draws.licence_delay) != len(spec.shocks):
+            raise ValueError(f"draws hold licence delays for {len(draws.licence_delay)} "
+                             f"shocks, the spec has {len(spec.shocks)}")
         self.base = base
         self.shocks = spec.shocks
-        #: (R,) per-run licence delay of shock i where it has a delay distribution
-        self.shock_delay = shock_delay or {}
+        self.draws = draws
         self.masks = [shock_mask(base, s) for s in spec.shocks]
         self.reliefs = [lv for lv in spec.levers if isinstance(lv, LicenceRelief)]
-        self.default_delay = default_delay  # (R,) licence delay where a shock gives none
+        self.runs = draws.runs
         self.z0 = base.baseline_flows()
         lic = np.zeros(base.n_flows, dtype=np.bool_)
         for s, m in zip(self.shocks, self.masks, strict=True):
@@ -138,20 +140,12 @@ class ShockPlan:
         factor = max([1.0] + [r.delay_factor for r in self.reliefs])
         for i, s in enumerate(self.shocks):
             if s.kind is ShockKind.licensing:
-                worst = max(worst, float(self._delay(i, s).max(initial=0.0)) * factor)
+                worst = max(worst, float(self.draws.shock_delay(i).max(initial=0.0)) * factor)
         return worst
-
-    def _delay(self, i: int, s: Shock) -> F64:
-        """(R,) licence delay of shock *i*: drawn per run, else the shock's, else default."""
-        if i in self.shock_delay:
-            return self.shock_delay[i]
-        if s.licence_delay_days is not None:
-            return np.full(len(self.default_delay), s.licence_delay_days)
-        return self.default_delay
 
     def controls(self, day: float) -> FlowControls:
         nf = self.base.n_flows
-        runs = len(self.default_delay)
+        runs = self.runs
         open_ = np.ones(nf)
         quota = np.full(nf, np.inf)
         tariff = np.zeros(nf)
@@ -170,7 +164,7 @@ class ShockPlan:
                 tariff[m] += s.intensity
             else:
                 approve = s.approval_rate if s.approval_rate is not None else 1.0 - s.intensity
-                mean = self._delay(i, s)
+                mean = self.draws.shock_delay(i)
                 for r in self.reliefs:
                     if r.start <= day and (r.measure_id is None or r.measure_id == s.measure_id):
                         approve = r.approval_rate

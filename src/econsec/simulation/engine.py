@@ -21,7 +21,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -35,7 +35,7 @@ from econsec.simulation.controls import (
     stockpile_days,
 )
 from econsec.simulation.network_arrays import Baseline, baseline_from_world, solve_output
-from econsec.simulation.params import draw_params, shock_delay_key
+from econsec.simulation.params import Draws, draw_params
 from econsec.simulation.recorder import Recorder
 from econsec.simulation.results import SimResult
 from econsec.simulation.spec import (
@@ -48,6 +48,9 @@ from econsec.simulation.spec import (
 from econsec.simulation.state import RunParams, State, StepFlows
 from econsec.simulation.step import step
 from econsec.simulation.topology import Topology
+
+if TYPE_CHECKING:
+    from econsec.data.world import World
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -124,11 +127,11 @@ def _rate(dt: float, days: F64) -> F64:
 class Engine:
     """All runs of one chunk: state, parameters and controls (a copy of the baseline)."""
 
-    def __init__(self, base: Baseline, spec: SimulationSpec, params: dict[str, F64]) -> None:
+    def __init__(self, base: Baseline, spec: SimulationSpec, draws: Draws) -> None:
         self.base, self.spec = base, spec
         self.dt = float(spec.step_days)
         self.topo = Topology(base)
-        runs = len(params["spare_capacity"])
+        params, runs = draws.params, draws.runs
         col = {k: v[None, :] for k, v in params.items()}
         sigma = np.minimum(base.slot_sigma[:, None] * col["substitutability_scale"], 1.0)
         days = params.get("resourcing_days", np.zeros(runs))
@@ -148,9 +151,7 @@ class Engine:
                              tariff_elasticity=row("tariff_elasticity"), resource_rate=rate,
                              return_rate=None if np.isinf(back).all() else _rate(self.dt, back),
                              return_to=share[:, None])
-        self.plan = ShockPlan(base, spec, params["licence_delay_days"],
-                              {i: params[shock_delay_key(i)] for i, s in enumerate(spec.shocks)
-                               if s.licence_delay is not None})
+        self.plan = ShockPlan(base, spec, draws)
         self.invest = InvestmentSchedule.of(base, spec)
         if np.array_equal(share, base.share0):
             x_ref = base.x0
@@ -215,7 +216,7 @@ class _Chunk:
 
     baseline: Baseline
     spec: SimulationSpec
-    params: dict[str, F64]
+    params: Draws
     n_steps: int
     tracked: I64
     every: int
@@ -226,7 +227,7 @@ def _run_chunk(job: _Chunk, on_step: Callable[[], None] | None = None
                ) -> tuple[Recorder, F64, F64]:
     """Simulate one chunk; returns its recorder and the diversion shares at start/end."""
     eng = Engine(job.baseline, job.spec, job.params)
-    runs = len(job.params["spare_capacity"])
+    runs = job.params.runs
     rec = Recorder(job.baseline, runs, job.n_steps, job.tracked, eng.d_ref, job.every,
                    flows=job.div_flows)
     start = eng.state.share[job.div_flows].T.copy()
@@ -243,7 +244,7 @@ def _run_chunk(job: _Chunk, on_step: Callable[[], None] | None = None
 
 def simulate(
     spec: SimulationSpec,
-    world: Any = None,
+    world: World | None = None,
     *,
     runs: int = 1,
     rng: RngLike = _UNSET,
@@ -282,7 +283,7 @@ def simulate(
     params = draw_params(spec, runs, np.random.default_rng(rng))
     dt = float(spec.step_days)
     n_steps = int(np.ceil(spec.horizon_days / dt))
-    probe = Engine(baseline, spec, {k: v[:1] for k, v in params.items()})
+    probe = Engine(baseline, spec, params.take(slice(0, 1)))
     tracked = tracked_nodes(baseline, probe.plan, spec)
     shocked = probe.plan.touched_flows()
     div_flows = np.flatnonzero(np.isin(baseline.flow_slot, baseline.flow_slot[shocked]))
@@ -290,7 +291,7 @@ def simulate(
     share_start = np.zeros((runs, len(div_flows)))
     share_end = np.zeros((runs, len(div_flows)))
     chunks = [slice(lo, min(lo + chunk_runs, runs)) for lo in range(0, runs, chunk_runs)]
-    jobs = [_Chunk(baseline, spec, {k: v[rows] for k, v in params.items()}, n_steps,
+    jobs = [_Chunk(baseline, spec, params.take(rows), n_steps,
                    tracked, rec.every, div_flows) for rows in chunks]
     total = n_steps * len(chunks)
     done = 0
@@ -330,7 +331,7 @@ def simulate(
         progress(1.0)
     seed_used = int(rng) if isinstance(rng, int | np.integer) else None
     return SimResult(spec=spec, runs=runs, seed=seed_used, baseline=baseline, recorder=rec,
-                     params=params, share_start=share_start, share_end=share_end,
+                     params=params.columns(spec), share_start=share_start, share_end=share_end,
                      diversion_flows=div_flows, shocked_flows=shocked,
                      first_shock_day=min([s.start for s in spec.shocks], default=0))
 

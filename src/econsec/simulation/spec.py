@@ -12,8 +12,9 @@ Shock semantics (per flow supplier ``s`` -> buyer ``c`` of good ``g`` with ``s``
 
 * ``ban``: a share ``intensity`` of the flow is blocked;
 * ``licensing``: each shipment needs a licence; a share ``approval_rate`` is approved after
-  a delay of ``licence_delay_days`` (or, with ``licence_delay``, a delay drawn once per
-  Monte Carlo run from that distribution), the rest is refused;
+  a delay drawn once per Monte Carlo run from the shock's ``licence_delay`` (a fixed delay
+  of ``d`` days is ``ParamDist(fixed, (d,))``; None: the ``licence_delay_days`` parameter),
+  the rest is refused;
 * ``quota``: the flow is capped at ``intensity`` x its baseline value;
 * ``tariff``: an ad-valorem wedge ``intensity`` on the supplier's price, which buyers
   weigh when re-sourcing (it does not block shipments).
@@ -49,10 +50,11 @@ class Shock:
     start: int  # day offset from the scenario start (inclusive)
     end: int | None = None  # day offset (exclusive); None: to the horizon
     intensity: float = 1.0  # ban: share blocked; quota: cap / baseline; tariff: ad valorem
-    licence_delay_days: float | None = None  # licensing: mean delay of approved shipments
     approval_rate: float | None = None  # licensing: share of shipments approved
     measure_id: str | None = None  # registry id it came from, for provenance
-    licence_delay: ParamDist | None = None  # licensing: per-run delay distribution (days)
+    #: licensing: delay of approved shipments (days), drawn once per run; None: the
+    #: ``licence_delay_days`` parameter
+    licence_delay: ParamDist | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.intensity <= (10.0 if self.kind is ShockKind.tariff else 1.0):
@@ -61,6 +63,8 @@ class Shock:
             raise ValueError("shock end is before its start")
         if self.approval_rate is not None and not 0.0 <= self.approval_rate <= 1.0:
             raise ValueError("approval_rate must be in [0, 1]")
+        if self.licence_delay is not None and self.kind is not ShockKind.licensing:
+            raise ValueError(f"a licence delay applies to licensing shocks only, not {self.kind}")
 
 
 class LeverKind(enum.StrEnum):
@@ -130,6 +134,8 @@ class LicenceRelief:
     kind: LeverKind = field(default=LeverKind.licence_relief, init=False)
 
 
+#: A policy lever: one of the frozen lever types above (told apart by ``isinstance`` or
+#: ``kind``). Scenarios resolve their ``levers:`` section into a ``tuple[Lever, ...]``.
 Lever = Stockpile | Diversification | AlliedSharing | CapacityInvestment | LicenceRelief
 
 
