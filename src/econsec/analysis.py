@@ -204,6 +204,26 @@ def chokepoints(
     return out
 
 
+def dependence_matrix(bloc: str, against: str, world: World | None = None
+                      ) -> tuple[pd.DataFrame, list[str]]:
+    """Members of *bloc* x goods: the share of each member's imports of the good that comes
+    from *against* (sum of the recorded bilateral import shares, latest year per importer
+    and good; an economy's imports from itself left out), goods ordered by their largest
+    share; and the source ids behind the shares. Empty frame when nothing is recorded."""
+    w = _world(world)
+    members, rival = resolve_bloc(bloc), resolve_bloc(against)
+    bil = w.latest_bilateral()
+    rows = bil[bil["importer"].isin(members) & bil["supplier"].isin(rival)
+               & (bil["importer"] != bil["supplier"])]
+    if rows.empty:
+        return pd.DataFrame(), []
+    mat = rows.pivot_table(index="importer", columns="good", values="share",
+                           aggfunc="sum").fillna(0.0)
+    mat = mat[mat.max().sort_values(ascending=False).index]
+    srcs = sorted({x for s in rows["source"].dropna() for x in str(s).split(";")})
+    return mat, srcs
+
+
 def self_sufficiency(bloc: str = "TRILATERAL", world: World | None = None) -> pd.DataFrame:
     """Bloc self-sufficiency per good.
 

@@ -94,6 +94,25 @@ def goods(w: World) -> dict[str, Any]:
     return _table(w, analysis.goods_table(w))
 
 
+def scenarios(w: World) -> list[dict[str, Any]]:
+    """The shipped scenarios (validated with the scenario loader): name, title, kind
+    (replay/forward), horizon_days, description."""
+    return [dict(d) for d in _scenarios(w)]
+
+
+@functools.lru_cache(maxsize=4)
+def _scenarios(w: World) -> tuple[dict[str, Any], ...]:
+    from econsec.policy.scenarios import load_named, scenario_names
+
+    out = []
+    for name in scenario_names():
+        s = load_named(name, w)
+        out.append({"name": name, "title": s.title, "kind": s.kind,
+                    "horizon_days": s.horizon_days,
+                    "description": " ".join(s.description.split())[:600]})
+    return tuple(out)
+
+
 @functools.lru_cache(maxsize=1024)
 def exposure(w: World, economy: str, good: str | None = None, tiers: str = "direct",
              year: int | None = None) -> dict[str, Any]:
@@ -219,21 +238,3 @@ def _compare_rows(a: str, b: str, span: tuple[int, int] | None, source: str | No
     long.insert(1, "economy_a", a)
     long.insert(2, "economy_b", b)
     return long.drop(columns="pair").reset_index(drop=True), panel.citation()
-
-
-def dependence_matrix(w: World, bloc: str, against: str) -> tuple[pd.DataFrame, list[str]]:
-    """Members of *bloc* x goods: share of each member's imports of the good that comes from
-    *against* (recorded bilateral shares only), and the source ids behind it."""
-    from econsec.domain import resolve_bloc
-
-    members, rival = resolve_bloc(bloc), resolve_bloc(against)
-    bil = w.latest_bilateral()
-    rows = bil[bil["importer"].isin(members) & bil["supplier"].isin(rival)
-               & (bil["importer"] != bil["supplier"])]
-    if rows.empty:
-        return pd.DataFrame(), []
-    mat = rows.pivot_table(index="importer", columns="good", values="share",
-                           aggfunc="sum").fillna(0.0)
-    mat = mat[mat.max().sort_values(ascending=False).index]
-    srcs = sorted({x for s in rows["source"].dropna() for x in str(s).split(";")})
-    return mat, srcs

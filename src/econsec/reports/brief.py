@@ -95,15 +95,10 @@ def print_brief(world: World, bloc: str = "TRILATERAL", against: str = "CHN",
 
 def _print_replays(console: Any, world: World) -> None:
     """Replays of real episodes: simulated direction vs the documented outcome (10 runs)."""
+    from econsec.policy.runner import replay_table
     from econsec.reports.tables import rich_table
 
-    try:
-        from econsec.policy.compare import replay_table
-
-        frame = replay_table(world, runs=10, seed=0)
-    except Exception as exc:  # engine missing or a replay file broken: say so, keep the brief
-        console.print(f"[yellow]replays unavailable: {exc}[/]")
-        return
+    frame = replay_table(world, runs=10, seed=0)
     shown = pd.DataFrame({
         "replay": frame["replay"],
         "outcome": frame["outcome"] + ", " + frame["period"].str.split(" (", n=1,
