@@ -133,12 +133,8 @@ def _trends_section(db: Path | None) -> Section:
 def _compare_pairs(db: Path | None) -> tuple[str, pd.DataFrame] | None:
     """KOR-CHN and JPN-CHN rows of :func:`econsec.trade_analysis.compare` from the first
     store panel that has them (wiod, baci, comtrade), or None."""
-    import importlib
+    from econsec import trade_analysis as ta
 
-    try:
-        ta = importlib.import_module("econsec.trade_analysis")
-    except ImportError:
-        return None
     for src in ("wiod", "baci", "comtrade"):
         try:
             frames = [ta.compare(a, "CHN", source=src, db=db) for a in ("KOR", "JPN")]
