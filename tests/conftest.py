@@ -38,7 +38,8 @@ def shared_data() -> Path:
 # Building the brief runs every shipped replay and a forward scenario (tens of seconds), so
 # one session builds it once: `brief_doc` is that document (built-in world, TRILATERAL
 # against CHN, 8 runs, seed 1); `shared_brief` makes every build_brief call for that world
-# and pair (the API's /api/brief.html, `econsec brief --out`) return it.
+# and pair (the API's /api/brief.html, `econsec brief --out`) return it; `terminal_brief`
+# is the output of `econsec brief` (its replay table runs the five replays), run once.
 
 BRIEF_RUNS, BRIEF_SEED = 8, 1
 
@@ -67,3 +68,12 @@ def shared_brief(brief_doc: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[An
     html.cached_brief_html.cache_clear()
     yield brief_doc
     html.cached_brief_html.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def terminal_brief() -> Any:
+    from typer.testing import CliRunner
+
+    from econsec.cli.app import app
+
+    return CliRunner().invoke(app, ["brief"], env={"COLUMNS": "200"})

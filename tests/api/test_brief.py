@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -121,7 +122,8 @@ def test_markdown_writes_svgs_beside(doc: BriefDoc, tmp_path: Path) -> None:
     assert "## Sources" in text and "| good |" in text
 
 
-def test_cli_brief_out_and_terminal(tmp_path: Path, shared_brief: BriefDoc) -> None:
+def test_cli_brief_out_and_terminal(tmp_path: Path, shared_brief: BriefDoc,
+                                    terminal_brief: Any) -> None:
     runner = CliRunner()
     out = tmp_path / "b.md"
     r = runner.invoke(app, ["brief", "--format", "md", "--out", str(out), "--runs", "3"])
@@ -130,7 +132,7 @@ def test_cli_brief_out_and_terminal(tmp_path: Path, shared_brief: BriefDoc) -> N
     assert (tmp_path / "b_figures" / "exposure_heatmap.svg").is_file()
     r = runner.invoke(app, ["brief", "--format", "pdf", "--out", str(tmp_path / "x.pdf")])
     assert r.exit_code == 2
-    r = runner.invoke(app, ["brief", "--top", "3"])
+    r = terminal_brief  # `econsec brief`, run once per session
     assert r.exit_code == 0 and "econsec brief" in r.output and "Sources" in r.output
 
 
