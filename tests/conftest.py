@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,3 +32,48 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip("../shared/data is not present")
     return SHARED_DATA
+
+
+# ----- the brief, built once per test run (runner) ----------------------------------------
+# Building the brief runs every shipped replay and a forward scenario (tens of seconds), so
+# one session builds it once: `brief_doc` is that document (built-in world, TRILATERAL
+# against CHN, 8 runs, seed 1); `shared_brief` makes every build_brief call for that world
+# and pair (the API's /api/brief.html, `econsec brief --out`) return it; `terminal_brief`
+# is the output of `econsec brief` (its replay table runs the five replays), run once.
+
+BRIEF_RUNS, BRIEF_SEED = 8, 1
+
+
+@pytest.fixture(scope="session")
+def brief_doc() -> Any:
+    from econsec.data.world import load_world
+    from econsec.reports.html import build_brief
+
+    return build_brief(load_world(), "TRILATERAL", "CHN", runs=BRIEF_RUNS, seed=BRIEF_SEED)
+
+
+@pytest.fixture
+def shared_brief(brief_doc: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    from econsec.data.world import load_world
+    from econsec.reports import html
+
+    real, world = html.build_brief, load_world()
+
+    def build(w: Any, bloc: str = "TRILATERAL", against: str = "CHN", **kw: Any) -> Any:
+        if w is world and (bloc.upper(), against.upper()) == ("TRILATERAL", "CHN"):
+            return brief_doc
+        return real(w, bloc, against, **kw)
+
+    monkeypatch.setattr(html, "build_brief", build)
+    html.cached_brief_html.cache_clear()
+    yield brief_doc
+    html.cached_brief_html.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def terminal_brief() -> Any:
+    from typer.testing import CliRunner
+
+    from econsec.cli.app import app
+
+    return CliRunner().invoke(app, ["brief"], env={"COLUMNS": "200"})

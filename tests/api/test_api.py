@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from econsec import analysis
-from econsec.api import create_app, engine
+from econsec.api import create_app
 from econsec.api.app import Limits
 from econsec.cli.serve import check_bind, is_local
 from econsec.data.world import World
@@ -143,9 +143,9 @@ def test_heatmap_svg_with_sources(client: TestClient) -> None:
     assert r.headers["x-econsec-sources"]
 
 
-@pytest.mark.skipif(engine.unavailable_reason() is not None,
-                    reason=f"simulation not available: {engine.unavailable_reason()}")
-def test_run_lifecycle_csv_xlsx(client: TestClient) -> None:
+def test_run_lifecycle_csv_xlsx(client: TestClient, world: World) -> None:
+    from econsec.policy.runner import run_scenario
+
     r = client.post("/api/runs", json={"scenario": "jpn_kor_2019", "runs": 8, "seed": 3,
                                        "horizon_days": 120})
     assert r.status_code == 202, r.text
@@ -166,9 +166,9 @@ def test_run_lifecycle_csv_xlsx(client: TestClient) -> None:
     assert len(q) > 0.9 * len(ts)
     assert (q["p5"] <= q["p50"] + 1e-12).all() and (q["p50"] <= q["p95"] + 1e-12).all()
     assert "KOR" in set(ts["economy"])
-    direct = engine.run_scenario("jpn_kor_2019", runs=8, seed=3, horizon_days=120)
-    assert len(direct.timeseries) == len(ts)  # same seed: the same numbers as in Python
-    assert ts["p50"].to_numpy() == pytest.approx(direct.timeseries["p50"].to_numpy(),
+    direct = run_scenario("jpn_kor_2019", world, runs=8, seed=3, horizon_days=120)
+    assert len(direct.timeseries()) == len(ts)  # same seed: the same numbers as in Python
+    assert ts["p50"].to_numpy() == pytest.approx(direct.timeseries()["p50"].to_numpy(),
                                                  nan_ok=True)
     xl = pd.read_excel(io.BytesIO(client.get(f"/api/runs/{rid}/xlsx").content),
                        sheet_name=None)
@@ -186,8 +186,6 @@ def test_run_lifecycle_csv_xlsx(client: TestClient) -> None:
     assert svg.status_code == 200 and "<svg" in svg.text
 
 
-@pytest.mark.skipif(engine.unavailable_reason() is not None,
-                    reason=f"simulation not available: {engine.unavailable_reason()}")
 def test_cancel_a_run(world: World) -> None:
     with TestClient(create_app(world=world, workers=1)) as c:
         first = c.post("/api/runs", json={"scenario": "chn_full_ban_trilateral", "runs": 400})
@@ -205,8 +203,6 @@ def test_cancel_a_run(world: World) -> None:
 
 
 def test_too_many_active_runs_is_429(world: World) -> None:
-    if engine.unavailable_reason() is not None:
-        pytest.skip(f"simulation not available: {engine.unavailable_reason()}")
     with TestClient(create_app(world=world, workers=1,
                                limits=Limits(max_active_runs=1))) as c:
         a = c.post("/api/runs", json={"scenario": "chn_full_ban_trilateral", "runs": 300})
@@ -224,7 +220,7 @@ def test_compare_without_trade_panel_is_404_naming_source(
     assert not (tmp_path / "absent.duckdb").exists()  # looking never creates a store
 
 
-def test_brief_html_endpoint(client: TestClient) -> None:
+def test_brief_html_endpoint(client: TestClient, shared_brief: object) -> None:
     r = client.get("/api/brief.html", params={"bloc": "TRILATERAL", "against": "CHN"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert "<h1>econsec brief: TRILATERAL against CHN</h1>" in r.text

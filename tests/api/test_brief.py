@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from econsec.api import engine
 from econsec.cli.app import app
 from econsec.data.world import World, load_world
 from econsec.reports import html as brief_html
+from econsec.reports.document import BriefDoc
 from econsec.reports.trends import TradePanel, pair_trends
-
-ENGINE = engine.unavailable_reason()
 
 
 @pytest.fixture(scope="module")
@@ -23,12 +22,13 @@ def world() -> World:
     return load_world()
 
 
-@pytest.fixture(scope="module")
-def doc(world: World) -> brief_html.BriefDoc:
-    return brief_html.build_brief(world, "TRILATERAL", "CHN", runs=8, seed=1)
+@pytest.fixture
+def doc(brief_doc: BriefDoc) -> BriefDoc:
+    """The session's brief (tests/conftest.py: built-in world, 8 runs, seed 1)."""
+    return brief_doc
 
 
-def test_html_is_self_contained_and_cites_every_figure(doc: brief_html.BriefDoc) -> None:
+def test_html_is_self_contained_and_cites_every_figure(doc: BriefDoc) -> None:
     page = brief_html.render_html(doc)
     assert "<script" not in page and "<link" not in page and "<img" not in page
     # the only URLs are citation links, in-page anchors and inline data (heat map raster)
@@ -67,8 +67,7 @@ def test_mutual_leverage_sums_the_chokepoint_table(world: World) -> None:
         "score", ascending=False)["good"].iloc[0]
 
 
-@pytest.mark.skipif(ENGINE is not None, reason=f"simulation not available: {ENGINE}")
-def test_replays_and_forward_scenario_with_bands(doc: brief_html.BriefDoc) -> None:
+def test_replays_and_forward_scenario_with_bands(doc: BriefDoc) -> None:
     sec = next(s for s in doc.sections if s.title.startswith("Replays"))
     keys = {f.key for f in sec.figures}
     assert "run_jpn_kor_2019" in keys and "div_jpn_kor_2019" in keys
@@ -112,7 +111,7 @@ def test_trends_note_without_panel(monkeypatch: pytest.MonkeyPatch) -> None:
     assert sec.figures == [] and "no trade panel" in sec.notes[0]
 
 
-def test_markdown_writes_svgs_beside(doc: brief_html.BriefDoc, tmp_path: Path) -> None:
+def test_markdown_writes_svgs_beside(doc: BriefDoc, tmp_path: Path) -> None:
     from econsec.reports.markdown import render_markdown
 
     text = render_markdown(doc, tmp_path, "brief")
@@ -123,7 +122,8 @@ def test_markdown_writes_svgs_beside(doc: brief_html.BriefDoc, tmp_path: Path) -
     assert "## Sources" in text and "| good |" in text
 
 
-def test_cli_brief_out_and_terminal(tmp_path: Path) -> None:
+def test_cli_brief_out_and_terminal(tmp_path: Path, shared_brief: BriefDoc,
+                                    terminal_brief: Any) -> None:
     runner = CliRunner()
     out = tmp_path / "b.md"
     r = runner.invoke(app, ["brief", "--format", "md", "--out", str(out), "--runs", "3"])
@@ -132,7 +132,7 @@ def test_cli_brief_out_and_terminal(tmp_path: Path) -> None:
     assert (tmp_path / "b_figures" / "exposure_heatmap.svg").is_file()
     r = runner.invoke(app, ["brief", "--format", "pdf", "--out", str(tmp_path / "x.pdf")])
     assert r.exit_code == 2
-    r = runner.invoke(app, ["brief", "--top", "3"])
+    r = terminal_brief  # `econsec brief`, run once per session
     assert r.exit_code == 0 and "econsec brief" in r.output and "Sources" in r.output
 
 

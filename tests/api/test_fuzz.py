@@ -6,7 +6,8 @@ simulation, so the whole pass stays well under a minute."""
 from __future__ import annotations
 
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 
 from econsec.api import create_app
@@ -22,19 +23,12 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 @settings(max_examples=25, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
 def test_no_server_errors(case: schemathesis.Case) -> None:
-    response = case.call_and_validate(checks=[not_a_server_error])
-    key = f"{case.operation.method.upper()} {case.operation.path}"
-    CALLS[key] = CALLS.get(key, 0) + 1
-    STATUS[response.status_code] = STATUS.get(response.status_code, 0) + 1
+    case.call_and_validate(checks=[not_a_server_error])
 
 
-CALLS: dict[str, int] = {}
-STATUS: dict[int, int] = {}
-
-
-def test_brief_endpoint_validates_without_5xx() -> None:
+def test_brief_endpoint_validates_without_5xx(shared_brief: object) -> None:
     """The brief is excluded from the random pass (each valid bloc pair builds a full
-    report); its inputs are checked here instead."""
+    report); its inputs are checked here instead (the default pair: the session's brief)."""
     from fastapi.testclient import TestClient
 
     with TestClient(APP) as c:
@@ -46,15 +40,18 @@ def test_brief_endpoint_validates_without_5xx() -> None:
                 assert r.status_code == 422
 
 
-def test_zz_fuzz_covered_every_operation() -> None:
-    """Runs after the fuzz pass (same module, defined last): every operation was called."""
-    if not CALLS:
-        import pytest
-
-        pytest.skip("run together with test_no_server_errors")
+@given(data=st.data())
+@settings(max_examples=1, deadline=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))
+def test_every_operation_is_fuzzed(data: st.DataObject) -> None:
+    """On its own (not after the pass above): one generated request per operation of the
+    fuzzed schema, and those operations are every operation of the app but the brief."""
+    status: dict[str, int] = {}
+    for result in schema.exclude(path="/api/brief.html").get_all_operations():
+        op = result.ok()
+        case = data.draw(op.as_strategy())
+        status[f"{op.method.upper()} {op.path}"] = case.call().status_code
     ops = {f"{m.upper()} {p}" for p, item in APP.openapi()["paths"].items() for m in item
            if p != "/api/brief.html"}
-    assert ops <= set(CALLS), ops - set(CALLS)
-    assert not any(code >= 500 for code in STATUS)
-    print(f"fuzz: {sum(CALLS.values())} requests over {len(CALLS)} operations; "
-          f"status counts {dict(sorted(STATUS.items()))}")
+    assert set(status) == ops
+    assert not {k: v for k, v in status.items() if v >= 500}

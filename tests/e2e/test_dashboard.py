@@ -38,11 +38,6 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    from econsec.api import engine
-
-    reason = engine.unavailable_reason()
-    if reason is not None:
-        pytest.skip(f"simulation not available in this build: {reason}")
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-c", "from econsec.cli.app import main; main()", "serve",

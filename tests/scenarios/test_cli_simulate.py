@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -84,8 +85,8 @@ def test_simulate_help_has_examples() -> None:
     assert res.exit_code == 0 and "econsec simulate jpn_kor_2019" in res.stdout
 
 
-def test_brief_has_replays_section() -> None:
-    res = runner.invoke(app, ["brief"], env={"COLUMNS": "200"})
+def test_brief_has_replays_section(terminal_brief: Any) -> None:
+    res = terminal_brief
     assert res.exit_code == 0, res.output
     assert "Replays: documented (doc) vs simulated (sim" in res.stdout
     line = next(x for x in res.stdout.splitlines()

@@ -34,7 +34,7 @@ RUNS, SEED = 20, 0
 @functools.cache
 def replay(name: str) -> tuple[Scenario, Any, pd.DataFrame]:
     scenario = load_named(name)
-    result = run_scenario(scenario, runs=RUNS, seed=SEED)
+    result = run_scenario(scenario, runs=RUNS, seed=SEED).result
     return scenario, result, outcome_check(scenario, result)
 
 
@@ -211,7 +211,7 @@ def test_econsec_replays_json_schema() -> None:
 
 
 def test_replay_table_keeps_outcomes_the_world_cannot_simulate() -> None:
-    from econsec.policy.compare import replay_table
+    from econsec.policy.runner import replay_table
 
     table = replay_table(runs=2, seed=0)
     assert "price" not in set(table["outcome"].str.split(" ").str[0])  # context only

@@ -7,18 +7,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from econsec.data.runs import list_runs, load_run, rerun, save_run
+from econsec.data.runs import list_runs, load_run, save_run
 from econsec.data.store import Store
 from econsec.data.world import load_world
 from econsec.errors import StoreError
-from econsec.policy.runner import run_scenario
+from econsec.policy.runner import rerun, run_scenario
 from econsec.policy.scenarios import load_named
 
 
 def test_store_and_rerun_reproduces_every_frame(tmp_path: Path) -> None:
     world = load_world()
     scenario = load_named("chn_graphite_2023").with_overrides(horizon="180d", step="week")
-    result = run_scenario(scenario, world, runs=5, seed=11)
+    result = run_scenario(scenario, world, runs=5, seed=11).result
     with Store(tmp_path / "runs.duckdb") as store:
         run_id = save_run(store, scenario, result, world)
         runs = list_runs(store)
@@ -30,7 +30,7 @@ def test_store_and_rerun_reproduces_every_frame(tmp_path: Path) -> None:
         stored = load_run(store, run_id[:15])  # unique prefix
         assert stored.meta["scenario_yaml"] == scenario.text
         again, new = rerun(store, run_id, world)
-    assert new.seed == 11 and new.runs == 5 and new.spec.horizon_days == 180
+    assert new.seed == 11 and new.runs == 5 and new.horizon_days == 180
     for name, frame in new.to_frames().items():
         assert len(frame) > 0 or name == "diversion"
         pd.testing.assert_frame_equal(again.frames[name], frame.reset_index(drop=True),
@@ -55,11 +55,13 @@ def test_runs_of_scenarios_with_different_parameters_share_one_store(tmp_path: P
     first = load_named("chn_graphite_2023").with_overrides(horizon="30d")
     second = load_named("jpn_kor_2019").with_overrides(horizon="60d")
     with Store(tmp_path / "runs.duckdb") as store:
-        a = save_run(store, first, run_scenario(first, world, runs=3, seed=1), world)
-        b = save_run(store, second, run_scenario(second, world, runs=3, seed=2), world)
+        a = save_run(store, first, run_scenario(first, world, runs=3, seed=1).result,
+                     world)
+        b = save_run(store, second, run_scenario(second, world, runs=3, seed=2).result,
+                     world)
         pa, pb = load_run(store, a).frames["parameters"], load_run(store, b).frames["parameters"]
         assert "licence_delay_days.shock0" not in pa.columns
         assert pb["licence_delay_days.shock1"].between(56, 134).all()  # HF delays drawn
         again, new = rerun(store, b, world)
-    pd.testing.assert_frame_equal(again.frames["parameters"], new.parameters(),
+    pd.testing.assert_frame_equal(again.frames["parameters"], new.result.parameters(),
                                   check_dtype=False, rtol=0, atol=0)

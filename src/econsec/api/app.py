@@ -24,10 +24,11 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 
 from econsec import analysis
-from econsec.api import engine, handlers
+from econsec.api import handlers
 from econsec.api.handlers import FieldError
 from econsec.api.jobs import Job, JobManager, JobStatus
 from econsec.data.world import World
+from econsec.policy.runner import NAME_PATTERN, RunOutput
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -120,7 +121,7 @@ class RunRequest(BaseModel):
     """POST /api/runs: a shipped scenario by name, Monte Carlo runs, seed and horizon."""
 
     model_config = ConfigDict(extra="forbid")
-    scenario: str = Field(pattern=engine.NAME_PATTERN, max_length=80,
+    scenario: str = Field(pattern=NAME_PATTERN, max_length=80,
                           description="shipped scenario name (see /api/scenarios)")
     runs: int = Field(50, ge=1, le=Limits.max_runs, description="Monte Carlo draws")
     seed: int = Field(0, ge=0, le=2**32 - 1)
@@ -248,9 +249,7 @@ def create_app(*, world: World | None = None, token: str | None = None,
     @app.get("/api/scenarios", tags=["runs"])
     def get_scenarios() -> dict[str, Any]:
         """Shipped scenarios (replays and forward-looking); run them by name."""
-        reason = engine.unavailable_reason()
-        return {"available": reason is None, "reason": reason,
-                "scenarios": engine.list_scenarios(), "limits": lim.__dict__}
+        return {"scenarios": handlers.scenarios(w()), "limits": lim.__dict__}
 
     def nodes() -> int:
         return max(1, len(w().latest_world_shares()))
@@ -258,17 +257,15 @@ def create_app(*, world: World | None = None, token: str | None = None,
     @app.post("/api/runs", tags=["runs"], status_code=202)
     def post_run(req: Annotated[RunRequest, Body()]) -> dict[str, Any]:
         """Start a run of a shipped scenario; poll GET /api/runs/{id}."""
+        from econsec.policy.runner import run_scenario, shipped_name
+
         try:
-            engine.scenario_path(req.scenario)
+            shipped_name(req.scenario)
         except KeyError as exc:
             raise _field_error(FieldError("scenario", str(exc).strip("'\""), 404,
                                           "body")) from None
-        reason = engine.unavailable_reason()
-        if reason is not None:
-            raise _field_error(FieldError("scenario", reason, 409, "body"))
         horizon = req.horizon_days or next(
-            (s["horizon_days"] for s in engine.list_scenarios()
-             if s["name"] == req.scenario and s["horizon_days"]), 365)
+            s["horizon_days"] for s in handlers.scenarios(w()) if s["name"] == req.scenario)
         cells = req.runs * int(horizon) * nodes()
         if cells > lim.max_run_cells:
             raise _field_error(FieldError(
@@ -276,10 +273,10 @@ def create_app(*, world: World | None = None, token: str | None = None,
                 f"{lim.max_run_cells:,}", 422, "body"))
         world_ = w()
 
-        def runner(progress: Callable[[float], None], cancel: Any) -> engine.RunOutput:
-            return engine.run_scenario(req.scenario, runs=req.runs, seed=req.seed,
-                                       horizon_days=req.horizon_days, world=world_,
-                                       progress=progress, cancel=cancel)
+        def runner(progress: Callable[[float], None], cancel: Any) -> RunOutput:
+            return run_scenario(req.scenario, world_, runs=req.runs, seed=req.seed,
+                                horizon_days=req.horizon_days, progress=progress,
+                                cancel=cancel)
 
         try:
             job = jobs.submit(req.scenario, req.model_dump(), runner)
@@ -299,7 +296,7 @@ def create_app(*, world: World | None = None, token: str | None = None,
         except KeyError:
             raise _field_error(FieldError("run_id", f"no run {run_id}", 404, "path")) from None
 
-    def done_or_409(run_id: str) -> engine.RunOutput:
+    def done_or_409(run_id: str) -> RunOutput:
         job = job_or_404(run_id)
         if job.status is not JobStatus.done or job.output is None:
             raise _field_error(FieldError("run_id", f"run {run_id} is {job.status.value}",
@@ -322,9 +319,9 @@ def create_app(*, world: World | None = None, token: str | None = None,
     def run_csv(run_id: RunId) -> Response:
         """The run's time series (p5/p50/p95 per day, economy, good, metric) as CSV."""
         out = done_or_409(run_id)
-        return Response(out.timeseries.to_csv(index=False), media_type="text/csv",
+        return Response(out.timeseries().to_csv(index=False), media_type="text/csv",
                         headers={"content-disposition":
-                                 f'attachment; filename="{out.scenario}_{run_id[:8]}.csv"'})
+                                 f'attachment; filename="{out.name}_{run_id[:8]}.csv"'})
 
     @app.get("/api/runs/{run_id}/xlsx", tags=["runs"], response_class=Response)
     def run_xlsx(run_id: RunId) -> Response:
@@ -335,26 +332,26 @@ def create_app(*, world: World | None = None, token: str | None = None,
         out = done_or_409(run_id)
         buf = io.BytesIO()
         with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-            out.timeseries.to_excel(xl, sheet_name="timeseries", index=False)
-            out.summary.to_excel(xl, sheet_name="summary", index=False)
-            out.diversion.to_excel(xl, sheet_name="diversion", index=False)
-            if out.outcomes is not None:
+            out.timeseries().to_excel(xl, sheet_name="timeseries", index=False)
+            out.summary().to_excel(xl, sheet_name="summary", index=False)
+            out.diversion().to_excel(xl, sheet_name="diversion", index=False)
+            if out.scenario.outcomes:
                 out.outcomes.to_excel(xl, sheet_name="outcomes", index=False)
-            pd.DataFrame([_run_meta(out)]).to_excel(xl, sheet_name="inputs", index=False)
+            pd.DataFrame([out.meta]).to_excel(xl, sheet_name="inputs", index=False)
         return Response(buf.getvalue(), media_type="application/vnd.openxmlformats-"
                         "officedocument.spreadsheetml.sheet",
                         headers={"content-disposition":
-                                 f'attachment; filename="{out.scenario}_{run_id[:8]}.xlsx"'})
+                                 f'attachment; filename="{out.name}_{run_id[:8]}.xlsx"'})
 
     @app.get("/api/runs/{run_id}/chart.svg", tags=["runs"], response_class=Response)
     def run_chart(run_id: RunId) -> Response:
         """SVG chart of the run: median lines with p5-p95 bands."""
-        from econsec.reports.figures import band_timeseries
+        from econsec.reports.figures import band_frame, band_timeseries, headline_metric
 
         out = done_or_409(run_id)
-        bands = engine.band_frame(out.timeseries)
-        svg = band_timeseries(bands, title=f"{out.scenario}: {out.runs} runs, seed {out.seed}",
-                              xlabel="day", ylabel=engine.headline_metric(out.timeseries))
+        ts = out.timeseries()
+        svg = band_timeseries(band_frame(ts), title=f"{out.name}: {out.runs} runs, seed {out.seed}",
+                              xlabel="day", ylabel=headline_metric(ts))
         return Response(svg, media_type="image/svg+xml")
 
     @app.get("/api/brief.html", tags=["reports"], response_class=HTMLResponse)
@@ -375,12 +372,8 @@ def create_app(*, world: World | None = None, token: str | None = None,
     return app
 
 
-def _run_meta(out: engine.RunOutput) -> dict[str, Any]:
-    return {"scenario": out.scenario, "runs": out.runs, "seed": out.seed,
-            "horizon_days": out.horizon_days, **out.meta}
-
-
 def _job_json(job: Job, *, with_result: bool) -> dict[str, Any]:
+    from econsec.reports.figures import band_frame
     from econsec.reports.tables import to_records
 
     d: dict[str, Any] = {"id": job.id, "scenario": job.scenario, "params": job.params,
@@ -388,11 +381,11 @@ def _job_json(job: Job, *, with_result: bool) -> dict[str, Any]:
                          "error": job.error}
     if with_result and job.output is not None:
         out = job.output
-        d["result"] = {"inputs": _run_meta(out),
-                       "summary": to_records(out.summary.head(200)),
-                       "diversion": to_records(out.diversion.head(200)),
-                       "outcomes": [] if out.outcomes is None else to_records(out.outcomes),
-                       "chart": to_records(engine.band_frame(out.timeseries)),
+        d["result"] = {"inputs": out.meta,
+                       "summary": to_records(out.summary().head(200)),
+                       "diversion": to_records(out.diversion().head(200)),
+                       "outcomes": to_records(out.outcomes),
+                       "chart": to_records(band_frame(out.timeseries())),
                        "csv": f"/api/runs/{job.id}/csv", "xlsx": f"/api/runs/{job.id}/xlsx",
                        "chart_svg": f"/api/runs/{job.id}/chart.svg"}
     return d

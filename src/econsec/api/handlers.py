@@ -94,6 +94,25 @@ def goods(w: World) -> dict[str, Any]:
     return _table(w, analysis.goods_table(w))
 
 
+def scenarios(w: World) -> list[dict[str, Any]]:
+    """The shipped scenarios (validated with the scenario loader): name, title, kind
+    (replay/forward), horizon_days, description."""
+    return [dict(d) for d in _scenarios(w)]
+
+
+@functools.lru_cache(maxsize=4)
+def _scenarios(w: World) -> tuple[dict[str, Any], ...]:
+    from econsec.policy.scenarios import load_named, scenario_names
+
+    out = []
+    for name in scenario_names():
+        s = load_named(name, w)
+        out.append({"name": name, "title": s.title, "kind": s.kind,
+                    "horizon_days": s.horizon_days,
+                    "description": " ".join(s.description.split())[:600]})
+    return tuple(out)
+
+
 @functools.lru_cache(maxsize=1024)
 def exposure(w: World, economy: str, good: str | None = None, tiers: str = "direct",
              year: int | None = None) -> dict[str, Any]:
@@ -155,9 +174,8 @@ def compare(w: World, a: str, b: str, years: str | None = None,
             source: str | None = None) -> dict[str, Any]:
     """Complementarity/competition indices per year for economies *a* and *b*.
 
-    Uses :func:`econsec.analysis.trade.compare` when that module is installed, else the
-    TCI/ESI of :func:`econsec.reports.trends.pair_trends` on the store's trade panel.
-    FieldError 404 when no trade panel is loaded."""
+    Rows of :func:`econsec.analysis.trade.compare`; FieldError 404 when no trade panel is
+    loaded."""
     ca, cb = check_economy(w, a, "a"), check_economy(w, b, "b")
     if ca == cb:
         raise FieldError("b", "a and b must be different economies")
@@ -178,42 +196,26 @@ _COMPARE_FIELDS = {"economy_a": "a", "economy_b": "b", "years": "years", "source
 
 def _compare_rows(a: str, b: str, span: Years | None, source: str | None,
                   years: str | None = None) -> tuple[pd.DataFrame | None, str]:
-    import importlib
+    """Rows of :func:`econsec.analysis.trade.compare` and their citation; (None, "") when
+    it finds no rows."""
+    from econsec.analysis import trade as trade_analysis
 
-    trade_analysis: Any
-    try:
-        trade_analysis = importlib.import_module("econsec.analysis.trade")
-    except ImportError:
-        trade_analysis = None
-    if trade_analysis is not None and hasattr(trade_analysis, "compare"):
-        kwargs: dict[str, Any] = {}
-        if span is not None:
-            kwargs["years"] = span
-        if source is not None:
-            kwargs["source"] = source
-        try:
-            frame = trade_analysis.compare(a, b, **kwargs)
-        except (LookupError, ValueError, OSError) as exc:
-            # "field: message" from trade_analysis; missing data is 404, bad input 422
-            msg = str(exc).strip("'\"")
-            field = _COMPARE_FIELDS.get(msg.split(":", 1)[0].strip(), "source")
-            missing = any(k in msg for k in ("no flows", "no store", "no data", "no trade panel"))
-            raise FieldError(field, msg, status=404 if missing else 422) from None
-        if frame is None or len(frame) == 0:
-            return None, ""
-        cite = "trade panel" + (f" ({source})" if source else "") + " via econsec.analysis"
-        if "source" in frame.columns:
-            cite = "; ".join(sorted({str(s) for s in frame["source"].dropna()})) or cite
-        return frame, cite
-    from econsec.reports.trends import find_trade_panel, pair_trends
-
-    panel = find_trade_panel()
-    if panel is None or (source is not None and panel.dataset != source):
-        return None, ""
-    trends = pair_trends(panel.flows, [(a, b)])
+    kwargs: dict[str, Any] = {}
     if span is not None:
-        trends = trends[trends["year"].isin(span.as_list())]
-    long = trends.melt(id_vars=["year", "pair"], var_name="index", value_name="value")
-    long.insert(1, "economy_a", a)
-    long.insert(2, "economy_b", b)
-    return long.drop(columns="pair").reset_index(drop=True), panel.citation()
+        kwargs["years"] = span
+    if source is not None:
+        kwargs["source"] = source
+    try:
+        frame = trade_analysis.compare(a, b, **kwargs)
+    except (LookupError, ValueError, OSError) as exc:
+        # "field: message" from analysis.trade; missing data is 404, bad input 422
+        msg = str(exc).strip("'\"")
+        field = _COMPARE_FIELDS.get(msg.split(":", 1)[0].strip(), "source")
+        missing = any(k in msg for k in ("no flows", "no store", "no data", "no trade panel"))
+        raise FieldError(field, msg, status=404 if missing else 422) from None
+    if frame is None or len(frame) == 0:
+        return None, ""
+    cite = "trade panel" + (f" ({source})" if source else "") + " via econsec.analysis"
+    if "source" in frame.columns:
+        cite = "; ".join(sorted({str(s) for s in frame["source"].dropna()})) or cite
+    return frame, cite

@@ -18,7 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from econsec.api.engine import RunCancelled, RunOutput
+from econsec.policy.runner import RunOutput
+from econsec.simulation.engine import SimulationCancelled
 
 
 class JobStatus(enum.StrEnum):
@@ -103,7 +104,7 @@ class JobManager:
 
         try:
             out = runner(progress, job.cancel_event)
-        except RunCancelled:
+        except SimulationCancelled:
             job.status = JobStatus.cancelled
         except Exception as exc:  # reported to the client, the server keeps running
             job.status, job.error = JobStatus.failed, f"{type(exc).__name__}: {exc}"

@@ -61,9 +61,9 @@ SHORT = {"baseline_usd_bn": "base $bn", "loss_usd_bn_p5": "loss p5", "loss_usd_b
          "days_to_recover_p50": "recover d", "inventory_drawdown_days_p50": "inv draw d"}
 
 
-def summary_table(result: Any, top: int) -> Any:
-    """The summary rows with an output loss or availability drop, largest loss first."""
-    summ = result.summary() if not hasattr(result, "columns") else result
+def summary_table(summ: Any, top: int) -> Any:
+    """The rows of a summary frame with an output loss or availability drop, largest loss
+    first."""
     cols = ["economy", "good", "baseline_usd_bn", "loss_usd_bn_p5", "loss_usd_bn_p50",
             "loss_usd_bn_p95", "max_availability_drop_p50", "days_to_recover_p50",
             "inventory_drawdown_days_p50"]
@@ -118,24 +118,24 @@ def simulate(
                   TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
                   console=err, transient=True) as bar:
         task = bar.add_task(f"{sc.name}: {runs} runs x {sc.horizon_days} days", total=1.0)
-        result = run_scenario(sc, w, runs=runs, seed=seed,
-                              progress=lambda f: bar.update(task, completed=f))
+        run = run_scenario(sc, w, runs=runs, seed=seed,
+                           progress=lambda f: bar.update(task, completed=f))
     if store:
         from econsec.data.runs import save_run
 
         with _store(db) as st:
-            run_id = save_run(st, sc, result, w)
+            run_id = save_run(st, sc, run.result, w)
         err.print(f"stored run [bold]{run_id}[/] (econsec runs show {run_id})", highlight=False)
+    frames = {"summary": run.summary, "timeseries": run.timeseries,
+              "diversion": run.diversion, "trade": run.trade}
     if table == "outcomes":
-        from econsec.policy.compare import outcome_check
-
-        frame = outcome_check(sc, result)
+        frame = run.outcomes
     elif table == "summary":
-        frame = summary_table(result, top)
+        frame = summary_table(run.summary(), top)
         if fmt is OutputFormat.table and out is None:
             frame = frame.rename(columns=SHORT)
     else:
-        frame = getattr(result, table)()
+        frame = frames[table]()
     emit(frame, fmt, out, title=f"{sc.title} - {table} ({runs} runs, seed {seed})")
 
 
@@ -282,16 +282,17 @@ def runs_rerun(
     """
     import pandas as pd
 
-    from econsec.data.runs import rerun
     from econsec.errors import DataError, StoreError
+    from econsec.policy.runner import rerun
 
     w = _world(world)
     with _store(db) as st:
         try:
-            stored, result = rerun(st, run_id, w)
+            stored, run = rerun(st, run_id, w)
         except (StoreError, DataError) as exc:
             raise fail(str(exc)) from None
-    for name, frame in result.to_frames().items():
+    frames = run.to_frames()
+    for name, frame in frames.items():
         if name not in stored.frames:  # stored before econsec recorded this frame
             continue
         try:
@@ -300,4 +301,4 @@ def runs_rerun(
         except AssertionError as exc:
             raise fail(f"run {stored.run_id}: frame {name} differs on re-run: {exc}", 1) from None
     print(f"run {stored.run_id} re-run: identical numbers "
-          f"({', '.join(result.to_frames())})")
+          f"({', '.join(frames)})")

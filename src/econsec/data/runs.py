@@ -3,9 +3,9 @@
 A run is one row of ``sim_runs`` (id, created, scenario name, the exact scenario YAML text,
 world version, econsec version, runs, seed, horizon, step) plus its result frames in
 ``sim_timeseries``, ``sim_summary``, ``sim_diversion`` and ``sim_parameters`` (each with a
-``run_id`` column). A run is written in one transaction. :func:`rerun` re-simulates a
-stored run from its stored YAML and seed; with the same world version the numbers are the
-same (the engine is seeded and reproducible bit for bit).
+``run_id`` column). A run is written in one transaction. This module stores and loads
+runs; it does not run them (:func:`econsec.policy.runner.rerun` re-simulates a stored run
+from its stored YAML and seed; with the same world version the numbers are the same).
 """
 
 from __future__ import annotations
@@ -131,26 +131,3 @@ def load_run(store: Store, run_id: str) -> StoredRun:
             frame = frame.loc[:, frame.notna().any(axis=0)]
         frames[name] = frame
     return StoredRun(meta.iloc[0].to_dict(), frames)
-
-
-def rerun(store: Store, run_id: str, world: World | None = None) -> tuple[StoredRun, Any]:
-    """Re-simulate stored run *run_id* from its stored YAML and seed; returns the stored
-    run and the new result. StoreError if the world version differs from the stored one."""
-    from econsec.data.world import load_world
-    from econsec.policy.runner import run_scenario
-    from econsec.policy.scenarios import load_scenario_text
-
-    stored = load_run(store, run_id)
-    world = world if world is not None else load_world()
-    if world.version != stored.meta["world_version"]:
-        raise StoreError(f"run {stored.run_id} used world version "
-                         f"{stored.meta['world_version']}, this world is {world.version}: "
-                         "the numbers would differ")
-    scenario = load_scenario_text(str(stored.meta["scenario_yaml"]),
-                                  f"run-{stored.run_id}", world)
-    scenario = scenario.with_overrides(horizon=int(stored.meta["horizon_days"]),
-                                       step="week" if int(stored.meta["step_days"]) == 7
-                                       else "day")
-    result = run_scenario(scenario, world, runs=int(stored.meta["runs"]),
-                          seed=int(stored.meta["seed"]))
-    return stored, result

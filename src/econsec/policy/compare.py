@@ -199,24 +199,3 @@ def outcome_label(checks: pd.DataFrame) -> pd.Series:
     """``metric ECONOMY<-PARTNER good`` for each row of :func:`outcome_check`."""
     partner = checks["partner"].fillna("").map(lambda p: f"<-{p}" if p else "")
     return checks["metric"] + " " + checks["economy"] + partner + " " + checks["good"]
-
-
-def replay_table(world: Any = None, *, runs: int = 10, seed: int = 0) -> pd.DataFrame:
-    """Per shipped replay and outcome: documented vs simulated direction and change (the
-    brief's replay section). Price outcomes (context: the engine has no prices) are left
-    out; an outcome the world cannot simulate (e.g. no such flow) stays, marked "not
-    simulated"."""
-    from econsec.policy.runner import run_scenario
-    from econsec.policy.scenarios import load_named
-
-    frames = []
-    for name in replay_names(world):
-        scenario = load_named(name, world)
-        checks = outcome_check(scenario, run_scenario(scenario, world, runs=runs, seed=seed))
-        checks = checks[checks["metric"] != "price"].copy()
-        checks.insert(0, "replay", name)
-        frames.append(checks)
-    out = pd.concat(frames, ignore_index=True)
-    out["outcome"] = outcome_label(out)
-    return out[["replay", "outcome", "period", "documented_direction", "documented_change",
-                "simulated_direction", "simulated_change", "direction_matches", "source"]]

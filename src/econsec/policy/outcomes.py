@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from econsec.policy.resolve import check_keys, number, parse_date
+from econsec.policy.shipped import shipped_path
 from econsec.policy.yamlpath import KeyPath, Lines, dotted, load_located
 
 OUTCOME_KEYS = ("id", "metric", "economy", "good", "direction", "period", "source", "year",
@@ -251,8 +252,6 @@ def _outside(window: tuple[dt.date, dt.date] | None,
 
 def _shipped_outcomes(lines: Lines, key: KeyPath, name: str) -> dict[str, Outcome]:
     """Outcomes of shipped scenario *name* by id (parsed, not re-checked for calibrations)."""
-    from econsec.policy.scenarios import shipped_path  # same layer; loaded by now
-
     try:
         path = shipped_path(name)
     except KeyError as exc:

@@ -1,25 +1,190 @@
-"""Running scenarios: the one place the policy layer calls the engine."""
+"""Running scenarios: the one place above the engine that runs a scenario.
+
+:func:`run_scenario` resolves a :class:`~econsec.policy.scenarios.Scenario` (or the name of
+a shipped one) against a world and calls :func:`econsec.simulation.engine.simulate`
+directly; it returns a typed :class:`RunOutput`: the engine's
+:class:`~econsec.simulation.results.SimResult`, the frames the API, the brief and the CLI
+show, and (for a replay) the check of the documented outcomes
+(:func:`econsec.policy.compare.outcome_check`). The API, the CLI (``econsec simulate``,
+``econsec runs rerun``) and the brief all run scenarios through it.
+
+A *name* resolves only among the shipped scenarios (file stems of
+``econsec/data/scenarios/*.yaml`` matching :data:`NAME_PATTERN`): no name can reach
+another file, so a name from a web request is safe. Cancelling (the *cancel* event) raises
+:class:`econsec.simulation.engine.SimulationCancelled`.
+"""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 if TYPE_CHECKING:
+    from econsec.data.runs import StoredRun
+    from econsec.data.store import Store
     from econsec.data.world import World
     from econsec.policy.scenarios import Scenario
+    from econsec.simulation.results import SimResult
+
+#: what a scenario name from a request may look like (also the API's pattern for the field)
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$"
+_NAME_RE = re.compile(NAME_PATTERN)
+
+@dataclass(frozen=True, eq=False)
+class RunOutput:
+    """One run of a scenario: the scenario as run, the engine's result, the world version.
+
+    The frames are the engine's (:class:`~econsec.simulation.results.SimResult`), computed
+    on first use and kept; :attr:`outcomes` is the replay's documented vs simulated check
+    (no rows for a scenario without documented outcomes)."""
+
+    scenario: Scenario
+    result: SimResult
+    world_version: str
+    _frames: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+    @property
+    def runs(self) -> int:
+        return self.result.runs
+
+    @property
+    def seed(self) -> int:
+        """The integer seed the runner passed (a runner's run always has one)."""
+        seed = self.result.seed
+        if seed is None:
+            raise ValueError("this run was drawn from a Generator, not an integer seed")
+        return seed
+
+    @property
+    def horizon_days(self) -> int:
+        return int(self.result.spec.horizon_days)
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """The inputs of the run (JSON-ready)."""
+        return {"scenario": self.name, "runs": self.runs, "seed": self.seed,
+                "horizon_days": self.horizon_days, "world_version": self.world_version,
+                "scenario_file": self.scenario.path.name}
+
+    def _frame(self, key: str, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        if key not in self._frames:
+            self._frames[key] = make()
+        return self._frames[key]
+
+    def timeseries(self) -> pd.DataFrame:
+        """Long frame: day, economy, good, metric, p5, p50, p95."""
+        return self._frame("timeseries", self.result.timeseries)
+
+    def summary(self) -> pd.DataFrame:
+        """Per (economy, good): output loss, availability drop, recovery, drawdown."""
+        return self._frame("summary", self.result.summary)
+
+    def diversion(self) -> pd.DataFrame:
+        """Sourcing shares before and after per buyer-good slot with a shocked flow."""
+        return self._frame("diversion", self.result.diversion)
+
+    def trade(self) -> pd.DataFrame:
+        """Arrivals by buyer, good and supplier over time."""
+        return self._frame("trade", self.result.trade)
+
+    @property
+    def outcomes(self) -> pd.DataFrame:
+        """Documented vs simulated change per documented outcome
+        (:func:`econsec.policy.compare.outcome_check`); no rows for a scenario that
+        documents no outcomes."""
+        from econsec.policy.compare import outcome_check
+
+        return self._frame("outcomes", lambda: outcome_check(self.scenario, self.result))
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """Every frame of the engine's result (what a stored run keeps)."""
+        return self.result.to_frames()
 
 
-def run_scenario(scenario: Scenario, world: World | None = None, *, runs: int = 1,
-                 seed: int = 0, progress: Callable[[float], None] | None = None,
-                 cancel: threading.Event | None = None) -> Any:
-    """Resolve *scenario* against *world* (default built-in) and simulate it; returns the
-    engine's ``SimResult``. The world is read, never changed."""
+def shipped_name(name: str) -> str:
+    """*name* if it names a shipped scenario; KeyError otherwise (a path, an odd character
+    or an unknown name never reaches a file)."""
+    from econsec.policy.scenarios import scenario_names
+
+    if not isinstance(name, str) or not _NAME_RE.match(name) or name not in scenario_names():
+        raise KeyError(f"unknown scenario '{name}': not a shipped scenario "
+                       "(see `econsec scenarios list` or /api/scenarios)")
+    return name
+
+
+def run_scenario(scenario: Scenario | str, world: World | None = None, *, runs: int,
+                 seed: int, horizon_days: int | None = None,
+                 progress: Callable[[float], None] | None = None,
+                 cancel: threading.Event | None = None) -> RunOutput:
+    """Run *scenario* (a loaded scenario, or the name of a shipped one) on *world* (default:
+    the built-in world) with *runs* Monte Carlo draws from *seed*.
+
+    *horizon_days* overrides the scenario's horizon. *progress* receives the completed
+    fraction; setting *cancel* stops the run (``SimulationCancelled``). KeyError for a name
+    that is not shipped. The world is read, never changed."""
     from econsec.data.world import load_world
+    from econsec.policy.scenarios import load_named
     from econsec.simulation.engine import simulate
 
     if world is None:
         world = load_world()
+    if isinstance(scenario, str):
+        scenario = load_named(shipped_name(scenario), world)
+    if horizon_days is not None:
+        scenario = scenario.with_overrides(horizon=int(horizon_days))
     spec = scenario.to_spec(world)
-    return simulate(spec, world, runs=runs, seed=seed, progress=progress, cancel=cancel)
+    result = simulate(spec, world, runs=runs, seed=seed, progress=progress, cancel=cancel)
+    return RunOutput(scenario=scenario, result=result, world_version=world.version)
+
+
+def rerun(store: Store, run_id: str, world: World | None = None) -> tuple[StoredRun, RunOutput]:
+    """Re-simulate stored run *run_id* from its stored YAML, horizon, step and seed; returns
+    the stored run and the new output. StoreError if the world version differs from the
+    stored one (the numbers would differ)."""
+    from econsec.data.runs import load_run
+    from econsec.data.world import load_world
+    from econsec.errors import StoreError
+    from econsec.policy.scenarios import load_scenario_text
+
+    stored = load_run(store, run_id)
+    world = world if world is not None else load_world()
+    if world.version != stored.meta["world_version"]:
+        raise StoreError(f"run {stored.run_id} used world version "
+                         f"{stored.meta['world_version']}, this world is {world.version}: "
+                         "the numbers would differ")
+    scenario = load_scenario_text(str(stored.meta["scenario_yaml"]),
+                                  f"run-{stored.run_id}", world)
+    scenario = scenario.with_overrides(horizon=int(stored.meta["horizon_days"]),
+                                       step="week" if int(stored.meta["step_days"]) == 7
+                                       else "day")
+    out = run_scenario(scenario, world, runs=int(stored.meta["runs"]),
+                       seed=int(stored.meta["seed"]))
+    return stored, out
+
+
+def replay_table(world: World | None = None, *, runs: int = 10, seed: int = 0) -> pd.DataFrame:
+    """Per shipped replay (:func:`econsec.policy.compare.replay_names`) and outcome:
+    documented vs simulated direction and change (the terminal brief's replay table). Price
+    outcomes (context: the engine has no prices) are left out; an outcome the world cannot
+    simulate (e.g. no such flow) stays, marked "not simulated"."""
+    from econsec.policy.compare import outcome_label, replay_names
+
+    frames = []
+    for name in replay_names(world):
+        checks = run_scenario(name, world, runs=runs, seed=seed).outcomes
+        checks = checks[checks["metric"] != "price"].copy()
+        checks.insert(0, "replay", name)
+        frames.append(checks)
+    out = pd.concat(frames, ignore_index=True)
+    out["outcome"] = outcome_label(out)
+    return out[["replay", "outcome", "period", "documented_direction", "documented_change",
+                "simulated_direction", "simulated_change", "direction_matches", "source"]]

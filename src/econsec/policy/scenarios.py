@@ -39,7 +39,6 @@ import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,13 +50,13 @@ from econsec.policy.levers import parse_dist, parse_levers, parse_parameters
 from econsec.policy.outcomes import Calibration, Outcome, parse_outcomes, split_calibrations
 from econsec.policy.outcomes import Citation as Citation  # re-exported
 from econsec.policy.resolve import Resolver, check_keys, number, parse_date
+from econsec.policy.shipped import NAME_RE, scenario_names, shipped_path
 from econsec.policy.yamlpath import KeyPath, Lines, load_located
 from econsec.simulation.spec import Lever, ParamDist, Shock, ShockKind, SimulationSpec
 
 if TYPE_CHECKING:
     from econsec.data.world import World
 
-NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_]{0,79}$")
 TOP_REQUIRED = ("name", "title", "kind", "start", "horizon")
 TOP_OPTIONAL = ("description", "step", "as_of_year", "measures", "shocks", "levers",
                 "parameters", "outcomes")
@@ -377,28 +376,6 @@ def _shock(lines: Lines, key: KeyPath, **kw: Any) -> Shock:
 
 
 # ----- shipped scenarios --------------------------------------------------------------------
-
-def scenarios_dir() -> Path:
-    """Folder of the scenarios shipped in the package."""
-    return Path(str(resources.files("econsec.data") / "scenarios"))
-
-
-def scenario_names() -> list[str]:
-    folder = scenarios_dir()
-    return sorted(p.stem for p in folder.glob("*.yaml") if NAME_RE.match(p.stem))
-
-
-def shipped_path(name: str) -> Path:
-    """The file of shipped scenario *name*; KeyError (with close names) if unknown."""
-    names = scenario_names()
-    if name not in names:
-        import difflib
-
-        close = difflib.get_close_matches(name, names, n=3)
-        hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        raise KeyError(f"unknown scenario '{name}'{hint}; see `econsec scenarios list`")
-    return scenarios_dir() / f"{name}.yaml"
-
 
 def load_named(name: str, world: World | None = None) -> Scenario:
     """A shipped scenario by name (never by path: safe for the web API)."""

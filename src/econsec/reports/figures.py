@@ -168,6 +168,44 @@ def network_diagram(goods: pd.DataFrame, edges: pd.DataFrame, stages: Sequence[s
     return _to_svg(fig)
 
 
+#: metrics tried, in order, for the headline chart of a run
+HEADLINE_METRICS = ("availability", "output", "output_ratio", "inventory_days")
+BAND_COLUMNS = ["t", "series", "p5", "p50", "p95"]
+
+
+def headline_metric(ts: pd.DataFrame) -> str:
+    """The metric :func:`band_frame` charts by default: the first of
+    :data:`HEADLINE_METRICS` in the run's time series ("" for an empty series); ValueError
+    if the series has none of them."""
+    if ts.empty:
+        return ""
+    present = set(ts["metric"].astype(str))
+    for m in HEADLINE_METRICS:
+        if m in present:
+            return m
+    raise ValueError(f"time series has none of the headline metrics {HEADLINE_METRICS}: "
+                     f"{sorted(present)}")
+
+
+def band_frame(ts: pd.DataFrame, *, metric: str | None = None,
+               max_series: int = 6) -> pd.DataFrame:
+    """A run's time series (the engine's long frame: day, economy, good, metric, p5, p50,
+    p95) reduced to ``t, series, p5, p50, p95`` for :func:`band_timeseries`: one metric
+    (:func:`headline_metric` unless given) and the *max_series* (economy, good) series that
+    move most (lowest p5, ties in order of appearance)."""
+    if ts.empty:
+        return pd.DataFrame(columns=BAND_COLUMNS)
+    chosen = metric or headline_metric(ts)
+    f = ts[ts["metric"].astype(str) == chosen]
+    series = f[["economy", "good"]].astype(str).agg(" ".join, axis=1)
+    out = pd.DataFrame({"t": f["day"].to_numpy(), "series": series.to_numpy(),
+                        "p5": f["p5"].to_numpy(), "p50": f["p50"].to_numpy(),
+                        "p95": f["p95"].to_numpy()})
+    worst = out.groupby("series")["p5"].min().sort_values(kind="stable")
+    keep = list(worst.index[:max_series])
+    return out[out["series"].isin(keep)].reset_index(drop=True)
+
+
 @_locked
 def band_timeseries(frame: pd.DataFrame, *, x: str = "t", series: str | None = "series",
                     median: str = "p50", low: str = "p5", high: str = "p95",

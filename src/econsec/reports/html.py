@@ -10,7 +10,7 @@ Markdown (:func:`econsec.reports.markdown.render_markdown`).
 2. the mutual-leverage table (each side's chokepoints over the other);
 3. complementarity-vs-competition trends (when a trade panel is available);
 4. the replays and one forward-looking scenario with p5-p95 bands and trade diversion
-   (when the simulation engine is available);
+   (every shipped replay and the first forward-looking scenario);
 5. the list of sources cited by any table or figure.
 
 Nothing is fetched: the HTML has no external script, style or image (only citation links).
@@ -21,49 +21,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import html
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from econsec.data.world import World
-
-
-@dataclass
-class Figure:
-    """An SVG figure and the source ids behind it (never empty: a figure has a source)."""
-
-    key: str
-    title: str
-    svg: str
-    sources: list[str]
-    note: str = ""
-
-
-@dataclass
-class Table:
-    title: str
-    frame: pd.DataFrame
-    note: str = ""
-
-
-@dataclass
-class Section:
-    title: str
-    intro: str = ""
-    tables: list[Table] = field(default_factory=list)
-    figures: list[Figure] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class BriefDoc:
-    title: str
-    subtitle: str
-    sections: list[Section]
-    sources: dict[str, tuple[str, str]]  # id -> (citation, url)
-    generated: str
+from econsec.reports.document import BriefDoc, Figure, Section, Table
 
 
 def _ids(frame: pd.DataFrame) -> set[str]:
@@ -88,7 +52,7 @@ def mutual_leverage(chk: pd.DataFrame, bloc: str, against: str) -> pd.DataFrame:
 
 def _exposure_section(world: World, bloc: str, against: str, top: int,
                       chk: pd.DataFrame) -> Section:
-    from econsec.analysis import dependence_matrix
+    from econsec import analysis
     from econsec.data.world import stage_order
     from econsec.reports import figures
     from econsec.reports.brief import brief_tables
@@ -98,7 +62,7 @@ def _exposure_section(world: World, bloc: str, against: str, top: int,
                   "stake (0-1); shares are fractions of world supply or of imports.")
     for title, frame in brief_tables(world, bloc, against, top).items():
         sec.tables.append(Table(title, frame.reset_index(drop=True)))
-    mat, srcs = dependence_matrix(bloc, against, world)
+    mat, srcs = analysis.dependence_matrix(bloc, against, world)
     if not mat.empty:
         sec.figures.append(Figure(
             "exposure_heatmap", f"Exposure heat map: share of {bloc} members' imports from "
@@ -169,12 +133,8 @@ def _trends_section(db: Path | None) -> Section:
 def _compare_pairs(db: Path | None) -> tuple[str, pd.DataFrame] | None:
     """KOR-CHN and JPN-CHN rows of :func:`econsec.analysis.compare` from the first
     store panel that has them (wiod, baci, comtrade), or None."""
-    import importlib
+    from econsec.analysis import trade as ta
 
-    try:
-        ta = importlib.import_module("econsec.analysis.trade")
-    except ImportError:
-        return None
     for src in ("wiod", "baci", "comtrade"):
         try:
             frames = [ta.compare(a, "CHN", source=src, db=db) for a in ("KOR", "JPN")]
@@ -185,51 +145,48 @@ def _compare_pairs(db: Path | None) -> tuple[str, pd.DataFrame] | None:
 
 
 def _scenario_section(world: World, runs: int, seed: int) -> Section:
-    from econsec.api import engine
+    from econsec.errors import DataError
+    from econsec.policy.runner import run_scenario
+    from econsec.policy.scenarios import load_named, scenario_names
     from econsec.reports import figures
 
     sec = Section("Replays and a forward-looking scenario",
                   f"Monte Carlo runs of the shipped scenarios ({runs} draws, seed {seed}); "
                   "lines are medians, bands p5-p95 over draws.")
-    reason = engine.unavailable_reason()
-    if reason is not None:
-        sec.notes.append(f"Simulation not available in this build: {reason}.")
-        return sec
-    listed = engine.list_scenarios()
-    chosen = [s for s in listed if s["kind"] == "replay"]
-    chosen += [s for s in listed if s["kind"] != "replay"][:1]
+    kinds = {name: load_named(name).kind for name in scenario_names()}
+    chosen = [n for n, k in kinds.items() if k == "replay"]
+    chosen += [n for n, k in kinds.items() if k != "replay"][:1]
     rows = []
     checks: list[pd.DataFrame] = []
-    for s in chosen:
+    for name in chosen:
         try:
-            out = engine.run_scenario(s["name"], runs=runs, seed=seed, world=world)
-        except Exception as exc:
-            sec.notes.append(f"{s['name']}: run failed ({type(exc).__name__}: {exc})")
+            scenario = load_named(name, world)
+            out = run_scenario(scenario, world, runs=runs, seed=seed)
+        except DataError as exc:  # a world without the scenario's measures, goods, ...
+            sec.notes.append(f"{name}: not run, this world cannot resolve it ({exc})")
             continue
-        srcs = _scenario_sources(world, s["name"])
-        srcs.append(f"run:{s['name']}")
-        bands = engine.band_frame(out.timeseries)
+        srcs = _scenario_sources(world, scenario.text)
+        srcs.append(f"run:{name}")
+        ts = out.timeseries()
+        description = " ".join(scenario.description.split())[:600]
         sec.figures.append(Figure(
-            f"run_{s['name']}", f"{s['title']} ({s['kind']})", figures.band_timeseries(
-                bands, title=s["name"], xlabel="day",
-                ylabel=engine.headline_metric(out.timeseries)), srcs,
-            s["description"][:400].rsplit(". ", 1)[0]))
-        div = _diversion_bars(out.diversion)
+            f"run_{name}", f"{scenario.title} ({scenario.kind})", figures.band_timeseries(
+                figures.band_frame(ts), title=name, xlabel="day",
+                ylabel=figures.headline_metric(ts)), srcs,
+            description[:400].rsplit(". ", 1)[0]))
+        div = _diversion_bars(out.diversion())
         if div is not None:
-            sec.figures.append(Figure(f"div_{s['name']}", f"{s['name']}: trade diversion",
+            sec.figures.append(Figure(f"div_{name}", f"{name}: trade diversion",
                                       figures.diversion_bars(div, title=""), srcs))
         checked = _checked_outcomes(out.outcomes)
         if checked is not None:
-            checks.append(checked.assign(scenario=s["name"]))
-        outcomes = checked if checked is not None else _outcomes(world, s["name"])
-        if outcomes is not None and not outcomes.empty:
-            title = (f"{s['name']}: documented vs simulated ({out.runs} runs, median)"
-                     if checked is not None else f"{s['name']}: documented historical outcomes")
-            sec.tables.append(Table(title, outcomes))
-        rows.append({"scenario": s["name"], "kind": s["kind"], "runs": out.runs,
+            checks.append(checked.assign(scenario=name))
+            sec.tables.append(Table(
+                f"{name}: documented vs simulated ({out.runs} runs, median)", checked))
+        rows.append({"scenario": name, "kind": scenario.kind, "runs": out.runs,
                      "seed": out.seed, "horizon_days": out.horizon_days,
                      "source": ";".join(srcs)})
-    if checks:  # outcomes were checked, so the scenario layer is there
+    if checks:
         from econsec.policy.compare import outcome_label
 
         both = pd.concat(checks, ignore_index=True)
@@ -247,9 +204,10 @@ def _scenario_section(world: World, runs: int, seed: int) -> Section:
     return sec
 
 
-def _checked_outcomes(frame: pd.DataFrame | None) -> pd.DataFrame | None:
-    """Documented vs simulated relative changes of a run, rounded for reading."""
-    if frame is None or frame.empty:
+def _checked_outcomes(frame: pd.DataFrame) -> pd.DataFrame | None:
+    """Documented vs simulated relative changes of a run, rounded for reading (None when
+    the scenario documents no outcome)."""
+    if frame.empty:
         return None
     keep = ["metric", "economy", "partner", "good", "period", "documented_change",
             "simulated_change", "direction_matches", "source", "url"]
@@ -263,31 +221,11 @@ def _checked_outcomes(frame: pd.DataFrame | None) -> pd.DataFrame | None:
                                "source": "citation"})
 
 
-def _outcomes(world: World, name: str) -> pd.DataFrame | None:
-    """The replay's documented outcomes (with their citation and link), if the scenario
-    layer provides them."""
-    from econsec.api import engine
-
-    try:
-        frame = engine.load(name, world).outcomes_frame()
-    except Exception:  # an older scenario layer without outcomes: nothing to show
-        return None
-    keep = [c for c in ("metric", "economy", "partner", "good", "direction", "magnitude",
-                        "period", "source", "url") if c in frame.columns]
-    return frame[keep].rename(columns={"source": "citation"})
-
-
-def _scenario_sources(world: World, name: str) -> list[str]:
-    """Source ids of the registry measures a shipped scenario switches on."""
+def _scenario_sources(world: World, text: str) -> list[str]:
+    """Source ids of the registry measures a scenario (its YAML *text*) switches on."""
     import yaml
 
-    from econsec.api import engine
-
-    try:
-        text = engine.scenario_path(name).read_text(encoding="utf-8")
-        doc = yaml.safe_load(text)
-    except (OSError, KeyError, yaml.YAMLError):
-        return []
+    doc = yaml.safe_load(text)
     found: set[str] = set()
 
     def walk(v: Any) -> None:
@@ -309,16 +247,13 @@ def _scenario_sources(world: World, name: str) -> list[str]:
 
 
 def _diversion_bars(div: pd.DataFrame) -> pd.DataFrame | None:
+    """Each supplier's summed change of sourcing share (the twelve largest moves) from a
+    run's diversion frame; None when the run diverted nothing."""
     if div.empty:
         return None
-    label = next((c for c in ("supplier", "economy", "exporter") if c in div.columns), None)
-    value = next((c for c in ("change", "gain", "delta", "p50", "value") if c in div.columns
-                  and pd.api.types.is_numeric_dtype(div[c])), None)
-    if label is None or value is None:
-        return None
-    agg = div.groupby(label, as_index=False)[value].sum()
-    agg = agg.reindex(agg[value].abs().sort_values(ascending=False).index).head(12)
-    return agg.rename(columns={label: "supplier", value: "change"})
+    agg = div.groupby("supplier", as_index=False)["change"].sum()
+    agg = agg.reindex(agg["change"].abs().sort_values(ascending=False).index).head(12)
+    return agg
 
 
 def build_brief(world: World, bloc: str = "TRILATERAL", against: str = "CHN", *,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from econsec.reports.html import BriefDoc
+from econsec.reports.document import BriefDoc
 
 
 def _md_cell(v: Any) -> str:

@@ -142,12 +142,6 @@
     const sel = $("scenario");
     sel.replaceChildren();
     scenarios.forEach((s) => option(sel, s.name, s.name + " (" + s.kind + ")"));
-    if (!data.available) {
-      const el = $("sim-unavailable");
-      el.textContent = "Simulation not available in this build: " + data.reason;
-      el.hidden = false;
-      $("run-btn").disabled = true;
-    }
     describeScenario();
   }
 
