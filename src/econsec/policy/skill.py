@@ -128,7 +128,7 @@ def score_replays(world: Any = None, *, names: list[str] | None = None, runs: in
         if scenario.kind != "replay":
             raise ValueError(f"'{name}' is a {scenario.kind} scenario, not a replay: it "
                              "documents no outcomes")
-        result = run_scenario(scenario, world, runs=runs, seed=seed)
+        result = run_scenario(scenario, world, runs=runs, seed=seed).result
         frames.append(score_outcomes(scenario, result))
     if not frames:
         raise ValueError("no replay to score")
