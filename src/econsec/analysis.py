@@ -129,7 +129,7 @@ def exposure(
         raise ValueError("source 'trade' supports tiers 'direct' only")
     if tiers == "direct":
         dep = direct_import_dependence(w.latest_bilateral(year, period),
-                                       w.latest_world_shares(year), code, goods)
+                                       w.latest_world_shares(year, goods=goods), code, goods)
         if source == "trade":
             from econsec.trade_analysis import exposure_with_trade
 
