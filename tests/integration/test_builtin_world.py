@@ -95,3 +95,20 @@ def test_lookthrough_is_a_distribution(world) -> None:  # type: ignore[no-untype
     assert sums.between(1 - 1e-9, 1 + 1e-9).all()
     dram = x[(x["good"] == "dram")].set_index("supplier")["share"]
     assert dram.idxmax() == "KOR"  # Korea makes most of its own DRAM
+
+
+def test_curated_override_of_a_mixed_hs_code(world) -> None:  # type: ignore[no-untyped-def]
+    """USGS's yearbook counts U.S. imports of unwrought gallium alone (HTS 8112.92.1000):
+    China USD 1,870,000 of 4,910,000 in 2022 = 0.381; the derived BACI shares of HS 811292
+    (gallium mixed with germanium, hafnium, niobium ...) are kept after it, not used."""
+    bil = world.latest_bilateral(2022)
+    usa = bil[(bil["importer"] == "USA") & (bil["good"] == "gallium")].set_index("supplier")
+    assert usa.loc["CHN", "share"] == round(1_870_000 / 4_910_000, 3) == 0.381
+    assert set(usa["source"]) - {"remainder"} == {"s_usgs_myb2023_gallium"}
+    rows = world.bilateral[(world.bilateral["importer"] == "USA")
+                           & (world.bilateral["good"] == "gallium")
+                           & (world.bilateral["year"] == 2022)]
+    assert rows["overrides"].dropna().str.startswith("derived: ").all()
+    assert "d_baci_v202601" in set(rows["source"])  # kept for comparison
+    first = rows.sort_values("_line").iloc[0]
+    assert first["source"] == "s_usgs_myb2023_gallium"

@@ -270,3 +270,33 @@ def test_world_shares_denominator_rules() -> None:
     assert out.loc[("B", "CHN"), "share"] == pytest.approx(30 / 40)
     assert out.loc[("B", "CHN"), "denominator"] == "sum"
     assert pd.isna(out.loc[("B", "USA"), "share"])
+
+
+def test_mcs2025_long_format(usgs: dict[str, pd.DataFrame], shared_data: Path) -> None:
+    """MCS 2025's one long file: ``PROD_EST_ 2024`` (a space in the USGS header), names
+    with trailing spaces (``Russia ``), the typo ``Gemanium``; read independently here."""
+    path = shared_data / "usgs_mcs" / "mcs2025" / "world" / "MCS2025_World_Data.csv"
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert "PROD_EST_ 2024" in raw.columns
+    ga = raw[raw["COMMODITY"].str.strip() == "Gallium"].set_index("COUNTRY")
+    china, world = float(ga.loc["China", "PROD_EST_ 2024"]), float(
+        ga.loc["World total (rounded)", "PROD_EST_ 2024"])
+    assert (china, world) == (750000.0, 760000.0)
+    assert share(usgs, 2025, "gallium", 2024, "CHN") == pytest.approx(china / world)
+    assert share(usgs, 2025, "gallium", 2023, "CHN") == pytest.approx(621000 / 633000)
+    prod = usgs["world_production"]
+    p25 = prod[prod["edition"] == 2025]
+    assert "germanium" in set(p25["commodity_code"])  # 'Gemanium' in the file
+    rus = p25[(p25["commodity_code"] == "gallium") & (p25["iso3"] == "RUS")]
+    assert set(rus["country_name"]) == {"Russia"} and set(rus["unit"]) == {"kg"}
+    est = p25[(p25["commodity_code"] == "gallium") & (p25["year"] == 2024)]
+    assert est["is_estimate"].all()
+    assert len(p25.drop_duplicates(["commodity_code", "type", "country_name", "line"])) == len(
+        raw[raw["COUNTRY"].str.strip() != ""])
+
+
+def test_single_long_file_import(shared_data: Path) -> None:
+    path = shared_data / "usgs_mcs" / "mcs2025" / "world" / "MCS2025_World_Data.csv"
+    tables = read_usgs(path)
+    assert set(tables["world_production"]["edition"]) == {2025}
+    assert share(tables, 2025, "gallium", 2024, "CHN") == pytest.approx(750000 / 760000)

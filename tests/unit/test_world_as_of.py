@@ -1,11 +1,14 @@
-"""Figures as of a year: latest up to the year, else the nearest (earliest) figure."""
+"""Figures as of a year: a query uses years <= Y only (else a named error giving the first
+year); a model baseline backcasts a good's earliest figure, flagged, and skips post-shock
+rows (observed_after)."""
 
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from econsec.data.world import load_world
-from econsec.data.world_checks import as_of_rows
+from econsec.data.world_checks import NoFigureForYear, as_of_rows, first_years_after
 
 
 def frame() -> pd.DataFrame:
@@ -17,23 +20,69 @@ def frame() -> pd.DataFrame:
     })
 
 
-def test_as_of_keeps_rows_up_to_the_year_or_the_earliest_year() -> None:
+def test_query_rows_are_of_the_year_or_earlier_only() -> None:
     out = as_of_rows(frame(), ["good"], 2015)
-    # good a: the 2010 row only; good b has nothing up to 2015: its earliest year (2023)
-    assert sorted(zip(out["good"], out["year"], strict=True)) == [("a", 2010), ("b", 2023)]
+    # good a: the 2010 row only; good b (first measured 2023) has no row up to 2015
+    assert sorted(zip(out["good"], out["year"], strict=True)) == [("a", 2010)]
     out = as_of_rows(frame(), ["good"], 2024)
     assert sorted(zip(out["good"], out["year"], strict=True)) == [
         ("a", 2010), ("a", 2020), ("a", 2020), ("b", 2023)]
     assert len(as_of_rows(frame(), ["good"], None)) == 5
+    assert first_years_after(frame(), ["good"], 2015) == {"b": 2023}
+    assert first_years_after(frame(), ["good"], 2023) == {}
 
 
-def test_no_good_is_lost_to_row_when_modelling_an_early_year() -> None:
+def test_model_rows_backcast_the_earliest_year_flagged() -> None:
+    out = as_of_rows(frame(), ["good"], 2015, earliest=True)
+    got = sorted(zip(out["good"], out["year"], out["backcast"], strict=True))
+    assert got == [("a", 2010, False), ("b", 2023, True)]
+
+
+def test_no_later_figure_answers_an_earlier_year() -> None:
+    world = load_world()
+    # gallium: USGS MCS 2022 is the earliest edition, its first year is 2020
+    with pytest.raises(NoFigureForYear, match=r"gallium \(first: 2020\)"):
+        world.latest_world_shares(2019, goods=["gallium"])
+    for year in (2020, 2021, 2022, 2023, 2024):
+        ws = world.latest_world_shares(year, goods=["gallium"])
+        assert set(ws["year"]) == {year}
+    # the latest up to 2030 is 2024, never a year above the one asked
+    assert set(world.latest_world_shares(2030, goods=["gallium"])["year"]) == {2024}
+    for year in (2021, 2022, 2023, 2024):
+        bil = world.latest_bilateral(year)
+        assert (bil["year"] <= year).all()
+
+
+def test_a_model_keeps_every_good_for_an_early_year() -> None:
     world = load_world()
     goods = set(world.world_shares["good"])
     for year in (2010, 2019):
-        ws = world.latest_world_shares(year)
+        ws = world.latest_world_shares(year, model=True)
         assert set(ws["good"]) == goods
+        backcast = ws[ws["backcast"].fillna(False).astype(bool)]
+        assert (backcast["year"] > year).all()  # flagged, every later figure
+        assert not ws.loc[ws["year"] > year, "backcast"].eq(False).any()
     # Korea's DRAM fabs exist in a 2019 model (shares first measured after 2019)
-    ws = world.latest_world_shares(2019)
+    ws = world.latest_world_shares(2019, model=True)
     kor = ws[(ws["good"] == "dram") & (ws["economy"] == "KOR")]
     assert len(kor) == 1 and kor["share"].iloc[0] > 0.5
+
+
+def test_post_shock_import_shares_are_kept_but_never_a_model_baseline() -> None:
+    world = load_world()
+    marked = world.bilateral[world.bilateral["observed_after"].notna()]
+    # Korea's photoresist imports of Jan-May 2020, after Japan's July 2019 controls
+    pr = marked[(marked["importer"] == "KOR") & (marked["good"] == "photoresist_euv")]
+    assert set(pr["year"]) == {2020, 2021}
+    assert set(pr["observed_after"]) == {"jpn_kor_2019_fluorides"}
+    query = world.latest_bilateral(2020)
+    q = query[(query["importer"] == "KOR") & (query["good"] == "photoresist_euv")]
+    assert set(q["year"]) == {2020}  # a fact: a query for 2020 sees it
+    model = world.latest_bilateral(2020, model=True)
+    m = model[(model["importer"] == "KOR") & (model["good"] == "photoresist_euv")]
+    assert set(m["year"]) == {2019}  # a model starts from the pre-shock figure
+    # gallium trade of 2023 on follows China's licensing of 1 Aug 2023
+    ga = world.bilateral[(world.bilateral["good"] == "gallium")
+                         & (world.bilateral["dataset"].notna())]
+    assert (ga.loc[ga["year"] >= 2023, "observed_after"] == "chn_2023_gallium_germanium").all()
+    assert ga.loc[ga["year"] < 2023, "observed_after"].isna().all()

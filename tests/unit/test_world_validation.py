@@ -181,3 +181,64 @@ def test_domestic_shares_are_optional_and_checked(tiny_copy: Path) -> None:
     _replace(path, "JPN,chem,1.5,2024,own output / use,t_fixture", "JPN,chem,0.5,2024,x,nope")
     err = _error(tiny_copy)
     assert (err.line, err.field) == (3, "source")
+
+
+PROVENANCE_HEADER = ("good,economy,share,year,basis,source,note,dataset,edition,file,cell,"
+                     "overrides,observed_after")
+
+
+@pytest.mark.parametrize(("row", "field", "message"), [
+    # a derived row must say where it came from: edition, file and cell
+    ("ore,CHN,1.0,2024,production,t_fixture,,usgs_mcs,MCS 2025,f.csv,,,", "cell",
+     "needs 'cell'"),
+    # provenance cells on a curated row (no dataset)
+    ("ore,CHN,1.0,2024,production,t_fixture,,,,f.csv,,,", "file", "without 'dataset'"),
+    # a derived row cannot override, and an override needs its reason
+    ("ore,CHN,1.0,2024,production,t_fixture,,usgs_mcs,MCS 2025,f.csv,line 2,derived: x,",
+     "overrides", "only a curated row"),
+    ("ore,CHN,1.0,2024,production,t_fixture,,,,,,because,", "overrides", "derived: <reason>"),
+    ("ore,CHN,1.0,2024,production,t_fixture,,,,,,derived:  ,", "overrides", "<reason>"),
+    # observed_after must name a measure of measures.yaml
+    ("ore,CHN,1.0,2024,production,t_fixture,,,,,,,no_such_measure", "observed_after",
+     "unknown measure id 'no_such_measure'"),
+])
+def test_provenance_and_precedence_columns(tiny_copy: Path, row: str, field: str,
+                                           message: str) -> None:
+    path = tiny_copy / "world_shares.csv"
+    lines = path.read_text().splitlines()
+    body = [line + ",,,,,," for line in lines[1:]]
+    body[0] = row
+    path.write_text("\n".join([PROVENANCE_HEADER, *body]) + "\n")
+    err = _error(tiny_copy)
+    assert (Path(err.file).name, err.line, err.field) == ("world_shares.csv", 2, field)
+    assert message in str(err)
+
+
+def test_provenance_columns_are_optional_and_read(tiny_copy: Path) -> None:
+    path = tiny_copy / "world_shares.csv"
+    lines = path.read_text().splitlines()
+    body = [line + ",,,,,," for line in lines[1:]]
+    body[0] = ("ore,CHN,1.0,2024,production,t_fixture,,usgs_mcs,MCS 2025,"
+               "mcs2025/world/MCS2025_World_Data.csv,\"lines 3 / line 9, column PROD_2023\",,"
+               "chn_ore_ban")
+    path.write_text("\n".join([PROVENANCE_HEADER, *body]) + "\n")
+    w = load_world(tiny_copy)
+    row = w.world_shares.iloc[0]
+    assert (row["dataset"], row["cell"], row["observed_after"]) == (
+        "usgs_mcs", "lines 3 / line 9, column PROD_2023", "chn_ore_ban")
+    assert w.bilateral["dataset"].isna().all()  # header without the columns: empty
+
+
+@pytest.mark.parametrize(("old", "new", "field", "message"), [
+    ("ore,CHN,1.0,2024", "ore,CHN,1.0,2024.0", "year", "is not an integer"),
+    ("ore,CHN,1.0,2024", "ore,CHN,nan,2024", "share", "NaN is not allowed"),
+    ("ore,CHN,1.0,2024", "ore,CHN,,2024", "share", "a value is required"),
+    ("ore,CHN,1.0,2024", "ore,chn,1.0,2024", "economy", "three-letter upper-case"),
+    ("ore,CHN,1.0,2024", "Ore,CHN,1.0,2024", "good", "lower-case letters"),
+])
+def test_share_table_cells(tiny_copy: Path, old: str, new: str, field: str,
+                           message: str) -> None:
+    _replace(tiny_copy / "world_shares.csv", old, new)
+    err = _error(tiny_copy)
+    assert (Path(err.file).name, err.line, err.field) == ("world_shares.csv", 2, field)
+    assert message in str(err)

@@ -119,7 +119,7 @@ def exposure(
         out["tiers"] = "all"
         return out
     dep = direct_import_dependence(w.latest_bilateral(year, period),
-                                   w.latest_world_shares(year), code, goods)
+                                   w.latest_world_shares(year, goods=goods), code, goods)
     if source_ == "trade":
         dep = _with_panel_shares(dep, code, goods, w, db=db, year=year, flows=flows,
                                  dataset=dataset)

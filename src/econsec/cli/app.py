@@ -13,6 +13,7 @@ from econsec.cli import replays as replays_cmd
 from econsec.cli import serve as serve_cmd
 from econsec.cli import simulate as simulate_cmd
 from econsec.cli import trade as trade_cmd
+from econsec.cli import world_build as world_build_cmd
 from econsec.cli.common import DbOpt, FormatOpt, OutOpt, fail
 from econsec.reports.tables import OutputFormat
 
@@ -96,7 +97,6 @@ def brief(
         raise fail(str(exc)) from None
 
 
-@app.command("world")
 def world_cmd(
     goods: Annotated[bool, typer.Option("--goods", help="List the goods.")] = False,
     economies: Annotated[bool, typer.Option("--economies", help="List the economies.")] = False,
@@ -131,6 +131,9 @@ def world_cmd(
         emit(w.investments_frame(), fmt, out, title="Investments")
     else:
         emit(analysis.world_summary(w), fmt, out, title=f"World at {w.path}")
+
+
+world_build_cmd.register(app, world_cmd)  # `econsec world` (+ --stale) and `world build`
 
 
 @app.command()

@@ -8,6 +8,7 @@ anything is returned, so a bad file never half-loads.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import functools
 import hashlib
@@ -20,7 +21,7 @@ import pandas as pd
 
 from econsec.data import world_checks as checks
 from econsec.data import world_schema as schema
-from econsec.data.tablefile import ID_RE, read_table, records
+from econsec.data.tablefile import ID_RE, Column, parse_cell, read_table, records
 from econsec.data.yamlfile import Located, as_date, load_yaml_sequence
 from econsec.domain import BLOCS, Investment, Measure, MeasureType, Source, Stage
 from econsec.errors import DataError
@@ -81,38 +82,96 @@ class World:
                 return m
         raise KeyError(f"unknown measure '{measure_id}'")
 
-    def latest_world_shares(self, as_of: int | None = None) -> pd.DataFrame:
-        """World supply shares of the most recent year (up to *as_of*) per good, with the
-        remainder as ROW. A good with no figure up to *as_of* keeps its earliest figure
-        (the nearest year; see :func:`~econsec.data.world_checks.as_of_rows`).
+    def latest_world_shares(self, as_of: int | None = None, *,
+                            goods: list[str] | None = None,
+                            model: bool = False) -> pd.DataFrame:
+        """World supply shares of the most recent year up to *as_of* per good, with the
+        remainder as ROW (docs/world-format.md, "Time").
 
-        Columns: good, economy, share, year, basis, source. Where the stated shares sum
-        above 1 (rounding, within tolerance) they are rescaled to sum to 1.
+        A query (``model=False``): a good (of *goods*, default all) with figures but none
+        up to *as_of* raises :class:`~econsec.data.world_checks.NoFigureForYear` naming
+        the first year available. A model baseline (``model=True``): rows marked
+        ``observed_after`` are skipped, and a good with no figure up to *as_of* takes
+        its earliest one, flagged ``backcast``.
+
+        Columns: good, economy, share, year, basis, source (and the provenance columns).
+        Where the stated shares sum above 1 (rounding, within tolerance) they are
+        rescaled to sum to 1.
         """
-        ws = checks.as_of_rows(self.world_shares, ["good"], as_of)
+        ws = self.world_shares
+        if goods is not None:
+            ws = ws[ws["good"].isin(goods)]
+        if model:
+            ws = ws[ws["observed_after"].isna()]
+        elif as_of is not None:
+            late = checks.first_years_after(ws, ["good"], as_of)
+            if late:
+                raise checks.NoFigureForYear("world share", as_of, late)
+        ws = checks.as_of_rows(ws, ["good"], as_of, earliest=model)
         return checks.latest_with_remainder(ws, ["good"])
 
-    def latest_bilateral(self, as_of: int | None = None,
-                         period: str | None = None) -> pd.DataFrame:
-        """Import shares of the most recent year (up to *as_of*, else the earliest year) and
-        period per (importer, good), remainder ROW. *period* (e.g. ``2019-01/2019-05``)
-        selects figures for that period only."""
-        bil = self.bilateral.copy()
+    def latest_bilateral(self, as_of: int | None = None, period: str | None = None, *,
+                         model: bool = False) -> pd.DataFrame:
+        """Import shares of the most recent year up to *as_of* and period per (importer,
+        good), remainder ROW. *period* (e.g. ``2019-01/2019-05``) selects figures for
+        that period only. A pair with figures only after *as_of* has none here (its
+        sourcing falls back to world shares, of year <= *as_of*); ``model=True`` also
+        skips rows marked ``observed_after`` (post-shock shares)."""
+        bil = self.bilateral
+        if model:
+            bil = bil[bil["observed_after"].isna()]
+        bil = bil.copy()
         bil["period"] = bil["period"].fillna("")
         if period is not None:
             bil = bil[bil["period"] == period]
         bil = checks.as_of_rows(bil, ["importer", "good"], as_of)
         return checks.latest_with_remainder(bil, ["importer", "good"], sub=["period"])
 
-    def latest_domestic(self, as_of: int | None = None) -> pd.DataFrame:
-        """Domestic supply shares of the most recent year (up to *as_of*, else the earliest
-        year) per (economy, good), first-listed source: economy, good, share, year, basis,
-        source. No remainder is added (the rest of the use is imported)."""
+    def latest_domestic(self, as_of: int | None = None, *,
+                        model: bool = False) -> pd.DataFrame:
+        """Domestic supply shares of the most recent year up to *as_of* per (economy,
+        good), first-listed source: economy, good, share, year, basis, source. No
+        remainder is added (the rest of the use is imported). *model* is accepted for
+        symmetry (domestic shares carry no ``observed_after``)."""
         dom = self.domestic_shares
         if dom.empty:
             return dom.copy()
         dom = checks.as_of_rows(dom, ["economy", "good"], as_of)
         return dom.drop_duplicates(["economy", "good"], keep="first").reset_index(drop=True)
+
+    def stale_figures(self, older_than: int = 3, today: int | None = None) -> pd.DataFrame:
+        """The figures in use (the latest year per key) older than *older_than* years
+        before *today* (default: this calendar year): world shares per good, import
+        shares per (importer, good), domestic shares per (economy, good), edge
+        coefficients, market sizes. Columns: table, key, year, age, source, publisher.
+        A figure of year y is older than N years when today - y > N."""
+        if older_than < 0:
+            raise ValueError(f"--older-than must be 0 or more, not {older_than}")
+        now = dt.date.today().year if today is None else today
+        parts = []
+        for table, frame, key in (
+            ("world_shares", self.world_shares, ["good"]),
+            ("bilateral", self.bilateral, ["importer", "good"]),
+            ("domestic_shares", self.domestic_shares, ["economy", "good"]),
+            ("edges", self.edges, ["input", "output"]),
+        ):
+            if frame.empty:
+                continue
+            latest = frame.sort_values([*key, "year", "_line"]).groupby(key).tail(1)
+            latest = latest.assign(table=table,
+                                   key=latest[key].astype(str).agg(" ".join, axis=1))
+            parts.append(latest[["table", "key", "year", "source"]])
+        market = self.goods.dropna(subset=["market_year"])
+        parts.append(pd.DataFrame({"table": "goods (market size)", "key": market["good_id"],
+                                   "year": market["market_year"], "source": market["source"]}))
+        out = pd.concat(parts, ignore_index=True)
+        out["year"] = out["year"].astype(int)
+        out["age"] = now - out["year"]
+        out = out[out["age"] > older_than]
+        out["publisher"] = [self.sources[s].publisher if s in self.sources else ""
+                            for s in out["source"]]
+        return out.sort_values(["table", "year", "key"]).reset_index(drop=True)[
+            ["table", "key", "year", "age", "source", "publisher"]]
 
     def source_table(self) -> pd.DataFrame:
         """All sources with the number of rows citing each."""
@@ -198,8 +257,8 @@ def _load_world_cached(folder: Path, stamp: tuple[Any, ...]) -> World:
     checks.check_refs(folder / "edges.csv", edges, {"input": good_ids, "output": good_ids})
     checks.check_refs(folder / "edges.csv", edges, {"source": set(sources)})
     checks.check_graph(folder / "edges.csv", edges, goods)
-    shares = read_table(
-        folder / "world_shares.csv", schema.WORLD_SHARES,
+    shares = _read_shares(
+        folder / "world_shares.csv", schema.WORLD_SHARES_FULL,
         key=("good", "economy", "year", "basis", "source"),
     )
     checks.check_refs(
@@ -209,9 +268,9 @@ def _load_world_cached(folder: Path, stamp: tuple[Any, ...]) -> World:
     )
     checks.check_share_sums(folder / "world_shares.csv", shares,
                             ["good", "year", "basis", "source"])
-    bilateral = read_table(
+    bilateral = _read_shares(
         folder / "bilateral.csv",
-        schema.BILATERAL,
+        schema.BILATERAL_FULL,
         key=("importer", "good", "supplier", "year", "period", "source"),
     )
     checks.check_refs(
@@ -225,6 +284,10 @@ def _load_world_cached(folder: Path, stamp: tuple[Any, ...]) -> World:
     domestic = _read_domestic(folder / "domestic_shares.csv", sources, good_ids, codes)
     measures = _read_measures(folder / "measures.yaml", sources, good_ids, codes)
     investments = _read_investments(folder / "investments.yaml", sources, good_ids, codes)
+    measure_ids = {m.id for m in measures}
+    for name, frame in (("world_shares.csv", shares), ("bilateral.csv", bilateral)):
+        checks.check_refs(folder / name, frame.dropna(subset=["observed_after"]),
+                          {"observed_after": measure_ids})
     digest = hashlib.sha256()
     for p in sorted(folder.glob("*")):
         if p.is_file() and p.suffix in (".csv", ".yaml"):
@@ -244,6 +307,117 @@ def _load_world_cached(folder: Path, stamp: tuple[Any, ...]) -> World:
         investments=tuple(investments),
         domestic_shares=domestic,
     )
+
+
+def _read_shares(path: Path, columns: tuple[Column, ...], key: tuple[str, ...]) -> pd.DataFrame:
+    """A share table whose provenance and precedence columns
+    (:data:`~econsec.data.world_schema.OPTIONAL_COLUMNS`) may be absent from the header
+    (then empty). Same checks and messages as :func:`read_table` (file, line, field), but
+    column by column, since a built world holds thousands of rows; plus the provenance
+    checks."""
+    header = _read_header(path)
+    present = [c for c in columns if c.name not in schema.OPTIONAL_COLUMNS or c.name in header]
+    if len(header) < 1 or not path.is_file():
+        return read_table(path, present, key=key)  # names the problem
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle, strict=True)
+        names = [h.strip() for h in next(reader)]
+        declared = {c.name for c in present}
+        for name in names:
+            if name not in declared and not name.startswith("_"):
+                raise DataError(path, "unknown column", line=1, field=name)
+        rows: list[list[str]] = []
+        lines: list[int] = []
+        try:
+            for fields in reader:
+                if not fields or all(not f.strip() for f in fields):
+                    continue
+                if len(fields) != len(names):
+                    raise DataError(path, f"row has {len(fields)} fields but the header has"
+                                    f" {len(names)} (truncated or misquoted line)",
+                                    line=reader.line_num)
+                rows.append(fields)
+                lines.append(reader.line_num)
+        except csv.Error as exc:
+            raise DataError(path, f"malformed CSV (unterminated quote?): {exc}",
+                            line=reader.line_num) from exc
+    raw = pd.DataFrame(rows, columns=names, dtype=object)
+    parsed: dict[str, list[Any]] = {"_line": lines}
+    for col in present:
+        parsed[col.name] = _parse_column(path, raw[col.name].str.strip(), col, lines)
+    frame = pd.DataFrame(parsed)  # the dtypes read_table's frames get
+    for c in columns:
+        if c.name not in frame.columns:
+            frame[c.name] = None
+    dup = frame.duplicated(list(key), keep=False)
+    if dup.any():
+        firsts = frame[dup].groupby(list(key), sort=False)["_line"].agg(["min", "max"])
+        first, second = int(firsts["min"].iloc[0]), int(firsts["max"].iloc[0])
+        k = tuple(frame.loc[frame["_line"] == second, list(key)].iloc[0])
+        raise DataError(path, f"duplicate key {k} (first on line {first})", line=second,
+                        field=",".join(key))
+    checks.check_provenance(path, frame)
+    return frame
+
+
+def _parse_column(path: Path, text: pd.Series, col: Column, lines: list[int]) -> list[Any]:
+    """Cells of one column parsed to the column's kind; the first bad cell raises the
+    message :func:`~econsec.data.tablefile.parse_cell` gives for it."""
+    empty = text == ""
+    if col.kind in ("float", "fraction", "year", "int"):
+        values = pd.to_numeric(text.where(~empty), errors="coerce")
+        ok = values.notna() | empty
+        if col.kind == "fraction":
+            ok &= empty | values.between(0.0, 1.0)
+        if col.kind in ("year", "int"):
+            ok &= empty | text.str.fullmatch(r"[+-]?\d+")
+        if col.kind == "year":
+            ok &= empty | values.between(1900, 2100)
+    elif col.kind == "id":
+        ok = empty | text.str.fullmatch(ID_RE.pattern[1:-1])
+        values = text
+    elif col.kind == "code":
+        ok = empty | text.str.fullmatch(r"[A-Z]{3}")
+        values = text
+    elif col.kind == "str":
+        ok = pd.Series(True, index=text.index)
+        values = text
+    else:  # kinds the share tables do not use: cell by cell
+        return [parse_cell_at(path, str(t), col, line) for t, line in zip(text, lines,
+                                                                         strict=True)]
+    if col.required:
+        ok &= ~empty
+    if not ok.all():
+        i = int((~ok).to_numpy().nonzero()[0][0])
+        try:
+            parse_cell(str(text.iloc[i]), col)
+            message = f"'{text.iloc[i]}' is not valid"
+        except ValueError as exc:
+            message = str(exc)
+        raise DataError(path, message, line=lines[i], field=col.name)
+    if col.kind in ("year", "int"):
+        return [None if e else int(v) for v, e in zip(values, empty, strict=True)]
+    if col.kind in ("float", "fraction"):
+        return [None if e else float(v) for v, e in zip(values, empty, strict=True)]
+    return [None if e else v for v, e in zip(values, empty, strict=True)]
+
+
+def parse_cell_at(path: Path, text: str, col: Column, line: int) -> Any:
+    """:func:`parse_cell`, its error as a DataError naming file, line and field."""
+    try:
+        return parse_cell(text, col)
+    except ValueError as exc:
+        raise DataError(path, str(exc), line=line, field=col.name) from None
+
+
+def _read_header(path: Path) -> set[str]:
+    """The column names of a CSV file's first line (empty if the file is empty)."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            first = next(csv.reader(handle), [])
+    except (OSError, csv.Error):
+        return set()  # read_table names the problem
+    return {h.strip() for h in first}
 
 
 def _read_domestic(path: Path, sources: dict[str, Source], good_ids: set[str],

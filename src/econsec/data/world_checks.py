@@ -10,19 +10,50 @@ import pandas as pd
 from econsec.data.tablefile import records
 from econsec.data.world_schema import SHARE_SUM_TOLERANCE
 from econsec.domain import Source, Stage
-from econsec.errors import DataError
+from econsec.errors import DataError, EconsecError
 
 
 def check_refs(path: Path, frame: pd.DataFrame, allowed: Mapping[str, Iterable[str]]) -> None:
     """Every value of each column in *allowed* must be in its allowed set."""
     for column, values in allowed.items():
-        ok = set(values)
-        for line, value in zip(frame["_line"], frame[column], strict=True):
-            if value is not None and value not in ok:
-                what = "source id" if column == "source" else f"{column} code"
-                if column in ("good", "input", "output"):
-                    what = "good id"
-                raise DataError(path, f"unknown {what} '{value}'", line=int(line), field=column)
+        col = frame[column]
+        bad = col.notna() & ~col.isin(set(values))
+        if bad.any():
+            i = bad.to_numpy().nonzero()[0][0]
+            value = col.iloc[i]
+            what = "source id" if column == "source" else f"{column} code"
+            if column in ("good", "input", "output"):
+                what = "good id"
+            if column == "observed_after":
+                what = "measure id"
+            raise DataError(path, f"unknown {what} '{value}'", line=int(frame["_line"].iloc[i]),
+                            field=column)
+
+
+def check_provenance(path: Path, frame: pd.DataFrame) -> None:
+    """A derived row (``dataset`` set) names its edition, file and cell and overrides
+    nothing; a curated row has no provenance cell; ``overrides`` reads
+    ``derived: <reason>``."""
+    from econsec.data.world_schema import OVERRIDE_PREFIX, PROVENANCE
+
+    derived = frame["dataset"].notna()
+
+    def fail(mask: pd.Series, field: str, message: str) -> None:
+        if mask.any():
+            i = mask.to_numpy().nonzero()[0][0]
+            raise DataError(path, message, line=int(frame["_line"].iloc[i]), field=field)
+
+    for col in PROVENANCE[1:]:
+        fail(derived & frame[col.name].isna(), col.name,
+             f"a derived row (with a dataset) needs '{col.name}'")
+        fail(~derived & frame[col.name].notna(), col.name,
+             f"'{col.name}' given without 'dataset'")
+    over = frame["overrides"]
+    fail(derived & over.notna(), "overrides", "only a curated row can override a derived one")
+    text = over.dropna().astype(str)
+    ok = text.str.startswith(OVERRIDE_PREFIX) & (text.str[len(OVERRIDE_PREFIX):].str.strip() != "")
+    fail(over.notna() & ~over.astype(str).isin(set(text[ok])), "overrides",
+         f"overrides must read '{OVERRIDE_PREFIX} <reason>'")
 
 
 def check_goods(path: Path, goods: pd.DataFrame, sources: Mapping[str, Source]) -> None:
@@ -136,18 +167,45 @@ def find_cycle(children: Mapping[str, list[str]]) -> list[str]:
     return []
 
 
-def as_of_rows(frame: pd.DataFrame, key: list[str], as_of: int | None) -> pd.DataFrame:
-    """Rows usable for a model of year *as_of*: per *key*, the rows up to *as_of*; a key
-    with no row up to *as_of* keeps the rows of its earliest year (the nearest figure),
-    so a replay of 2010 still sees a good first measured in 2023 rather than losing it.
-    None keeps every row."""
+class NoFigureForYear(EconsecError, LookupError):
+    """A query for year Y found figures of a key only after Y: the world does not answer
+    Y with a later figure. Names each key and the first year it has a figure for."""
+
+    def __init__(self, what: str, year: int, first: Mapping[str, int]) -> None:
+        self.what, self.year, self.first = what, year, dict(first)
+        shown = ", ".join(f"{k} (first: {y})" for k, y in list(first.items())[:8])
+        more = f" and {len(first) - 8} more" if len(first) > 8 else ""
+        super().__init__(f"no {what} figure up to {year} for {shown}{more}; a later figure"
+                         " never answers an earlier year (ask for a later --year)")
+
+
+def first_years_after(frame: pd.DataFrame, key: list[str], as_of: int) -> dict[str, int]:
+    """Keys (joined with a space) whose earliest figure is after *as_of*, with that year."""
+    if frame.empty:
+        return {}
+    first = frame.groupby(key, sort=True)["year"].min()
+    late = first[first > as_of]
+    return {" ".join(map(str, k if isinstance(k, tuple) else (k,))): int(y)
+            for k, y in late.items()}
+
+
+def as_of_rows(frame: pd.DataFrame, key: list[str], as_of: int | None,
+               earliest: bool = False) -> pd.DataFrame:
+    """Rows usable for year *as_of*: those of year <= *as_of* (None keeps every row).
+
+    With *earliest* (a model baseline, never a query): a key with no row up to *as_of*
+    keeps the rows of its earliest year, flagged ``backcast = True``, so a replay of 2010
+    still sees a good first measured in 2023 rather than losing it."""
     if as_of is None or frame.empty:
         return frame
     upto = frame["year"] <= as_of
+    if not earliest:
+        return frame[upto]
     groups = [frame[k] for k in key]
     has = upto.groupby(groups).transform("any")
     first = frame.groupby(groups)["year"].transform("min")
-    return frame[upto | (~has & (frame["year"] == first))]
+    keep = upto | (~has & (frame["year"] == first))
+    return frame[keep].assign(backcast=~has[keep])
 
 
 def latest_with_remainder(

@@ -63,6 +63,33 @@ BILATERAL = (
     Column("note", required=False),
 )
 
+PROVENANCE = (
+    Column("dataset", "id", required=False),
+    Column("edition", required=False),
+    Column("file", required=False),
+    Column("cell", required=False),
+)
+"""Where a derived row came from (``econsec world build``): the dataset folder, its
+edition, the file inside it and the row/cell (lines and columns) the figure was computed
+from. Empty for curated rows."""
+
+PRECEDENCE = (
+    Column("overrides", required=False),
+    Column("observed_after", "id", required=False),
+)
+"""``overrides``: ``derived: <reason>`` on a curated row that must win over a figure the
+build derives for the same key (docs/world-format.md, "Precedence"); ``observed_after``:
+the id of the measure a post-shock figure follows (kept as a fact, never a model's
+starting point)."""
+
+OPTIONAL_COLUMNS = frozenset(c.name for c in (*PROVENANCE, *PRECEDENCE))
+"""Columns a share table may leave out of its header (older world folders, fixtures)."""
+
+WORLD_SHARES_FULL = (*WORLD_SHARES, *PROVENANCE, *PRECEDENCE)
+BILATERAL_FULL = (*BILATERAL, *PROVENANCE, *PRECEDENCE)
+
+OVERRIDE_PREFIX = "derived:"
+
 DOMESTIC_SHARES = (
     Column("economy", "code"),
     Column("good", "id"),

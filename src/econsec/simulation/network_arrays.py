@@ -227,10 +227,10 @@ def baseline_from_world(
 
     assert isinstance(world, World)
     goods = list(world.good_ids)
-    ws = world.latest_world_shares(as_of)
-    bil = world.latest_bilateral(as_of)
+    ws = world.latest_world_shares(as_of, model=True)  # no post-shock figure; backcast
+    bil = world.latest_bilateral(as_of, model=True)
     economies = sorted(set(world.economy_codes) | set(ws["economy"]) | {"ROW"})
-    mixdf = supply_mix(ws, bil, economies, goods, world.latest_domestic(as_of))
+    mixdf = supply_mix(ws, bil, economies, goods, world.latest_domestic(as_of, model=True))
     e_ix = {e: i for i, e in enumerate(economies)}
     g_ix = {g: i for i, g in enumerate(goods)}
     mix: dict[tuple[int, int], list[tuple[int, float]]] = {}

@@ -18,6 +18,11 @@ The raw CSVs are messy; this importer cleans them explicitly:
   ilmenite" -> null production with the text kept in ``value_text``;
 * units in column names (``Prod_kg_2022``, ``Prod_t_est_2023``, ``Prod_Sponge_t_Est_2021``,
   ``Prod_mmt_2022`` ...), ``_est`` in the column marks estimates;
+* MCS 2025 world data come as one long CSV (``MCS2025_World_Data.csv``: ``COMMODITY``,
+  ``COUNTRY``, ``TYPE``, ``UNIT_MEAS``, ``PROD_2023``, ``PROD_EST_ 2024`` with a space in
+  the USGS header, trailing spaces in names, the typo ``Gemanium``); it is read by
+  :func:`read_mcs_long` into the same rows, with ``commodity_code`` the commodity name in
+  lower case (``rare_earths``, ``silicon``, ``germanium``);
 * file names ``mcs2024-galli_world.csv``, ``MCS2024-bismu_world.csv``,
   ``lithium_mcs2022-lithi_world.csv``; one 2024 file has ``Mine production, fluorspar``
   as the header of its Type column, one has blank Type cells.
@@ -81,6 +86,8 @@ _TEXT_VALUES = re.compile(r"^(less than .*|included with .*|<\s*[\d.,]+)$", re.I
 def find_files(path: Path) -> tuple[list[Path], list[Path]]:
     """World and salient CSV files under *path* (a folder) or *path* itself (a file)."""
     path = Path(path)
+    if path.is_file() and _LONG_FILE_RE.match(path.name):
+        return [], []  # the long MCS 2025 file: see find_long_files
     if path.is_file():
         match = _FILE_RE.search(path.name)
         if not match or path.suffix.lower() != ".csv":
@@ -104,9 +111,102 @@ def find_files(path: Path) -> tuple[list[Path], list[Path]]:
             *path.glob("*_salient.csv"),
         }
     )
-    if not world and not salient:
+    if not world and not salient and not find_long_files(path):
         raise DataError(path, "no USGS MCS files found (expected mcsYYYY/world/*_world.csv)")
     return world, salient
+
+
+_LONG_FILE_RE = re.compile(r"^MCS(?P<edition>\d{4})_World_Data\.csv$", re.IGNORECASE)
+_LONG_PROD_RE = re.compile(r"^PROD_(?P<est>EST_)?\s*(?P<year>\d{4})$", re.IGNORECASE)
+_LONG_UNITS = {
+    "kilograms": "kg",
+    "metric tons": "t",
+    "thousand metric tons": "kt",
+    "million metric tons": "Mt",
+    "thousand carats": "thousand carats",
+    "million carats": "million carats",
+    "million cubic meters": "million m3",
+}
+#: commodity names misspelt in the USGS long file -> the right name
+_LONG_NAME_FIXES = {"gemanium": "germanium"}
+
+
+def find_long_files(path: Path) -> list[Path]:
+    """The long-format world files (``mcsYYYY/world/MCSYYYY_World_Data.csv``) under *path*."""
+    path = Path(path)
+    if path.is_file():
+        return [path] if _LONG_FILE_RE.match(path.name) else []
+    return sorted(p for p in path.glob("mcs*/world/*.csv") if _LONG_FILE_RE.match(p.name))
+
+
+def long_commodity_code(name: str) -> str:
+    """Code of a commodity of the long file: its cleaned name in lower case, ``_`` for
+    spaces (``"Rare earths"`` -> ``rare_earths``; the USGS typo ``Gemanium`` -> germanium)."""
+    low = re.sub(r"\s+", " ", name.replace("\u00a0", " ")).strip().lower()
+    low = _LONG_NAME_FIXES.get(low, low)
+    return re.sub(r"[^a-z0-9]+", "_", low).strip("_")
+
+
+def read_mcs_long(path: Path, warnings: list[str] | None = None) -> list[dict[str, object]]:
+    """Production rows of a long-format MCS world file (MCS 2025), in the columns of
+    ``world_production``. Only the ``PROD_*`` columns are read (capacity and reserves
+    are not production). A value that is neither a number nor a known null raises a
+    :class:`DataError` naming the file, line and column."""
+    path = Path(path)
+    match = _LONG_FILE_RE.match(path.name)
+    if not match:
+        raise DataError(path, "not a long-format MCS world file (MCSYYYY_World_Data.csv)")
+    edition = int(match["edition"])
+    table = read_csv_strict(path, required=["COMMODITY", "COUNTRY", "TYPE", "UNIT_MEAS"],
+                            lenient_header=True)
+    if warnings is not None:
+        warnings.extend(table.warnings)
+    prod_cols = [(c, m) for c in table.frame.columns if (m := _LONG_PROD_RE.match(c))]
+    if not prod_cols:
+        raise DataError(path, "no production column (PROD_YYYY)", line=1, field="PROD_")
+    rows: list[dict[str, object]] = []
+    for i in table.frame.index:
+        commodity = re.sub(r"\s+", " ", str(table.frame.at[i, "COMMODITY"])).strip()
+        raw_name = str(table.frame.at[i, "COUNTRY"])
+        name = clean_name(raw_name)
+        if not commodity or not name:
+            continue
+        iso3, aggregate, name_est = resolve_country(name)
+        if iso3 is None and not aggregate:
+            raise table.error(int(i), "COUNTRY", f"unknown country {raw_name.strip()!r}")
+        if name_est and name.endswith("e"):
+            name = name[:-1]
+        unit_text = re.sub(r"\s+", " ", str(table.frame.at[i, "UNIT_MEAS"])).strip().lower()
+        unit = _LONG_UNITS.get(unit_text, unit_text)
+        kind = re.sub(r"\s+", " ", str(table.frame.at[i, "TYPE"]).replace("\u00a0", " ")).strip()
+        notes = str(table.frame.at[i, "PROD_NOTES"]).strip() if "PROD_NOTES" in table.frame else ""
+        for col, m in prod_cols:
+            try:
+                value, value_est, text = _parse_value(str(table.frame.at[i, col]))
+            except ValueError:
+                raise table.error(
+                    int(i), col, f"{table.frame.at[i, col]!r} is not a production figure"
+                ) from None
+            rows.append({
+                "edition": edition,
+                "commodity_code": long_commodity_code(commodity),
+                "commodity": commodity,
+                "type": kind or "Production",
+                "country_name": name,
+                "iso3": iso3,
+                "is_aggregate": aggregate,
+                "is_world_total": aggregate and name.lower().startswith("world"),
+                "year": int(m["year"]),
+                "production": value,
+                "unit": unit,
+                "is_estimate": bool(m["est"]) or name_est or value_est,
+                "value_text": text,
+                "notes": notes or None,
+                "source_file": path.name,
+                "line": table.line(int(i)),
+                "column": col,
+            })
+    return rows
 
 
 def _file_id(path: Path) -> tuple[int, str]:
@@ -248,6 +348,7 @@ def _read_world(path: Path, commodity: str, warnings: list[str]) -> list[dict[st
                     "notes": notes or None,
                     "source_file": path.name,
                     "line": table.line(int(i)),
+                    "column": col,
                 }
             )
     return rows
@@ -423,6 +524,32 @@ def _read_salient(
     return wide, long
 
 
+def read_world_production(path: Path, warnings: list[str] | None = None,
+                          codes: Iterable[str] | None = None) -> pd.DataFrame:
+    """World production rows of every MCS edition under *path* (per-commodity files and
+    the long MCS 2025 file), with the ``column`` each figure was read from and the file's
+    path relative to *path* in ``source_file``; only commodities in *codes* if given.
+    Salient files are not read."""
+    warn = warnings if warnings is not None else []
+    path = Path(path)
+    keep = None if codes is None else set(codes)
+    world_files, _ = find_files(path)
+    rows: list[dict[str, object]] = []
+    for file in world_files:
+        if keep is not None and _file_id(file)[1] not in keep:
+            continue
+        part = _read_world(file, _file_id(file)[1], warn)
+        rel = file.relative_to(path).as_posix() if path.is_dir() else file.name
+        rows.extend({**r, "source_file": rel} for r in part)
+    for file in find_long_files(path):
+        rel = file.relative_to(path).as_posix() if path.is_dir() else file.name
+        rows.extend({**r, "source_file": rel} for r in read_mcs_long(file, warn)
+                    if keep is None or r["commodity_code"] in keep)
+    frame = pd.DataFrame(rows, columns=[*_PRODUCTION_COLUMNS, "column"])
+    _check_duplicates(frame)
+    return frame
+
+
 def read_usgs(path: Path, warnings: list[str] | None = None) -> dict[str, pd.DataFrame]:
     """Read USGS MCS world and salient files under *path* (folder or single file)."""
     warn = warnings if warnings is not None else []
@@ -432,6 +559,8 @@ def read_usgs(path: Path, warnings: list[str] | None = None) -> dict[str, pd.Dat
     for file in world_files:
         key = _file_id(file)
         prod_rows.extend(_read_world(file, names.get(key, key[1]), warn))
+    for file in find_long_files(Path(path)):
+        prod_rows.extend(read_mcs_long(file, warn))
     production = pd.DataFrame(prod_rows, columns=_PRODUCTION_COLUMNS)
     _check_duplicates(production)
     production = production.astype(
@@ -530,6 +659,7 @@ def import_usgs(path: Path, store: Store) -> ImportReport:
         source_file=path,
         licence=LICENCE,
         note=SOURCE,
-        files=None if path.is_file() else [*world_files, *salient_files],
+        files=None if path.is_file() else [*world_files, *salient_files,
+                                           *find_long_files(path)],
     )
     return ImportReport(DATASET, counts, path, LICENCE, warnings)
