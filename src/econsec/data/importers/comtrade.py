@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from econsec.data.importers import ImportReport
-from econsec.data.importers.baci import _is_int, register_codes
+from econsec.data.importers.baci import _is_int, check_years_match_name, register_codes
 from econsec.data.importers.fastcsv import (
     fail_at,
     has_invalid_unicode,
@@ -180,8 +180,12 @@ def import_comtrade(
     hs: str | None = None,
     dataset: str = DATASET,
     progress: Progress | None = None,
+    replace: bool = False,
 ) -> ImportReport:
     """Validate the Comtrade CSV (or ``.csv.gz``) *path* and store it as panel *dataset*.
+
+    When the file name states one year (``comtrade_2022.csv``) and *years* is not given,
+    rows of another year are refused; a stored year that would shrink needs *replace*.
 
     *year* supplies the year for files without a year column (else taken from the file
     name); *years* keeps only those years; see the module docstring for *world* and
@@ -254,6 +258,9 @@ def import_comtrade(
         con.execute("DROP TABLE dedup")
         say("validating")
         _check_raw(con, path, header, cols)
+        named = {int(y) for y in _YEAR_IN_NAME.findall(path.name)}
+        if years is None and "year" in cols and len(named) == 1:
+            check_years_match_name(con, path, "year", named.pop())
         warnings += _filter(con, path, years, world)
         if _count(con, "raw") == 0:
             raise DataError(path, "no bilateral records left after cleaning (see warnings: "
@@ -300,7 +307,8 @@ def import_comtrade(
             say("checksum and commit")
             stats = commit_panel(store, dataset, stage, source_file=path,
                                  sha256=sha256_of(path), hs_revision=revision,
-                                 licence=LICENCE, note="UN Comtrade (reporter-declared)")
+                                 licence=LICENCE, note="UN Comtrade (reporter-declared)",
+                                 replace=replace)
     finally:
         con.close()
     return ImportReport(dataset, {f"year={s.year}": s.rows for s in stats}, path, LICENCE,
