@@ -56,8 +56,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-import re
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -160,10 +160,12 @@ def staging(store: Store) -> Iterator[Path]:
     root.mkdir(parents=True, exist_ok=True)
     path = root / f".staging-{os.getpid()}-{uuid.uuid4().hex}"
     path.mkdir()
+    _hold(path)
     try:
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
+        _release(path)
 
 
 def copy_to_staging(con: duckdb.DuckDBPyConnection, select_sql: str, stage: Path,
@@ -258,7 +260,7 @@ def _fault(step: str) -> None:
 
 
 def _version_name() -> str:
-    """A new version folder name: ``v<unix ns>-<pid>`` (the pid tells a live writer)."""
+    """A new version folder name: ``v<unix ns>-<pid>`` (the pid says who wrote it)."""
     return f"v{time.time_ns()}-{os.getpid()}"
 
 
@@ -318,8 +320,9 @@ def commit_panel(
             year_dir = root / dataset / _year_dir_name(item.year)
             year_dir.mkdir(parents=True, exist_ok=True)
             target = year_dir / version
-            os.replace(stage / _year_dir_name(item.year), target)
+            _hold(target)
             moved.append(target)
+            os.replace(stage / _year_dir_name(item.year), target)
             if len(moved) == 1:
                 _fault("after_first_move")
         _fault("after_moves")
@@ -362,6 +365,9 @@ def commit_panel(
         for target in moved:  # never adopted by the catalogue: roll back
             shutil.rmtree(target, ignore_errors=True)
         raise
+    finally:
+        for target in moved:
+            _release(target)
     _fault("after_commit")
     removed = 0
     for item in stats:
@@ -402,23 +408,26 @@ def _remove_superseded(root: Path, old: str) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def _pid_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except (ProcessLookupError, OverflowError, ValueError):
-        return False
-    except PermissionError:
-        return True
-    return True
+#: Staging and new version folders of commits running in THIS process (another store
+#: object on the same file, e.g. a server thread, must not take them for leftovers; other
+#: processes cannot write while one holds the DuckDB lock).
+_IN_FLIGHT: set[Path] = set()
+_IN_FLIGHT_LOCK = threading.Lock()
 
 
-def _owner_alive(name: str) -> bool:
-    """True when folder *name* (``.staging-<pid>-<hex>``, ``v<ns>-<pid>``) belongs to a live
-    process (maybe a writer in this very process): recovery leaves such folders alone."""
-    match = re.search(r"-(\d+)(?:-[0-9a-f]+)?$", name)
-    return bool(match) and _pid_alive(int(match.group(1)))
+def _hold(path: Path) -> None:
+    with _IN_FLIGHT_LOCK:
+        _IN_FLIGHT.add(path.resolve())
+
+
+def _release(path: Path) -> None:
+    with _IN_FLIGHT_LOCK:
+        _IN_FLIGHT.discard(path.resolve())
+
+
+def _in_flight(path: Path) -> bool:
+    with _IN_FLIGHT_LOCK:
+        return path.resolve() in _IN_FLIGHT
 
 
 def recover_panels(store: Store) -> list[str]:
@@ -444,7 +453,7 @@ def recover_panels(store: Store) -> list[str]:
 
     for child in sorted(root.iterdir()):
         if child.name.startswith((".staging-", ".trash-")):
-            if not _owner_alive(child.name):
+            if not _in_flight(child):
                 drop(child)
             continue
         if not child.is_dir() or child.name.startswith("."):
@@ -454,14 +463,14 @@ def recover_panels(store: Store) -> list[str]:
             rel = f"{child.name}/{year_dir.name}"
             if rel in referenced:  # legacy year: keep its parts, drop stray versions
                 for sub in year_dir.iterdir():
-                    if sub.is_dir() and not _owner_alive(sub.name):
+                    if sub.is_dir() and not _in_flight(sub):
                         drop(sub)
                 continue
             keeps = {r for r in referenced if r.startswith(rel + "/")}
             for sub in sorted(year_dir.iterdir()):
                 if f"{rel}/{sub.name}" in keeps:
                     continue
-                if sub.is_dir() and _owner_alive(sub.name):
+                if _in_flight(sub):
                     continue
                 drop(sub)
             if not any(year_dir.iterdir()):
