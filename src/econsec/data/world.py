@@ -189,9 +189,10 @@ def _load_world_cached(folder: Path, stamp: tuple[Any, ...]) -> World:
         if not (folder / name).is_file():
             raise DataError(folder / name, "required world file is missing")
     sources = _read_sources(folder)
-    economies = read_table(folder / "economies.csv", schema.ECONOMIES, key=("code",))
+    economies = read_table(folder / "economies.csv", schema.ECONOMIES, key=("code",),
+                           min_rows=1)
     codes = set(economies["code"])
-    goods = read_table(folder / "goods.csv", schema.GOODS, key=("good_id",))
+    goods = read_table(folder / "goods.csv", schema.GOODS, key=("good_id",), min_rows=1)
     checks.check_goods(folder / "goods.csv", goods, sources)
     good_ids = set(goods["good_id"])
     edges = read_table(folder / "edges.csv", schema.EDGES, key=("input", "output"))
@@ -200,7 +201,7 @@ def _load_world_cached(folder: Path, stamp: tuple[Any, ...]) -> World:
     checks.check_graph(folder / "edges.csv", edges, goods)
     shares = read_table(
         folder / "world_shares.csv", schema.WORLD_SHARES,
-        key=("good", "economy", "year", "basis", "source"),
+        key=("good", "economy", "year", "basis", "source"), min_rows=1,
     )
     checks.check_refs(
         folder / "world_shares.csv",
@@ -337,7 +338,7 @@ def _code_list(path: Path, item: Located, key: str, allowed: set[str],
 
 def _read_measures(path: Path, sources: dict[str, Source], good_ids: set[str],
                    codes: set[str]) -> list[Measure]:
-    items = load_yaml_sequence(path)
+    items = load_yaml_sequence(path, min_items=1)
     economies = codes | set(BLOCS) | {"ALL"}
     seen: dict[str, int] = {}
     out = []

@@ -39,6 +39,7 @@ from econsec.data.importers.fastcsv import (
     raise_first_reject,
     read_csv_sql,
     read_header,
+    read_into,
     require_columns,
     reset_rejects,
 )
@@ -216,9 +217,7 @@ def import_baci(
         if wanted is not None:
             where = f" WHERE t IN ({', '.join(str(y) for y in wanted)})"
         say(f"reading {path.name}")
-        con.execute(
-            f"CREATE TEMP TABLE raw AS SELECT * FROM {read_csv_sql(path, schema)}{where}"
-        )
+        read_into(con, "raw", path, f"{read_csv_sql(path, schema)}{where}")
         raise_first_reject(con, path)
         if wanted is None:
             check_years_match_name(con, path, "t", year_in_name(path))

@@ -59,6 +59,7 @@ from econsec.data.importers.fastcsv import (
     raise_first_reject,
     read_csv_sql,
     read_header,
+    read_into,
     reset_rejects,
 )
 from econsec.data.panel import commit_panel, copy_to_staging, staging
@@ -218,14 +219,11 @@ def import_comtrade(
         register_codes(con)
         con.executemany("INSERT INTO baci_codes VALUES (?, ?)", list(COMTRADE_EXTRA_CODES.items()))
         say(f"reading {path.name}")
-        con.execute(f"CREATE TEMP TABLE src AS SELECT * FROM {read_csv_sql(path, schema)}")
+        read_into(con, "src", path, read_csv_sql(path, schema))
         if has_invalid_unicode(con):  # older Comtrade downloads are latin-1 (Côte d'Ivoire)
             reset_rejects(con)
             con.execute("DROP TABLE src")
-            con.execute(
-                "CREATE TEMP TABLE src AS SELECT * FROM "
-                f"{read_csv_sql(path, schema, encoding='latin-1')}"
-            )
+            read_into(con, "src", path, read_csv_sql(path, schema, encoding="latin-1"))
             warnings.append(f"{path.name}: not UTF-8; read as latin-1")
         raise_first_reject(con, path)
         total = _count(con, "src")
