@@ -104,7 +104,8 @@ def _check_events(path: Path, text: str) -> None:
     (iterative: safe however deep the file nests)."""
     depth = aliases = 0
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
-        line = event.start_mark.line + 1
+        mark = event.start_mark
+        line = mark.line + 1 if mark is not None else None
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
