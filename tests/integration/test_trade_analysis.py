@@ -27,7 +27,7 @@ CELL_COLS = ["from_country", "from_industry", "to_country", "value_musd"]
 def wiod_dir(shared_data: Path) -> Path:
     path = shared_data / "wiod2013"
     if not (path / ta.WIOD_FILES[0]).is_file():
-        pytest.skip("wiod2013 not present")
+        pytest.skip("needs ../shared/data/wiod2013 (the real datasets), not present")
     return path
 
 
