@@ -217,6 +217,7 @@ def import_wiod_cmd(
     db: DbOpt = None,
     years: YearsOpt = None,
     dataset: Annotated[str, typer.Option("--dataset", help="Panel name.")] = "wiod",
+    replace: ReplaceOpt = False,
 ) -> None:
     """Import WIOD 2013 bilateral industry flows (1995-2011, 41 regions x 35 industries).
 
@@ -231,7 +232,8 @@ def import_wiod_cmd(
     wanted = parse_years_option(years)
     run_panel_import(
         "WIOD 2013", path, db,
-        lambda p, s, say: import_wiod(p, s, years=wanted, dataset=dataset, progress=say),
+        lambda p, s, say: import_wiod(p, s, years=wanted, dataset=dataset, progress=say,
+                                      replace=replace),
     )
 
 
@@ -246,6 +248,7 @@ def import_trade_extract_cmd(
     dataset: Annotated[
         str | None, typer.Option("--dataset", help="Panel name (default per kind).")
     ] = None,
+    replace: ReplaceOpt = False,
 ) -> None:
     """Import a trade extract that is not in BACI/Comtrade bulk shape as a trade panel.
 
@@ -269,7 +272,8 @@ def import_trade_extract_cmd(
         raise fail(f"unknown extract kind {kind!r}: one of {', '.join(kinds)}")
     fn, default = kinds[kind]
     name = dataset or default
-    run_panel_import(kind, path, db, lambda p, s, _say: fn(p, s, dataset=name))
+    run_panel_import(kind, path, db,
+                     lambda p, s, _say: fn(p, s, dataset=name, replace=replace))
 
 
 @app.command("panels")

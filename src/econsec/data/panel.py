@@ -490,6 +490,7 @@ def write_panel_frame(
     hs_revision: str | Mapping[int, str] | None,
     licence: str,
     note: str = "",
+    replace: bool = False,
 ) -> list[PanelYear]:
     """Store an in-memory panel frame (:data:`PANEL_COLUMNS`) as *dataset*, transactionally.
 
@@ -517,7 +518,8 @@ def write_panel_frame(
                 stage,
             )
             return commit_panel(store, dataset, stage, source_file=source_file, sha256=sha256,
-                                hs_revision=hs_revision, licence=licence, note=note)
+                                hs_revision=hs_revision, licence=licence, note=note,
+                                replace=replace)
     finally:
         con.close()
 
