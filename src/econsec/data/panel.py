@@ -8,9 +8,9 @@ import add or replace one year without rewriting the others.
 
 Layout (``<db>`` is the DuckDB file, e.g. ``econsec.duckdb``)::
 
-    <db stem>_panels/<dataset>/year=YYYY/part_0.parquet
+    <db stem>_panels/<dataset>/year=YYYY/v<ns>-<pid>/part_0.parquet
         columns: exporter, importer, product, value, quantity, flow_source
-        (``year`` comes from the folder name)
+        (``year`` comes from the folder name; ``v<ns>-<pid>`` is the import's version)
 
 and one row per ``(dataset, year)`` in the store's ``_panels`` catalogue table:
 ``dataset, year, rows, value_total_usd, quantity_total_t, flow_sources, source_file,
