@@ -231,7 +231,8 @@ def decode_text(path: Path, data: bytes) -> str:
         raise DataError(path, "file is UTF-16 text: save it as UTF-8", line=1)
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
-        raise DataError(path, "binary file (NUL bytes), not text", line=line)
+        raise DataError(path, "NUL byte: a binary file, or a NUL in a value (refused)",
+                        line=line)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
