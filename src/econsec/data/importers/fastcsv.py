@@ -52,6 +52,9 @@ def read_header(path: Path) -> tuple[list[str], int]:
     try:
         with (gzip.open(path, "rb") if gz else path.open("rb")) as raw:
             head = raw.read(8192)
+            if gz:  # read to the end: checks the CRC and length (older DuckDB releases
+                while raw.read(1 << 24):  # read a truncated .gz without an error)
+                    pass
         _sniff(path, head)
         with _open_text(path) as fh:
             reader = csv.reader(fh)
