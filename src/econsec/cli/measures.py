@@ -35,15 +35,17 @@ def list_cmd(
     """
     from econsec import analysis
     from econsec.data.world import load_world
-    from econsec.domain import types_matching
+    from econsec.domain import MeasureFamily, MeasureType, types_matching
     from econsec.errors import DataError
     from econsec.reports.tables import emit
 
     if type is not None:
         try:
             types_matching(type)
-        except ValueError as exc:
-            raise fail(str(exc)) from None
+        except ValueError:
+            choices = sorted({t.value for t in MeasureType} | {f.value for f in MeasureFamily})
+            raise fail(f"unknown --type '{type}' (a measure type or family: "
+                       f"{', '.join(choices)})") from None
     try:
         w = load_world(world)
     except DataError as exc:
