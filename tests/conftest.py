@@ -30,7 +30,7 @@ def tiny_copy(tmp_path: Path) -> Path:
 @pytest.fixture
 def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
-        pytest.skip("../shared/data is not present")
+        pytest.skip("needs the real datasets in ../shared/data: not present")
     return SHARED_DATA
 
 

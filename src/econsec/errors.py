@@ -38,3 +38,16 @@ class DataError(EconsecError, ValueError):
 
 class StoreError(EconsecError):
     """The DuckDB store could not be opened or an import could not be committed."""
+
+
+class MissingExtraError(EconsecError, ImportError):
+    """An optional dependency is not installed: names the feature and the extra to install.
+
+    >>> str(MissingExtraError("figures", "matplotlib", "report"))
+    "figures need matplotlib, which is not installed: pip install 'econsec[report]'"
+    """
+
+    def __init__(self, feature: str, package: str, extra: str) -> None:
+        self.extra = extra
+        super().__init__(f"{feature} need {package}, which is not installed: "
+                         f"pip install 'econsec[{extra}]'")

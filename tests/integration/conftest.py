@@ -14,5 +14,5 @@ def shared_data() -> Path:
     """Path to ``../shared/data`` next to the repository; skip the test when it is absent."""
     path = (REPO_ROOT.parent / "shared" / "data").resolve()
     if not path.is_dir():
-        pytest.skip(f"shared data not found at {path}")
+        pytest.skip(f"needs the real datasets in ../shared/data: not found at {path}")
     return path

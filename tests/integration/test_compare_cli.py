@@ -28,7 +28,7 @@ def run(*args: str) -> tuple[int, str, str]:
 def wiod(shared_data: Path) -> str:
     path = shared_data / "wiod2013"
     if not path.is_dir():
-        pytest.skip("wiod2013 not present")
+        pytest.skip("needs ../shared/data/wiod2013 (the real datasets), not present")
     return str(path)
 
 

@@ -118,7 +118,7 @@ def test_two_extract_years_then_reimport_one(atlas: Path, tmp_path: Path) -> Non
     with Store(db) as store:
         import_baci_iso3_extract(atlas / "baci_extract" / "baci_2022.csv", store)
         import_baci_iso3_extract(atlas / "baci_extract" / "baci_2024.csv", store)
-    part = next((db.parent / "s_panels" / "atlas_baci" / "year=2022").glob("*.parquet"))
+    part = next((db.parent / "s_panels" / "atlas_baci" / "year=2022").rglob("*.parquet"))
     before = (part.stat().st_mtime_ns, part.read_bytes())
     with Store(db) as store:
         import_baci_iso3_extract(atlas / "baci_extract" / "baci_2024.csv", store)

@@ -87,7 +87,7 @@ def test_years_option_and_reimport_touches_only_that_year(wiod: Path, tmp_path: 
     with Store(db) as store:
         report = import_wiod(wiod, store, years=[2010, 2011])
     assert sorted(report.tables) == ["year=2010", "year=2011"]
-    part = next((tmp_path / "s_panels" / "wiod" / "year=2010").glob("*.parquet"))
+    part = next((tmp_path / "s_panels" / "wiod" / "year=2010").rglob("*.parquet"))
     before = (part.stat().st_mtime_ns, part.read_bytes())
     with Store(db) as store:
         import_wiod(wiod, store, years=[2011])

@@ -33,7 +33,7 @@ ANDREWS_5PCT_Q2 = 5.86
 def wiod_dir(shared_data: Path) -> Path:
     path = shared_data / "wiod2013"
     if not (path / WIOD_FILES[0]).is_file():
-        pytest.skip("wiod2013 not present")
+        pytest.skip("needs ../shared/data/wiod2013 (the real datasets), not present")
     return path
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -99,9 +100,10 @@ def test_catalogue(two_years: Path, tmp_path: Path) -> None:
     assert cat.loc[2022, "hs_revision"] == "HS22" and cat.loc[2021, "hs_revision"] == "HS17"
     raw = (tmp_path / "BACI_HS22_Y2022_V202501.csv").read_bytes()
     assert cat.loc[2022, "sha256"] == hashlib.sha256(raw).hexdigest()
-    assert cat.loc[2022, "path"] == "baci/year=2022"
+    # a versioned folder per import: baci/year=2022/v<ns>-<pid>
+    assert re.fullmatch(r"baci/year=2022/v\d+-\d+", cat.loc[2022, "path"])
     assert cat.loc[2022, "note"] == "CEPII BACI V202501"
-    assert (panels_dir(two_years) / "baci" / "year=2022").is_dir()
+    assert (panels_dir(two_years) / cat.loc[2022, "path"]).is_dir()
 
 
 def test_filters_push_down(two_years: Path) -> None:
@@ -119,7 +121,7 @@ def test_filters_push_down(two_years: Path) -> None:
 def test_adding_a_year_leaves_the_other_untouched(tmp_path: Path, db: Path) -> None:
     with Store(db) as store:
         import_baci(write(tmp_path, "BACI_HS22_Y2022_V202501.csv", Y2022), store)
-    part = next((panels_dir(db) / "baci" / "year=2022").glob("*.parquet"))
+    part = next((panels_dir(db) / "baci" / "year=2022").rglob("*.parquet"))
     before_stat = part.stat().st_mtime_ns
     before_bytes = part.read_bytes()
     before_row = list_panels(db).astype(str).to_dict("records")
@@ -215,17 +217,43 @@ def test_failure_while_swapping_rolls_everything_back(
 
     def flaky(src: object, dst: object) -> None:
         calls["n"] += 1
-        if calls["n"] == 4:  # 2021: backup, move in; 2022: backup, then this move fails
+        if calls["n"] == 2:  # 2021 moved to its new version folder, then 2022 fails
             raise OSError("disk full (simulated)")
         real_replace(src, dst)  # type: ignore[arg-type]
 
     monkeypatch.setattr(panel_mod.os, "replace", flaky)
     with Store(two_years) as store, pytest.raises(OSError, match="simulated"):
-        import_baci(both, store)
+        import_baci(both, store, years=[2021, 2022])
     monkeypatch.setattr(panel_mod.os, "replace", real_replace)
     assert state(two_years) == before
     assert load_flows("baci", db=two_years, years=[2022], exporters=["USA"],
                       importers=["CHN"])["value"].tolist() == [1_000_500.0]
+
+
+def test_an_import_that_shrinks_a_year_needs_replace(two_years: Path, tmp_path: Path) -> None:
+    """2022 holds 5 rows; a 2022 file of 1 row is refused, then accepted with replace."""
+    small = write(tmp_path, "BACI_HS22_Y2022_V202602.csv", "t,i,j,k,v,q\n2022,842,156,854231,9,1\n")
+    before = state(two_years)
+    shrink = r"2022: 5 -> 1 rows.*--replace"
+    with Store(two_years) as store, pytest.raises(StoreError, match=shrink):
+        import_baci(small, store)
+    assert state(two_years) == before
+    with Store(two_years) as store:
+        import_baci(small, store, replace=True)
+    assert load_flows("baci", db=two_years, years=[2022])["value"].tolist() == [9000.0]
+
+
+def test_rows_of_a_year_the_file_name_contradicts_are_refused(
+    tmp_path: Path, db: Path
+) -> None:
+    """A file named ..._Y2022_... holding 2023 rows: refused unless --years picks them."""
+    wrong = write(tmp_path, "BACI_HS22_Y2022_V202501.csv", Y2022.replace("2022,", "2023,"))
+    with Store(db) as store, pytest.raises(DataError, match=r"2023.*file name says 2022.*--years"):
+        import_baci(wrong, store)
+    assert list_panels(db).empty
+    with Store(db) as store:
+        import_baci(wrong, store, years=[2023])
+    assert list_panels(db)["year"].tolist() == [2023]
 
 
 def test_hs_revision_from_name_or_option(tmp_path: Path) -> None:
@@ -247,7 +275,8 @@ def test_cli_import_and_panels(tmp_path: Path, db: Path) -> None:
     rows = json.loads(result.output)
     assert [(r["dataset"], r["year"], r["rows"]) for r in rows] == [("baci", 2022, 5)]
     assert rows[0]["value_total_usd"] == pytest.approx(1_305_750.0)
-    bad = write(tmp_path, "BACI_HS22_Y2023_V202501.csv", Y2022.replace("2022,410", "2023,999"))
+    bad = write(tmp_path, "BACI_HS22_Y2022_V202502.csv",
+                Y2022.replace("2022,410,392", "2022,999,392"))
     result = runner.invoke(app, ["import", "baci", str(bad), "--db", str(db)])
     assert result.exit_code == 2
     flat = " ".join(result.output.split())

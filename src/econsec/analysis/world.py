@@ -169,11 +169,17 @@ def measures(
     good: str | None = None,
     world: World | None = None,
 ) -> pd.DataFrame:
-    """The measures registry, optionally filtered by type, imposer and good."""
+    """The measures registry, optionally filtered by type, imposer and good.
+
+    *type* is a measure type or a family: ``export_control`` selects the whole family
+    (export controls, licensing, embargoes; :func:`econsec.domain.types_matching`).
+    """
+    from econsec.domain import types_matching
+
     w = _world(world)
     frame = w.measures_frame()
     if type:
-        frame = frame[frame["type"] == type]
+        frame = frame[frame["type"].isin({t.value for t in types_matching(type)})]
     if imposer:
         frame = frame[frame["imposer"] == imposer.upper()]
     if good:

@@ -83,9 +83,11 @@ def brief(
         if fmt not in ("html", "md"):
             raise fail("--format must be html or md for a report")
         target = out if out is not None else Path(f"brief.{fmt}")
+        from econsec.errors import MissingExtraError
+
         try:
             write_brief(w, target, fmt, bloc=bloc, against=against, top=top, runs=runs, db=db)
-        except (KeyError, ValueError) as exc:
+        except (KeyError, ValueError, MissingExtraError) as exc:
             raise fail(str(exc)) from None
         typer.echo(f"wrote {target}", err=True)
         return

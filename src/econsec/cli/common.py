@@ -30,7 +30,9 @@ DbOpt = Annotated[
 def fail(message: str, code: int = 2) -> typer.Exit:
     """Print *message* in red on stderr and return an Exit to raise."""
     from rich.console import Console
+    from rich.markup import escape
 
-    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False,
+    # escape: a message's own brackets (econsec[report], a list) are text, not markup
+    Console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False,
                                soft_wrap=True, markup=True)
     return typer.Exit(code)

@@ -136,6 +136,10 @@ YearsOpt = Annotated[
     str | None,
     typer.Option("--years", help="Only these years of the file: 2022, 1995-2011, 2002,2010-2012."),
 ]
+ReplaceOpt = Annotated[
+    bool,
+    typer.Option("--replace", help="Replace a stored year even if the new one has fewer rows."),
+]
 
 
 @import_app.command("baci")
@@ -147,6 +151,7 @@ def import_baci_cmd(
         str | None, typer.Option("--hs", help="HS revision (HS92 ... HS22) if not in the name.")
     ] = None,
     dataset: Annotated[str, typer.Option("--dataset", help="Panel name.")] = "baci",
+    replace: ReplaceOpt = False,
 ) -> None:
     """Import a CEPII BACI yearly CSV (t,i,j,k,v,q) into the trade-panel store.
 
@@ -161,7 +166,8 @@ def import_baci_cmd(
     wanted = parse_years_option(years)
     run_panel_import(
         "CEPII BACI", path, db,
-        lambda p, s, say: import_baci(p, s, years=wanted, hs=hs, dataset=dataset, progress=say),
+        lambda p, s, say: import_baci(p, s, years=wanted, hs=hs, dataset=dataset, progress=say,
+                                      replace=replace),
     )
 
 
@@ -180,6 +186,7 @@ def import_comtrade_cmd(
         str, typer.Option("--collapse", help="Same-key records: max (default) or sum.")
     ] = "max",
     dataset: Annotated[str, typer.Option("--dataset", help="Panel name.")] = "comtrade",
+    replace: ReplaceOpt = False,
 ) -> None:
     """Import a UN Comtrade bulk/API CSV (or .csv.gz) into the trade-panel store.
 
@@ -199,6 +206,7 @@ def import_comtrade_cmd(
         lambda p, s, say: import_comtrade(
             p, s, years=wanted, year=year, world=world,  # type: ignore[arg-type]
             collapse=collapse, dataset=dataset, progress=say,  # type: ignore[arg-type]
+            replace=replace,
         ),
     )
 
@@ -209,6 +217,7 @@ def import_wiod_cmd(
     db: DbOpt = None,
     years: YearsOpt = None,
     dataset: Annotated[str, typer.Option("--dataset", help="Panel name.")] = "wiod",
+    replace: ReplaceOpt = False,
 ) -> None:
     """Import WIOD 2013 bilateral industry flows (1995-2011, 41 regions x 35 industries).
 
@@ -223,7 +232,8 @@ def import_wiod_cmd(
     wanted = parse_years_option(years)
     run_panel_import(
         "WIOD 2013", path, db,
-        lambda p, s, say: import_wiod(p, s, years=wanted, dataset=dataset, progress=say),
+        lambda p, s, say: import_wiod(p, s, years=wanted, dataset=dataset, progress=say,
+                                      replace=replace),
     )
 
 
@@ -268,6 +278,7 @@ def import_trade_extract_cmd(
     dataset: Annotated[
         str | None, typer.Option("--dataset", help="Panel name (default per kind).")
     ] = None,
+    replace: ReplaceOpt = False,
 ) -> None:
     """Import a trade extract that is not in BACI/Comtrade bulk shape as a trade panel.
 
@@ -291,7 +302,8 @@ def import_trade_extract_cmd(
         raise fail(f"unknown extract kind {kind!r}: one of {', '.join(kinds)}")
     fn, default = kinds[kind]
     name = dataset or default
-    run_panel_import(kind, path, db, lambda p, s, _say: fn(p, s, dataset=name))
+    run_panel_import(kind, path, db,
+                     lambda p, s, _say: fn(p, s, dataset=name, replace=replace))
 
 
 @app.command("panels")

@@ -19,7 +19,8 @@ WorldOpt = Annotated[Path | None, typer.Option("--world", envvar="ECONSEC_WORLD"
 
 @app.command("list")
 def list_cmd(
-    type: Annotated[str | None, typer.Option("--type", "-t", help="export_control, "
+    type: Annotated[str | None, typer.Option("--type", "-t", help="export_control "
+                                             "(the family: also licensing, embargo), "
                                              "licensing, embargo, tariff, subsidy, agreement, "
                                              "stockpile_mandate, coercion, investment")] = None,
     imposer: Annotated[str | None, typer.Option(help="ISO3 code of the imposer.")] = None,
@@ -34,12 +35,17 @@ def list_cmd(
     """
     from econsec import analysis
     from econsec.data.world import load_world
-    from econsec.domain import MeasureType
+    from econsec.domain import MeasureFamily, MeasureType, types_matching
     from econsec.errors import DataError
     from econsec.reports.tables import emit
 
-    if type is not None and type not in {t.value for t in MeasureType}:
-        raise fail(f"unknown --type '{type}' (one of {', '.join(t.value for t in MeasureType)})")
+    if type is not None:
+        try:
+            types_matching(type)
+        except ValueError:
+            choices = sorted({t.value for t in MeasureType} | {f.value for f in MeasureFamily})
+            raise fail(f"unknown --type '{type}' (a measure type or family: "
+                       f"{', '.join(choices)})") from None
     try:
         w = load_world(world)
     except DataError as exc:

@@ -49,8 +49,12 @@ def serve(
         check_bind(host, token)
     except ValueError as exc:
         raise fail(str(exc)) from None
-    import uvicorn
-
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn
+    except ImportError:
+        raise fail("econsec serve needs fastapi and uvicorn, which are not installed: "
+                   "pip install 'econsec[server]'") from None
     from econsec.api import create_app
 
     app = create_app(token=token or None, workers=workers)

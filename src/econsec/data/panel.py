@@ -8,9 +8,9 @@ import add or replace one year without rewriting the others.
 
 Layout (``<db>`` is the DuckDB file, e.g. ``econsec.duckdb``)::
 
-    <db stem>_panels/<dataset>/year=YYYY/part_0.parquet
+    <db stem>_panels/<dataset>/year=YYYY/v<ns>-<pid>/part_0.parquet
         columns: exporter, importer, product, value, quantity, flow_source
-        (``year`` comes from the folder name)
+        (``year`` comes from the folder name; ``v<ns>-<pid>`` is the import's version)
 
 and one row per ``(dataset, year)`` in the store's ``_panels`` catalogue table:
 ``dataset, year, rows, value_total_usd, quantity_total_t, flow_sources, source_file,
@@ -31,11 +31,24 @@ column          dtype      meaning
                            reported), ``comtrade:M`` (importer-reported, mirror) ...
 ==============  =========  ====================================================
 
-Transactions: an import writes its partitions into a staging folder first
-(:func:`staging`), validates them, and :func:`commit_panel` then moves each year folder
-into place and rewrites that year's catalogue rows inside ONE DuckDB transaction.  If
-anything fails, the moves are undone and the transaction rolled back, so the store and the
-Parquet folders are byte-identical to before the import.
+Transactions (crash-safe): an import writes its partitions into a staging folder first
+(:func:`staging`), validates them, and :func:`commit_panel` then
+
+1. moves each staged year folder to a NEW versioned folder
+   ``<dataset>/year=YYYY/v<ns>-<pid>/`` that nothing refers to yet;
+2. rewrites those years' catalogue rows, pointing at the new folders, in ONE DuckDB
+   transaction (the commit point);
+3. removes the superseded folders.
+
+A kill at any moment therefore leaves the catalogue pointing either at the old folders
+(still in place) or at the new ones (already in place): a reader sees the old or the new
+panel, whole.  What a kill can leave is garbage only: a ``.staging-*``/``.trash-*``
+folder, a new version the catalogue never adopted (rolled back) or an old one it no
+longer refers to (finished).  :func:`recover_panels`, run whenever a store is opened for
+writing, removes exactly that garbage.  The fault-injection test kills a child process at
+each of :data:`COMMIT_STEPS` (``ECONSEC_FAULT_AT=<step>`` makes the commit ``os._exit``
+there) and checks this.  Stores written before versioned folders (parts directly in
+``<dataset>/year=YYYY/``) are read as they are and cleaned on their next import.
 """
 
 from __future__ import annotations
@@ -44,6 +57,8 @@ import contextlib
 import datetime as dt
 import os
 import shutil
+import threading
+import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -143,12 +158,14 @@ def staging(store: Store) -> Iterator[Path]:
     """
     root = panels_dir(store.path)
     root.mkdir(parents=True, exist_ok=True)
-    path = root / f".staging-{uuid.uuid4().hex}"
+    path = root / f".staging-{os.getpid()}-{uuid.uuid4().hex}"
     path.mkdir()
+    _hold(path)
     try:
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
+        _release(path)
 
 
 def copy_to_staging(con: duckdb.DuckDBPyConnection, select_sql: str, stage: Path,
@@ -221,6 +238,44 @@ def staged_stats(con: duckdb.DuckDBPyConnection, stage: Path) -> list[PanelYear]
     ]
 
 
+#: The named steps of :func:`commit_panel`, in order, at which ``ECONSEC_FAULT_AT=<step>``
+#: kills the process (``os._exit``): for the crash-safety test only.
+COMMIT_STEPS: tuple[str, ...] = (
+    "before_move",       # stage written and checked, nothing moved
+    "after_first_move",  # one year moved to its new version folder
+    "after_moves",       # every year moved, catalogue not yet touched
+    "before_commit",     # catalogue rows rewritten inside the open transaction
+    "after_commit",      # transaction committed, old folders still there
+    "after_first_remove",  # one superseded folder removed
+    "done",              # everything finished
+)
+FAULT_ENV = "ECONSEC_FAULT_AT"
+_FAULT_EXIT = 86
+
+
+def _fault(step: str) -> None:
+    """``os._exit`` here when ``$ECONSEC_FAULT_AT`` names *step* (fault-injection tests)."""
+    if os.environ.get(FAULT_ENV) == step:
+        os._exit(_FAULT_EXIT)
+
+
+def _version_name() -> str:
+    """A new version folder name: ``v<unix ns>-<pid>`` (the pid says who wrote it)."""
+    return f"v{time.time_ns()}-{os.getpid()}"
+
+
+def _catalogue_paths(con: duckdb.DuckDBPyConnection, dataset: str) -> dict[int, str]:
+    tables = {str(r[0]) for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+    ).fetchall()}
+    if PANEL_CATALOGUE not in tables:
+        return {}
+    rows = con.execute(
+        f"SELECT year, path FROM {PANEL_CATALOGUE} WHERE dataset = ?", [dataset]
+    ).fetchall()
+    return {int(y): str(p) for y, p in rows}
+
+
 def commit_panel(
     store: Store,
     dataset: str,
@@ -231,13 +286,14 @@ def commit_panel(
     hs_revision: str | Mapping[int, str] | None,
     licence: str,
     note: str = "",
+    replace: bool = False,
 ) -> list[PanelYear]:
-    """Move the staged years of *dataset* into place and catalogue them, atomically.
+    """Move the staged years of *dataset* into place and catalogue them, crash-safely.
 
     Each year present in *stage* replaces that year of *dataset* (other years are not
-    touched).  The catalogue update runs in one DuckDB transaction; the folder moves are
-    done inside it and undone if anything fails, so a failure leaves the store and the
-    Parquet folders exactly as they were.
+    touched); see the module docstring for the three steps and why a kill at any point
+    leaves the old or the new panel whole.  An import that would leave a stored year with
+    fewer rows is refused (StoreError) unless *replace* is true.
     """
     from econsec.data.store import _check_name, econsec_version
 
@@ -248,60 +304,180 @@ def commit_panel(
     for item in stats:
         if item.rows == 0:
             raise StoreError(f"panel {dataset!r} year {item.year}: no rows")
-    root = panels_dir(store.path)
-    target_root = root / dataset
-    trash = root / f".trash-{uuid.uuid4().hex}"
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    version = econsec_version()
     con = store.con
     con.execute(_CATALOGUE_DDL)
-    moves: list[tuple[Path, Path | None]] = []  # (target, backup of the old year or None)
-    con.execute("BEGIN TRANSACTION")
+    if not replace:
+        _refuse_shrink(con, dataset, stats)
+    old_paths = _catalogue_paths(con, dataset)
+    root = panels_dir(store.path)
+    version = _version_name()
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    release = econsec_version()
+    _fault("before_move")
+    moved: list[Path] = []
     try:
-        target_root.mkdir(parents=True, exist_ok=True)
         for item in stats:
-            name = _year_dir_name(item.year)
-            con.execute(
-                f"DELETE FROM {PANEL_CATALOGUE} WHERE dataset = ? AND year = ?",
-                [dataset, item.year],
-            )
-            con.execute(
-                f"INSERT INTO {PANEL_CATALOGUE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    dataset,
-                    item.year,
-                    item.rows,
-                    item.value_total_usd,
-                    item.quantity_total_t,
-                    item.flow_sources,
-                    str(Path(source_file).resolve()),
-                    sha256,
-                    hs_revision.get(item.year) if isinstance(hs_revision, Mapping)
-                    else hs_revision,
-                    licence,
-                    note,
-                    f"{dataset}/{name}",
-                    now,
-                    version,
-                ],
-            )
-            target = target_root / name
-            backup: Path | None = None
-            if target.exists():
-                trash.mkdir(exist_ok=True)
-                backup = trash / name
-                os.replace(target, backup)
-            moves.append((target, backup))
-            os.replace(stage / name, target)
-        con.execute("COMMIT")
+            year_dir = root / dataset / _year_dir_name(item.year)
+            year_dir.mkdir(parents=True, exist_ok=True)
+            target = year_dir / version
+            _hold(target)
+            moved.append(target)
+            os.replace(stage / _year_dir_name(item.year), target)
+            if len(moved) == 1:
+                _fault("after_first_move")
+        _fault("after_moves")
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for item in stats:
+                name = _year_dir_name(item.year)
+                con.execute(
+                    f"DELETE FROM {PANEL_CATALOGUE} WHERE dataset = ? AND year = ?",
+                    [dataset, item.year],
+                )
+                con.execute(
+                    f"INSERT INTO {PANEL_CATALOGUE} "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        dataset,
+                        item.year,
+                        item.rows,
+                        item.value_total_usd,
+                        item.quantity_total_t,
+                        item.flow_sources,
+                        str(Path(source_file).resolve()),
+                        sha256,
+                        hs_revision.get(item.year) if isinstance(hs_revision, Mapping)
+                        else hs_revision,
+                        licence,
+                        note,
+                        f"{dataset}/{name}/{version}",
+                        now,
+                        release,
+                    ],
+                )
+            _fault("before_commit")
+            con.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(Exception):
+                con.execute("ROLLBACK")
+            raise
     except BaseException:
-        with contextlib.suppress(Exception):
-            con.execute("ROLLBACK")
-        _undo_moves(moves, stage)
+        for target in moved:  # never adopted by the catalogue: roll back
+            shutil.rmtree(target, ignore_errors=True)
         raise
     finally:
-        shutil.rmtree(trash, ignore_errors=True)
+        for target in moved:
+            _release(target)
+    _fault("after_commit")
+    removed = 0
+    for item in stats:
+        old = old_paths.get(item.year)
+        if old is None:
+            continue
+        _remove_superseded(root, old)
+        removed += 1
+        if removed == 1:
+            _fault("after_first_remove")
+    _fault("done")
     return stats
+
+
+def _refuse_shrink(con: duckdb.DuckDBPyConnection, dataset: str,
+                   stats: Sequence[PanelYear]) -> None:
+    """StoreError when a staged year has fewer rows than the stored one (use replace)."""
+    stored = dict(con.execute(
+        f"SELECT year, rows FROM {PANEL_CATALOGUE} WHERE dataset = ?", [dataset]
+    ).fetchall())
+    shrunk = [(s.year, int(stored[s.year]), s.rows) for s in stats
+              if s.year in stored and s.rows < int(stored[s.year])]
+    if shrunk:
+        detail = "; ".join(f"{y}: {old:,} -> {new:,} rows" for y, old, new in shrunk)
+        raise StoreError(
+            f"import would shrink stored year(s) of panel {dataset!r} ({detail}); "
+            "nothing was written: pass --replace (replace=True) to replace them anyway"
+        )
+
+
+def _remove_superseded(root: Path, old: str) -> None:
+    """Remove a year folder the catalogue no longer refers to (versioned or legacy)."""
+    path = root / old
+    if path.name.startswith("year="):  # legacy layout: parts directly in the year folder
+        for part in path.glob("*.parquet"):
+            part.unlink(missing_ok=True)
+    else:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+#: Staging and new version folders of commits running in THIS process (another store
+#: object on the same file, e.g. a server thread, must not take them for leftovers; other
+#: processes cannot write while one holds the DuckDB lock).
+_IN_FLIGHT: set[Path] = set()
+_IN_FLIGHT_LOCK = threading.Lock()
+
+
+def _hold(path: Path) -> None:
+    with _IN_FLIGHT_LOCK:
+        _IN_FLIGHT.add(path.resolve())
+
+
+def _release(path: Path) -> None:
+    with _IN_FLIGHT_LOCK:
+        _IN_FLIGHT.discard(path.resolve())
+
+
+def _in_flight(path: Path) -> bool:
+    with _IN_FLIGHT_LOCK:
+        return path.resolve() in _IN_FLIGHT
+
+
+def recover_panels(store: Store) -> list[str]:
+    """Finish or roll back what an interrupted :func:`commit_panel` left; return what went.
+
+    Removes ``.staging-*`` and ``.trash-*`` folders, version folders the catalogue does
+    not refer to (a new version never committed, or an old one already superseded),
+    legacy parts of a year the catalogue now reads from a version folder, and year
+    folders of no catalogued year.  Folders of a live process are left alone.  Call with
+    the store open for writing (the DuckDB lock keeps other writers out).
+    """
+    root = panels_dir(store.path)
+    if not root.is_dir():
+        return []
+    removed: list[str] = []
+
+    def drop(path: Path) -> None:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path.relative_to(root).as_posix())
+
+    for child in sorted(root.iterdir()):
+        if child.name.startswith((".staging-", ".trash-")):
+            if not _in_flight(child):
+                drop(child)
+            continue
+        if not child.is_dir() or child.name.startswith("."):
+            continue
+        referenced = set(_catalogue_paths(store.con, child.name).values())
+        for year_dir in sorted(child.glob("year=*")):
+            rel = f"{child.name}/{year_dir.name}"
+            if rel in referenced:  # legacy year: keep its parts, drop stray versions
+                for sub in year_dir.iterdir():
+                    if sub.is_dir() and not _in_flight(sub):
+                        drop(sub)
+                continue
+            keeps = {r for r in referenced if r.startswith(rel + "/")}
+            for sub in sorted(year_dir.iterdir()):
+                if f"{rel}/{sub.name}" in keeps:
+                    continue
+                if _in_flight(sub):
+                    continue
+                drop(sub)
+            if not any(year_dir.iterdir()):
+                year_dir.rmdir()
+        if not any(child.iterdir()):
+            child.rmdir()
+    return removed
 
 
 def write_panel_frame(
@@ -314,6 +490,7 @@ def write_panel_frame(
     hs_revision: str | Mapping[int, str] | None,
     licence: str,
     note: str = "",
+    replace: bool = False,
 ) -> list[PanelYear]:
     """Store an in-memory panel frame (:data:`PANEL_COLUMNS`) as *dataset*, transactionally.
 
@@ -341,18 +518,10 @@ def write_panel_frame(
                 stage,
             )
             return commit_panel(store, dataset, stage, source_file=source_file, sha256=sha256,
-                                hs_revision=hs_revision, licence=licence, note=note)
+                                hs_revision=hs_revision, licence=licence, note=note,
+                                replace=replace)
     finally:
         con.close()
-
-
-def _undo_moves(moves: list[tuple[Path, Path | None]], stage: Path) -> None:
-    """Put back the year folders a failed :func:`commit_panel` had moved."""
-    for target, backup in reversed(moves):
-        if target.exists():
-            os.replace(target, stage / target.name)
-        if backup is not None and backup.exists():
-            os.replace(backup, target)
 
 
 # -- reading ------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,7 +20,11 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from econsec.data.yamlfile import bad_character, decode_text
 from econsec.errors import DataError
+
+#: Largest world table read (the built-in ones are < 100 kB).
+MAX_BYTES = 64 * 1024 * 1024
 
 Kind = Literal["str", "id", "code", "float", "fraction", "int", "year", "bool", "date", "hs6list"]
 
@@ -40,6 +45,9 @@ class Column:
 def parse_cell(raw: str, col: Column) -> Any:
     """Parse one cell; raise ValueError with a human message on a bad value."""
     text = raw.strip()
+    bad = bad_character(text)
+    if bad is not None:
+        raise ValueError(f"control character {bad} (NUL and control characters are refused)")
     if text == "":
         if col.required:
             raise ValueError("empty, but a value is required")
@@ -94,23 +102,38 @@ def parse_cell(raw: str, col: Column) -> Any:
     raise AssertionError(kind)
 
 
+def read_text(path: Path) -> str:
+    """The text of a world table: at most :data:`MAX_BYTES` bytes, UTF-8 (BOM dropped), no
+    NUL; a :class:`DataError` naming the file (and line) otherwise."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise DataError(path, f"file of {size:,} bytes is larger than the {MAX_BYTES:,} "
+                            "bytes a world table may have")
+        return decode_text(path, path.read_bytes())
+    except FileNotFoundError as exc:
+        raise DataError(path, "file not found") from exc
+    except IsADirectoryError as exc:
+        raise DataError(path, "is a folder, not a file") from exc
+
+
 def read_table(
     path: Path,
     columns: Sequence[Column],
     *,
     key: Sequence[str] = (),
+    min_rows: int = 0,
 ) -> pd.DataFrame:
     """Read *path* as declared by *columns*; *key* columns must be unique together.
 
     Extra columns are ignored only if they start with ``_``; any other unknown column is
-    an error (it is probably a typo of a declared one).
+    an error (it is probably a typo of a declared one).  Fewer than *min_rows* data rows
+    (a header-only file of a table that cannot be empty) is an error.  The file must be
+    UTF-8 text of at most :data:`MAX_BYTES` bytes; NUL and control characters are refused.
     """
-    try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except FileNotFoundError as exc:
-        raise DataError(path, "file not found") from exc
+    text = read_text(path)
     rows: list[dict[str, Any]] = []
-    with handle:
+    with io.StringIO(text, newline="") as handle:
         reader = csv.reader(handle, strict=True)
         try:
             header = next(reader)
@@ -165,6 +188,9 @@ def read_table(
                     )
                 seen[k] = line
             rows.append(row)
+    if len(rows) < min_rows:
+        raise DataError(path, f"no data rows (header only): this table needs at least "
+                        f"{min_rows} row{'s' if min_rows > 1 else ''}", line=2)
     frame = pd.DataFrame(rows, columns=["_line", *[c.name for c in columns]])
     return frame
 

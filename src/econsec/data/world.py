@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import functools
 import hashlib
+import io
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -21,8 +22,8 @@ import pandas as pd
 
 from econsec.data import world_checks as checks
 from econsec.data import world_schema as schema
-from econsec.data.tablefile import ID_RE, Column, parse_cell, read_table, records
-from econsec.data.yamlfile import Located, as_date, load_yaml_sequence
+from econsec.data.tablefile import ID_RE, Column, parse_cell, read_table, read_text, records
+from econsec.data.yamlfile import Located, as_date, bad_character, load_yaml_sequence
 from econsec.domain import BLOCS, Investment, Measure, MeasureType, Source, Stage
 from econsec.errors import DataError
 
@@ -248,9 +249,10 @@ def _load_world_cached(folder: Path, stamp: tuple[Any, ...]) -> World:
         if not (folder / name).is_file():
             raise DataError(folder / name, "required world file is missing")
     sources = _read_sources(folder)
-    economies = read_table(folder / "economies.csv", schema.ECONOMIES, key=("code",))
+    economies = read_table(folder / "economies.csv", schema.ECONOMIES, key=("code",),
+                           min_rows=1)
     codes = set(economies["code"])
-    goods = read_table(folder / "goods.csv", schema.GOODS, key=("good_id",))
+    goods = read_table(folder / "goods.csv", schema.GOODS, key=("good_id",), min_rows=1)
     checks.check_goods(folder / "goods.csv", goods, sources)
     good_ids = set(goods["good_id"])
     edges = read_table(folder / "edges.csv", schema.EDGES, key=("input", "output"))
@@ -259,7 +261,7 @@ def _load_world_cached(folder: Path, stamp: tuple[Any, ...]) -> World:
     checks.check_graph(folder / "edges.csv", edges, goods)
     shares = _read_shares(
         folder / "world_shares.csv", schema.WORLD_SHARES_FULL,
-        key=("good", "economy", "year", "basis", "source"),
+        key=("good", "economy", "year", "basis", "source"), min_rows=1,
     )
     checks.check_refs(
         folder / "world_shares.csv",
@@ -309,17 +311,19 @@ def _load_world_cached(folder: Path, stamp: tuple[Any, ...]) -> World:
     )
 
 
-def _read_shares(path: Path, columns: tuple[Column, ...], key: tuple[str, ...]) -> pd.DataFrame:
+def _read_shares(path: Path, columns: tuple[Column, ...], key: tuple[str, ...],
+                 min_rows: int = 0) -> pd.DataFrame:
     """A share table whose provenance and precedence columns
     (:data:`~econsec.data.world_schema.OPTIONAL_COLUMNS`) may be absent from the header
     (then empty). Same checks and messages as :func:`read_table` (file, line, field), but
     column by column, since a built world holds thousands of rows; plus the provenance
     checks."""
-    header = _read_header(path)
+    text = read_text(path)
+    header = _read_header(text)
     present = [c for c in columns if c.name not in schema.OPTIONAL_COLUMNS or c.name in header]
-    if len(header) < 1 or not path.is_file():
-        return read_table(path, present, key=key)  # names the problem
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    if len(header) < 1:
+        return read_table(path, present, key=key, min_rows=min_rows)  # names the problem
+    with io.StringIO(text, newline="") as handle:
         reader = csv.reader(handle, strict=True)
         names = [h.strip() for h in next(reader)]
         declared = {c.name for c in present}
@@ -341,6 +345,9 @@ def _read_shares(path: Path, columns: tuple[Column, ...], key: tuple[str, ...]) 
         except csv.Error as exc:
             raise DataError(path, f"malformed CSV (unterminated quote?): {exc}",
                             line=reader.line_num) from exc
+    if len(rows) < min_rows:
+        raise DataError(path, f"no data rows (header only): this table needs at least "
+                        f"{min_rows} row{'s' if min_rows > 1 else ''}", line=2)
     raw = pd.DataFrame(rows, columns=names, dtype=object)
     parsed: dict[str, list[Any]] = {"_line": lines}
     for col in present:
@@ -379,8 +386,8 @@ def _parse_column(path: Path, text: pd.Series, col: Column, lines: list[int]) ->
     elif col.kind == "code":
         ok = empty | text.str.fullmatch(r"[A-Z]{3}")
         values = text
-    elif col.kind == "str":
-        ok = pd.Series(True, index=text.index)
+    elif col.kind == "str":  # control characters refused, as read_table does
+        ok = text.map(bad_character).isna()
         values = text
     else:  # kinds the share tables do not use: cell by cell
         return [parse_cell_at(path, str(t), col, line) for t, line in zip(text, lines,
@@ -410,12 +417,11 @@ def parse_cell_at(path: Path, text: str, col: Column, line: int) -> Any:
         raise DataError(path, str(exc), line=line, field=col.name) from None
 
 
-def _read_header(path: Path) -> set[str]:
-    """The column names of a CSV file's first line (empty if the file is empty)."""
+def _read_header(text: str) -> set[str]:
+    """The column names of a CSV text's first line (empty if there is none)."""
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            first = next(csv.reader(handle), [])
-    except (OSError, csv.Error):
+        first = next(csv.reader(io.StringIO(text, newline="")), [])
+    except csv.Error:
         return set()  # read_table names the problem
     return {h.strip() for h in first}
 
@@ -511,7 +517,7 @@ def _code_list(path: Path, item: Located, key: str, allowed: set[str],
 
 def _read_measures(path: Path, sources: dict[str, Source], good_ids: set[str],
                    codes: set[str]) -> list[Measure]:
-    items = load_yaml_sequence(path)
+    items = load_yaml_sequence(path, min_items=1)
     economies = codes | set(BLOCS) | {"ALL"}
     seen: dict[str, int] = {}
     out = []

@@ -2,7 +2,13 @@
 
 from econsec.domain.blocs import BLOCS, Bloc, resolve_bloc
 from econsec.domain.goods import Stage
-from econsec.domain.measures import Investment, Measure, MeasureType
+from econsec.domain.measures import (
+    Investment,
+    Measure,
+    MeasureFamily,
+    MeasureType,
+    types_matching,
+)
 from econsec.domain.provenance import Source
 
 __all__ = [
@@ -10,8 +16,10 @@ __all__ = [
     "Bloc",
     "Investment",
     "Measure",
+    "MeasureFamily",
     "MeasureType",
     "Source",
     "Stage",
     "resolve_bloc",
+    "types_matching",
 ]

@@ -36,9 +36,14 @@ _RC: dict[str, Any] = {"svg.fonttype": "none", "font.size": 9, "axes.spines.top"
 def _figure(figsize: tuple[float, float]) -> tuple[Any, Any]:
     """A new (figure, axes) pair built without pyplot (no global figure manager, so it is
     safe in server threads as long as :data:`_LOCK` is held)."""
-    import matplotlib
-    from matplotlib.figure import Figure
+    try:
+        import matplotlib
+        from matplotlib.figure import Figure
+    except ImportError:
+        from econsec.errors import MissingExtraError
 
+        raise MissingExtraError("figures (the HTML brief, the dashboard's charts)",
+                                "matplotlib", "report") from None
     matplotlib.rcParams.update(_RC)  # type: ignore[arg-type]
     fig = Figure(figsize=figsize)
     return fig, fig.subplots()

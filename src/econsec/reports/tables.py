@@ -2,7 +2,21 @@
 
 Every CLI table command goes through :func:`emit`, so the formats behave the same
 everywhere: ``--format json`` prints a JSON array of row objects with snake_case keys,
-``--out PATH`` writes the file instead of printing (xlsx and parquet need ``--out``).
+``--out PATH`` writes the file instead of printing (xlsx and parquet need ``--out``: a
+named error without it).
+
+Spreadsheet safety (CSV and XLSX): a text cell starting with ``=``, ``+``, ``-``, ``@``,
+a tab or a carriage return would be run as a formula by Excel/LibreOffice (``=HYPERLINK``
+...: "CSV injection", OWASP).  :func:`neutralise_cells` prefixes such cells with an
+apostrophe ``'`` so they stay text.  Numbers stay numbers: numeric columns are never
+touched, nor text cells that are a plain number (``-0.5``, ``+3``, ``-84%``) or a lone
+``-`` placeholder.  JSON and Parquet
+are typed and written unchanged.
+
+Terminal tables (:func:`rich_table`) never shrink a column below its content: numbers
+and codes keep their full width (never wrapped or cut), free-text columns (names, notes,
+sources) wrap; when the columns still do not fit the terminal, low-value columns (notes,
+URLs, descriptions, then the rightmost) are dropped first and the caption says which.
 """
 
 from __future__ import annotations
@@ -62,11 +76,35 @@ def to_records(df: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?%?$")
+
+
+def neutral_cell(value: Any) -> Any:
+    """*value*, or ``"'" + value`` when it is text a spreadsheet would run as a formula."""
+    if (isinstance(value, str) and len(value) > 1 and value.startswith(_FORMULA_START)
+            and not _PLAIN_NUMBER.match(value)):
+        return "'" + value
+    return value
+
+
+def neutralise_cells(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of *df* whose text cells cannot run as spreadsheet formulas (see the module
+    docstring); numeric columns and column names that are fine are unchanged."""
+    out = df.copy()
+    for col in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[col]) and not \
+                pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].map(neutral_cell)
+    out.columns = [neutral_cell(str(c)) if isinstance(c, str) else c for c in out.columns]
+    return out
+
+
 def render_text(df: pd.DataFrame, fmt: OutputFormat) -> str:
-    """Text rendering of *df* for csv and json formats."""
+    """Text rendering of *df* for csv and json formats (CSV cells neutralised)."""
     if fmt is OutputFormat.csv:
         buf = io.StringIO()
-        df.to_csv(buf, index=False)
+        neutralise_cells(df).to_csv(buf, index=False)
         return buf.getvalue()
     if fmt is OutputFormat.json:
         return json.dumps(to_records(df), indent=1, ensure_ascii=False) + "\n"
@@ -78,7 +116,7 @@ def write(df: pd.DataFrame, fmt: OutputFormat, out: Path, *, sheet: str = "econs
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt is OutputFormat.xlsx:
         with pd.ExcelWriter(out, engine="openpyxl") as xl:
-            df.to_excel(xl, sheet_name=sheet[:31], index=False)
+            neutralise_cells(df).to_excel(xl, sheet_name=sheet[:31], index=False)
     elif fmt is OutputFormat.parquet:
         df.to_parquet(out, index=False)
     else:
@@ -99,20 +137,79 @@ _FREE_TEXT = frozenset({"source", "name", "title", "description", "note", "url",
                         "targets", "goods", "suppliers", "capacity_note", "outcome", "period"})
 
 
-def rich_table(df: pd.DataFrame, title: str | None = None, max_rows: int = 200) -> Any:
-    """A :class:`rich.table.Table` of the first *max_rows* rows of *df*."""
+_FREE_TEXT = frozenset({"source", "name", "title", "description", "note", "url", "value",
+                        "targets", "goods", "suppliers", "capacity_note", "outcome", "period",
+                        "citation", "publisher", "message", "detail", "notes"})
+#: Dropped first, in this order, when a terminal table does not fit.
+_LOW_VALUE = ("note", "notes", "url", "description", "capacity_note", "citation", "sha256",
+              "source_file", "econsec_version", "imported_at", "licence", "publisher",
+              "accessed", "published", "path", "source", "sources", "title")
+_FREE_MIN = 12  # narrowest a wrapped free-text column gets
+_FRAME = 3  # per column: one border + two padding characters (rich's default box)
+
+
+def _is_free_text(name: str, numeric: bool) -> bool:
+    return not numeric and (name in _FREE_TEXT or name.endswith(("_note", "_name")))
+
+
+def fit_columns(widths: dict[str, int], free: set[str], width: int) -> list[str]:
+    """Columns of a terminal table to drop so that the others fit *width* characters.
+
+    *widths* is each column's content width (header and every cell); a free-text column
+    needs only ``min(width, 12)`` (it wraps), any other column its whole width.  Columns
+    of :data:`_LOW_VALUE` go first, then the rightmost; the first column always stays.
+    """
+    def need(col: str) -> int:
+        return (min(widths[col], _FREE_MIN) if col in free else widths[col]) + _FRAME
+
+    kept = list(widths)
+    dropped: list[str] = []
+    order = [c for c in _LOW_VALUE if c in widths] + [c for c in reversed(kept)
+                                                      if c not in _LOW_VALUE]
+    for col in order:
+        if sum(need(c) for c in kept) + 1 <= width or len(kept) <= 1:
+            break
+        if col == kept[0]:
+            continue
+        kept.remove(col)
+        dropped.append(col)
+    return dropped
+
+
+def rich_table(df: pd.DataFrame, title: str | None = None, max_rows: int = 200,
+               width: int | None = None) -> Any:
+    """A :class:`rich.table.Table` of the first *max_rows* rows of *df*, fitted to *width*
+    (default: the terminal's) without ever cutting a number or code; see the module
+    docstring.  Dropped columns are named in the caption."""
+    from rich.console import Console
     from rich.table import Table
 
+    shown = df.head(max_rows)
+    cells = {str(col): [_fmt_cell(v) for v in shown[col]] for col in df.columns}
+    numeric = {str(col): pd.api.types.is_numeric_dtype(df[col]) for col in df.columns}
+    widths = {c: max([len(c), *(max((len(x) for x in v.splitlines()), default=0)
+                                  for v in vals)]) for c, vals in cells.items()}
+    free = {c for c in cells if _is_free_text(c, numeric[c])}
+    dropped = fit_columns(widths, free, width if width is not None else Console().width)
     table = Table(title=title, show_lines=False, header_style="bold")
-    for col in df.columns:
-        numeric = pd.api.types.is_numeric_dtype(df[col])
-        free_text = str(col) in _FREE_TEXT
-        table.add_column(str(col), justify="right" if numeric else "left",
-                         overflow="fold", no_wrap=not free_text and not numeric)
-    for row in df.head(max_rows).itertuples(index=False, name=None):
-        table.add_row(*(_fmt_cell(v) for v in row))
+    kept = [c for c in cells if c not in dropped]
+    for col in kept:
+        if col in free:
+            table.add_column(col, justify="left", overflow="fold",
+                             min_width=min(widths[col], _FREE_MIN))
+        else:
+            table.add_column(col, justify="right" if numeric[col] else "left",
+                             no_wrap=True, min_width=widths[col])
+    for i in range(len(shown)):
+        table.add_row(*(cells[c][i] for c in kept))
+    notes = []
     if len(df) > max_rows:
-        table.caption = f"{max_rows} of {len(df)} rows shown; use --format csv or --out for all"
+        notes.append(f"{max_rows} of {len(df)} rows shown; use --format csv or --out for all")
+    if dropped:
+        notes.append(f"columns left out to fit the terminal: {', '.join(dropped)} "
+                     "(use --format csv|json or --out for all, or a wider terminal)")
+    if notes:
+        table.caption = "; ".join(notes)
     return table
 
 
@@ -122,19 +219,29 @@ def emit(
     out: Path | None = None,
     *,
     title: str | None = None,
+    wide: bool = False,
 ) -> None:
-    """Print *df* to the terminal or write it to *out* in the chosen format."""
+    """Print *df* to the terminal or write it to *out* in the chosen format.
+
+    Parquet and xlsx without *out* print a named error and exit with status 2 (they are
+    binary files).  *wide* keeps every column in a terminal table (no column dropped).
+    """
     from rich.console import Console
 
     console = Console()
+    if out is None and fmt in (OutputFormat.parquet, OutputFormat.xlsx):
+        from rich.markup import escape
+
+        message = (f"--format {fmt.value} writes a binary file: give --out PATH "
+                   "(or --format table|csv|json to print)")
+        Console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False,
+                                   soft_wrap=True)
+        raise SystemExit(2)
     if out is not None:
         write(df, fmt, out, sheet=title or "econsec")
         Console(stderr=True).print(f"wrote {len(df)} rows to {out}")
         return
     if fmt is OutputFormat.table:
-        console.print(rich_table(df, title))
-    elif fmt in (OutputFormat.csv, OutputFormat.json):
-        # plain stdout so the output can be piped
+        console.print(rich_table(df, title, width=None if not wide else 10**6))
+    else:  # csv, json: plain stdout so the output can be piped
         print(render_text(df, fmt), end="")
-    else:
-        raise ValueError(f"--format {fmt.value} writes a binary file: give --out PATH")

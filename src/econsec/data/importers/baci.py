@@ -39,6 +39,7 @@ from econsec.data.importers.fastcsv import (
     raise_first_reject,
     read_csv_sql,
     read_header,
+    read_into,
     require_columns,
     reset_rejects,
 )
@@ -71,6 +72,37 @@ def hs_revision_of(path: Path, hs: str | None = None) -> str | None:
         return text
     match = _NAME_RE.search(Path(path).name)
     return match.group("hs").upper() if match else None
+
+
+def year_in_name(path: Path) -> int | None:
+    """The year a BACI file name states (``BACI_HS22_Y2022_V202501.csv`` -> 2022)."""
+    match = _NAME_RE.search(Path(path).name)
+    return int(match.group("year")) if match else None
+
+
+def check_years_match_name(
+    con: duckdb.DuckDBPyConnection, path: Path, column: str, named: int | None
+) -> None:
+    """DataError when table ``raw`` has rows of a year other than the file name's *named*.
+
+    A file named for 2022 that holds 2023 rows would otherwise create or silently replace
+    the stored 2023; pass ``--years`` to import such rows on purpose.
+    """
+    if named is None:
+        return
+    other = con.execute(
+        f"SELECT {column}, count(*) FROM raw WHERE {column} IS DISTINCT FROM ? "
+        f"GROUP BY {column} ORDER BY {column}", [named]
+    ).fetchall()
+    if other:
+        found = ", ".join(f"{y} ({n:,} rows)" for y, n in other)
+        every = sorted({named, *(int(y) for y, _ in other if y is not None)})
+        raise DataError(
+            path,
+            f"rows of year {found} but the file name says {named}: refused (pass "
+            f"--years {','.join(map(str, every))} to import them on purpose)",
+            field=column,
+        )
 
 
 def code_table() -> list[tuple[int, str]]:
@@ -147,11 +179,14 @@ def import_baci(
     hs: str | None = None,
     dataset: str = DATASET,
     progress: Progress | None = None,
+    replace: bool = False,
 ) -> ImportReport:
     """Validate BACI file *path* and store its year(s) as panel *dataset* (default ``baci``).
 
     *years* keeps only those years of the file; *hs* sets the HS revision when the file
-    name does not carry it.  Nothing is written unless the whole file is valid; a year
+    name does not carry it.  Rows of a year other than the file name's ``_Y<year>_`` are
+    refused unless *years* selects them; a stored year that would shrink needs *replace*.
+    Nothing is written unless the whole file is valid; a year
     already in the panel is replaced, other years are not touched.
     """
     import duckdb
@@ -182,10 +217,10 @@ def import_baci(
         if wanted is not None:
             where = f" WHERE t IN ({', '.join(str(y) for y in wanted)})"
         say(f"reading {path.name}")
-        con.execute(
-            f"CREATE TEMP TABLE raw AS SELECT * FROM {read_csv_sql(path, schema)}{where}"
-        )
+        read_into(con, "raw", path, f"{read_csv_sql(path, schema)}{where}")
         raise_first_reject(con, path)
+        if wanted is None:
+            check_years_match_name(con, path, "t", year_in_name(path))
         say("validating")
         warnings = _check_raw(con, path, header)
         say("writing Parquet")
@@ -213,6 +248,7 @@ def import_baci(
                 hs_revision=revision,
                 licence=LICENCE,
                 note=f"CEPII BACI V{version.group('version')}" if version else "CEPII BACI",
+                replace=replace,
             )
     finally:
         con.close()

@@ -52,13 +52,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from econsec.data.importers import ImportReport
-from econsec.data.importers.baci import _is_int, register_codes
+from econsec.data.importers.baci import _is_int, check_years_match_name, register_codes
 from econsec.data.importers.fastcsv import (
     fail_at,
     has_invalid_unicode,
     raise_first_reject,
     read_csv_sql,
     read_header,
+    read_into,
     reset_rejects,
 )
 from econsec.data.panel import commit_panel, copy_to_staging, staging
@@ -180,8 +181,12 @@ def import_comtrade(
     hs: str | None = None,
     dataset: str = DATASET,
     progress: Progress | None = None,
+    replace: bool = False,
 ) -> ImportReport:
     """Validate the Comtrade CSV (or ``.csv.gz``) *path* and store it as panel *dataset*.
+
+    When the file name states one year (``comtrade_2022.csv``) and *years* is not given,
+    rows of another year are refused; a stored year that would shrink needs *replace*.
 
     *year* supplies the year for files without a year column (else taken from the file
     name); *years* keeps only those years; see the module docstring for *world* and
@@ -214,14 +219,11 @@ def import_comtrade(
         register_codes(con)
         con.executemany("INSERT INTO baci_codes VALUES (?, ?)", list(COMTRADE_EXTRA_CODES.items()))
         say(f"reading {path.name}")
-        con.execute(f"CREATE TEMP TABLE src AS SELECT * FROM {read_csv_sql(path, schema)}")
+        read_into(con, "src", path, read_csv_sql(path, schema))
         if has_invalid_unicode(con):  # older Comtrade downloads are latin-1 (Côte d'Ivoire)
             reset_rejects(con)
             con.execute("DROP TABLE src")
-            con.execute(
-                "CREATE TEMP TABLE src AS SELECT * FROM "
-                f"{read_csv_sql(path, schema, encoding='latin-1')}"
-            )
+            read_into(con, "src", path, read_csv_sql(path, schema, encoding="latin-1"))
             warnings.append(f"{path.name}: not UTF-8; read as latin-1")
         raise_first_reject(con, path)
         total = _count(con, "src")
@@ -254,6 +256,9 @@ def import_comtrade(
         con.execute("DROP TABLE dedup")
         say("validating")
         _check_raw(con, path, header, cols)
+        named = {int(y) for y in _YEAR_IN_NAME.findall(path.name)}
+        if years is None and "year" in cols and len(named) == 1:
+            check_years_match_name(con, path, "year", named.pop())
         warnings += _filter(con, path, years, world)
         if _count(con, "raw") == 0:
             raise DataError(path, "no bilateral records left after cleaning (see warnings: "
@@ -300,7 +305,8 @@ def import_comtrade(
             say("checksum and commit")
             stats = commit_panel(store, dataset, stage, source_file=path,
                                  sha256=sha256_of(path), hs_revision=revision,
-                                 licence=LICENCE, note="UN Comtrade (reporter-declared)")
+                                 licence=LICENCE, note="UN Comtrade (reporter-declared)",
+                                 replace=replace)
     finally:
         con.close()
     return ImportReport(dataset, {f"year={s.year}": s.rows for s in stats}, path, LICENCE,

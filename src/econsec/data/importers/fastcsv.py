@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,22 +42,42 @@ def read_header(path: Path) -> tuple[list[str], int]:
     """(header names stripped, number of fields in the first data record).
 
     The second figure shows files whose data lines carry a trailing empty field that the
-    header lacks (Comtrade+ API downloads do).
+    header lacks (Comtrade+ API downloads do).  A UTF-16 or binary file, or a corrupt
+    ``.gz``, is a DataError saying so.
     """
     path = Path(path)
     if not path.is_file():
         raise DataError(path, "file not found")
+    gz = path.suffix == ".gz"
     try:
+        with (gzip.open(path, "rb") if gz else path.open("rb")) as raw:
+            head = raw.read(8192)
+            if gz:  # read to the end: checks the CRC and length (older DuckDB releases
+                while raw.read(1 << 24):  # read a truncated .gz without an error)
+                    pass
+        _sniff(path, head)
         with _open_text(path) as fh:
             reader = csv.reader(fh)
             header = next(reader, None)
             first = next(reader, None)
-    except (UnicodeDecodeError, OSError, EOFError, csv.Error) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
+        what = "corrupt or truncated gzip file" if gz else "cannot read the file"
+        raise DataError(path, f"{what}: {exc}", line=1) from None
+    except (UnicodeDecodeError, csv.Error) as exc:
         raise DataError(path, f"cannot read the header: {exc}", line=1) from None
     if not header or not any(h.strip() for h in header):
         raise DataError(path, "empty file: no header", line=1)
     names = [h.strip() for h in header]
     return names, len(first) if first is not None else len(names)
+
+
+def _sniff(path: Path, head: bytes) -> None:
+    """DataError for a UTF-16 or binary file, from its first bytes."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataError(path, "file is UTF-16 text: save it as UTF-8 CSV", line=1)
+    if b"\x00" in head:
+        line = head[: head.index(b"\x00")].count(b"\n") + 1
+        raise DataError(path, "binary file (NUL bytes), not CSV text", line=line)
 
 
 def require_columns(path: Path, header: Sequence[str], required: Sequence[str]) -> None:
@@ -89,6 +110,21 @@ def read_csv_sql(
         f"store_rejects = true, rejects_table = '{REJECTS_TABLE}', "
         f"rejects_scan = '{REJECTS_SCAN}', strict_mode = true, encoding = '{encoding}')"
     )
+
+
+def read_into(con: duckdb.DuckDBPyConnection, table: str, path: Path, from_sql: str) -> None:
+    """``CREATE TEMP TABLE table AS SELECT * FROM from_sql``; a file DuckDB cannot read (a
+    corrupt or truncated ``.gz``, a folder, an unreadable file) becomes a DataError naming
+    the file instead of a DuckDB exception."""
+    import duckdb
+
+    try:
+        con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM {from_sql}")
+    except (duckdb.IOException, duckdb.InvalidInputException) as exc:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        what = ("corrupt or truncated gzip file" if path.suffix == ".gz"
+                else "cannot read the file")
+        raise DataError(path, f"{what}: {detail}") from None
 
 
 def _q(text: str) -> str:

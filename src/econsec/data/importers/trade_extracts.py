@@ -84,12 +84,12 @@ def _hs6(table: CsvTable, column: str, digits: int = 6) -> pd.Series:
 
 def _commit(store: Store, dataset: str, frame: pd.DataFrame, path: Path,
             files: list[Path], hs: str | dict[int, str] | None, licence: str, note: str,
-            warnings: list[str]) -> ImportReport:
+            warnings: list[str], *, replace: bool = False) -> ImportReport:
     from econsec.data.store import sha256_of
 
     digest = sha256_of(path, files if path.is_dir() else None)
     stats = write_panel_frame(store, dataset, frame, source_file=path, sha256=digest,
-                              hs_revision=hs, licence=licence, note=note)
+                              hs_revision=hs, licence=licence, note=note, replace=replace)
     return ImportReport(dataset, {f"year={s.year}": s.rows for s in stats}, path, licence,
                         warnings)
 
@@ -119,12 +119,14 @@ def read_baci_iso3_extract(path: Path) -> pd.DataFrame:
 
 
 def import_baci_iso3_extract(path: Path, store: Store, *,
-                             dataset: str = "atlas_baci") -> ImportReport:
+                             dataset: str = "atlas_baci",
+                             replace: bool = False) -> ImportReport:
     """Store an atlas ``baci_extract/baci_<year>.csv`` as panel *dataset* (HS17)."""
     path = Path(path)
     frame = read_baci_iso3_extract(path)
     return _commit(store, dataset, frame, path, [path], "HS17", LICENCE_ATLAS,
-                   "CEPII BACI HS17 V202601 extract, 30 critical-material HS6 codes", [])
+                   "CEPII BACI HS17 V202601 extract, 30 critical-material HS6 codes", [],
+                   replace=replace)
 
 
 def read_atlas_top_flows(path: Path, crosswalk: Path | None = None) -> pd.DataFrame:
@@ -160,7 +162,8 @@ def read_atlas_top_flows(path: Path, crosswalk: Path | None = None) -> pd.DataFr
 
 
 def import_atlas_top_flows(path: Path, store: Store, *,
-                           dataset: str = "atlas_top") -> ImportReport:
+                           dataset: str = "atlas_top",
+                           replace: bool = False) -> ImportReport:
     """Store the atlas top-flows CSV (2002-2024) as panel *dataset*."""
     path = Path(path)
     frame = read_atlas_top_flows(path)
@@ -168,7 +171,8 @@ def import_atlas_top_flows(path: Path, store: Store, *,
           frame.groupby("year")["hs_vintage"].agg(lambda s: ",".join(sorted(set(s)))).items()}
     return _commit(store, dataset, frame.drop(columns="hs_vintage"), path, [path], hs,
                    LICENCE_ATLAS, "top-6 suppliers/customers per material only; not totals",
-                   ["top-6 filtered flows: use for shares, not for world totals"])
+                   ["top-6 filtered flows: use for shares, not for world totals"],
+                   replace=replace)
 
 
 # -- China monthly Ga/Ge/graphite exports -----------------------------------------------
@@ -194,7 +198,8 @@ def read_china_monthly(path: Path) -> pd.DataFrame:
 
 
 def import_china_monthly(path: Path, store: Store, *,
-                         dataset: str = "china_cm_exports") -> ImportReport:
+                         dataset: str = "china_cm_exports",
+                         replace: bool = False) -> ImportReport:
     """Store China's monthly Ga/Ge/graphite exports, summed to years, as panel *dataset*."""
     path = Path(path)
     monthly = read_china_monthly(path)
@@ -209,7 +214,7 @@ def import_china_monthly(path: Path, store: Store, *,
         warnings.append(f"{path.name}: fewer than 12 months in {partial}")
     return _commit(store, dataset, yearly, path, [path], None, LICENCE_CHINA,
                    "China-reported monthly exports (HS 250410, 380110, 811292), summed",
-                   warnings)
+                   warnings, replace=replace)
 
 
 # -- Taiwan Customs HS 8542 exports -------------------------------------------------------
@@ -252,11 +257,13 @@ def read_taiwan_customs(path: Path, name_map: Path | None = None) -> tuple[pd.Da
 
 
 def import_taiwan_customs(path: Path, store: Store, *,
-                          dataset: str = "taiwan_ic_exports") -> ImportReport:
+                          dataset: str = "taiwan_ic_exports",
+                          replace: bool = False) -> ImportReport:
     """Store Taiwan's HS 8542 exports by destination (2013-2025) as panel *dataset*."""
     path = Path(path)
     frame, warnings = read_taiwan_customs(path)
     if 2025 in set(frame["year"]):
         warnings.append(f"{path.name}: 2025 is a partial year")
     return _commit(store, dataset, frame, path, [path], None, LICENCE_TAIWAN,
-                   "Taiwan Customs HS 8542 exports by destination (CCC -> HS6)", warnings)
+                   "Taiwan Customs HS 8542 exports by destination (CCC -> HS6)", warnings,
+                   replace=replace)

@@ -139,8 +139,10 @@ def import_wiod(
     years: Iterable[int] | None = None,
     dataset: str = DATASET,
     progress: Callable[[str], None] | None = None,
+    replace: bool = False,
 ) -> ImportReport:
-    """Derive bilateral industry flows from WIOD 2013 at *path*; store as panel *dataset*."""
+    """Derive bilateral industry flows from WIOD 2013 at *path*; store as panel *dataset*
+    (a stored year that would shrink needs *replace*)."""
     import duckdb
 
     from econsec.data.store import sha256_of
@@ -162,6 +164,7 @@ def import_wiod(
                 store, dataset, stage, source_file=folder, sha256=sha256_of(folder, files),
                 hs_revision=None, licence=LICENCE,
                 note="WIOD 2013 industries c1-c35 (ISIC Rev.3); gross exports inter + final",
+                replace=replace,
             )
     finally:
         con.close()

@@ -1,0 +1,91 @@
+"""Exports and terminal tables: formula cells neutralised in CSV/XLSX, binary formats
+need --out, terminal columns never cut below their content."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from rich.console import Console
+
+from econsec.reports.tables import OutputFormat, emit, fit_columns, render_text, rich_table, write
+
+CELLS = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tx",
+         "plain", "-0.5", "-84%", "-"]
+# by the documented rule: text starting with = + - @ or a tab gets a leading apostrophe,
+# unless it is a plain number or a lone "-"
+EXPECTED = ["'" + CELLS[0], "'" + CELLS[1], "'-2+3", "'@SUM(A1)", "'\tx",
+            "plain", "-0.5", "-84%", "-"]
+
+
+def frame() -> pd.DataFrame:
+    return pd.DataFrame({"text": CELLS, "number": [-1.5, 2.0, -3.0, 4.0, 5.0, 6.0, 7.0, 8.0,
+                                                    -9.25]})
+
+
+def test_csv_cells_are_neutralised_and_numbers_stay_numbers() -> None:
+    text = render_text(frame(), OutputFormat.csv)
+    back = pd.read_csv(io.StringIO(text), keep_default_na=False)
+    assert back["text"].tolist() == EXPECTED
+    assert back["number"].tolist() == [-1.5, 2.0, -3.0, 4.0, 5.0, 6.0, 7.0, 8.0, -9.25]
+    assert "\n=" not in text and ",=" not in text
+
+
+def test_xlsx_cells_are_text_not_formulas(tmp_path: Path) -> None:
+    out = write(frame(), OutputFormat.xlsx, tmp_path / "t.xlsx")
+    sheet = openpyxl.load_workbook(out).active
+    assert sheet is not None
+    texts = [sheet.cell(row=r, column=1) for r in range(2, 2 + len(CELLS))]
+    assert [c.value for c in texts] == EXPECTED
+    assert all(c.data_type == "s" for c in texts)  # never "f" (formula)
+    assert sheet.cell(row=2, column=2).value == -1.5
+    assert sheet.cell(row=2, column=2).data_type == "n"
+
+
+@pytest.mark.parametrize("fmt", [OutputFormat.parquet, OutputFormat.xlsx])
+def test_binary_format_without_out_is_a_named_error(
+    fmt: OutputFormat, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        emit(frame(), fmt, None)
+    assert info.value.code == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"--format {fmt.value} writes a binary file: give --out PATH" in err
+
+
+def _render(df: pd.DataFrame, width: int) -> str:
+    console = Console(width=width, record=True, file=io.StringIO())
+    console.print(rich_table(df, "t", width=width))
+    return console.export_text()
+
+
+def test_terminal_columns_keep_numbers_and_codes_whole_at_80_columns() -> None:
+    df = pd.DataFrame({
+        "replay": ["chn_ree_japan_2010_long_identifier", "jpn_kor_2019"],
+        "outcome": ["imports KOR<-JPN hydrogen_fluoride, 2019-07 vs 2019-06 " * 2, "x"],
+        "documented": [-0.8412, 1234567.0],
+        "simulated": [-0.9, 7654321.0],
+        "note": ["a long note that is of low value in a narrow terminal " * 3, ""],
+    })
+    text = _render(df, 80)
+    # numbers as _fmt_cell formats them: 3 significant digits below 100, else thousands
+    for cell in ("-0.841", "1,234,567", "-0.9", "7,654,321",
+                 "chn_ree_japan_2010_long_identifier", "documented", "simulated"):
+        assert cell in text, cell
+    assert "note" not in text.split("columns left out")[0]  # the note column went first
+    assert "columns left out to fit the terminal: note" in " ".join(text.split())
+    assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def test_fit_columns_drops_low_value_then_rightmost() -> None:
+    # content widths; each column costs width + 3, plus 1 for the last border
+    widths = {"id": 20, "a": 10, "b": 10, "url": 30}
+    # 23 + 13 + 13 + 33 + 1 = 83 > 80: url goes; 50 fits
+    assert fit_columns(widths, set(), 80) == ["url"]
+    # 23 + 13 + 13 + 1 = 50 > 40: then b (rightmost), 37 fits
+    assert fit_columns(widths, set(), 40) == ["url", "b"]
+    # a free-text column needs only 12 (+3): 23 + 13 + 13 + 15 + 1 = 65 fits 70
+    assert fit_columns(widths, {"url"}, 70) == []
