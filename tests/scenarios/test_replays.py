@@ -155,7 +155,7 @@ def test_chn_ga_ge_us_ban_2024_us_arrivals_under_the_ban() -> None:
     assert sel.any() and float(np.median(vals[:, sel].sum(axis=1))) <= 0.04 * base + 1e-12
 
 
-def test_every_replay_outcome_has_a_source_and_price_is_context_only() -> None:
+def test_every_replay_outcome_has_a_source_and_prices_are_simulated() -> None:
     names = replay_names()
     # the replays are the shipped scenarios of kind replay (no list kept beside them)
     assert names == ["chn_ga_ge_2023", "chn_ga_ge_us_ban_2024", "chn_graphite_2023",
@@ -165,9 +165,10 @@ def test_every_replay_outcome_has_a_source_and_price_is_context_only() -> None:
         assert scenario.kind == "replay" and scenario.outcomes
         for o in scenario.outcomes:
             assert o.source.url.startswith("http") and o.source.publisher and o.year
+    # the gallium price under the 2023 licensing (econsec.simulation.prices): up
     checks = replay("chn_ga_ge_2023")[2]
     price = checks[checks["metric"] == "price"].iloc[0]
-    assert price["simulated_direction"] == "not simulated"
+    assert price["simulated_direction"] == "up"
 
 
 def test_calibrated_parameters_name_what_they_were_fitted_on() -> None:
@@ -214,9 +215,12 @@ def test_replay_table_keeps_outcomes_the_world_cannot_simulate() -> None:
     from econsec.policy.runner import replay_table
 
     table = replay_table(runs=2, seed=0)
-    assert "price" not in set(table["outcome"].str.split(" ").str[0])  # context only
+    # neodymium's documented rise (Jan-Aug 2010) precedes the replay's start (1 Sep 2010)
+    nd = table[(table["replay"] == "chn_ree_japan_2010")
+               & table["outcome"].str.startswith("price ROW rare_earth_processing")]
+    assert len(nd) == 1 and nd["simulated_direction"].iloc[0] == "not simulated"
     # Korea's spherical-graphite imports: the 2023 world has no Korean anode maker
     kor = table[(table["replay"] == "chn_graphite_2023")
                 & table["outcome"].str.startswith("imports KOR<-CHN")]
     assert len(kor) == 1 and kor["simulated_direction"].iloc[0] == "not simulated"
-    assert table["simulated_change"].notna().sum() == len(table) - 1
+    assert table["simulated_change"].notna().sum() == len(table) - 2

@@ -21,7 +21,7 @@ from econsec.simulation.reference import RunState, reference_step
 from econsec.simulation.spec import DistKind, ParamDist, SimulationSpec
 from simhelpers import busy_spec, draw_runs, engine, one_run, random_busy_network, step_inputs
 
-STATE = ("ramp", "demand", "output", "availability", "inventory", "share", "pipeline")
+STATE = ("ramp", "demand", "output", "availability", "inventory", "share", "pipeline", "price")
 #: the fast step agrees with the reference within |fast - ref| <= ATOL + RTOL |ref| for every
 #: state array and step flow at every step (the sums add the same terms in another order)
 RTOL = ATOL = 1e-12
@@ -254,3 +254,17 @@ def test_ranges() -> None:
     got = ranges(np.array([3, 10, 11, 20]), np.array([2, 0, 3, 1]))
     assert got.tolist() == [3, 4, 11, 12, 13, 20]
     assert ranges(np.array([5]), np.array([0])).tolist() == []
+
+
+@pytest.mark.parametrize("step_days", [1, 7])
+def test_step_matches_the_reference_with_price_feedback(step_days: int) -> None:
+    """Prices feeding back into use, final demand and capacity (price_feedback = 1): still
+    the reference rule, and the prices did move (the case exercises the feedback)."""
+    net = random_busy_network(5)
+    spec = busy_spec(horizon=80 if step_days == 1 else 280, step_days=step_days,
+                     price_feedback=ParamDist(DistKind.fixed, (1.0,)), **SLOW_MOVES)
+    # weekly: 8 steps (56 days) end while the shocks are on (the ban lifts on day 60)
+    eng, _ = check_against_reference(net, spec, runs=3, seed=5,
+                                     steps=40 if step_days == 1 else 8)
+    assert eng.prm.prices is not None and eng.prm.prices.any_feedback
+    assert np.abs(np.log(eng.state.price)).max() > 0.05

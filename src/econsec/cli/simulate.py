@@ -84,7 +84,8 @@ def simulate(
     store: Annotated[bool, typer.Option("--store/--no-store",
                                         help="Keep the run in the DuckDB store.")] = True,
     table: Annotated[str, typer.Option(help="summary, timeseries, diversion, trade (arrivals "
-                                       "by buyer, good and supplier over time) or outcomes "
+                                       "by buyer, good and supplier over time), prices (price "
+                                       "index per good, 1 = pre-shock) or outcomes "
                                        "(replays: documented vs simulated).")] = "summary",
     top: TopOpt = 20,
     fmt: FormatOpt = OutputFormat.table,
@@ -105,8 +106,8 @@ def simulate(
     from econsec.policy.runner import run_scenario
     from econsec.reports.tables import emit
 
-    if table not in ("summary", "timeseries", "diversion", "trade", "outcomes"):
-        raise fail("--table must be summary, timeseries, diversion, trade or outcomes")
+    if table not in ("summary", "timeseries", "diversion", "trade", "prices", "outcomes"):
+        raise fail("--table must be summary, timeseries, diversion, trade, prices or outcomes")
     w = _world(world)
     sc = _scenario(scenario, w)
     try:

@@ -17,7 +17,12 @@ simulated figure, as a relative change:
 * ``output``: minus the median output loss over the baseline output value
   (``SimResult.summary()``: ``loss_usd_bn_p50 / baseline_usd_bn``);
 * ``availability``: minus the median maximum availability drop;
-* ``price``: not simulated (the engine has no prices); reported as context.
+* ``price`` (economy = the market where the price is assessed; the engine has one world
+  price index per good, :mod:`econsec.simulation.prices`): the mean price index over the
+  outcome's ``window`` (the price at the end of each day), over the mean in ``versus`` if
+  given (else over the pre-shock 1.0), minus 1, median over runs
+  (``SimResult.price_in_window``); a price outcome without a window is not simulated (the
+  date of the assessment is needed).
 
 A simulated change below -2 % reads ``down``, above +2 % ``up``, else ``flat``; a ``flat``
 outcome with a range is matched when the simulated change lies within the range.
@@ -50,8 +55,18 @@ def not_simulated_reason(outcome: Outcome, result: Any, start: dt.date | None = 
     """Why :func:`simulated_change` has no figure for *outcome* ("" when it has one)."""
     if _simulated(outcome, result, start) is not None:
         return ""
-    if outcome.metric == "price":
-        return "the engine has no prices"
+    if outcome.metric == "price" and outcome.window is None:
+        return "a price outcome needs the window of its assessment (window: [first, last])"
+    if outcome.metric == "price" and outcome.good not in result.baseline.goods:
+        return f"the world has no good {outcome.good}"
+    if outcome.metric == "price" and start is not None:
+        for period in (outcome.window, outcome.versus):
+            if period is None:
+                continue
+            try:
+                result.price_in_window(*((d - start).days for d in period))
+            except ValueError as exc:
+                return f"{period[0]}..{period[1]} is outside the simulated horizon ({exc})"
     if outcome.window is not None and start is not None:
         for period in (outcome.window, outcome.versus):
             if period is None:
@@ -67,6 +82,8 @@ def not_simulated_reason(outcome: Outcome, result: Any, start: dt.date | None = 
 
 
 def _simulated(outcome: Outcome, result: Any, start: dt.date | None) -> float | None:
+    if outcome.metric == "price":
+        return None if start is None else _price_change(outcome, result, start)
     if outcome.metric in ("imports", "import_share", "exports") and outcome.window:
         return None if start is None else _trade_change(outcome, result, start)
     if outcome.metric in ("imports", "import_share", "exports"):
@@ -92,6 +109,22 @@ def _simulated(outcome: Outcome, result: Any, start: dt.date | None) -> float | 
         base = float(r["baseline_usd_bn"])
         return None if base <= 0 else -float(r["loss_usd_bn_p50"]) / base
     return None
+
+
+def _price_change(outcome: Outcome, result: Any, start: dt.date) -> float | None:
+    """Price outcome (see the module docstring); None without a window, outside the horizon
+    or without the good."""
+    goods = list(result.baseline.goods)
+    if outcome.window is None or outcome.good not in goods:
+        return None
+    g = goods.index(outcome.good)
+    try:
+        now = result.price_in_window(*((d - start).days for d in outcome.window))[:, g]
+        ref = (np.ones_like(now) if outcome.versus is None else
+               result.price_in_window(*((d - start).days for d in outcome.versus))[:, g])
+    except ValueError:
+        return None
+    return float(np.median(now / ref)) - 1.0
 
 
 def _trade_change(outcome: Outcome, result: Any, start: dt.date) -> float | None:

@@ -173,15 +173,15 @@ def rerun(store: Store, run_id: str, world: World | None = None) -> tuple[Stored
 
 def replay_table(world: World | None = None, *, runs: int = 10, seed: int = 0) -> pd.DataFrame:
     """Per shipped replay (:func:`econsec.policy.compare.replay_names`) and outcome:
-    documented vs simulated direction and change (the terminal brief's replay table). Price
-    outcomes (context: the engine has no prices) are left out; an outcome the world cannot
-    simulate (e.g. no such flow) stays, marked "not simulated"."""
+    documented vs simulated direction and change (the terminal brief's replay table). An
+    outcome the world cannot simulate (e.g. no such flow, or a price assessed before the
+    replay starts) stays, marked "not simulated"."""
     from econsec.policy.compare import outcome_label, replay_names
 
     frames = []
     for name in replay_names(world):
         checks = run_scenario(name, world, runs=runs, seed=seed).outcomes
-        checks = checks[checks["metric"] != "price"].copy()
+        checks = checks.copy()
         checks.insert(0, "replay", name)
         frames.append(checks)
     out = pd.concat(frames, ignore_index=True)

@@ -190,7 +190,7 @@ def _scenario_section(world: World, runs: int, seed: int) -> Section:
         from econsec.policy.compare import outcome_label
 
         both = pd.concat(checks, ignore_index=True)
-        both = both[both["metric"] != "price"]  # prices are context only (not simulated)
+        both = both[both["metric"] != "price"]  # price changes: other scale, in the tables
         both = both.assign(label=both["scenario"] + ": " + outcome_label(both) + ", "
                            + both["period"].str.slice(0, 28))
         sec.figures.insert(0, Figure(

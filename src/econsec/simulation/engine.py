@@ -36,6 +36,7 @@ from econsec.simulation.controls import (
 )
 from econsec.simulation.network_arrays import Baseline, baseline_from_world, solve_output
 from econsec.simulation.params import Draws, draw_params
+from econsec.simulation.prices import PriceRule
 from econsec.simulation.recorder import Recorder
 from econsec.simulation.results import SimResult
 from econsec.simulation.spec import (
@@ -150,7 +151,8 @@ class Engine:
                              sigma, refill_days=refill_days,
                              tariff_elasticity=row("tariff_elasticity"), resource_rate=rate,
                              return_rate=None if np.isinf(back).all() else _rate(self.dt, back),
-                             return_to=share[:, None])
+                             return_to=share[:, None],
+                             prices=price_rule(base, row("price_feedback"), self.dt))
         self.plan = ShockPlan(base, spec, draws)
         self.invest = InvestmentSchedule.of(base, spec)
         if np.array_equal(share, base.share0):
@@ -180,6 +182,7 @@ class Engine:
             inventory=self.target.copy(),
             share=np.repeat(share[:, None], runs, axis=1),
             pipeline=np.zeros((length, n_lic, runs)),
+            price=np.ones((len(base.goods), runs)),
         )
 
     def controls(self, day: float) -> FlowControls:
@@ -197,6 +200,14 @@ class Engine:
         return step(self.state, self.topo, self.base, self.prm, self.controls(day),
                     self.plan.licence_flows, dt=self.dt, x_cap=self.x_cap, invest=invest,
                     target=self.target, allies=allies)
+
+
+def price_rule(base: Baseline, feedback: F64, dt: float) -> PriceRule:
+    """The price stage's rule for *base*: the built-in per-good elasticities
+    (``data/price_elasticities.csv``) and the per-run ``price_feedback`` switch."""
+    from econsec.data.price_elasticities import DEFAULT, price_elasticities
+
+    return PriceRule.of(base, price_elasticities(), DEFAULT, feedback, dt)
 
 
 def _leontief_fixed_point(base: Baseline, share: F64, x: F64, tol: float = 1e-14) -> F64:

@@ -19,7 +19,10 @@ Two kinds of record:
   (row 0, before any step, holds NaN). Arrivals are what customs statistics see: a licensed
   shipment counts when it arrives after its licence delay.
 
-Series and trade are kept every ``every`` steps so that at most :data:`MAX_CELLS` values
+* **prices**: the price index of every good (:mod:`econsec.simulation.prices`) at each
+  recorded step, float32 ``[step, run, good]`` (row 0: 1.0, before any step).
+
+Series, trade and prices are kept every ``every`` steps so that at most :data:`MAX_CELLS` values
 are held.
 """
 
@@ -89,6 +92,9 @@ class Recorder:
         self.series = {m: np.zeros((len(self.rec_steps), runs, len(tracked)), np.float32)
                        for m in SERIES}
         self.trade = np.full((len(self.rec_steps), runs, len(self.flows)), np.nan, np.float32)
+        # prices: G values per run and step, few beside the series: not in the budget above
+        # (so the recorded steps are those of a run without prices)
+        self.prices = np.ones((len(self.rec_steps), runs, len(base.goods)), np.float32)
         n = base.n_nodes
         self.loss = np.zeros((runs, n))
         self.min_avail = np.ones((runs, n))
@@ -102,6 +108,7 @@ class Recorder:
         for name in SERIES:
             self.series[name][:, rows] = part.series[name]
         self.trade[:, rows] = part.trade
+        self.prices[:, rows] = part.prices
         self.loss[rows] = part.loss
         self.min_avail[rows] = part.min_avail
         self.last_below[rows] = part.last_below
@@ -182,6 +189,8 @@ class Recorder:
         for name, read in SERIES.items():
             v = read(st, topo, self.d_ref) if read is not None else inv_days
             self.series[name][row, self._rows] = v[self.tracked].T
+        if st.price.shape[0]:
+            self.prices[row, self._rows] = st.price.T
         if self._since > 0:
             self.trade[row, self._rows] = (self._arrived / self._since).T
             self._arrived[:] = 0.0

@@ -35,6 +35,14 @@ buyer ``j(q)``, flow ``k`` of slot ``q(k)`` from supplier ``i(k)``, step ``dt`` 
    ``s0`` give ``min(sum_q b, sum_q surplus)`` back in proportion to their surplus;
 8. capacity: ``ramp += dt / ramp_days`` (capped at 1) where ``D > cap (1 + CAP_TOL)``.
 
+Prices (:mod:`econsec.simulation.prices`): with feedback (``fb = 1``) the step uses
+``c_q P_h(q)^-eps_d``, ``f0_i P_h(i)^-eps_d`` in place of ``c_q``, ``f0_i`` and capacity
+``min(cap P_h(i)^eps_s, capmax)``; after stage 4, per good ``h``:
+``D_h = sum_{q: h} o_q + sum_{i: h} f0_i``,
+``S_h = sum_{q: h} received_q / dt + sum_{i: h} f0_i phi_use,i``,
+``z_h = ln(D_h / max(S_h, 1e-3 D_h))`` (0 if ``D_h = 0`` or ``|z| <= PRICE_TOL``),
+``ln P_h += (1 - exp(-dt / tau_h)) (z_h / (eps_d + eps_s) - ln P_h)``.
+
 Results agree with the fast step to rounding (the sums add the same terms in another
 order); the tests require agreement within 1e-12, relative and absolute, for every state
 array at every step.
@@ -49,6 +57,7 @@ import numpy.typing as npt
 
 from econsec.simulation.controls import FlowControls
 from econsec.simulation.network_arrays import Baseline
+from econsec.simulation.prices import PRICE_TOL
 from econsec.simulation.state import RunParams, State
 from econsec.simulation.step import CAP_TOL
 
@@ -70,6 +79,8 @@ class RunState:
     share: F64
     pipeline: F64
     step: int
+    price: F64  # (G,) price index per good
+
 
     @classmethod
     def of(cls, st: State, run: int) -> RunState:
@@ -79,7 +90,8 @@ class RunState:
 
         return cls(ramp=col(st.ramp), demand=col(st.demand), output=col(st.output),
                    availability=col(st.availability), inventory=col(st.inventory),
-                   share=col(st.share), pipeline=col(st.pipeline), step=st.step)
+                   share=col(st.share), pipeline=col(st.pipeline), step=st.step,
+                   price=col(st.price))
 
 
 @dataclass(frozen=True)
@@ -107,10 +119,19 @@ def reference_step(rs: RunState, base: Baseline, prm: RunParams, run: int,
     eps = prm.tariff_elasticity[0, run]
     x_now = x_cap + invest
     cap = x_now + rs.ramp * spare * base.x0
+    cap_max = x_now + spare * base.x0
+    coef, f0 = base.slot_coef, base.f0
+    pr = prm.prices
+    if pr is not None:  # price feedback (fb = 0: P^0 = 1, the same numbers)
+        fb = pr.feedback[0, run]
+        p_g = rs.price
+        scale = p_g ** (-pr.eps_d[:, 0] * fb)
+        coef, f0 = coef * scale[pr.slot_good], f0 * scale[pr.node_good]
+        cap = np.minimum(cap * (p_g ** (pr.eps_s[:, 0] * fb))[pr.node_good], cap_max)
     # 1. orders
     plan = np.minimum(cap, rs.demand)
     refill = np.maximum(target[:, run] - rs.inventory, 0.0) / prm.refill_days[0, run]
-    use_q = base.slot_coef * plan[node]
+    use_q = coef * plan[node]
     o_q = use_q + refill
     o_k = rs.share * o_q[fs]
     # 2. orders under controls -> demand on suppliers
@@ -119,12 +140,12 @@ def reference_step(rs: RunState, base: Baseline, prm: RunParams, run: int,
     frac_ref = np.divide(refill, o_q, out=np.zeros(s), where=o_q > 0)
     a_ref = a * frac_ref[fs]
     a_use = a - a_ref
-    d_use = np.bincount(src, a_use, minlength=n) + base.f0
+    d_use = np.bincount(src, a_use, minlength=n) + f0
     d_ref = np.bincount(src, a_ref, minlength=n)
     demand = d_use + d_ref
     # 3. production
     wanted = np.minimum(cap, demand)
-    need = base.slot_coef * wanted[node] * dt
+    need = coef * wanted[node] * dt
     alpha = np.minimum(np.divide(rs.inventory, need, out=np.ones(s), where=need > 0), 1.0)
     sigma = prm.sigma[:, run]
     a_eff = np.where(base.slot_essential, alpha + sigma * (1.0 - alpha), 1.0)
@@ -154,8 +175,21 @@ def reference_step(rs: RunState, base: Baseline, prm: RunParams, run: int,
         arrive[licence_flows] += now
         out = float(now.sum())
     received = np.asarray(np.bincount(fs, arrive, minlength=s), dtype=np.float64)
+    if pr is not None:  # 4b. prices
+        g = len(rs.price)
+        dem_g = (np.bincount(pr.slot_good, o_q, minlength=g)
+                 + np.bincount(pr.node_good, f0, minlength=g))
+        sup_g = (np.bincount(pr.slot_good, received / dt, minlength=g)
+                 + np.bincount(pr.node_good, f0 * phi_u, minlength=g))
+        z = np.zeros(g)
+        pos = dem_g > 0
+        z[pos] = np.log(dem_g[pos] / np.maximum(sup_g[pos], 1e-3 * dem_g[pos]))
+        z[np.abs(z) <= PRICE_TOL] = 0.0
+        eps_sum = pr.eps_d[:, 0] + pr.eps_s[:, 0]
+        log_p = np.log(rs.price)
+        rs.price = np.exp(log_p + (1.0 - pr.decay[:, 0]) * (z / eps_sum - log_p))
     # 5. inventories
-    use_need = base.slot_coef * y[node] * dt
+    use_need = coef * y[node] * dt
     used = np.minimum(rs.inventory, use_need)
     rs.inventory = rs.inventory + received - used
     # 6. re-sourcing, in the slots at risk
@@ -173,7 +207,6 @@ def reference_step(rs: RunState, base: Baseline, prm: RunParams, run: int,
     wedge = (1.0 + ctl.tariff) ** -eps
     lost = lost + (share - lost) * (1.0 - wedge) * (dt / ramp_days)
     lost = np.where(at_risk[fs], lost, 0.0)
-    cap_max = x_now + spare * base.x0
     head = np.maximum(cap_max - demand, 0.0)
     wgt = head[src] * np.where(capped, 0.0, ctl.open) * wedge
     if allies is not None and allies.any():
@@ -210,5 +243,5 @@ def reference_step(rs: RunState, base: Baseline, prm: RunParams, run: int,
     rs.ramp = np.minimum(rs.ramp + pressure * (dt / ramp_days), 1.0)
     rs.demand, rs.output, rs.availability = demand, y, rho
     rs.step += 1
-    return RunFlows(received=received, used=used, final=base.f0 * phi_u * dt,
+    return RunFlows(received=received, used=used, final=f0 * phi_u * dt,
                     shipped=ship * dt, into_pipeline=into, out_of_pipeline=out)

@@ -9,6 +9,7 @@ quantile that is +inf is reported as NaN).
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from dataclasses import dataclass
 
@@ -176,12 +177,46 @@ class SimResult:
         groups[np.arange(len(div)), code] = 1.0
         return groups, keys
 
+    def prices(self) -> pd.DataFrame:
+        """Long frame of the market price index per good (1.0 = pre-shock;
+        :mod:`econsec.simulation.prices`): good, date (the scenario's start plus the recorded
+        day: the price at the end of the day before), price_index_p5/p50/p95 over runs."""
+        rec = self.recorder
+        days = np.asarray(rec.days, dtype=np.float64)
+        goods = np.asarray(self.baseline.goods)
+        q = _q(rec.prices, axis=1)  # [3, T, G]
+        dates = [self.spec.start + dt.timedelta(days=float(d)) for d in days]
+        return pd.DataFrame({
+            "good": np.tile(goods, len(days)),
+            "date": np.repeat(np.asarray(dates, dtype=object), len(goods)),
+            "price_index_p5": q[0].ravel(), "price_index_p50": q[1].ravel(),
+            "price_index_p95": q[2].ravel(),
+        })
+
+    def price_in_window(self, first_day: float, last_day: float) -> F64:
+        """[R, G] per run, the mean price index over days ``[first_day, last_day]``: the
+        price at the end of each day of the window (day ``d`` ends at ``d + 1``), linearly
+        interpolated between recorded steps; ValueError if the window lies outside the
+        simulated horizon."""
+        ends = np.asarray(self.recorder.days, dtype=np.float64)
+        at = np.arange(np.floor(first_day), np.floor(last_day) + 1.0) + 1.0
+        if first_day < 0 or len(at) == 0 or at[-1] > ends[-1]:
+            raise ValueError(f"days {first_day:g}-{last_day:g} are outside the simulated "
+                             f"horizon (0-{ends[-1]:g})")
+        hi = np.clip(np.searchsorted(ends, at), 1, len(ends) - 1)
+        lo = hi - 1
+        w = (at - ends[lo]) / (ends[hi] - ends[lo])  # [D]
+        p = self.recorder.prices.astype(np.float64)  # [T, R, G]
+        vals = p[lo] * (1.0 - w)[:, None, None] + p[hi] * w[:, None, None]
+        return np.asarray(vals.mean(axis=0))
+
     def parameters(self) -> pd.DataFrame:
         """The drawn parameters, one row per run."""
         return pd.DataFrame({"run": np.arange(self.runs), **self.params})
 
     def to_frames(self) -> dict[str, pd.DataFrame]:
-        """Frames for storage: timeseries, summary, diversion, trade, parameters."""
+        """Frames for storage: timeseries, summary, diversion, trade, parameters (the price
+        index, :meth:`prices`, is not stored)."""
         return {"timeseries": self.timeseries(), "summary": self.summary(),
                 "diversion": self.diversion(), "trade": self.trade(),
                 "parameters": self.parameters()}

@@ -164,6 +164,12 @@ PARAMETERS: Mapping[str, tuple[str, float]] = MappingProxyType({
     "tariff_elasticity": ("elasticity eps of buyers' re-sourcing weights to a tariff, "
                           "(1 + tau)^-eps (Armington-type); the trade elasticity of roughly 4 "
                           "of Simonovska & Waugh 2014, J. Int. Econ. 92(1) 34-50", 4.0),
+    "price_feedback": ("1: the price index of each good feeds back into demand (use and final "
+                       "demand x P^-eps_d) and capacity on line (x P^eps_s, within the spare "
+                       "ceiling); 0 (default): the price is computed but quantities do not "
+                       "respond - the short-run elasticities (data/price_elasticities.csv) are "
+                       "assumptions, no published estimate was found for the replays' goods",
+                       0.0),
 })
 
 

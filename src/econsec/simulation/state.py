@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 if TYPE_CHECKING:
+    from econsec.simulation.prices import PriceRule
     from econsec.simulation.shipments import Shipments
 
 F64 = npt.NDArray[np.float64]
@@ -35,6 +36,9 @@ class State:
     inventory: F64  # [S, R] USD bn on hand
     share: F64  # [F, R] sourcing shares (sum to 1 per slot)
     pipeline: F64  # [L, K, R] licensed shipments in transit by arrival step (ring buffer)
+    # --- prices (econsec.simulation.prices) ---
+    #: [G, R] market price index per good (1.0 = pre-shock); empty: no price stage
+    price: F64 = field(default_factory=lambda: np.ones((0, 0)))
 
 
 @dataclass(frozen=True)
@@ -107,3 +111,7 @@ class RunParams:
     #: [F, 1] the pre-shock shares buyers return to (the baseline's, or after a
     #: diversification lever)
     return_to: F64 | None = None
+    # --- prices (econsec.simulation.prices) ---
+    #: per-good elasticities, adjustment and the ``price_feedback`` switch (None: no price
+    #: stage)
+    prices: PriceRule | None = None

@@ -28,6 +28,12 @@ each):
    ``phi_refill``, final demand gets ``f0 phi_use``. Shipments under licensing enter a
    ring buffer and arrive ``round(delay / dt)`` steps later (:func:`licence_pipeline`);
    others arrive this step.
+4b. **Prices** (:func:`~econsec.simulation.prices.update_prices`). Per good, the log
+   ratio of orders (use, restocking, final) to arrivals and final deliveries moves the
+   price index toward ``exp(z / (eps_d + eps_s))`` with time constant ``tau``; with the
+   ``price_feedback`` run parameter, the next step's use coefficients and final demand are
+   scaled by ``P^-eps_d`` and capacity on line by ``P^eps_s`` (within the spare ceiling)
+   (:mod:`econsec.simulation.prices`).
 5. **Inventories** (:func:`draw_inventories`). ``I_q += received_q - used_q`` with
    ``used_q = min(I_q, c_q y_j dt)`` (what is not drawn from inventory is substituted from
    outside the network).
@@ -112,6 +118,7 @@ from econsec.simulation import kernels
 from econsec.simulation.controls import FlowControls
 from econsec.simulation.kernels import take_rows
 from econsec.simulation.network_arrays import Baseline
+from econsec.simulation.prices import demand_response, supply_response, update_prices
 from econsec.simulation.resourcing import resource, return_shares
 from econsec.simulation.shipments import Shipments
 from econsec.simulation.state import RunParams, State, StepFlows
@@ -152,12 +159,16 @@ def step(
     """
     c = topo.controls(ctl, licence_flows, bool(st.pipeline.shape[0]), prm.tariff_elasticity)
     k = topo.consts(base, prm, x_cap, invest)
+    if prm.prices is not None:  # price feedback on use and final demand (prices.py)
+        k = demand_response(k, st.price, prm.prices)
     sums = WeightedSums(topo, topo.weights(st.share, c), runs=st.demand.shape[1])
     orders = place_orders(st, topo, k, prm, target)  # 1
     dem = demand_on_suppliers(st.share, c, k, orders, sums)  # 2
     y, rho = produce(st.inventory, topo, k, orders.cap, dem.total, dt)  # 3
     phi_u, phi_r = ration(y, dem.use, dem.refill)  # 4
     received, ships, into, out = deliver(st, c, k, orders, dem, phi_u, phi_r, sums, dt)
+    if prm.prices is not None:  # 4b. prices (prices.py)
+        st.price = update_prices(st.price, prm.prices, orders.o_q, k.f0, received, phi_u, dt)
     used, use_need = draw_inventories(st, topo, k, y, received, dt)  # 5
     short_r = np.asarray(phi_u < 1.0 - SHORT_TOL, dtype=np.bool_)
     resource(st, topo, c, orders.o_q, orders.use, ships, short_r, dem.total, k.cap_max,  # 6
@@ -194,6 +205,8 @@ def place_orders(st: State, topo: Topology, k: StepConsts, prm: RunParams, targe
     ``r_q = max(T_q - I_q, 0) / refill_days``, ``o_q = u_q + r_q``."""
     cap = st.ramp * k.spare_cap
     cap += k.cap0
+    if prm.prices is not None:  # price feedback on capacity (prices.py)
+        cap = supply_response(cap, st.price, k.cap_max, prm.prices)
     plan = np.minimum(cap, st.demand)
     refill = np.subtract(target, st.inventory)
     np.maximum(refill, 0.0, out=refill)
