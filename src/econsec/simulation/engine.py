@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from econsec.errors import EconsecError
+from econsec.simulation.adaptation import Localisation, LocalStep, refused_pairs
 from econsec.simulation.controls import (
     FlowControls,
     InvestmentSchedule,
@@ -171,6 +172,11 @@ class Engine:
         self._ctl_key: int | None = None
         self._ctl: FlowControls | None = None
         self._no_invest = np.zeros(base.n_nodes)
+        # induced localisation (simulation/adaptation.py): compiled only when some run
+        # localises and a control refuses something
+        self.loc_share, self.loc_lead = row("localisation_share"), row("localisation_lead_days")
+        first = refused_pairs(base, self.plan) if (self.loc_share > 0).any() else {}
+        self.loc = Localisation.of(base, first, share, self.d_ref) if first else None
         self.state = State(
             day=0.0, step=0,
             ramp=np.zeros((base.n_nodes, runs)),
@@ -192,11 +198,20 @@ class Engine:
     def step(self) -> StepFlows:
         day = self.state.day
         allies = allied_members(self.base, self.spec, day) if self.has_allies else None
-        invest = (self.invest.capacity(day, self.base.n_nodes) if len(self.invest.node)
-                  else self._no_invest)
+        invest, local = self.capacity_added(day)
         return step(self.state, self.topo, self.base, self.prm, self.controls(day),
                     self.plan.licence_flows, dt=self.dt, x_cap=self.x_cap, invest=invest,
-                    target=self.target, allies=allies)
+                    target=self.target, allies=allies, local=local)
+
+    def capacity_added(self, day: float) -> tuple[F64, LocalStep | None]:
+        """Capacity added on *day* by investments ((N,)), plus induced localisation's
+        ([N, R] then), and stage 6b's inputs (None without localisation)."""
+        invest = (self.invest.capacity(day, self.base.n_nodes) if len(self.invest.node)
+                  else self._no_invest)
+        if self.loc is None:
+            return invest, None
+        added = self.loc.capacity(day, self.loc_share, self.loc_lead, self.base.n_nodes)
+        return invest[:, None] + added, self.loc.at(day, self.loc_share, self.loc_lead)
 
 
 def _leontief_fixed_point(base: Baseline, share: F64, x: F64, tol: float = 1e-14) -> F64:
@@ -280,7 +295,15 @@ def simulate(
         extra = [(lv.economy, lv.good) for lv in spec.levers
                  if isinstance(lv, CapacityInvestment)]
         baseline = baseline_from_world(world, extra_nodes=extra, as_of=spec.as_of_year)
-    params = draw_params(spec, runs, np.random.default_rng(rng))
+        params = draw_params(spec, runs, np.random.default_rng(rng))
+        if (params.params["localisation_share"] > 0).any():
+            # the refused buyers' own nodes (and flows from them), as for an investment
+            pairs = refused_pairs(baseline, ShockPlan(baseline, spec, params.take(slice(0, 1))))
+            if pairs:
+                extra += [(baseline.economies[c], baseline.goods[h]) for c, h in sorted(pairs)]
+                baseline = baseline_from_world(world, extra_nodes=extra, as_of=spec.as_of_year)
+    else:
+        params = draw_params(spec, runs, np.random.default_rng(rng))
     dt = float(spec.step_days)
     n_steps = int(np.ceil(spec.horizon_days / dt))
     probe = Engine(baseline, spec, params.take(slice(0, 1)))

@@ -164,6 +164,14 @@ PARAMETERS: Mapping[str, tuple[str, float]] = MappingProxyType({
     "tariff_elasticity": ("elasticity eps of buyers' re-sourcing weights to a tariff, "
                           "(1 + tau)^-eps (Armington-type); the trade elasticity of roughly 4 "
                           "of Simonovska & Waugh 2014, J. Int. Econ. 92(1) 34-50", 4.0),
+    "localisation_share": ("induced localisation: share of a buyer economy's pre-shock use of "
+                           "a good its own producers supply at full ramp-up once a control "
+                           "refuses part of its imports of the good (capped at 1); 0 (default) "
+                           "= no localisation; values are per episode, sourced in the "
+                           "scenario", 0.0),
+    "localisation_lead_days": ("days from the first refusal on a buyer's imports of a good to "
+                               "its full localisation ceiling (linear ramp); only read with a "
+                               "positive localisation_share", 365.0),
 })
 
 
