@@ -4,6 +4,8 @@ against the plain reference with localisation on."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -127,3 +129,86 @@ def test_the_fast_step_matches_the_reference_with_localisation() -> None:
     eng, _ = check_against_reference(net, spec, runs=3, seed=5, steps=60)
     assert eng.loc is not None
     assert len(eng.loc.node) >= 3
+
+
+def test_frontloading_volume_between_announcement_and_effect() -> None:
+    """S's ban on h to C is announced on day 2 and takes effect on day 5; buyers add 20
+    days of use to their inventory target in between (refill over 10 days; S has 100%
+    spare capacity, on line the step after demand exceeds capacity).
+
+    Hand calculation (two_node: C makes 1/day of g from 0.5/day of h bought from S;
+    10 days of cover, target (10 + 1) x 0.5 = 5.5):
+    days 0-1: steady, S ships 0.5/day;
+    day 2: target 5.5 + 20 x 0.5 = 15.5, refill (15.5 - 5.5) / 10 = 1.0, S's capacity is
+    still 0.5: it serves use (0.5) and no refill; demand 1.5 > 0.5 brings the spare on line;
+    day 3: capacity 1.0: use 0.5 + refill 0.5 of 1.0 (phi_refill 0.5): ships 1.0,
+    inventory 5.5 + 1.0 - 0.5 = 6.0;
+    day 4: refill (15.5 - 6.0) / 10 = 0.95, ships 0.5 + 0.5 = 1.0, inventory 6.5;
+    day 5: the ban: nothing arrives; the target is 5.5 again.
+    Front-loaded: 1.0 (days 3-4) on top of 5 x 0.5 = 2.5; C's inventory is 6.5 at the
+    effect, 1.0 above the 5.5 it would hold without.
+    """
+    from simhelpers import two_node
+
+    b = two_node()
+    shock = Shock(ShockKind.ban, frozenset({"S"}), frozenset(), frozenset({"h"}),
+                  start=5, announced=2)
+    for days, want_arrivals, want_inv in ((20.0, [0.5, 0.5, 0.5, 1.0, 1.0, 0.0], 6.5),
+                                          (0.0, [0.5] * 5 + [0.0], 5.5)):
+        eng = engine(b, spec_of(shock), params(spare_capacity=1.0, inventory_days=10.0,
+                                               refill_days=10.0, frontload_days=days))
+        got = []
+        for t in range(6):
+            got.append(float(eng.step().received[0, 0]))
+            if t == 4:
+                assert eng.state.inventory[0, 0] == pytest.approx(want_inv, abs=1e-12)
+        assert got == pytest.approx(want_arrivals, abs=1e-12)
+
+
+def test_frontloading_needs_an_announcement_before_the_effect() -> None:
+    with pytest.raises(ValueError, match="announced after"):
+        Shock(ShockKind.ban, frozenset({"S"}), frozenset(), frozenset({"h"}), start=5,
+              announced=7)
+    b = own_supply(0.5, 0.25)
+    assert engine(b, spec_of(ban("S1", start=3)), params(frontload_days=30.0)
+                  ).frontload is None
+
+
+def test_the_fast_step_matches_the_reference_with_frontloading() -> None:
+    """Every shock of the busy spec announced on day 0 (effects on days 2-8), per-run
+    front-loading: the fast step equals the plain reference."""
+    import dataclasses
+
+    from test_step_kernels import check_against_reference
+
+    from simhelpers import busy_spec
+
+    spec = busy_spec(frontload_days=ParamDist(DistKind.uniform, (5.0, 40.0)))
+    spec = dataclasses.replace(spec, shocks=tuple(dataclasses.replace(s, announced=0)
+                                                  for s in spec.shocks))
+    eng, _ = check_against_reference(random_busy_network(6), spec, runs=3, seed=6,
+                                     steps=30)
+    assert eng.frontload is not None
+
+
+def test_scenarios_carry_the_announcement_and_name_a_bad_one(tmp_path: Any) -> None:
+    """The registry's announced date (1 Jul 2019, effective 4 Jul) becomes the shock's
+    announcement (day 0 of a scenario starting on 1 Jul, start day 3); an inline shock
+    announced after its start is an error naming the file, line and key."""
+    from econsec.errors import DataError
+    from econsec.policy.scenarios import load_scenario
+
+    text = ("name: demo\ntitle: Demo\nkind: forward\nstart: 2019-07-01\nhorizon: 60d\n"
+            "measures:\n  - id: jpn_kor_2019_fluorides\n"
+            "parameters:\n  frontload_days: 30\n  localisation_share: 0.5\n")
+    path = tmp_path / "demo.yaml"
+    path.write_text(text, encoding="utf-8")
+    shock = load_scenario(path).shocks[0]
+    assert (shock.announced, shock.start) == (0, 3)
+    bad = text + ("shocks:\n  - kind: ban\n    imposers: CHN\n    goods: [gallium]\n"
+                  "    start: 2019-08-01\n    announced: 2019-09-01\n")
+    path.write_text(bad, encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        load_scenario(path)
+    msg = str(info.value)
+    assert "demo.yaml" in msg and "line 16" in msg and "shocks[0].announced" in msg

@@ -191,3 +191,44 @@ def localise(st: State, loc: LocalStep) -> None:
     share = np.array(st.share, copy=True)
     share[loc.flows] = new
     st.share = share
+
+
+class Frontload:
+    """Anticipation: between a shock's announcement ``a`` and its effect ``t0`` (``a <= t <
+    t0``; only the days from the scenario start are simulated) buyers raise the inventory
+    target of every slot with a flow the shock will hit by ``frontload_days`` of pre-shock
+    use, ``T_q = (cover + stockpile + dt) u0_q + F u0_q`` with ``F = frontload_days``, so
+    their refill orders (``max(T_q - I_q, 0) / refill_days``) order the extra stock from the
+    slot's suppliers in proportion to their shares, the soon-restricted ones included.
+    After the effect the target is the usual one again and the extra stock is drawn down.
+    Stages 1-8 are unchanged: the step reads the day's target."""
+
+    def __init__(self, base: Baseline, plan: ShockPlan, days: F64, use0: F64,
+                 target: F64) -> None:
+        self.windows: list[tuple[float, float, B]] = []
+        for shock, mask in zip(plan.shocks, plan.masks, strict=True):
+            if shock.announced is not None and shock.announced < shock.start and mask.any():
+                slots = np.zeros(base.n_slots, dtype=np.bool_)
+                slots[base.flow_slot[mask]] = True
+                self.windows.append((float(shock.announced), float(shock.start), slots))
+        self.extra = days * use0[:, None]  # [S, R] F u0_q
+        self.target = target
+        self._key: bytes | None = None
+        self._at = target
+
+    def __bool__(self) -> bool:
+        return bool(self.windows)
+
+    def target_on(self, day: float) -> F64:
+        """[S, R] inventory targets on *day*: the usual target plus ``F u0_q`` in the slots
+        of the shocks announced and not yet in effect."""
+        active = np.zeros(self.extra.shape[0], dtype=np.bool_)
+        for lo, hi, slots in self.windows:
+            if lo <= day < hi:
+                active |= slots
+        key = active.tobytes()
+        if key != self._key:
+            self._key = key
+            self._at = (self.target + np.where(active[:, None], self.extra, 0.0)
+                        if active.any() else self.target)
+        return self._at

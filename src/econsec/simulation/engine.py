@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from econsec.errors import EconsecError
-from econsec.simulation.adaptation import Localisation, LocalStep, refused_pairs
+from econsec.simulation.adaptation import Frontload, Localisation, LocalStep, refused_pairs
 from econsec.simulation.controls import (
     FlowControls,
     InvestmentSchedule,
@@ -177,6 +177,11 @@ class Engine:
         self.loc_share, self.loc_lead = row("localisation_share"), row("localisation_lead_days")
         first = refused_pairs(base, self.plan) if (self.loc_share > 0).any() else {}
         self.loc = Localisation.of(base, first, share, self.d_ref) if first else None
+        # anticipation (simulation/adaptation.py): raised targets before announced shocks
+        front = row("frontload_days")
+        ahead = (Frontload(base, self.plan, front, self.d_ref, self.target)
+                 if (front > 0).any() else None)
+        self.frontload = ahead if ahead else None  # None: no shock announced ahead
         self.state = State(
             day=0.0, step=0,
             ramp=np.zeros((base.n_nodes, runs)),
@@ -201,7 +206,12 @@ class Engine:
         invest, local = self.capacity_added(day)
         return step(self.state, self.topo, self.base, self.prm, self.controls(day),
                     self.plan.licence_flows, dt=self.dt, x_cap=self.x_cap, invest=invest,
-                    target=self.target, allies=allies, local=local)
+                    target=self.target_on(day), allies=allies, local=local)
+
+    def target_on(self, day: float) -> F64:
+        """[S, R] inventory targets on *day* (raised by front-loading before an announced
+        shock takes effect)."""
+        return self.target if self.frontload is None else self.frontload.target_on(day)
 
     def capacity_added(self, day: float) -> tuple[F64, LocalStep | None]:
         """Capacity added on *day* by investments ((N,)), plus induced localisation's
