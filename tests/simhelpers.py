@@ -102,9 +102,12 @@ def licensing(imposer: str, approval: float, delay: float, start: int = 0,
                  measure_id=measure_id)
 
 
-def random_busy_network(seed: int, n_eco: int = 5, n_goods: int = 6) -> Baseline:
+def random_busy_network(seed: int, n_eco: int = 5, n_goods: int = 6,
+                        own_supply: bool = False) -> Baseline:
     """Layered random network: good h is an input of goods g < h; each buyer economy buys
-    each input from 1-4 supplier economies; a zero-share candidate supplier per input."""
+    each input from 1-4 supplier economies; a zero-share candidate supplier per input
+    (*own_supply*: every buyer also buys from its own producers, weight 0.2 where the
+    draw left them out; the same random draws)."""
     rng = np.random.default_rng(seed)
     eco = [f"E{i}" for i in range(n_eco)]
     goods = [f"g{j}" for j in range(n_goods)]
@@ -118,6 +121,8 @@ def random_busy_network(seed: int, n_eco: int = 5, n_goods: int = 6) -> Baseline
         for h in range(n_goods):
             sup = rng.choice(n_eco, int(rng.integers(1, 5)), replace=False)
             w = rng.uniform(0.1, 1.0, len(sup))
+            if own_supply and c not in sup:
+                sup, w = np.append(sup, c), np.append(w, 0.2)
             mix[(c, h)] = [(int(s), float(v)) for s, v in zip(sup, w / w.sum(), strict=True)]
     cand = {h: [int(rng.integers(n_eco))] for h in range(n_goods)}
     return assemble(eco, goods, nodes, market, edges, mix, cand)
@@ -152,11 +157,11 @@ def step_inputs(eng: Engine) -> dict[str, Any]:
     """What :meth:`Engine.step` passes to the step for the current day, besides the state:
     the keyword arguments of :func:`econsec.simulation.step.step`."""
     day = eng.state.day
+    invest, local = eng.capacity_added(day)
     return {"ctl": eng.controls(day), "licence_flows": eng.plan.licence_flows,
-            "dt": eng.dt, "x_cap": eng.x_cap, "target": eng.target,
+            "dt": eng.dt, "x_cap": eng.x_cap, "target": eng.target_on(day),
             "allies": allied_members(eng.base, eng.spec, day) if eng.has_allies else None,
-            "invest": (eng.invest.capacity(day, eng.base.n_nodes) if len(eng.invest.node)
-                       else np.zeros(eng.base.n_nodes))}
+            "invest": invest, "local": local}
 
 
 @st.composite

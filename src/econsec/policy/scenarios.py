@@ -29,7 +29,10 @@ coercion            ``ban`` blocking ``intensity`` (informal embargo); ``as: quo
 ==================  =========================================================================
 
 Effective and lifted dates become day offsets from the scenario ``start`` (a measure in
-force before the start begins at day 0; one lifted before the start is an error).
+force before the start begins at day 0; one lifted before the start is an error). A
+measure's ``announced`` date (the entry's, else the registry's) before its effective date
+becomes ``Shock.announced`` (buyers front-load in between with ``frontload_days``); an
+inline shock may give ``announced:`` (a date or day offset, not after its ``start``).
 """
 
 from __future__ import annotations
@@ -61,9 +64,10 @@ TOP_REQUIRED = ("name", "title", "kind", "start", "horizon")
 TOP_OPTIONAL = ("description", "step", "as_of_year", "measures", "shocks", "levers",
                 "parameters", "outcomes")
 MEASURE_KEYS = ("id", "intensity", "targets", "goods", "effective", "lifted", "as",
-                "approval_rate", "licence_delay_days")
+                "approval_rate", "licence_delay_days", "announced")
 SHOCK_KEYS = ("kind", "imposers", "goods", "start")
-SHOCK_OPTIONAL = ("targets", "end", "intensity", "licence_delay_days", "approval_rate")
+SHOCK_OPTIONAL = ("targets", "end", "intensity", "licence_delay_days", "approval_rate",
+                  "announced")
 
 _DEFAULT_KIND = {
     MeasureType.export_control: ShockKind.ban,
@@ -294,6 +298,14 @@ def _measure_shock(res: Resolver, key: KeyPath, entry: Any) -> Shock:
         raise lines.error(key, f"measure '{mid}' lists no goods: give goods: in the scenario")
     effective = m.effective or m.announced
     start = res.offset((*key, "effective"), e.get("effective", effective))
+    # announcement ahead of the effect (front-loading, the frontload_days parameter): the
+    # entry's, else the registry's when it is before the effective date
+    announced: int | None = (res.offset((*key, "announced"), e["announced"])
+                             if "announced" in e else res.offset((*key, "id"), m.announced))
+    if "announced" in e and announced is not None and announced > start:
+        raise lines.error((*key, "announced"), "announced is after the effective date")
+    if announced is not None and announced >= start:
+        announced = None
     lifted = e.get("lifted", m.lifted) if "lifted" in e else m.lifted
     end = None if lifted is None else res.offset((*key, "lifted"), lifted)
     if end is not None and end <= 0:
@@ -317,7 +329,7 @@ def _measure_shock(res: Resolver, key: KeyPath, entry: Any) -> Shock:
     return _shock(lines, key, kind=kind, imposers=res.economies(key, m.imposer),
                   targets=targets, goods=goods, start=max(0, start), end=end,
                   intensity=intensity, approval_rate=approval, measure_id=mid,
-                  licence_delay=delay)
+                  licence_delay=delay, announced=announced)
 
 
 def _no_double_listing(lines: Lines, entries: Sequence[Any], shocks: list[Shock]) -> None:
@@ -350,13 +362,18 @@ def _inline_shock(res: Resolver, key: KeyPath, entry: Any) -> Shock:
         raise lines.error((*key, "licence_delay_days"),
                           "licence_delay_days applies to licensing shocks only")
     delay = _delay(lines, (*key, "licence_delay_days"), e.get("licence_delay_days"))
+    start = res.offset((*key, "start"), e["start"])
+    announced = None if e.get("announced") is None else res.offset((*key, "announced"),
+                                                                   e["announced"])
+    if announced is not None and announced > start:
+        raise lines.error((*key, "announced"), "announced is after the start")
     return _shock(
         lines, key, kind=kind, imposers=res.economies((*key, "imposers"), e["imposers"]),
         targets=res.economies((*key, "targets"), e.get("targets", "ALL"), allow_all=True),
         goods=res.goods((*key, "goods"), e["goods"]),
-        start=max(0, res.offset((*key, "start"), e["start"])), end=end,
+        start=max(0, start), end=end,
         intensity=number(lines, (*key, "intensity"), e.get("intensity", 1.0), 0, 10),
-        licence_delay=delay,
+        licence_delay=delay, announced=None if announced == start else announced,
         approval_rate=(None if "approval_rate" not in e else
                        number(lines, (*key, "approval_rate"), e["approval_rate"], 0, 1)),
         measure_id=None)

@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from econsec.errors import EconsecError
+from econsec.simulation.adaptation import Frontload, Localisation, LocalStep, refused_pairs
 from econsec.simulation.controls import (
     FlowControls,
     InvestmentSchedule,
@@ -173,6 +174,16 @@ class Engine:
         self._ctl_key: int | None = None
         self._ctl: FlowControls | None = None
         self._no_invest = np.zeros(base.n_nodes)
+        # induced localisation (simulation/adaptation.py): compiled only when some run
+        # localises and a control refuses something
+        self.loc_share, self.loc_lead = row("localisation_share"), row("localisation_lead_days")
+        first = refused_pairs(base, self.plan) if (self.loc_share > 0).any() else {}
+        self.loc = Localisation.of(base, first, share, self.d_ref) if first else None
+        # anticipation (simulation/adaptation.py): raised targets before announced shocks
+        front = row("frontload_days")
+        ahead = (Frontload(base, self.plan, front, self.d_ref, self.target)
+                 if (front > 0).any() else None)
+        self.frontload = ahead if ahead else None  # None: no shock announced ahead
         self.state = State(
             day=0.0, step=0,
             ramp=np.zeros((base.n_nodes, runs)),
@@ -195,11 +206,25 @@ class Engine:
     def step(self) -> StepFlows:
         day = self.state.day
         allies = allied_members(self.base, self.spec, day) if self.has_allies else None
-        invest = (self.invest.capacity(day, self.base.n_nodes) if len(self.invest.node)
-                  else self._no_invest)
+        invest, local = self.capacity_added(day)
         return step(self.state, self.topo, self.base, self.prm, self.controls(day),
                     self.plan.licence_flows, dt=self.dt, x_cap=self.x_cap, invest=invest,
-                    target=self.target, allies=allies)
+                    target=self.target_on(day), allies=allies, local=local)
+
+    def target_on(self, day: float) -> F64:
+        """[S, R] inventory targets on *day* (raised by front-loading before an announced
+        shock takes effect)."""
+        return self.target if self.frontload is None else self.frontload.target_on(day)
+
+    def capacity_added(self, day: float) -> tuple[F64, LocalStep | None]:
+        """Capacity added on *day* by investments ((N,)), plus induced localisation's
+        ([N, R] then), and stage 6b's inputs (None without localisation)."""
+        invest = (self.invest.capacity(day, self.base.n_nodes) if len(self.invest.node)
+                  else self._no_invest)
+        if self.loc is None:
+            return invest, None
+        added = self.loc.capacity(day, self.loc_share, self.loc_lead, self.base.n_nodes)
+        return invest[:, None] + added, self.loc.at(day, self.loc_share, self.loc_lead)
 
 
 def price_rule(base: Baseline, feedback: F64, dt: float) -> PriceRule:
@@ -291,7 +316,15 @@ def simulate(
         extra = [(lv.economy, lv.good) for lv in spec.levers
                  if isinstance(lv, CapacityInvestment)]
         baseline = baseline_from_world(world, extra_nodes=extra, as_of=spec.as_of_year)
-    params = draw_params(spec, runs, np.random.default_rng(rng))
+        params = draw_params(spec, runs, np.random.default_rng(rng))
+        if (params.params["localisation_share"] > 0).any():
+            # the refused buyers' own nodes (and flows from them), as for an investment
+            pairs = refused_pairs(baseline, ShockPlan(baseline, spec, params.take(slice(0, 1))))
+            if pairs:
+                extra += [(baseline.economies[c], baseline.goods[h]) for c, h in sorted(pairs)]
+                baseline = baseline_from_world(world, extra_nodes=extra, as_of=spec.as_of_year)
+    else:
+        params = draw_params(spec, runs, np.random.default_rng(rng))
     dt = float(spec.step_days)
     n_steps = int(np.ceil(spec.horizon_days / dt))
     probe = Engine(baseline, spec, params.take(slice(0, 1)))

@@ -7,7 +7,8 @@ Draw order (documented so a seed reproduces a run bit for bit): one
 1. parameters are visited in the order of :data:`econsec.simulation.spec.PARAMETERS`
    (``spare_capacity``, ``ramp_days``, ``inventory_days``, ``substitutability_scale``,
    ``licence_delay_days``, ``resourcing_days``, ``return_days``, ``refill_days``,
-   ``tariff_elasticity``, ``price_feedback``); each parameter with a
+   ``tariff_elasticity``, ``price_feedback``, ``localisation_share``,
+   ``localisation_lead_days``, ``frontload_days``); each parameter with a
    non-fixed distribution draws a vector of ``runs`` values in one call; ``fixed``
    parameters and parameters without a distribution (their default) consume no random
    numbers;

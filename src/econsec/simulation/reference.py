@@ -29,6 +29,9 @@ buyer ``j(q)``, flow ``k`` of slot ``q(k)`` from supplier ``i(k)``, step ``dt`` 
    quota; allied members first while a member supplier of the slot has headroom);
    ``lost`` scaled by ``min(1, sum_q w / (sum_q lost o_q))``, then
    ``share_k -= lost_k`` and ``+= (sum_q lost / sum_q w) w_k`` in slots with ``sum_q w > 0``;
+6b. localisation (with ``localisation_share``): in each slot of a localising pair, the
+   imports ``k`` give ``share_k m / F`` to the domestic flow ``d``,
+   ``m = min(tau - share_d, F)`` (only for a gap above 1e-12), ``F`` their total share;
 7. return (with ``return_days``): a free flow takes back
    ``b_k = min(min(1, dt / return_days) (s0_k - share_k), room_i / o_q)`` (only above
    1e-12; ``room = max(capmax - D, 0)``, 0 for a rationing supplier), the slot's flows above
@@ -55,6 +58,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from econsec.simulation.adaptation import LocalStep
 from econsec.simulation.controls import FlowControls
 from econsec.simulation.network_arrays import Baseline
 from econsec.simulation.prices import PRICE_TOL
@@ -109,7 +113,8 @@ class RunFlows:
 
 def reference_step(rs: RunState, base: Baseline, prm: RunParams, run: int,
                    ctl: FlowControls, licence_flows: I64, *, dt: float, x_cap: F64,
-                   invest: F64, target: F64, allies: B | None) -> RunFlows:
+                   invest: F64, target: F64, allies: B | None,
+                   local: LocalStep | None = None) -> RunFlows:
     """Advance run *run* in *rs* by one step of *dt* days (the module rule); the arguments
     are those of :func:`econsec.simulation.step.step` (arrays with a run axis are read at
     column *run*)."""
@@ -117,7 +122,7 @@ def reference_step(rs: RunState, base: Baseline, prm: RunParams, run: int,
     n, s = base.n_nodes, base.n_slots
     spare, ramp_days = prm.spare[0, run], prm.ramp_days[0, run]
     eps = prm.tariff_elasticity[0, run]
-    x_now = x_cap + invest
+    x_now = x_cap + (invest if invest.ndim == 1 else invest[:, run])
     cap = x_now + rs.ramp * spare * base.x0
     cap_max = x_now + spare * base.x0
     coef, f0 = base.slot_coef, base.f0
@@ -222,6 +227,20 @@ def reference_step(rs: RunState, base: Baseline, prm: RunParams, run: int,
     lost, lost_q = lost * cut[fs], lost_q * cut
     gain = np.divide(lost_q, w_q, out=np.zeros(s), where=w_q > 0)
     share = share - lost * (w_q > 0)[fs] + gain[fs] * wgt
+    # 6b. induced localisation: the domestic share up to tau, taken from the imports
+    if local is not None:
+        slots = np.unique(fs[local.flows])
+        for z, slot in enumerate(slots):
+            ks = np.flatnonzero(fs == slot)
+            d = local.flows[local.dom_pos[z]]
+            imports = [k for k in ks if k != d]
+            total = float(sum(share[k] for k in imports))
+            gap = local.tau[z, run] - share[d]
+            moved = min(gap if gap > 1e-12 else 0.0, total)
+            if moved > 0:
+                for k in imports:
+                    share[k] -= share[k] * (moved / total)
+                share[d] += moved
     # 7. return toward the pre-shock shares
     if prm.return_rate is not None and prm.return_to is not None:
         s0 = prm.return_to[:, 0]

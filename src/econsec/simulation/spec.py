@@ -55,8 +55,14 @@ class Shock:
     #: licensing: delay of approved shipments (days), drawn once per run; None: the
     #: ``licence_delay_days`` parameter
     licence_delay: ParamDist | None = None
+    #: day offset of the measure's announcement (may be before the scenario start, then
+    #: negative); buyers front-load between it and ``start`` (``frontload_days``); None: no
+    #: announcement ahead of the effect
+    announced: int | None = None
 
     def __post_init__(self) -> None:
+        if self.announced is not None and self.announced > self.start:
+            raise ValueError("shock announced after its start")
         if not 0.0 <= self.intensity <= (10.0 if self.kind is ShockKind.tariff else 1.0):
             raise ValueError(f"shock intensity {self.intensity} out of range for {self.kind}")
         if self.end is not None and self.end < self.start:
@@ -169,6 +175,18 @@ PARAMETERS: Mapping[str, tuple[str, float]] = MappingProxyType({
                        "ceiling); 0 (default): the price is computed but quantities do not "
                        "respond - the short-run elasticities (data/price_elasticities.csv) are "
                        "assumptions, no published estimate was found for the replays' goods",
+                       0.0),
+    "localisation_share": ("induced localisation: share of a buyer economy's pre-shock use of "
+                           "a good its own producers supply at full ramp-up once a control "
+                           "refuses part of its imports of the good (capped at 1); 0 (default) "
+                           "= no localisation; values are per episode, sourced in the "
+                           "scenario", 0.0),
+    "localisation_lead_days": ("days from the first refusal on a buyer's imports of a good to "
+                               "its full localisation ceiling (linear ramp); only read with a "
+                               "positive localisation_share", 365.0),
+    "frontload_days": ("anticipation: extra days of pre-shock use buyers add to their "
+                       "inventory target between a measure's announcement and its effect, "
+                       "for the slots it will hit (Shock.announced); 0 (default) = none",
                        0.0),
 })
 

@@ -51,6 +51,13 @@ each):
    no more of it than that headroom can serve: the slot's lost share ``m_q`` is scaled down
    to ``m_q o_q <= sum_{k in q} w_k``; with allied sharing a member buyer re-sources only
    among member suppliers while they have headroom.
+6b. **Localisation** (:func:`~econsec.simulation.adaptation.localise`; only with
+   ``localisation_share``; default: none). Where a control refuses part of a buyer
+   economy's imports of a good, the buyer's own node of the good gains capacity and the
+   domestic share of the buyer's slots is raised toward ``tau_q = s0_dom,q + L(t)
+   max(lambda - s0_dom,q, 0)`` (``L`` ramps linearly over ``localisation_lead_days`` from
+   the first refusal), taken from the slot's imports in proportion to their shares
+   (:mod:`econsec.simulation.adaptation` gives the formulas).
 7. **Return** (:func:`~econsec.simulation.resourcing.return_shares`; only with
    ``return_days``; default: sourcing stays where it moved). A free flow (no ban, cap or
    tariff) below its pre-shock share ``s0_k`` takes back
@@ -115,6 +122,7 @@ import numpy as np
 import numpy.typing as npt
 
 from econsec.simulation import kernels
+from econsec.simulation.adaptation import LocalStep, localise
 from econsec.simulation.controls import FlowControls
 from econsec.simulation.kernels import take_rows
 from econsec.simulation.network_arrays import Baseline
@@ -151,11 +159,14 @@ def step(
     invest: F64,
     target: F64,
     allies: B | None,
+    local: LocalStep | None = None,
 ) -> StepFlows:
     """Advance *st* by one step of *dt* days: stages 1-8 of the module docstring.
 
-    *x_cap*, *invest*: (N,) base capacity and capacity from investments; *target*: [S, R]
-    inventory targets; *allies*: (E,) members of an active allied-sharing bloc or None.
+    *x_cap*: (N,) base capacity; *invest*: (N,) capacity from investments, or [N, R] with
+    induced localisation's capacity added; *target*: [S, R] inventory targets; *allies*:
+    (E,) members of an active allied-sharing bloc or None; *local*: stage 6b's inputs
+    (:mod:`econsec.simulation.adaptation`) or None (no localisation).
     """
     c = topo.controls(ctl, licence_flows, bool(st.pipeline.shape[0]), prm.tariff_elasticity)
     k = topo.consts(base, prm, x_cap, invest)
@@ -173,6 +184,8 @@ def step(
     short_r = np.asarray(phi_u < 1.0 - SHORT_TOL, dtype=np.bool_)
     resource(st, topo, c, orders.o_q, orders.use, ships, short_r, dem.total, k.cap_max,  # 6
              prm, dt, allies, base)
+    if local is not None:  # 6b
+        localise(st, local)
     if prm.return_rate is not None and prm.return_to is not None:  # 7
         return_shares(st, topo, ctl, orders.o_q, short_r, dem.total, k.cap_max,
                       prm.return_rate, prm.return_to)

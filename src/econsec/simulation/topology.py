@@ -279,7 +279,8 @@ class StepConsts:
             return np.repeat(v[:, None], runs, axis=1)
 
         spare_cap = prm.spare * base.x0[:, None]
-        cap0 = full(x_cap + invest)
+        cap0 = (full(x_cap + invest) if invest.ndim == 1  # [N, R]: with localisation
+                else np.asarray(x_cap[:, None] + invest, dtype=np.float64))
         return cls(prm=prm, x_cap=x_cap, invest=invest, coef=full(base.slot_coef),
                    spare_cap=spare_cap, cap0=cap0, cap_max=cap0 + spare_cap,
                    f0=full(base.f0),
