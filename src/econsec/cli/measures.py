@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from econsec.cli.common import FormatOpt, OutOpt, fail
+from econsec.cli.common import FormatOpt, OutOpt, fail, query, show
 from econsec.reports.tables import OutputFormat
 
 app = typer.Typer(help="The measures registry: export controls, licensing, coercion, "
@@ -35,16 +35,15 @@ def list_cmd(
     from econsec import analysis
     from econsec.data.world import load_world
     from econsec.domain import MeasureType
-    from econsec.errors import DataError
-    from econsec.reports.tables import emit
+    from econsec.domain.names import suggest
 
-    if type is not None and type not in {t.value for t in MeasureType}:
-        raise fail(f"unknown --type '{type}' (one of {', '.join(t.value for t in MeasureType)})")
-    try:
-        w = load_world(world)
-    except DataError as exc:
-        raise fail(str(exc)) from None
-    emit(analysis.measures(type, imposer, good, w), fmt, out, title="Measures")
+    types = [t.value for t in MeasureType]
+    if type is not None and type not in types:
+        close = suggest(type, types)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise fail(f"unknown --type '{type}'{hint} (one of {', '.join(types)})")
+    w = query(load_world, world)
+    show(query(analysis.measures, type, imposer, good, w), fmt, out, title="Measures")
 
 
 @app.command("show")
@@ -60,10 +59,6 @@ def show_cmd(
     """
     from econsec import analysis
     from econsec.data.world import load_world
-    from econsec.reports.tables import emit
 
-    try:
-        frame = analysis.measure_detail(measure_id, load_world(world))
-    except KeyError as exc:
-        raise fail(str(exc).strip("'\"")) from None
-    emit(frame, fmt, out, title=measure_id)
+    frame = query(analysis.measure_detail, measure_id, query(load_world, world))
+    show(frame, fmt, out, title=str(frame["value"].iloc[0]))
