@@ -140,8 +140,11 @@ def exposure(
                 + (f" up to {year}" if year is not None else "")
                 + f" (its periods: {', '.join(periods) or 'none'})")
         out = direct_import_dependence(bil, wy.latest_world_shares(), code, goods)
-    missing = [g for g in goods if not out["good"].eq(g).any()]
+    covered = set(wy.world_shares["good"]) | set(
+        wy.bilateral.loc[wy.bilateral["importer"] == code, "good"])
+    missing = [g for g in goods if g not in covered or not out["good"].eq(g).any()]
     if year is not None and missing:
+        out = out[~out["good"].isin(missing)].reset_index(drop=True)
         first = first_year(w, goods=missing)
         if len(missing) == len(goods):
             what = f"good {goods[0]}" if good is not None else f"the goods of {code}"

@@ -55,7 +55,7 @@ def show_cmd(
 ) -> None:
     """Show one measure with its full citation.
 
-    Example: `econsec measures show chn_gallium_germanium_2023`
+    Example: `econsec measures show chn_2023_gallium_germanium`
     """
     from econsec import analysis
     from econsec.data.world import load_world
