@@ -81,8 +81,7 @@ def _resolve(cmd: str, tmp: Path) -> tuple[list[str] | None, str]:
     fixed: list[str] = []
     for a in args:
         if a.startswith(("~/data/", "../shared/data/", "data/")):
-            name = a.split("/")[-1] if not a.startswith("~/data/") else a[len("~/data/"):]
-            name = name.split("/")[0]
+            name = re.sub(r"^(~/data/|\.\./shared/data/|data/)", "", a)
             if not SHARED.is_dir():
                 return None, f"needs ../shared/data (not found at {SHARED})"
             path = SHARED / name
