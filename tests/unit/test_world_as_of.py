@@ -86,3 +86,75 @@ def test_post_shock_import_shares_are_kept_but_never_a_model_baseline() -> None:
                          & (world.bilateral["dataset"].notna())]
     assert (ga.loc[ga["year"] >= 2023, "observed_after"] == "chn_2023_gallium_germanium").all()
     assert ga.loc[ga["year"] < 2023, "observed_after"].isna().all()
+
+
+# --- the query rule: year <= Y only, never a later year (issue 14, item 1) ---------------
+
+
+def test_exposure_before_the_first_figure_names_the_first_year() -> None:
+    import pytest
+
+    from econsec import analysis
+    from econsec.analysis.names import EmptyAnswerError
+
+    world = load_world()
+    first = int(min(world.world_shares["year"].min(), world.bilateral["year"].min()))
+    with pytest.raises(EmptyAnswerError, match=f"first figures are of {first}"):
+        analysis.exposure("KOR", world=world, year=1990)
+    hf = [world.world_shares.loc[world.world_shares["good"] == "hydrogen_fluoride", "year"],
+          world.bilateral.loc[world.bilateral["good"] == "hydrogen_fluoride", "year"]]
+    hf_first = int(min(s.min() for s in hf if len(s)))
+    assert hf_first > 2010  # the built-in world's HF figures start after 2010
+    with pytest.raises(EmptyAnswerError, match=f"first figures are of {hf_first}"):
+        analysis.exposure("KOR", good="hydrogen_fluoride", world=world, year=2010)
+    with pytest.raises(EmptyAnswerError, match="first figures"):
+        analysis.exposure("KOR", good="hydrogen_fluoride", world=world, year=2010, tiers="all")
+
+
+def test_exposure_never_uses_a_later_year() -> None:
+    from econsec import analysis
+
+    world = load_world()
+    for tiers in ("direct", "all"):
+        out = analysis.exposure("KOR", world=world, year=2016, tiers=tiers)
+        assert len(out) > 0
+        if "year" in out.columns:
+            assert out["year"].max() <= 2016
+        # goods first measured after 2016 are left out, and a note says so
+        assert any("no figures up to 2016" in n for n in out.attrs["notes"])
+    direct = analysis.exposure("KOR", world=world, year=2016)
+    later = set(world.world_shares.loc[world.world_shares["year"] <= 2016, "good"]) | set(
+        world.bilateral.loc[(world.bilateral["year"] <= 2016)
+                            & (world.bilateral["importer"] == "KOR"), "good"])
+    assert set(direct["good"]) <= later
+
+
+def test_source_trade_without_the_goods_codes_is_an_error() -> None:
+    import pytest
+
+    from econsec import analysis
+    from econsec.analysis.names import EmptyAnswerError
+
+    world = load_world()
+    flows = pd.DataFrame({"year": [2022], "exporter": ["JPN"], "importer": ["KOR"],
+                          "product": ["010121"], "value": [5.0]})  # live horses only
+    with pytest.raises(EmptyAnswerError, match="no imports by KOR of the HS codes"):
+        analysis.exposure("KOR", good="hydrogen_fluoride", world=world, source="trade",
+                          flows=flows, dataset="test")
+
+
+def test_self_sufficiency_keeps_members_listed_only_in_older_figures() -> None:
+    from econsec import analysis
+
+    world = load_world()
+    ws = world.world_shares[world.world_shares["good"] == "cathode_ncm"]
+    latest = ws[ws["year"] == ws["year"].max()]
+    old = ws[(ws["year"] < ws["year"].max()) & ws["economy"].isin(["JPN", "KOR", "TWN", "USA"])]
+    # hand calculation: the latest set lists CHN 0.9 only, remainder 0.1; the 2016 figure
+    # lists JPN 0.136 and KOR 0.083 (sum 0.219 > 0.1): scaled into the remainder, 0.1
+    assert set(latest["economy"]) == {"CHN"} and abs(latest["share"].sum() - 0.9) < 1e-12
+    assert abs(old["share"].sum() - 0.219) < 1e-12
+    out = analysis.self_sufficiency("CHIP4", world)
+    row = out[out["good"] == "cathode_ncm"].iloc[0]
+    assert abs(row["world_share"] - 0.1) < 1e-9
+    assert row["self_sufficiency"] > 0

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Literal, cast, get_args
 
 import pandas as pd
 
+from econsec.analysis.names import EmptyAnswerError
+
 if TYPE_CHECKING:
     from econsec.data.world import World
 
@@ -89,19 +91,27 @@ def exposure(
     Theodorakopoulos 2022).
     Columns always include economy, good, supplier, share.
 
-    *year* uses the latest figures up to that year (e.g. 2019 for the situation before
-    Japan's July 2019 controls); *period* picks import shares of one period, e.g.
-    ``"2019-01/2019-05"``.
+    *year* uses the latest figures of year <= *year* only, never a later year
+    (:func:`econsec.analysis.as_of.world_upto`; e.g. 2019 for the situation before
+    Japan's July 2019 controls): goods without such figures are left out with a note, and
+    when none is left :class:`~econsec.analysis.names.EmptyAnswerError` names the first
+    year with figures. *period* picks import shares of one period, e.g.
+    ``"2019-01/2019-05"`` (EmptyAnswerError when the economy has none for it).
 
     ``source="trade"`` (direct tiers only): import shares from the trade panel in the
     store *db* (BACI, else Comtrade; latest year up to *year*) for goods whose HS codes
     it holds, curated figures for the rest; the ``source`` column names each figure's
-    origin. Pass *flows* (``year, exporter, importer, product, value``) and its *dataset*
-    name to use a panel already in memory.
+    origin, and a note lists the goods left with curated figures. When the panel answers
+    for none of the goods (no panel, no HS codes, no imports of them),
+    :class:`~econsec.analysis.names.EmptyAnswerError` says which. Pass *flows* (``year,
+    exporter, importer, product, value``) and its *dataset* name to use a panel already
+    in memory.
 
     Raises :class:`ChoiceError` for a bad *tiers* or *source*, ``KeyError`` for an
     unknown economy or good, ``ValueError`` for ``source="trade"`` with ``tiers="all"``.
     """
+    from econsec.analysis.as_of import first_year, world_upto
+    from econsec.analysis.names import add_note
     from econsec.analysis.world import _check_economy, _goods_arg, _world, network
     from econsec.metrics.concentration import import_source_hhi
     from econsec.metrics.dependence import direct_import_dependence
@@ -114,19 +124,50 @@ def exposure(
     goods = _goods_arg(w, good)
     if source_ == "trade" and tiers_ != "direct":
         raise ValueError("source 'trade' supports tiers 'direct' only")
+    wy = world_upto(w, year)
     if tiers_ == "all":
-        out = lookthrough_exposure(network(w, year), code, goods)
+        out = lookthrough_exposure(network(wy), code, goods)
         out["tiers"] = "all"
+    else:
+        bil = wy.latest_bilateral(None, period)
+        if period is not None and bil[(bil["importer"] == code)
+                                      & bil["good"].isin(goods)].empty:
+            periods = sorted({str(p) for p in w.bilateral.loc[
+                w.bilateral["importer"] == code, "period"].dropna() if str(p)})
+            raise EmptyAnswerError(
+                f"no rows: period {period!r}: {code} has no import shares of "
+                f"{goods[0] if good is not None else 'any good'} for that period"
+                + (f" up to {year}" if year is not None else "")
+                + f" (its periods: {', '.join(periods) or 'none'})")
+        out = direct_import_dependence(bil, wy.latest_world_shares(goods=goods), code, goods)
+    covered = set(wy.world_shares["good"]) | set(
+        wy.bilateral.loc[wy.bilateral["importer"] == code, "good"])
+    missing = [g for g in goods if g not in covered or not out["good"].eq(g).any()]
+    if year is not None and missing:
+        out = out[~out["good"].isin(missing)].reset_index(drop=True)
+        first = first_year(w, goods=missing)
+        if len(missing) == len(goods):
+            what = f"good {goods[0]}" if good is not None else f"the goods of {code}"
+            raise EmptyAnswerError(
+                f"no rows: year {year}: no figures for {what} up to {year}"
+                + (f"; the first figures are of {first} (use --year {first} or later)"
+                   if first is not None else ""))
+        add_note(out, f"year {year}: {len(missing)} goods have no figures up to {year} and "
+                 f"are left out ({', '.join(missing[:8])}{' ...' if len(missing) > 8 else ''})"
+                 + (f"; their first figures are of {first}" if first is not None else ""))
+    if out.empty:
+        raise EmptyAnswerError(f"no rows: no supply figures for {', '.join(goods)}")
+    if tiers_ == "all":
         return out
-    dep = direct_import_dependence(w.latest_bilateral(year, period),
-                                   w.latest_world_shares(year, goods=goods), code, goods)
     if source_ == "trade":
-        dep = _with_panel_shares(dep, code, goods, w, db=db, year=year, flows=flows,
+        out = _with_panel_shares(out, code, goods, w, db=db, year=year, flows=flows,
                                  dataset=dataset)
-    h = import_source_hhi(dep.rename(columns={"economy": "importer"}))[
+    h = import_source_hhi(out.rename(columns={"economy": "importer"}))[
         ["importer", "good", "hhi"]].rename(columns={"importer": "economy",
                                                      "hhi": "import_hhi"})
-    return dep.merge(h, on=["economy", "good"], how="left")
+    res = out.merge(h, on=["economy", "good"], how="left")
+    res.attrs["notes"] = list(out.attrs.get("notes", []))
+    return res
 
 
 # --- import shares from a trade panel ----------------------------------------------------
@@ -243,14 +284,50 @@ def _with_panel_shares(
 
     Goods with imports of their HS codes in the panel (:func:`_panel_shares`) take the
     panel's shares (``basis = "trade panel"``, ``source = "<dataset> <year> (HS ...)"``);
-    the others keep the curated rows of *curated* (``source`` = the curated source id).
-    Columns: those of *curated* plus ``note``.
+    the others keep the curated rows of *curated* (``source`` = the curated source id)
+    and are listed in a note. When the panel has none of the goods,
+    :class:`~econsec.analysis.names.EmptyAnswerError` says why. Columns: those of
+    *curated* plus ``note``.
     """
     trade = _panel_shares(economy, goods, world, db=db, year=year, flows=flows,
                           dataset=dataset)
+    if trade.empty:
+        raise EmptyAnswerError("no rows: source 'trade': " + _why_no_panel_shares(
+            economy, goods, world, db=db, year=year, flows=flows))
     keep = curated[~curated["good"].isin(set(trade["good"]))].assign(note="")
     parts = [p for p in (trade, keep) if not p.empty]
-    if not parts:
-        return keep
     out = pd.concat(parts, ignore_index=True)
-    return out.sort_values(["good", "share"], ascending=[True, False]).reset_index(drop=True)
+    out = out.sort_values(["good", "share"], ascending=[True, False]).reset_index(drop=True)
+    if not keep.empty:
+        rest = sorted(set(keep["good"]))
+        out.attrs["notes"] = [
+            *curated.attrs.get("notes", []),
+            f"source 'trade': the panel has no imports of the HS codes of {len(rest)} goods"
+            f" ({', '.join(rest[:8])}{' ...' if len(rest) > 8 else ''}): their rows are the"
+            " curated shares (column source names each row's origin)"]
+    return out
+
+
+def _why_no_panel_shares(economy: str, goods: list[str], world: World, *,
+                         db: Path | None, year: int | None,
+                         flows: pd.DataFrame | None) -> str:
+    """Why :func:`_panel_shares` found nothing: no HS codes, no panel, or no imports."""
+    from econsec.data.panel import list_panels
+
+    hs = {g: h for g, h in zip(world.goods["good_id"], world.goods["hs6"], strict=True)
+          if g in set(goods) and isinstance(h, tuple) and h}
+    what = goods[0] if len(goods) == 1 else f"the {len(goods)} goods"
+    if not hs:
+        return f"{what} has no HS codes in goods.csv, so no trade panel can measure it"
+    if flows is None:
+        cat = list_panels(db)
+        cat = cat[cat["dataset"].astype(str) != "wiod"] if not cat.empty else cat
+        if cat.empty:
+            return ("the store holds no HS6 trade panel (import one: `econsec data import "
+                    "baci PATH` or `econsec data import comtrade PATH`)")
+        first = int(cat["year"].astype(int).min())
+        if year is not None and first > year:
+            return (f"the store's HS6 panels start in {first}, after --year {year}")
+    codes = sorted({c for h in hs.values() for c in h})
+    return (f"the panel holds no imports by {economy} of the HS codes of {what} "
+            f"({', '.join(codes[:10])}{' ...' if len(codes) > 10 else ''})")

@@ -14,8 +14,16 @@ import functools
 
 import pandas as pd
 
+from econsec.analysis.as_of import filled_world_shares
+from econsec.analysis.names import (
+    EmptyAnswerError,
+    add_note,
+    resolve_economy,
+    resolve_good,
+    resolve_party,
+)
 from econsec.data.world import World, load_world
-from econsec.domain import BLOCS, resolve_bloc
+from econsec.domain import BLOCS
 from econsec.metrics import chokepoints as ck
 from econsec.metrics.concentration import world_supply_hhi
 from econsec.metrics.dependence import bloc_dependence_matrix, direct_import_dependence
@@ -33,6 +41,14 @@ def _network_cached(world: World, as_of: int | None) -> SupplyNetwork:
                          domestic=world.latest_domestic(as_of))
 
 
+@functools.lru_cache(maxsize=8)
+def _filled_network(world: World) -> SupplyNetwork:
+    """The network on :func:`~econsec.analysis.as_of.filled_world_shares`."""
+    return build_network(filled_world_shares(world), world.latest_bilateral(),
+                         world.edges, world.good_ids, buyers=world.economy_codes,
+                         domestic=world.latest_domestic())
+
+
 def network(world: World | None = None, as_of: int | None = None) -> SupplyNetwork:
     """The (economy x good) supply network of *world* with figures up to year *as_of*
     (default: the latest of each), cached per world and year."""
@@ -40,17 +56,14 @@ def network(world: World | None = None, as_of: int | None = None) -> SupplyNetwo
 
 
 def _check_economy(w: World, code: str) -> str:
-    code = code.upper()
-    if code not in set(w.economy_codes):
-        raise KeyError(f"unknown economy '{code}' (see `econsec world --economies`)")
-    return code
+    """The economy's code (:func:`~econsec.analysis.names.resolve_economy`)."""
+    return resolve_economy(code, w)
 
 
 def _goods_arg(w: World, good: str | None) -> list[str]:
     if good is None:
         return w.good_ids
-    w.good(good)  # raises KeyError with suggestions
-    return [good]
+    return [resolve_good(good, w)]
 
 
 def goods_table(world: World | None = None) -> pd.DataFrame:
@@ -89,12 +102,6 @@ def economies_table(world: World | None = None) -> pd.DataFrame:
     return w.economies.drop(columns="_line").reset_index(drop=True)
 
 
-def _holders(bloc: str | None) -> dict[str, frozenset[str]]:
-    if bloc is None:
-        return {}
-    return {bloc.upper(): resolve_bloc(bloc)}
-
-
 def chokepoints(
     bloc: str | None = None,
     against: str | None = None,
@@ -119,17 +126,23 @@ def chokepoints(
         scores = ck.chokepoint_scores(shares, w.edges, w.goods, holders)
         out = scores.sort_values("holder_share", ascending=False).groupby("good").head(1)
         out = out.sort_values("score", ascending=False).reset_index(drop=True)
-        return out.head(top) if top else out
+        return _nonempty(out.head(top) if top else out, "no input good has a holder")
     if bloc is None:
         raise ValueError("--against needs --bloc (e.g. --bloc TRILATERAL --against CHN)")
-    members = resolve_bloc(bloc)
-    bloc_name = bloc.upper()
+    party = resolve_party(bloc, w)
+    members, bloc_name = party.members, party.label
     bloc_scores = ck.chokepoint_scores(shares, w.edges, w.goods, {bloc_name: members})
     if against is None:
         out = bloc_scores[bloc_scores["holder_share"] >= min_share].reset_index(drop=True)
-        return out.head(top) if top else out
-    rival = resolve_bloc(against)
-    rival_name = against.upper()
+        return _nonempty(out.head(top) if top else out,
+                         f"{bloc_name} holds no input good with a world share >= "
+                         f"{min_share:g} (min_share); its largest is "
+                         f"{bloc_scores['holder_share'].max():.3g}")
+    rparty = resolve_party(against, w, kind="rival")
+    rival, rival_name = rparty.members, rparty.label
+    if members & rival:
+        raise ValueError(f"against: {rival_name} shares members "
+                         f"{','.join(sorted(members & rival))} with bloc {bloc_name}")
     rival_scores = ck.chokepoint_scores(shares, w.edges, w.goods, {rival_name: rival})
     goods = w.good_ids
     bil, ws = w.latest_bilateral(), w.latest_world_shares()
@@ -145,22 +158,38 @@ def chokepoints(
                              for d in out["direction"]])
     if top:
         out = out.groupby("direction", sort=False).head(top).reset_index(drop=True)
-    return out
+    sides = {"exposure": (rival_name, rival_scores), "leverage": (bloc_name, bloc_scores)}
+    for direction, (holder, scores) in sides.items():
+        if not out["direction"].eq(direction).any():
+            add_note(out, f"no {direction} rows: {holder} holds no input good with a world "
+                     f"share >= {min_share:g} (min_share) on which the other side depends; "
+                     f"its largest share is {scores['holder_share'].max():.3g}")
+    return _nonempty(out, f"neither {bloc_name} nor {rival_name} holds an input good with "
+                     f"a world share >= {min_share:g} (min_share)")
+
+
+def _nonempty(frame: pd.DataFrame, why: str) -> pd.DataFrame:
+    """*frame*, or EmptyAnswerError saying *why* it is empty."""
+    if frame.empty:
+        raise EmptyAnswerError(f"no rows: {why}")
+    return frame
 
 
 def self_sufficiency(bloc: str = "TRILATERAL", world: World | None = None) -> pd.DataFrame:
     """Bloc self-sufficiency per good.
 
     See :func:`econsec.metrics.chokepoints.bloc_self_sufficiency`; goods without a world
-    share figure are left out (no answer rather than a false zero)."""
+    share figure are left out (no answer rather than a false zero). World shares are
+    :func:`~econsec.analysis.as_of.filled_world_shares`: a member listed only in an older
+    figure of a good keeps its share (carried into the latest figure's remainder)."""
     w = _world(world)
-    members = resolve_bloc(bloc)
-    shares = w.latest_world_shares()
-    mix = network(w).mix
+    party = resolve_party(bloc, w)
+    shares = filled_world_shares(w)
+    mix = _filled_network(w).mix
     mix = mix[mix["good"].isin(set(shares["good"]))]  # goods with no share figure: no answer
-    out = ck.bloc_self_sufficiency(mix, shares, members)
-    out.insert(0, "bloc", bloc.upper())
-    return out
+    out = ck.bloc_self_sufficiency(mix, shares, party.members)
+    out.insert(0, "bloc", party.label)
+    return _nonempty(out, f"no good has supply figures for the members of {party.label}")
 
 
 def measures(
@@ -172,25 +201,56 @@ def measures(
     """The measures registry, optionally filtered by type, imposer and good.
 
     *type* is a measure type or a family: ``export_control`` selects the whole family
-    (export controls, licensing, embargoes; :func:`econsec.domain.types_matching`).
+    (export controls, licensing, embargoes; :func:`econsec.domain.types_matching`). An
+    unknown type, imposer or good is a named error with suggestions; an empty selection
+    says which filter emptied it.
     """
-    from econsec.domain import types_matching
+    from econsec.domain import MeasureFamily, MeasureType, types_matching
 
     w = _world(world)
     frame = w.measures_frame()
+    asked: list[str] = []
     if type:
-        frame = frame[frame["type"].isin({t.value for t in types_matching(type)})]
+        try:
+            wanted = types_matching(type)
+        except ValueError:
+            from econsec.domain.names import UnknownNameError, suggest
+
+            names = sorted({t.value for t in MeasureType} | {f.value for f in MeasureFamily})
+            raise UnknownNameError("measure type", type, suggest(type, names),
+                                   ", ".join(names)) from None
+        frame = frame[frame["type"].isin({t.value for t in wanted})]
+        asked.append(f"type {type}")
+        _nonempty(frame, f"the registry has no measure of type {type}")
     if imposer:
-        frame = frame[frame["imposer"] == imposer.upper()]
+        code = resolve_economy(imposer, w, kind="imposer")
+        before = frame
+        frame = frame[frame["imposer"] == code]
+        asked.append(f"imposer {code}")
+        if frame.empty:
+            mine = w.measures_frame()
+            mine = mine[mine["imposer"] == code]
+            kinds = ", ".join(sorted(set(mine["type"]))) or "none"
+            raise EmptyAnswerError(
+                f"no rows: no measure matches {' and '.join(asked)}; {code} imposes "
+                f"{len(mine)} measures (types: {kinds}) and the {len(before)} measures "
+                f"of {asked[0] if len(asked) > 1 else 'the registry'} have imposers "
+                f"{', '.join(sorted(set(before['imposer'])))}")
     if good:
-        frame = frame[frame["goods"].str.split(";").map(lambda gs: good in gs)]
+        gid = resolve_good(good, w)
+        frame = frame[frame["goods"].str.split(";").map(lambda gs: gid in gs)]
+        asked.append(f"good {gid}")
+        _nonempty(frame, f"no measure matches {' and '.join(asked)}")
     return frame.sort_values("announced").reset_index(drop=True)
 
 
 def measure_detail(measure_id: str, world: World | None = None) -> pd.DataFrame:
     """One measure as a field/value table, with its full citation."""
+    from econsec.domain.names import match_choice
+
     w = _world(world)
-    m = w.measure(measure_id)
+    m = w.measure(match_choice(measure_id, [x.id for x in w.measures], kind="measure",
+                               where="`econsec measures list`"))
     src = w.sources[m.source]
     fields = [
         ("id", m.id), ("name", m.name), ("type", m.type.value), ("imposer", m.imposer),
@@ -217,5 +277,5 @@ def dependence_matrix(bloc: str, against: str,
     comes from *against* (recorded bilateral shares, latest year), and the source ids
     behind it; see :func:`econsec.metrics.dependence.bloc_dependence_matrix`."""
     w = _world(world)
-    return bloc_dependence_matrix(w.latest_bilateral(), resolve_bloc(bloc),
-                                  resolve_bloc(against))
+    return bloc_dependence_matrix(w.latest_bilateral(), resolve_party(bloc, w).members,
+                                  resolve_party(against, w, kind="rival").members)

@@ -32,34 +32,52 @@ class FieldError(ValueError):
         self.field, self.message, self.status, self.where = field, message, status, where
 
 
+def _resolved(field: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """A name resolved by :mod:`econsec.analysis.names`; its error as a FieldError."""
+    from econsec.domain.names import UnknownNameError
+
+    if len(str(args[0])) > 200:
+        raise FieldError(field, f"{field} is longer than 200 characters")
+    try:
+        return fn(*args, **kwargs)
+    except UnknownNameError as exc:
+        raise FieldError(field, f"{exc} (API: see /api/world, /api/goods)") from None
+
+
+def _answer(field: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call an analysis query; an empty answer is a 404 FieldError saying why."""
+    from econsec.analysis.names import EmptyAnswerError
+
+    try:
+        return fn(*args, **kwargs)
+    except EmptyAnswerError as exc:
+        raise FieldError(field, str(exc), status=404) from None
+
+
 def check_economy(w: World, value: str, field: str = "economy") -> str:
-    code = value.strip().upper()
-    if not ECONOMY_RE.match(code) or code not in set(w.economy_codes):
-        raise FieldError(field, f"unknown economy '{value}' (ISO3 codes: see /api/world)")
+    from econsec.analysis.names import resolve_economy
+
+    code: str = _resolved(field, resolve_economy, value, w)
     return code
 
 
 def check_good(w: World, value: str | None, field: str = "good") -> str | None:
+    from econsec.analysis.names import resolve_good
+
     if value is None or value == "":
         return None
-    if not GOOD_RE.match(value) or value not in set(w.good_ids):
-        raise FieldError(field, f"unknown good '{value}' (see /api/goods)")
-    return value
+    good: str = _resolved(field, resolve_good, value, w)
+    return good
 
 
 def check_bloc(w: World, value: str | None, field: str) -> str | None:
-    """A bloc name or comma list of economies whose members are all known."""
-    from econsec.domain import resolve_bloc
+    """A bloc name, an economy or a comma list of economies, all known: its label."""
+    from econsec.analysis.names import resolve_party
 
     if value is None or value.strip() == "":
         return None
-    if not BLOC_RE.match(value.strip()):
-        raise FieldError(field, f"'{value}' is not a bloc name or a comma list of ISO3 codes")
-    members = resolve_bloc(value)
-    unknown = sorted(set(members) - set(w.economy_codes))
-    if unknown:
-        raise FieldError(field, f"unknown economies {unknown} in '{value}'")
-    return value.strip().upper()
+    label: str = _resolved(field, resolve_party, value, w).label
+    return label
 
 
 def _sources(w: World, frame: pd.DataFrame) -> list[dict[str, str]]:
@@ -126,8 +144,9 @@ def exposure(w: World, economy: str, good: str | None = None, tiers: str = "dire
         tiers_ = analysis.check_tiers(tiers)
     except analysis.ChoiceError as exc:
         raise FieldError(exc.field, str(exc)) from None
-    frame = analysis.exposure(code, good=g, tiers=tiers_, world=w, year=year)
+    frame = _answer("year", analysis.exposure, code, good=g, tiers=tiers_, world=w, year=year)
     out = _table(w, frame, economy=code, good=g, tiers=tiers, year=year)
+    out["notes"] = frame.attrs.get("notes", [])
     if tiers == "all":
         direct = analysis.exposure(code, good=None, tiers="direct", world=w, year=year)
         out["sources"] = _sources(w, pd.concat([direct, w.edges]))
@@ -143,8 +162,9 @@ def chokepoints(w: World, bloc: str | None = None, against: str | None = None,
     a = check_bloc(w, against, "against")
     if a is not None and b is None:
         raise FieldError("bloc", "'against' needs 'bloc' (e.g. bloc=TRILATERAL&against=CHN)")
-    frame = analysis.chokepoints(b, a, w, min_share=min_share, top=top)
-    return _table(w, frame, bloc=b, against=a, min_share=min_share)
+    frame = _answer("min_share", analysis.chokepoints, b, a, w, min_share=min_share, top=top)
+    return _table(w, frame, bloc=b, against=a, min_share=min_share,
+                  notes=frame.attrs.get("notes", []))
 
 
 @functools.lru_cache(maxsize=256)
@@ -157,7 +177,7 @@ def measures(w: World, type: str | None = None, imposer: str | None = None,
     types = sorted({m.type.value for m in w.measures})
     if type and type not in types:
         raise FieldError("type", f"unknown measure type '{type}'; known: {types}")
-    return _table(w, analysis.measures(type or None, imp, g, w))
+    return _table(w, _answer("type", analysis.measures, type or None, imp, g, w))
 
 
 def parse_years(value: str | None) -> Years | None:

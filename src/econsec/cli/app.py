@@ -14,7 +14,7 @@ from econsec.cli import serve as serve_cmd
 from econsec.cli import simulate as simulate_cmd
 from econsec.cli import trade as trade_cmd
 from econsec.cli import world_build as world_build_cmd
-from econsec.cli.common import DbOpt, FormatOpt, OutOpt, fail
+from econsec.cli.common import DbOpt, FormatOpt, OutOpt, fail, query, show
 from econsec.reports.tables import OutputFormat
 
 app = typer.Typer(
@@ -75,7 +75,11 @@ def brief(
 
     Examples: `econsec brief --bloc TRILATERAL --against CHN`; `econsec brief --out brief.html`
     """
+    from econsec.analysis.names import resolve_party
+
     w = _load(world)
+    bloc = query(resolve_party, bloc, w).label
+    against = query(resolve_party, against, w, kind="rival").label
     if out is not None or report_fmt is not None:
         from econsec.reports.html import write_brief
 
@@ -164,20 +168,17 @@ def exposure(
     `econsec exposure KOR --source trade --db store.duckdb` (panel import shares)
     """
     from econsec import analysis
-    from econsec.errors import EconsecError
-    from econsec.reports.tables import emit
 
     try:
         tiers_, source_ = analysis.check_tiers(tiers), analysis.check_source(source)
     except analysis.ChoiceError as exc:
         raise fail(f"--{exc}") from None
     w = _load(world)
-    try:
-        frame = analysis.exposure(economy, good=good, tiers=tiers_, world=w, year=year,
-                                  period=period, source=source_, db=db)
-    except (KeyError, ValueError, EconsecError) as exc:
-        raise fail(str(exc).strip("'\"")) from None
-    emit(frame, fmt, out, title=f"Exposure of {economy.upper()} ({tiers} tiers)")
+    frame = query(analysis.exposure, economy, good=good, tiers=tiers_, world=w, year=year,
+                  period=period, source=source_, db=db)
+    code = str(frame["economy"].iloc[0])
+    show(frame, fmt, out, title=f"Exposure of {code} ({tiers} tiers"
+         + (f", figures up to {year})" if year is not None else ")"))
 
 
 @app.command()
@@ -198,14 +199,10 @@ def chokepoints(
     Examples: `econsec chokepoints`; `econsec chokepoints --bloc TRILATERAL --against CHN`
     """
     from econsec import analysis
-    from econsec.reports.tables import emit
 
-    w = _load(world)
-    try:
-        frame = analysis.chokepoints(bloc, against, w, min_share=min_share, top=top)
-    except (KeyError, ValueError) as exc:
-        raise fail(str(exc)) from None
-    emit(frame, fmt, out, title="Chokepoints")
+    frame = query(analysis.chokepoints, bloc, against, _load(world), min_share=min_share,
+                  top=top)
+    show(frame, fmt, out, title="Chokepoints")
 
 
 @app.command("self-sufficiency")
@@ -220,9 +217,9 @@ def self_sufficiency(
     Example: `econsec self-sufficiency --bloc CHIP4`
     """
     from econsec import analysis
-    from econsec.reports.tables import emit
 
-    emit(analysis.self_sufficiency(bloc, _load(world)), fmt, out, title="Self-sufficiency")
+    show(query(analysis.self_sufficiency, bloc, _load(world)), fmt, out,
+         title="Self-sufficiency")
 
 
 @app.command()

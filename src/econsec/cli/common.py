@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from econsec.reports.tables import OutputFormat
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+T = TypeVar("T")
 
 FormatOpt = Annotated[
     OutputFormat,
@@ -36,3 +42,26 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     Console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False,
                                soft_wrap=True, markup=True)
     return typer.Exit(code)
+
+
+def query(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Call an :mod:`econsec.analysis` query; a named error (unknown name, empty answer,
+    bad option) becomes a red ``error:`` line and exit code 2, never a traceback."""
+    from econsec.errors import EconsecError
+
+    try:
+        return fn(*args, **kwargs)
+    except (KeyError, ValueError, EconsecError) as exc:
+        raise fail(str(exc).strip("'\"")) from None
+
+
+def show(frame: pd.DataFrame, fmt: OutputFormat, out: Path | None, title: str) -> None:
+    """Emit *frame*, then the query's notes (why rows are missing) on stderr."""
+    from rich.console import Console
+
+    from econsec.reports.tables import emit
+
+    emit(frame, fmt, out, title=title)
+    for note in frame.attrs.get("notes", []):
+        Console(stderr=True).print(f"[yellow]note:[/] {note}", highlight=False,
+                                   soft_wrap=True)

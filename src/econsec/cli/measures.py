@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from econsec.cli.common import FormatOpt, OutOpt, fail
+from econsec.cli.common import FormatOpt, OutOpt, fail, query, show
 from econsec.reports.tables import OutputFormat
 
 app = typer.Typer(help="The measures registry: export controls, licensing, coercion, "
@@ -36,21 +36,19 @@ def list_cmd(
     from econsec import analysis
     from econsec.data.world import load_world
     from econsec.domain import MeasureFamily, MeasureType, types_matching
-    from econsec.errors import DataError
-    from econsec.reports.tables import emit
+    from econsec.domain.names import suggest
 
     if type is not None:
         try:
             types_matching(type)
         except ValueError:
             choices = sorted({t.value for t in MeasureType} | {f.value for f in MeasureFamily})
-            raise fail(f"unknown --type '{type}' (a measure type or family: "
+            close = suggest(type, choices)
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            raise fail(f"unknown --type '{type}'{hint} (a measure type or family: "
                        f"{', '.join(choices)})") from None
-    try:
-        w = load_world(world)
-    except DataError as exc:
-        raise fail(str(exc)) from None
-    emit(analysis.measures(type, imposer, good, w), fmt, out, title="Measures")
+    w = query(load_world, world)
+    show(query(analysis.measures, type, imposer, good, w), fmt, out, title="Measures")
 
 
 @app.command("show")
@@ -62,14 +60,10 @@ def show_cmd(
 ) -> None:
     """Show one measure with its full citation.
 
-    Example: `econsec measures show chn_gallium_germanium_2023`
+    Example: `econsec measures show chn_2023_gallium_germanium`
     """
     from econsec import analysis
     from econsec.data.world import load_world
-    from econsec.reports.tables import emit
 
-    try:
-        frame = analysis.measure_detail(measure_id, load_world(world))
-    except KeyError as exc:
-        raise fail(str(exc).strip("'\"")) from None
-    emit(frame, fmt, out, title=measure_id)
+    frame = query(analysis.measure_detail, measure_id, query(load_world, world))
+    show(frame, fmt, out, title=str(frame["value"].iloc[0]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -39,6 +40,10 @@ BLOCS: dict[str, Bloc] = {
 def resolve_bloc(name_or_codes: str) -> frozenset[str]:
     """A bloc name (``TRILATERAL``), one code (``KOR``) or a comma list (``JPN,KOR``).
 
+    Syntax only: names (``china``, ``Korea``) and membership of a world are resolved by
+    :func:`econsec.analysis.names.resolve_party`; anything that is neither a bloc name
+    nor ISO3-shaped codes is an :class:`~econsec.domain.names.UnknownNameError`.
+
     >>> sorted(resolve_bloc("TRILATERAL"))
     ['JPN', 'KOR', 'USA']
     >>> sorted(resolve_bloc("jpn, kor"))
@@ -47,7 +52,11 @@ def resolve_bloc(name_or_codes: str) -> frozenset[str]:
     key = name_or_codes.strip().upper()
     if key in BLOCS:
         return BLOCS[key].members
-    parts = [p.strip() for p in key.split(",") if p.strip()]
-    if not parts:
-        raise ValueError("empty bloc")
+    parts = [p.strip() for p in key.split(",")]
+    if not key or any(not re.fullmatch(r"[A-Z]{3}", p) for p in parts):
+        from econsec.domain.names import UnknownNameError, suggest
+
+        raise UnknownNameError("bloc or economy", name_or_codes,
+                               suggest(name_or_codes, list(BLOCS)),
+                               "a bloc (" + ", ".join(BLOCS) + ") or ISO3 codes")
     return frozenset(parts)

@@ -230,9 +230,9 @@ def reference_step(rs: RunState, base: Baseline, prm: RunParams, run: int,
     # 6b. induced localisation: the domestic share up to tau, taken from the imports
     if local is not None:
         slots = np.unique(fs[local.flows])
-        for z, slot in enumerate(slots):
+        for zi, slot in enumerate(slots):
             ks = np.flatnonzero(fs == slot)
-            d = local.flows[local.dom_pos[z]]
+            d = local.flows[local.dom_pos[zi]]
             imports = [k for k in ks if k != d]
             total = float(sum(share[k] for k in imports))
             gap = local.tau[z, run] - share[d]
