@@ -136,11 +136,11 @@ class RunRecords:
         import pyarrow.parquet as pq
 
         n_cells, dtype = self.cells[field]
+        files = [pq.ParquetFile(self._path(field, i)) for i in range(len(self.chunks))]
         for k, lo in enumerate(range(0, n_cells, self.block)):
             hi = min(lo + self.block, n_cells)
             out = np.empty((hi - lo, self.runs), dtype=dtype)
-            for i, rows in enumerate(self.chunks):
-                pf = pq.ParquetFile(self._path(field, i))
+            for pf, rows in zip(files, self.chunks, strict=True):
                 v = pf.read_row_group(k, columns=["v"]).column(0).to_numpy()
                 out[:, rows] = v.reshape(hi - lo, rows.stop - rows.start)
             yield out
