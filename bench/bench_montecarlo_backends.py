@@ -9,7 +9,8 @@ Usage (the machine should be otherwise idle; each repeat is a fresh run)::
 CPU-seconds: this process's user+system time plus that of its finished child processes
 (``resource.getrusage``; local pool and ``LocalCluster`` workers are children or
 grandchildren and are reaped before ``simulate`` returns). Peak RSS of the parent: the
-high-water mark (``ru_maxrss``) of a separate child process that runs only that simulation.
+high-water mark (``ru_maxrss``) of a separate child process that runs only that simulation;
+per-worker RSS: the largest RSS of its descendants, sampled every 0.5 s (``psutil``).
 Prints min/median/max over the repeats; the same seed gives the same bytes on every
 backend (checked here on the summary frame).
 """
@@ -17,6 +18,7 @@ backend (checked here on the summary frame).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing
 import resource
 import statistics
@@ -52,8 +54,26 @@ def one(runs: int, days: int, backend: str, workers: int) -> tuple[float, float,
 
 
 def _rss_child(runs: int, days: int, workers: int, out: Any) -> None:
+    import threading
+
+    import psutil  # a dependency of dask.distributed
+
+    peak = [0.0]
+    stop = threading.Event()
+
+    def watch() -> None:  # the largest RSS of any descendant (a worker), every 0.5 s
+        me = psutil.Process()
+        while not stop.wait(0.5):
+            for ch in me.children(recursive=True):
+                with contextlib.suppress(psutil.Error):  # a process that just ended
+                    peak[0] = max(peak[0], ch.memory_info().rss / 2**30)
+
+    t = threading.Thread(target=watch, daemon=True)
+    t.start()
     wall, cpu, _ = one(runs, days, "dask", workers)
-    out.send((wall, cpu, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20))
+    stop.set()
+    t.join()
+    out.send((wall, cpu, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, peak[0]))
 
 
 def _stats(xs: list[float]) -> str:
@@ -89,10 +109,11 @@ def main() -> None:
         recv, send = ctx.Pipe(duplex=False)
         p = ctx.Process(target=_rss_child, args=(a.rss_runs, a.days, a.workers, send))
         p.start()
-        wall, cpu, rss = recv.recv()
+        wall, cpu, rss, worker_rss = recv.recv()
         p.join()
         print(f"{a.rss_runs} runs x {a.days} days on a LocalCluster of {a.workers}: "
-              f"wall {wall:.0f} s, parent CPU {cpu:.0f} s, parent peak RSS {rss:.2f} GB")
+              f"wall {wall:.0f} s, CPU {cpu:.0f} s, parent peak RSS {rss:.2f} GB, "
+              f"largest worker RSS seen {worker_rss:.2f} GB (sampled every 0.5 s)")
 
 
 if __name__ == "__main__":
