@@ -92,17 +92,26 @@ def simulate(
     out: OutOpt = None,
     db: DbOpt = None,
     world: WorldOpt = None,
+    backend: Annotated[str, typer.Option(help="Where chunks of runs execute: local "
+                                         "(processes of this machine) or dask (a Dask "
+                                         "cluster). Same seed, same numbers.")] = "local",
+    workers: Annotated[int, typer.Option(help="Worker processes (local, or the workers of "
+                                         "a new Dask LocalCluster).", min=1)] = 1,
+    scheduler: Annotated[str | None, typer.Option(help="Address of a running Dask "
+                                                  "scheduler, e.g. tcp://host:8786 "
+                                                  "(--backend dask).")] = None,
 ) -> None:
     """Simulate a scenario: shocks propagate through the supply network; print a summary.
 
     Examples: `econsec simulate jpn_kor_2019 --runs 200 --seed 1`;
     `econsec simulate my_scenario.yaml --horizon 104w --step week --no-store`;
-    `econsec simulate chn_full_ban_trilateral --table timeseries --format csv --out ts.csv`
+    `econsec simulate chn_full_ban_trilateral --table timeseries --format csv --out ts.csv`;
+    `econsec simulate chn_ga_ge_2023 --runs 10000 --backend dask --scheduler tcp://host:8786`
     """
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from econsec.errors import DataError
+    from econsec.errors import DataError, EconsecError
     from econsec.policy.runner import run_scenario
     from econsec.reports.tables import emit
 
@@ -119,8 +128,12 @@ def simulate(
                   TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
                   console=err, transient=True) as bar:
         task = bar.add_task(f"{sc.name}: {runs} runs x {sc.horizon_days} days", total=1.0)
-        run = run_scenario(sc, w, runs=runs, seed=seed,
-                           progress=lambda f: bar.update(task, completed=f))
+        try:
+            run = run_scenario(sc, w, runs=runs, seed=seed,
+                               progress=lambda f: bar.update(task, completed=f),
+                               backend=backend, workers=workers, scheduler=scheduler)
+        except EconsecError as exc:  # unknown backend, unreachable scheduler, failed chunk
+            raise fail(str(exc)) from None
     if store:
         from econsec.data.runs import save_run
 
@@ -128,7 +141,7 @@ def simulate(
             run_id = save_run(st, sc, run.result, w)
         err.print(f"stored run [bold]{run_id}[/] (econsec runs show {run_id})", highlight=False)
     frames = {"summary": run.summary, "timeseries": run.timeseries,
-              "diversion": run.diversion, "trade": run.trade}
+              "diversion": run.diversion, "trade": run.trade, "prices": run.prices}
     if table == "outcomes":
         frame = run.outcomes
     elif table == "summary":

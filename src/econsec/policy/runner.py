@@ -96,6 +96,10 @@ class RunOutput:
         """Arrivals by buyer, good and supplier over time."""
         return self._frame("trade", self.result.trade)
 
+    def prices(self) -> pd.DataFrame:
+        """Price index per good over time: good, date, price_index_p5/p50/p95."""
+        return self._frame("prices", self.result.prices)
+
     @property
     def outcomes(self) -> pd.DataFrame:
         """Documented vs simulated change per documented outcome
@@ -124,13 +128,16 @@ def shipped_name(name: str) -> str:
 def run_scenario(scenario: Scenario | str, world: World | None = None, *, runs: int,
                  seed: int, horizon_days: int | None = None,
                  progress: Callable[[float], None] | None = None,
-                 cancel: threading.Event | None = None) -> RunOutput:
+                 cancel: threading.Event | None = None, backend: str = "local",
+                 workers: int = 1, scheduler: str | None = None) -> RunOutput:
     """Run *scenario* (a loaded scenario, or the name of a shipped one) on *world* (default:
     the built-in world) with *runs* Monte Carlo draws from *seed*.
 
     *horizon_days* overrides the scenario's horizon. *progress* receives the completed
-    fraction; setting *cancel* stops the run (``SimulationCancelled``). KeyError for a name
-    that is not shipped. The world is read, never changed."""
+    fraction; setting *cancel* stops the run (``SimulationCancelled``). *backend*, *workers*
+    and *scheduler* choose where the chunks of runs execute (:mod:`econsec.distributed`;
+    same seed, same bytes on every backend). KeyError for a name that is not shipped. The
+    world is read, never changed."""
     from econsec.data.world import load_world
     from econsec.policy.scenarios import load_named
     from econsec.simulation.engine import simulate
@@ -142,7 +149,8 @@ def run_scenario(scenario: Scenario | str, world: World | None = None, *, runs: 
     if horizon_days is not None:
         scenario = scenario.with_overrides(horizon=int(horizon_days))
     spec = scenario.to_spec(world)
-    result = simulate(spec, world, runs=runs, seed=seed, progress=progress, cancel=cancel)
+    result = simulate(spec, world, runs=runs, seed=seed, progress=progress, cancel=cancel,
+                      backend=backend, workers=workers, scheduler=scheduler)
     return RunOutput(scenario=scenario, result=result, world_version=world.version)
 
 

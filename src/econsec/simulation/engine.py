@@ -21,6 +21,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -38,7 +39,8 @@ from econsec.simulation.controls import (
 from econsec.simulation.network_arrays import Baseline, baseline_from_world, solve_output
 from econsec.simulation.params import Draws, draw_params
 from econsec.simulation.prices import PriceRule
-from econsec.simulation.recorder import Recorder
+from econsec.simulation.recorder import Recorder, record_every, recorded_steps
+from econsec.simulation.records import BLOCK_BUDGET, RunRecords, chunk_arrays, field_cells
 from econsec.simulation.results import SimResult
 from econsec.simulation.spec import (
     PARAMETERS,
@@ -278,6 +280,28 @@ def _run_chunk(job: _Chunk, on_step: Callable[[], None] | None = None
     return rec, start, eng.state.share[job.div_flows].T.copy()
 
 
+@dataclass(frozen=True)
+class _Shared:
+    """What every chunk of one simulation shares (shipped to each worker once)."""
+
+    baseline: Baseline
+    spec: SimulationSpec
+    n_steps: int
+    tracked: I64
+    every: int
+    div_flows: I64
+
+
+def _chunk_records(shared: _Shared, params: Draws,
+                   on_step: Callable[[], None] | None = None) -> dict[str, Any]:
+    """Simulate the runs of *params* (one chunk); their records, cell-major
+    (:func:`econsec.simulation.records.chunk_arrays`)."""
+    job = _Chunk(shared.baseline, shared.spec, params, shared.n_steps, shared.tracked,
+                 shared.every, shared.div_flows)
+    rec, start, end = _run_chunk(job, on_step)
+    return chunk_arrays(rec, start, end)
+
+
 def simulate(
     spec: SimulationSpec,
     world: World | None = None,
@@ -290,6 +314,11 @@ def simulate(
     baseline: Baseline | None = None,
     chunk_runs: int = CHUNK_RUNS,
     workers: int = 1,
+    backend: str = "local",
+    scheduler: str | None = None,
+    records_dir: Path | None = None,
+    block_budget: int = BLOCK_BUDGET,
+    chunk_fn: Callable[..., dict[str, Any]] | None = None,
 ) -> SimResult:
     """Run *spec* over the built-in world (or *world*, or a prebuilt *baseline*).
 
@@ -297,11 +326,22 @@ def simulate(
     ``numpy.random.Generator`` (used as is), an int seed (``np.random.default_rng(rng)``,
     the same bytes for the same int) or None (fresh entropy); *seed* is an alias of *rng*
     (an int); neither given: seed 0. *progress* gets the completed fraction in [0, 1];
-    setting *cancel* stops the run with :class:`SimulationCancelled`. With *workers* > 1
-    chunks of *chunk_runs* runs are spread over that many processes (progress and
-    cancellation then act per chunk); results are identical whatever *workers* and
-    *chunk_runs*.
+    setting *cancel* stops the run with :class:`SimulationCancelled`.
+
+    Runs are simulated in chunks of *chunk_runs* on *backend* (:mod:`econsec.distributed`:
+    ``local`` with *workers* processes, 1 = this process; ``dask`` on a new
+    ``LocalCluster`` of *workers* processes or on the cluster at *scheduler*). Parameters
+    are drawn here, once, and each chunk's records land in its own runs, so results are
+    identical bytes whatever the backend, *workers* and *chunk_runs*. With more than one
+    worker, progress and cancellation act per chunk. Each finished chunk's records are
+    written to Parquet in *records_dir* (a temporary folder when None) and the result's
+    quantiles are formed from them in blocks of at most *block_budget* bytes
+    (:mod:`econsec.simulation.records`). A chunk that fails is retried once, then
+    :class:`econsec.distributed.executors.ChunkFailed` is raised and the records written
+    so far are removed. *chunk_fn* replaces the per-chunk function (tests inject failures).
     """
+    from econsec.distributed.executors import ChunkFailed, open_executor
+
     if runs < 1:
         raise ValueError("runs must be at least 1")
     if seed is not None and rng is not _UNSET:
@@ -331,16 +371,20 @@ def simulate(
     tracked = tracked_nodes(baseline, probe.plan, spec)
     shocked = probe.plan.touched_flows()
     div_flows = np.flatnonzero(np.isin(baseline.flow_slot, baseline.flow_slot[shocked]))
-    rec = Recorder(baseline, runs, n_steps, tracked, probe.d_ref, flows=div_flows)
-    share_start = np.zeros((runs, len(div_flows)))
-    share_end = np.zeros((runs, len(div_flows)))
+    every = record_every(runs, n_steps, len(tracked), len(div_flows))
+    n_rec = len(recorded_steps(n_steps, every))
     chunks = [slice(lo, min(lo + chunk_runs, runs)) for lo in range(0, runs, chunk_runs)]
-    jobs = [_Chunk(baseline, spec, params.take(rows), n_steps,
-                   tracked, rec.every, div_flows) for rows in chunks]
+    records = RunRecords(records_dir, runs, chunks,
+                         field_cells(n_rec, len(tracked), baseline.n_nodes, len(div_flows),
+                                     len(baseline.goods)),
+                         every=every, tracked=tracked, budget=block_budget,
+                         shape={"flows": len(div_flows), "goods": len(baseline.goods)})
+    shared = _Shared(baseline, spec, n_steps, tracked, every, div_flows)
+    fn = _chunk_records if chunk_fn is None else chunk_fn
     total = n_steps * len(chunks)
     done = 0
 
-    def tick() -> None:
+    def tick() -> None:  # in-process runs: every step
         nonlocal done
         if cancel is not None and cancel.is_set():
             raise SimulationCancelled("simulation cancelled")
@@ -348,35 +392,53 @@ def simulate(
             progress(done / total)
         done += 1
 
-    def keep(rows: slice, out: tuple[Recorder, F64, F64]) -> None:
-        rec.absorb(out[0], rows)
-        share_start[rows], share_end[rows] = out[1], out[2]
-
-    if workers <= 1 or len(chunks) == 1:
-        for rows, job in zip(chunks, jobs, strict=True):
-            keep(rows, _run_chunk(job, tick))
-    else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            futures = [pool.submit(_run_chunk, job) for job in jobs]
-            for rows, fut in zip(chunks, futures, strict=True):
+    try:
+        with open_executor(backend, workers, scheduler, on_step=tick) as ex:
+            handle = ex.share(shared)
+            todo = list(range(len(chunks)))
+            failed: set[int] = set()
+            in_flight = finished = 0
+            while todo or in_flight:
+                while todo and in_flight < ex.slots:
+                    i = todo.pop(0)
+                    ex.submit(i, fn, handle, params.take(chunks[i]))
+                    in_flight += 1
                 if cancel is not None and cancel.is_set():
-                    for f in futures:
-                        f.cancel()
+                    ex.cancel()
                     raise SimulationCancelled("simulation cancelled")
-                keep(rows, fut.result())
-                done += n_steps
-                if progress is not None:
+                got = ex.next_completed(timeout=0.2)
+                if got is None:
+                    continue
+                i, out, exc = got
+                in_flight -= 1
+                if isinstance(exc, SimulationCancelled):
+                    raise exc
+                if exc is not None:
+                    if i in failed:
+                        ex.cancel()
+                        rows = chunks[i]
+                        raise ChunkFailed(f"chunk {i} (runs {rows.start}-{rows.stop - 1}) "
+                                          f"failed twice on backend {backend}: "
+                                          f"{type(exc).__name__}: {exc}") from exc
+                    failed.add(i)
+                    todo.insert(0, i)
+                    continue
+                records.write_chunk(i, out)
+                del out
+                finished += 1
+                done = finished * n_steps
+                if progress is not None and finished < len(chunks):
                     progress(done / total)
+        records.finish()
+    except BaseException:
+        records.discard()
+        raise
     if progress is not None:
         progress(1.0)
     seed_used = int(rng) if isinstance(rng, int | np.integer) else None
-    return SimResult(spec=spec, runs=runs, seed=seed_used, baseline=baseline, recorder=rec,
-                     params=params.columns(spec), share_start=share_start, share_end=share_end,
-                     diversion_flows=div_flows, shocked_flows=shocked,
+    return SimResult(spec=spec, runs=runs, seed=seed_used, baseline=baseline, recorder=records,
+                     params=params.columns(spec), diversion_flows=div_flows,
+                     shocked_flows=shocked,
                      first_shock_day=min([s.start for s in spec.shocks], default=0))
 
 

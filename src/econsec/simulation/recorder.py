@@ -67,6 +67,22 @@ def _inventory_days(inventory: F64, low: NodeMin, inv_d_rows: F64) -> F64:
     return out
 
 
+def record_every(runs: int, n_steps: int, n_tracked: int, n_flows: int) -> int:
+    """Record every this many steps so that at most :data:`MAX_CELLS` series and trade
+    values of *runs* runs are kept: ``ceil(runs (3 max(n_tracked, 1) + n_flows)
+    (n_steps + 1) / MAX_CELLS)``, at least 1."""
+    per_step = runs * (max(n_tracked, 1) * len(SERIES) + n_flows)
+    return max(1, int(np.ceil(per_step * (n_steps + 1) / MAX_CELLS)))
+
+
+def recorded_steps(n_steps: int, every: int) -> list[int]:
+    """The steps recorded: 0, every, 2 every, ... and always the last step."""
+    steps = list(range(0, n_steps + 1, every))
+    if steps[-1] != n_steps:
+        steps.append(n_steps)
+    return steps
+
+
 class Recorder:
     """Holds the series and accumulators of *runs* runs for the *tracked* nodes."""
 
@@ -82,11 +98,8 @@ class Recorder:
         counts = base.slot_essential | ~has_ess[base.slot_node]
         self._low = NodeMin(base.slot_node, base.n_nodes, counts & (d_ref > 0))
         self._inv_d = np.where(d_ref > 0, 1.0 / np.where(d_ref > 0, d_ref, 1.0), 0.0)
-        per_step = runs * (max(len(tracked), 1) * len(SERIES) + len(self.flows))
-        self.every = every or max(1, int(np.ceil(per_step * (n_steps + 1) / MAX_CELLS)))
-        self.rec_steps = list(range(0, n_steps + 1, self.every))
-        if self.rec_steps[-1] != n_steps:
-            self.rec_steps.append(n_steps)
+        self.every = every or record_every(runs, n_steps, len(tracked), len(self.flows))
+        self.rec_steps = recorded_steps(n_steps, self.every)
         self._row = {s: i for i, s in enumerate(self.rec_steps)}
         self.days: list[float] = []
         self.series = {m: np.zeros((len(self.rec_steps), runs, len(tracked)), np.float32)

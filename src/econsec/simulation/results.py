@@ -18,7 +18,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from econsec.simulation.network_arrays import Baseline
-from econsec.simulation.recorder import SERIES, Recorder
+from econsec.simulation.recorder import SERIES
+from econsec.simulation.records import RunRecords
 from econsec.simulation.spec import SimulationSpec
 
 F64 = npt.NDArray[np.float64]
@@ -39,13 +40,21 @@ class SimResult:
     runs: int
     seed: int | None
     baseline: Baseline
-    recorder: Recorder
+    recorder: RunRecords  # the per-run records, stored (quantiles are read from them)
     params: dict[str, F64]
-    share_start: F64  # [R, K] sourcing shares of the diversion flows at day 0
-    share_end: F64  # [R, K] ... at the horizon
     diversion_flows: npt.NDArray[np.int64]
     shocked_flows: npt.NDArray[np.bool_]
     first_shock_day: int
+
+    @property
+    def share_start(self) -> F64:
+        """[R, K] sourcing shares of the diversion flows at day 0 (read from the records)."""
+        return np.asarray(self.recorder.share_start)
+
+    @property
+    def share_end(self) -> F64:
+        """[R, K] ... at the horizon."""
+        return np.asarray(self.recorder.share_end)
 
     def timeseries(self) -> pd.DataFrame:
         """Long frame: day, economy, good, metric, p5, p50, p95 (tracked nodes)."""
@@ -55,7 +64,7 @@ class SimResult:
         days = np.asarray(rec.days, dtype=np.float64)
         n = len(rec.tracked)
         for metric in SERIES:
-            q = _q(rec.series[metric], axis=1)  # [3, T, n]
+            q = rec.reduce((f"series/{metric}",), lambda b: _q(b, axis=1))  # [3, T n]
             parts.append(pd.DataFrame({
                 "day": np.repeat(days, n),
                 "economy": np.tile(labels["economy"].to_numpy(), len(days)),
@@ -72,17 +81,18 @@ class SimResult:
         rec = self.recorder
         base = self.baseline
         horizon = rec.days[-1] if rec.days else 0.0
-        loss = _q(rec.loss)
+        loss = rec.reduce(("loss",), lambda b: _q(b, axis=1))
         loss[np.abs(loss) <= 1e-12 * (base.x0 * horizon)[None, :]] = 0.0
-        drop = _q(1.0 - rec.min_avail)
-        below = rec.last_below
-        ttr = np.where(below == -np.inf, 0.0,
-                       np.where(below >= horizon, np.inf,
-                                below - self.first_shock_day))
-        ttr = np.maximum(ttr, 0.0)
-        ttr_q = _q(ttr)
+        drop = rec.reduce(("min_avail",), lambda b: _q(1.0 - b, axis=1))
+
+        def ttr(below: F64) -> F64:
+            t = np.where(below == -np.inf, 0.0,
+                         np.where(below >= horizon, np.inf, below - self.first_shock_day))
+            return _q(np.maximum(t, 0.0), axis=1)
+
+        ttr_q = rec.reduce(("last_below",), ttr)
         ttr_q[~np.isfinite(ttr_q)] = np.nan
-        draw = _q(rec.inv0 - rec.min_inv)
+        draw = rec.reduce(("inv0", "min_inv"), lambda a, b: _q(a - b, axis=1))
         frame = base.node_labels()
         frame["baseline_usd_bn"] = base.x0 * horizon
         frame["loss_usd_bn_p5"], frame["loss_usd_bn_p50"], frame["loss_usd_bn_p95"] = loss
@@ -101,8 +111,9 @@ class SimResult:
         k = self.diversion_flows
         eco = np.asarray(base.economies)
         goods = np.asarray(base.goods)
-        before = np.median(self.share_start, axis=0) if self.runs else np.zeros(len(k))
-        after = np.median(self.share_end, axis=0) if self.runs else np.zeros(len(k))
+        rec = self.recorder
+        before = rec.reduce(("share_start",), lambda b: np.median(b, axis=1))
+        after = rec.reduce(("share_end",), lambda b: np.median(b, axis=1))
         buyer_node = base.slot_node[base.flow_slot[k]]
         return pd.DataFrame({
             "buyer": eco[base.node_economy[buyer_node]],

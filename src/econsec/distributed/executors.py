@@ -1,0 +1,253 @@
+"""Executors: run ``fn(shared, payload)`` jobs on a backend and hand back results as they
+complete.
+
+Protocol (:class:`Executor`): :meth:`~Executor.share` ships an object to the workers once
+and returns a handle; :meth:`~Executor.submit` queues ``fn(handle's object, payload)``
+under an integer tag; :meth:`~Executor.next_completed` waits (up to a timeout) for any job
+and returns ``(tag, result, error)``; :meth:`~Executor.cancel` drops every pending job.
+``slots`` is how many jobs the caller should keep in flight (twice the workers), so that
+finished results never pile up in the caller.
+
+Backends (:data:`BACKENDS`):
+
+* ``local``: 1 worker runs jobs in the calling process (with an optional per-step hook for
+  progress and cancellation); more workers are ``spawn`` processes of a
+  ``concurrent.futures.ProcessPoolExecutor`` that receive the shared object once, through
+  the pool's initializer;
+* ``dask``: a ``distributed.Client``; without a scheduler address a
+  ``LocalCluster(n_workers=K, threads_per_worker=1, processes=True)`` is started (and
+  closed afterwards), with one (``tcp://host:8786``) the client connects to that cluster.
+  The shared object is scattered with ``broadcast=True``; jobs are tasks named
+  ``econsec-chunk-<run>-<tag>`` (visible in the scheduler's task log).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from econsec.errors import EconsecError
+
+#: the backends :func:`open_executor` knows
+BACKENDS = ("local", "dask")
+
+#: (tag, result, error): exactly one of result and error is meaningful
+Completed = tuple[int, Any, BaseException | None]
+
+
+class ChunkFailed(EconsecError):
+    """A job (a chunk of Monte Carlo runs) failed on its worker, also when retried."""
+
+
+class BackendError(EconsecError):
+    """An unknown backend, a bad worker count or an unreachable Dask scheduler."""
+
+
+class Executor(Protocol):
+    """Runs ``fn(shared, payload)`` jobs; see the module docstring."""
+
+    slots: int
+
+    def share(self, obj: Any) -> Any: ...
+
+    def submit(self, tag: int, fn: Callable[..., Any], shared: Any, payload: Any) -> None: ...
+
+    def next_completed(self, timeout: float) -> Completed | None: ...
+
+    def cancel(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class InProcessExecutor:
+    """1 local worker: each job runs in the calling process when its result is asked for,
+    as ``fn(shared, payload, on_step=hook)`` when a *hook* is given."""
+
+    slots = 1
+
+    def __init__(self, on_step: Callable[[], None] | None = None) -> None:
+        self._queue: list[tuple[int, Callable[..., Any], Any, Any]] = []
+        self._on_step = on_step
+
+    def share(self, obj: Any) -> Any:
+        return obj
+
+    def submit(self, tag: int, fn: Callable[..., Any], shared: Any, payload: Any) -> None:
+        self._queue.append((tag, fn, shared, payload))
+
+    def next_completed(self, timeout: float) -> Completed | None:
+        if not self._queue:
+            return None
+        tag, fn, shared, payload = self._queue.pop(0)
+        try:
+            if self._on_step is None:
+                return tag, fn(shared, payload), None
+            return tag, fn(shared, payload, on_step=self._on_step), None
+        except Exception as exc:  # handed to the caller, who names it
+            return tag, None, exc
+
+    def cancel(self) -> None:
+        self._queue.clear()
+
+    def close(self) -> None:
+        self._queue.clear()
+
+
+_SHARED: Any = None  # the shared object of a local worker process (set by the initializer)
+
+
+def _install_shared(obj: Any) -> None:
+    global _SHARED
+    _SHARED = obj
+
+
+def _call_with_shared(fn: Callable[..., Any], payload: Any) -> Any:
+    return fn(_SHARED, payload)
+
+
+class ProcessExecutor:
+    """*workers* local ``spawn`` processes; the shared object goes to each once."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.slots = 2 * workers
+        self._pool: Any = None
+        self._futures: dict[Any, int] = {}
+
+    def share(self, obj: Any) -> Any:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        if self._pool is not None:
+            raise BackendError("a local process executor shares one object")
+        self._pool = ProcessPoolExecutor(max_workers=self.workers,
+                                         mp_context=multiprocessing.get_context("spawn"),
+                                         initializer=_install_shared, initargs=(obj,))
+        return None
+
+    def submit(self, tag: int, fn: Callable[..., Any], shared: Any, payload: Any) -> None:
+        if self._pool is None:
+            raise BackendError("share() the object before submitting jobs")
+        try:
+            fut = self._pool.submit(_call_with_shared, fn, payload)
+        except Exception as exc:  # a broken pool: a worker died
+            raise ChunkFailed(f"chunk {tag} could not be submitted: {exc}") from exc
+        self._futures[fut] = tag
+
+    def next_completed(self, timeout: float) -> Completed | None:
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        if not self._futures:
+            return None
+        done, _ = wait(list(self._futures), timeout=timeout, return_when=FIRST_COMPLETED)
+        if not done:
+            return None
+        fut = min(done, key=lambda f: self._futures[f])
+        tag = self._futures.pop(fut)
+        exc = fut.exception()
+        return (tag, None, exc) if exc is not None else (tag, fut.result(), None)
+
+    def cancel(self) -> None:
+        for fut in self._futures:
+            fut.cancel()
+        self._futures.clear()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        self._futures.clear()
+
+
+class DaskExecutor:
+    """A ``distributed.Client`` on a new ``LocalCluster`` of *workers* single-threaded
+    processes, or on the cluster at *scheduler*."""
+
+    def __init__(self, workers: int, scheduler: str | None = None) -> None:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError as exc:
+            raise BackendError("the dask backend needs dask.distributed: "
+                               "pip install 'econsec[cluster]'") from exc
+        self.cluster: Any = None
+        try:
+            if scheduler:
+                self.client = Client(scheduler, timeout="20s")
+            else:
+                self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
+                                            processes=True, dashboard_address=None)
+                self.client = Client(self.cluster)
+        except OSError as exc:
+            raise BackendError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from exc
+        threads = sum(self.client.nthreads().values())
+        if threads < 1:
+            self.close()
+            raise BackendError(f"the Dask cluster at {scheduler} has no workers")
+        self.slots = 2 * threads
+        self._run = uuid.uuid4().hex[:8]
+        self._futures: dict[Any, int] = {}
+
+    def share(self, obj: Any) -> Any:
+        return self.client.scatter(obj, broadcast=True, hash=False)
+
+    def submit(self, tag: int, fn: Callable[..., Any], shared: Any, payload: Any) -> None:
+        fut = self.client.submit(fn, shared, payload, key=f"econsec-chunk-{self._run}-{tag}",
+                                 pure=False)
+        self._futures[fut] = tag
+
+    def next_completed(self, timeout: float) -> Completed | None:
+        from distributed import wait
+
+        if not self._futures:
+            return None
+        try:
+            done, _ = wait(list(self._futures), timeout=timeout, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            return None
+        fut = min(done, key=lambda f: self._futures[f])
+        tag = self._futures.pop(fut)
+        try:
+            if fut.status == "error":
+                return tag, None, fut.exception()
+            if fut.status == "cancelled":
+                return tag, None, ChunkFailed(f"chunk {tag} was cancelled by the cluster")
+            return tag, fut.result(), None
+        finally:
+            fut.release()
+
+    def cancel(self) -> None:
+        if self._futures:
+            self.client.cancel(list(self._futures))
+        self._futures.clear()
+
+    def close(self) -> None:
+        self.cancel()
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+@contextmanager
+def open_executor(backend: str = "local", workers: int = 1, scheduler: str | None = None,
+                  on_step: Callable[[], None] | None = None) -> Iterator[Executor]:
+    """The executor of *backend* (see :data:`BACKENDS`), closed on exit. *on_step* is
+    called by in-process jobs only (local backend, 1 worker)."""
+    if backend not in BACKENDS:
+        raise BackendError(f"unknown backend {backend!r}: use one of {', '.join(BACKENDS)}")
+    if workers < 1:
+        raise BackendError(f"workers must be at least 1 (got {workers})")
+    if scheduler and backend != "dask":
+        raise BackendError("a scheduler address needs --backend dask")
+    ex: Executor
+    if backend == "dask":
+        ex = DaskExecutor(workers, scheduler)
+    elif workers == 1:
+        ex = InProcessExecutor(on_step)
+    else:
+        ex = ProcessExecutor(workers)
+    try:
+        yield ex
+    finally:
+        ex.close()
