@@ -128,8 +128,8 @@ def score_replays(world: Any = None, *, names: list[str] | None = None, runs: in
         if scenario.kind != "replay":
             raise ValueError(f"'{name}' is a {scenario.kind} scenario, not a replay: it "
                              "documents no outcomes")
-        result = run_scenario(scenario, world, runs=runs, seed=seed)
-        frames.append(score_outcomes(scenario, result))
+        out = run_scenario(scenario, world, runs=runs, seed=seed)
+        frames.append(score_outcomes(scenario, out.result))
     if not frames:
         raise ValueError("no replay to score")
     outcomes = pd.concat(frames, ignore_index=True)

@@ -154,6 +154,11 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _poss(name: str) -> str:
+    """"Korea's", "United States'"."""
+    return name + ("'" if name.endswith("s") else "'s")
+
+
 def _low(name: str) -> str:
     """A good's name inside a sentence: "Polysilicon" -> "polysilicon"; acronyms kept
     ("EDA software")."""
@@ -219,7 +224,7 @@ def _forward(fw: ForwardDigest, names: Names, members: frozenset[str],
     return Finding(
         f"In the forward scenario \"{fw.title}\" (from {fw.start.isoformat()}, "
         f"{fw.horizon_days} days, {fw.runs} runs), the largest loss in {whom} is "
-        f"{names.economy(r['economy'])}'s {_low(names.good(r['good']))}: a median "
+        f"{_poss(names.economy(r['economy']))} {_low(names.good(r['good']))}: a median "
         f"US${r['loss_usd_bn_p50']:.1f} bn of output (p5-p95 {r['loss_usd_bn_p5']:.1f}"
         f"-{r['loss_usd_bn_p95']:.1f}).",
         float(r["loss_usd_bn_p50"]), fw.start.isoformat(), [f"run:{fw.name}", *fw.source_ids])
