@@ -366,23 +366,28 @@ def index_panels(long: pd.DataFrame, breaks: pd.DataFrame | None = None, *,
     economy_b, index, value``): indices on a 0-100 scale in the top panel, 0-1 shares
     (:data:`SHARE_INDICES`) in a bottom panel, each series its own colour and line style;
     the significant breaks of *breaks* (:func:`econsec.analysis.trade.index_breaks`)
-    marked on their series and labelled with their direction."""
+    marked on their series (a ring at the break year) and their direction given in the
+    series' legend entry."""
     if long.empty:
         return empty_svg("no data")
     shares = long[long["index"].isin(SHARE_INDICES)]
-    indices = long[~long["index"].isin(SHARE_INDICES)]
-    panels = [(f, u) for f, u in ((indices, index_unit), (shares, share_unit)) if not f.empty]
+    hundreds = long[~long["index"].isin(SHARE_INDICES)]
+    panels = [(f, u) for f, u in ((hundreds, index_unit), (shares, share_unit)) if not f.empty]
     import matplotlib
     from matplotlib.figure import Figure
 
     matplotlib.rcParams.update(_RC)  # type: ignore[arg-type]
     fig = Figure(figsize=(7.8, 2.9 * len(panels) + 0.4))
     axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
-    styles = ("-", "--", ":", "-.")
+    # one colour per pair, one line style per index (distinct at a glance)
+    styles = ("-", "--", "-.", ":")
     keys = list(dict.fromkeys(zip(long["economy_a"], long["economy_b"], long["index"],
                                   strict=True)))
-    colour = {k: _PALETTE[i % len(_PALETTE)] for i, k in enumerate(keys)}
-    style = {k: styles[(i // len(_PALETTE)) % len(styles)] for i, k in enumerate(keys)}
+    pairs = list(dict.fromkeys((a, b) for a, b, _ in keys))
+    indices = list(dict.fromkeys(i for _, _, i in keys if i not in SHARE_INDICES))
+    colour = {k: _PALETTE[pairs.index((k[0], k[1])) % len(_PALETTE)] for k in keys}
+    style = {k: styles[indices.index(k[2]) % len(styles)] if k[2] in indices else "-"
+             for k in keys}
     sig = (breaks[breaks["significant"].astype(bool)] if breaks is not None
            and not breaks.empty else None)
     for ax, (frame, unit) in zip(axes, panels, strict=True):
@@ -390,20 +395,22 @@ def index_panels(long: pd.DataFrame, breaks: pd.DataFrame | None = None, *,
             g = g.sort_values("year")
             k = (str(key[0]), str(key[1]), str(key[2]))
             name = label(*k) if label else f"{k[0]}-{k[1]} {k[2]}"
+            hit = (sig[(sig["economy_a"] == k[0]) & (sig["economy_b"] == k[1])
+                       & (sig["index"] == k[2])] if sig is not None else None)
+            marks = []
+            if hit is not None:
+                for _, b in hit.iterrows():
+                    y = g.loc[g["year"] == b["break_year"], "value"]
+                    if y.empty:
+                        continue
+                    # the break on its series: a ring at the break year, the direction in
+                    # the legend (labels on the plot would overlap when breaks coincide)
+                    ax.plot([int(b["break_year"])], [float(y.iloc[0])], "o", ms=7,
+                            mfc="none", mec=colour[k], mew=1.4, zorder=4)
+                    marks.append(f"break {int(b['break_year'])}: {b['direction']}")
             ax.plot(g["year"], g["value"], color=colour[k], ls=style[k], lw=1.5,
-                    marker="o", ms=2.2, label=name)
-            if sig is None:
-                continue
-            hit = sig[(sig["economy_a"] == k[0]) & (sig["economy_b"] == k[1])
-                      & (sig["index"] == k[2])]
-            for _, b in hit.iterrows():
-                y = g.loc[g["year"] == b["break_year"], "value"]
-                if y.empty:
-                    continue
-                ax.axvline(int(b["break_year"]), color=colour[k], lw=0.6, ls=":")
-                ax.annotate(f"break {int(b['break_year'])}: {b['direction']}",
-                            (int(b["break_year"]), float(y.iloc[0])), xytext=(4, 6),
-                            textcoords="offset points", fontsize=6.5, color=colour[k])
+                    marker="o", ms=2.2, label=name + (f"\n   ({'; '.join(marks)})"
+                                                      if marks else ""))
         ax.set_ylabel(unit)
         ax.grid(axis="y", lw=0.3, alpha=0.6)
         ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))

@@ -72,8 +72,8 @@ def _exposure_section(world: World, bloc: str, against: str, top: int,
             [names.good(g) for g in shown.columns], axis=1)
         label = f"share of imports from {names.bloc_short(against)} (0-1)"
         sec.figures.append(Figure(
-            "exposure_heatmap", f"Exposure heat map: share of {names.bloc(bloc)}'s imports "
-            f"from {names.bloc_short(against)}", figures.exposure_heatmap(
+            "exposure_heatmap", f"Exposure heat map: share of the imports of "
+            f"{names.bloc(bloc)} from {names.bloc_short(against)}", figures.exposure_heatmap(
                 shown, "", label=label), srcs,
             "recorded bilateral import shares (latest year per importer and good)",
             axes=[label]))
@@ -131,9 +131,9 @@ def _trends_figure(long: pd.DataFrame, sid: str, world: World | None) -> Figure:
                                         if long["index"].isin(figures.SHARE_INDICES).any()
                                         else [])
     return Figure("trends", "Complementarity and competition by year", panels, [sid],
-                  "Top: indices on a 0-100 scale; bottom: shares on a 0-1 scale; dotted "
-                  "lines mark significant structural breaks (sup-F, 5%) with their "
-                  "direction", axes=axes)
+                  "Top: indices on a 0-100 scale; bottom: shares on a 0-1 scale; rings "
+                  "mark significant structural breaks (sup-F, 5%), their year and "
+                  "direction in the legend", axes=axes)
 
 
 def _trends_section(db: Path | None, world: World | None = None) -> Section:
@@ -294,12 +294,16 @@ def _scenario_section(world: World, runs: int, seed: int) -> tuple[Section, Any,
             "as a miss"))
         sec.tables.insert(1, Table("Replay skill by outcome", shown))
     if checks:
-        from econsec.policy.compare import outcome_label
-
         both = pd.concat(checks, ignore_index=True)
         both = both[both["metric"] != "price"]  # prices are context only (not simulated)
-        both = both.assign(label=both["scenario"] + ": " + outcome_label(both) + ", "
-                           + both["period"].str.slice(0, 28))
+        # names in words and the whole period (up to its parenthesis), never cut mid-word
+        both = both.assign(label=[
+            f"{sc}: {m.replace('_', ' ')} {names.economy(e)}"
+            + (f" from {names.economy(pt)}" if isinstance(pt, str) and pt else "")
+            + f", {names.good(g)}, {str(per).split(' (', 1)[0]}"
+            for sc, m, e, pt, g, per in zip(both["scenario"], both["metric"],
+                                            both["economy"], both["partner"], both["good"],
+                                            both["period"], strict=True)])
         xlabel = "relative change (fraction, -1 = all lost)"
         sec.figures.insert(0, Figure(
             "replay_outcomes", "Replays: documented vs simulated change",
