@@ -114,7 +114,8 @@ def compare_cmd(
     if fmt is OutputFormat.table and out is None:
         emit(ta.compare_wide(long), fmt, None, title=title)
     else:
-        emit(long, fmt, out, title=f"compare {a}-{b}")
+        emit(long, fmt, out, title=f"compare {a}-{b}",
+             extra={"breaks": brk} if out is not None else None)
     _print_breaks(brk, a, b)
 
 

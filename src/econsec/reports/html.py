@@ -271,7 +271,12 @@ def _scenario_section(world: World, runs: int, seed: int) -> tuple[Section, Any,
         if div is not None:
             div = div.assign(supplier=div["supplier"].map(names.economy),
                              change=100.0 * div["change"])
+            div = div[div["change"].abs() >= 0.5]  # bars under half a point are invisible
             xlabel = "summed change in share of buyers' supply (percentage points)"
+        if div is not None and div.empty:
+            sec.notes.append(f"{name}: no supplier's share moved by half a point or more "
+                             "(no trade-diversion chart)")
+        elif div is not None:
             sec.figures.append(Figure(f"div_{name}", f"{scenario.title}: trade diversion",
                                       figures.diversion_bars(div, title="", xlabel=xlabel),
                                       srcs, axes=[xlabel]))
@@ -439,7 +444,8 @@ color:#212529;line-height:1.4}
 h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:2px solid #1f5fa8;padding-bottom:.2em;
 margin-top:2em}h3{font-size:1.05em;margin-bottom:.3em}
 table{border-collapse:collapse;font-size:.82em;margin:.5em 0 1.2em}
-th,td{border:1px solid #dee2e6;padding:3px 6px;text-align:left;vertical-align:top}
+th,td{border:1px solid #dee2e6;padding:3px 6px;text-align:left;vertical-align:top;
+overflow-wrap:anywhere}
 th{background:#f1f3f5}td.n{text-align:right;font-variant-numeric:tabular-nums}
 figure{margin:1em 0 1.6em;overflow-x:auto}figure svg{max-width:100%;height:auto}
 figcaption{font-size:.85em;color:#495057}.note{background:#fff4e6;padding:.5em .8em;

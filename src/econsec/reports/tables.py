@@ -73,17 +73,35 @@ def render_text(df: pd.DataFrame, fmt: OutputFormat) -> str:
     raise ValueError(f"{fmt.value} is not a text format")
 
 
-def write(df: pd.DataFrame, fmt: OutputFormat, out: Path, *, sheet: str = "econsec") -> Path:
-    """Write *df* to *out* in *fmt* (table format writes CSV)."""
+#: decimals kept in the extra tables of an export (no 0.020000000000000018)
+EXTRA_DECIMALS = 4
+
+
+def extra_path(out: Path, name: str) -> Path:
+    """Where a second table *name* of a csv/json/parquet export goes: beside *out* as
+    ``<stem>_<name><suffix>`` (an xlsx export gets a sheet instead)."""
+    return out.with_name(f"{out.stem}_{snake_case(name)}{out.suffix}")
+
+
+def write(df: pd.DataFrame, fmt: OutputFormat, out: Path, *, sheet: str = "econsec",
+          extra: dict[str, pd.DataFrame] | None = None) -> Path:
+    """Write *df* to *out* in *fmt* (table format writes CSV). Each *extra* table (e.g. a
+    comparison's structural breaks), its floats rounded to :data:`EXTRA_DECIMALS`, goes
+    to a sheet of that name (xlsx) or to :func:`extra_path` (other formats)."""
     out.parent.mkdir(parents=True, exist_ok=True)
+    extras = {name: frame.round(EXTRA_DECIMALS) for name, frame in (extra or {}).items()}
     if fmt is OutputFormat.xlsx:
         with pd.ExcelWriter(out, engine="openpyxl") as xl:
             df.to_excel(xl, sheet_name=sheet[:31], index=False)
-    elif fmt is OutputFormat.parquet:
-        df.to_parquet(out, index=False)
-    else:
-        text = render_text(df, OutputFormat.csv if fmt is OutputFormat.table else fmt)
-        out.write_text(text, encoding="utf-8")
+            for name, frame in extras.items():
+                frame.to_excel(xl, sheet_name=name[:31], index=False)
+        return out
+    for path, frame in [(out, df), *((extra_path(out, n), f) for n, f in extras.items())]:
+        if fmt is OutputFormat.parquet:
+            frame.to_parquet(path, index=False)
+        else:
+            text = render_text(frame, OutputFormat.csv if fmt is OutputFormat.table else fmt)
+            path.write_text(text, encoding="utf-8")
     return out
 
 
@@ -122,14 +140,21 @@ def emit(
     out: Path | None = None,
     *,
     title: str | None = None,
+    extra: dict[str, pd.DataFrame] | None = None,
 ) -> None:
-    """Print *df* to the terminal or write it to *out* in the chosen format."""
+    """Print *df* to the terminal or write it to *out* in the chosen format (with the
+    *extra* tables as sheets or sibling files, see :func:`write`)."""
     from rich.console import Console
 
     console = Console()
     if out is not None:
-        write(df, fmt, out, sheet=title or "econsec")
+        write(df, fmt, out, sheet=title or "econsec", extra=extra)
         Console(stderr=True).print(f"wrote {len(df)} rows to {out}")
+        for name, frame in (extra or {}).items():
+            where = (f"sheet {name[:31]}" if fmt is OutputFormat.xlsx
+                     else str(extra_path(out, name)))
+            Console(stderr=True).print(f"wrote {len(frame)} {name} rows to {where} "
+                                       f"(rounded to {EXTRA_DECIMALS} decimals)")
         return
     if fmt is OutputFormat.table:
         console.print(rich_table(df, title))
