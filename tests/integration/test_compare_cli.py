@@ -189,3 +189,21 @@ def test_compare_exports_carry_the_breaks(wiod: str, tmp_path: Path) -> None:
     assert code == 0, err
     side = pd.read_csv(tmp_path / "kor_chn_breaks.csv").set_index("index")
     assert side.loc["tci_b_to_a", "break_year"] == 2005
+
+
+def test_compare_exports_carry_units_and_sources(wiod: str, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    dest = tmp_path / "k.parquet"
+    code, _, err = run("compare", "KOR", "CHN", "--wiod", wiod, "--format", "parquet",
+                       "--out", str(dest))
+    assert code == 0, err
+    meta = json.loads(pq.read_schema(dest).metadata[b"econsec"])
+    assert "0-100" in meta["units"]["value"] and meta["sources"]
+    assert (tmp_path / "k_breaks.parquet").is_file()
+    xl = tmp_path / "k.xlsx"
+    code, _, err = run("compare", "KOR", "CHN", "--wiod", wiod, "--format", "xlsx",
+                       "--out", str(xl))
+    assert code == 0, err
+    sources = pd.read_excel(xl, sheet_name="sources")
+    assert {"units", "sources"} <= set(sources["kind"])

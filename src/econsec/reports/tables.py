@@ -95,14 +95,50 @@ def write(df: pd.DataFrame, fmt: OutputFormat, out: Path, *, sheet: str = "econs
             df.to_excel(xl, sheet_name=sheet[:31], index=False)
             for name, frame in extras.items():
                 frame.to_excel(xl, sheet_name=name[:31], index=False)
+            meta = metadata_frame(df)
+            if not meta.empty:
+                meta.to_excel(xl, sheet_name="sources", index=False)
         return out
     for path, frame in [(out, df), *((extra_path(out, n), f) for n, f in extras.items())]:
         if fmt is OutputFormat.parquet:
-            frame.to_parquet(path, index=False)
+            _write_parquet(frame, path, df.attrs)
         else:
             text = render_text(frame, OutputFormat.csv if fmt is OutputFormat.table else fmt)
             path.write_text(text, encoding="utf-8")
     return out
+
+
+#: the ``DataFrame.attrs`` keys a result frame carries for its reader
+META_KEYS = ("units", "sources", "world_version", "licence")
+
+
+def metadata_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """``DataFrame.attrs`` of a result frame (:data:`META_KEYS`: ``units`` column -> unit,
+    ``sources`` id -> citation, ``world_version``, ``licence``) as rows ``kind, key,
+    value`` (the XLSX "sources" sheet); no rows when the frame carries none."""
+    rows: list[dict[str, str]] = []
+    for kind in META_KEYS:
+        v = df.attrs.get(kind)
+        if isinstance(v, dict):
+            rows += [{"kind": kind, "key": str(k), "value": str(x)} for k, x in v.items()]
+        elif v is not None:
+            rows.append({"kind": kind, "key": "", "value": str(v)})
+    return pd.DataFrame(rows, columns=["kind", "key", "value"])
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path, attrs: dict[str, Any]) -> None:
+    """Parquet with the result's metadata (:data:`META_KEYS` of *attrs*) as JSON under
+    the key-value metadata key ``econsec``."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    meta = {k: attrs[k] for k in META_KEYS if k in attrs}
+    if meta:
+        table = table.replace_schema_metadata({
+            **(table.schema.metadata or {}),
+            b"econsec": json.dumps(meta, ensure_ascii=False, default=str).encode()})
+    pq.write_table(table, path)
 
 
 def _fmt_cell(value: Any) -> str:
