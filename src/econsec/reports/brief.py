@@ -112,22 +112,21 @@ def _runs(world: World, runs: int, seed: int) -> tuple[Any, Any, str]:
     from econsec.errors import DataError
     from econsec.policy.runner import run_scenario
     from econsec.policy.skill import score_replays
-    from econsec.reports.findings import forward_digest
-    from econsec.reports.html import DEFAULT_FORWARD, _scenario_sources
+    from econsec.reports.findings import DEFAULT_FORWARD, forward_digest, scenario_sources
 
     try:
         skill = score_replays(world, runs=runs, seed=seed)
         out = run_scenario(DEFAULT_FORWARD, world, runs=runs, seed=seed)
     except DataError as exc:
         return None, None, f"this world cannot run them ({exc})"
-    digest = forward_digest(out, _scenario_sources(world, out.scenario.text))
+    digest = forward_digest(out, scenario_sources(world, out.scenario.text))
     return skill, digest, ""
 
 
 def _print_replays(console: Any, skill: Any, runs: int) -> None:
     """Replays of real episodes: documented vs simulated change per outcome, whether it is
     counted in the skill (validation) or only shown (calibration)."""
-    from econsec.reports.html import CALIBRATION_MARK
+    from econsec.reports.findings import CALIBRATION_MARK
     from econsec.reports.tables import rich_table
 
     o = skill.outcomes

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -43,6 +43,10 @@ if TYPE_CHECKING:
 
 #: synthetic source ids the brief resolves to citations of its own computations
 SKILL_SOURCE = "skill:replays"
+#: the forward scenario the brief runs and the key findings quote
+DEFAULT_FORWARD = "chn_full_ban_trilateral"
+#: how a calibration outcome is marked wherever the replay skill is shown
+CALIBRATION_MARK = "calibration \u2014 not counted"
 
 
 def world_source(world: World) -> str:
@@ -247,3 +251,28 @@ def findings_frame(findings: list[Finding]) -> pd.DataFrame:
     """The findings as a frame (text, value, year, source) for tables and exports."""
     return pd.DataFrame([{"finding": f.text, "value": f.value, "year": f.year,
                           "source": ";".join(f.source_ids)} for f in findings])
+
+
+def scenario_sources(world: World, text: str) -> list[str]:
+    """Source ids of the registry measures a scenario (its YAML *text*) switches on."""
+    import yaml
+
+    doc = yaml.safe_load(text)
+    found: set[str] = set()
+
+    def walk(v: Any) -> None:
+        if isinstance(v, dict):
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+        elif isinstance(v, str):
+            for m in world.measures:
+                if m.id == v:
+                    found.add(m.source)
+            if v in world.sources:
+                found.add(v)
+
+    walk(doc)
+    return sorted(found)

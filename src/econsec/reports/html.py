@@ -28,6 +28,8 @@ import pandas as pd
 
 from econsec.data.world import World
 from econsec.reports.document import BriefDoc, Figure, Section, Table
+from econsec.reports.findings import CALIBRATION_MARK, DEFAULT_FORWARD
+from econsec.reports.findings import scenario_sources as _scenario_sources
 
 
 def _ids(frame: pd.DataFrame) -> set[str]:
@@ -186,9 +188,6 @@ def _compare_pairs(db: Path | None) -> tuple[str, pd.DataFrame] | None:
     return None
 
 
-#: the forward scenario the brief runs and the key findings quote
-DEFAULT_FORWARD = "chn_full_ban_trilateral"
-CALIBRATION_MARK = "calibration \u2014 not counted"
 
 
 def skill_tables(skill: Any, names: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -337,31 +336,6 @@ def _checked_outcomes(frame: pd.DataFrame) -> pd.DataFrame | None:
                                "simulated_change": "simulated",
                                "direction_matches": "direction matches",
                                "source": "citation"})
-
-
-def _scenario_sources(world: World, text: str) -> list[str]:
-    """Source ids of the registry measures a scenario (its YAML *text*) switches on."""
-    import yaml
-
-    doc = yaml.safe_load(text)
-    found: set[str] = set()
-
-    def walk(v: Any) -> None:
-        if isinstance(v, dict):
-            for x in v.values():
-                walk(x)
-        elif isinstance(v, list):
-            for x in v:
-                walk(x)
-        elif isinstance(v, str):
-            for m in world.measures:
-                if m.id == v:
-                    found.add(m.source)
-            if v in world.sources:
-                found.add(v)
-
-    walk(doc)
-    return sorted(found)
 
 
 def _diversion_bars(div: pd.DataFrame) -> pd.DataFrame | None:
