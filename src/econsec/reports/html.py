@@ -209,7 +209,7 @@ def skill_tables(skill: Any, names: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
         "counted": [CALIBRATION_MARK if r == "calibration" else
                     ("validation (not simulated: a miss)" if st == "not simulated"
                      else "validation") for r, st in zip(o["role"], o["status"], strict=True)],
-        "citation": o["source"], "url": o["url"]})
+        "citation": o["source"]})  # addresses in the per-replay tables below
     summary = skill.summary.copy()
     for col in ("direction_ok_pct", "within_tolerance_pct"):
         summary[col] = pd.to_numeric(summary[col], errors="coerce").round(0)
@@ -418,8 +418,8 @@ color:#212529;line-height:1.4}
 h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:2px solid #1f5fa8;padding-bottom:.2em;
 margin-top:2em}h3{font-size:1.05em;margin-bottom:.3em}
 table{border-collapse:collapse;font-size:.82em;margin:.5em 0 1.2em}
-th,td{border:1px solid #dee2e6;padding:3px 6px;text-align:left;vertical-align:top;
-overflow-wrap:anywhere}
+th,td{border:1px solid #dee2e6;padding:3px 6px;text-align:left;vertical-align:top}
+td.u{overflow-wrap:anywhere;min-width:14em}.tw{overflow-x:auto}
 th{background:#f1f3f5}td.n{text-align:right;font-variant-numeric:tabular-nums}
 figure{margin:1em 0 1.6em;overflow-x:auto}figure svg{max-width:100%;height:auto}
 figcaption{font-size:.85em;color:#495057}.note{background:#fff4e6;padding:.5em .8em;
@@ -454,6 +454,9 @@ def table_html(frame: pd.DataFrame) -> str:
                 cells.append(f"<td>{_source_links([x for x in v.split(';') if x])}</td>")
                 continue
             text, num = _cell(v)
+            if text.startswith(("http://", "https://")):  # long addresses wrap anywhere
+                cells.append(f'<td class="u">{html.escape(text)}</td>')
+                continue
             cells.append(f'<td class="n">{html.escape(text)}</td>' if num
                          else f"<td>{html.escape(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
@@ -493,7 +496,7 @@ def render_html(doc: BriefDoc) -> str:
                          "</figcaption></figure>")
         for t in sec.tables:
             parts.append(f"<h3>{e(t.title)}</h3>")
-            parts.append(table_html(t.frame) if not t.frame.empty
+            parts.append(f'<div class="tw">{table_html(t.frame)}</div>' if not t.frame.empty
                          else '<p class="muted">no rows</p>')
         parts.append("</section>")
     parts.append("<section><h2>Sources</h2><ol class=\"src\">")
