@@ -147,7 +147,7 @@ def test_trends_from_trade_analysis_rows(monkeypatch: pytest.MonkeyPatch) -> Non
     table = sec.tables[0].frame.set_index("year")
     assert table.loc[2001, "esi"] == 38.0 and table.loc[2000, "tci_a_to_b"] == 55.0
     assert sec.figures[0].sources == ["trade_panel_wiod"]
-    assert "KOR-CHN esi" in sec.figures[0].svg
+    assert "KOR-CHN esi" in sec.figures[0].svg  # ids: no world given for names
 
 
 def test_documented_vs_simulated_plot_marks_both_points() -> None:
@@ -159,3 +159,49 @@ def test_documented_vs_simulated_plot_marks_both_points() -> None:
     assert svg.startswith("<svg") or "<svg" in svg[:400]
     assert "a: imports" in svg and "b: exports" in svg and "simulated (median)" in svg
     assert "no data" in documented_vs_simulated(frame.iloc[0:0])
+
+
+def test_brief_opens_with_key_findings(doc: BriefDoc, tmp_path: Path) -> None:
+    from econsec.reports.markdown import render_markdown
+
+    first = doc.sections[0]
+    assert first.title == "Key findings" and 5 <= len(first.findings) <= 8
+    for f in first.findings:
+        assert re.search(r"\d", f.text) and f.year and f.source_ids, f.text
+        assert all(s in doc.sources for s in f.source_ids), f.source_ids
+    texts = " ".join(f.text for f in first.findings)
+    # the replay sentence quotes the validation skill, not a calibration-inclusive count
+    skill = next(t.frame for s in doc.sections for t in s.tables
+                 if t.title.startswith("Replay skill: validation"))
+    row = skill.set_index("scenario").loc["all"]
+    assert (f"right for {int(row['direction right'])} of {int(row['validation outcomes'])} "
+            "validation outcomes") in texts
+    assert "chn_full_ban_trilateral" not in texts and "Full Chinese ban" in texts
+    md = render_markdown(doc, tmp_path, "b").splitlines()
+    heads = [line for line in md if line.startswith("## ")]
+    assert heads[0] == "## Key findings"
+    bullets = [line for line in md if line.startswith("- ") and "[^" in line]
+    assert len(bullets) == len(first.findings)
+    page = brief_html.render_html(doc)
+    assert page.index("Key findings") < page.index("Exposure and chokepoints")
+    by_outcome = next(t.frame for s in doc.sections for t in s.tables
+                      if t.title == "Replay skill by outcome")
+    assert "calibration \u2014 not counted" in set(by_outcome["counted"])
+
+
+def test_every_figure_has_title_axes_with_units_and_sources(doc: BriefDoc) -> None:
+    import xml.etree.ElementTree as ET
+
+    svg_ns = "{http://www.w3.org/2000/svg}"
+    for sec in doc.sections:
+        for f in sec.figures:
+            assert f.title and f.sources, f.key
+            assert all(s in doc.sources for s in f.sources), f.key
+            if f.key == "network":  # a layered diagram: no axes
+                continue
+            assert f.axes, f"figure {f.key} declares no axis labels"
+            texts = {t.text or "" for t in ET.fromstring(f.svg).iter(f"{svg_ns}text")}
+            for label in f.axes:
+                assert label in texts, (f.key, label)  # drawn, not cut
+                assert label in ("year", "date") or re.search(r"\(.+\)", label), (f.key,
+                                                                                   label)

@@ -167,3 +167,43 @@ def test_help_has_examples() -> None:
     assert "econsec compare KOR CHN --years 1995-2011" in out
     code, out, _ = run("rca", "--help")
     assert code == 0 and "econsec rca CHN --year 2024 --top 20" in out
+
+
+def test_compare_exports_carry_the_breaks(wiod: str, tmp_path: Path) -> None:
+    dest = tmp_path / "kor_chn.xlsx"
+    code, _, err = run("compare", "KOR", "CHN", "--wiod", wiod, "--format", "xlsx",
+                       "--out", str(dest))
+    assert code == 0, err
+    sheets = pd.read_excel(dest, sheet_name=None)
+    brk = sheets["breaks"].set_index("index")
+    # the same break as the stderr line and --breaks (TCI CHN->KOR: 2005, competition)
+    assert brk.loc["tci_b_to_a", "break_year"] == 2005
+    assert brk.loc["tci_b_to_a", "direction"] == "toward competition"
+    assert {"f_stat", "critical_value"} <= set(brk.columns)
+    # rounded to 4 decimals: ten-thousandths are whole numbers
+    f = brk["f_stat"].dropna()
+    assert ((f * 10_000).round(6) % 1 == 0).all()
+    out = tmp_path / "kor_chn.csv"
+    code, _, err = run("compare", "KOR", "CHN", "--wiod", wiod, "--format", "csv",
+                       "--out", str(out))
+    assert code == 0, err
+    side = pd.read_csv(tmp_path / "kor_chn_breaks.csv").set_index("index")
+    assert side.loc["tci_b_to_a", "break_year"] == 2005
+
+
+def test_compare_exports_carry_units_and_sources(wiod: str, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    dest = tmp_path / "k.parquet"
+    code, _, err = run("compare", "KOR", "CHN", "--wiod", wiod, "--format", "parquet",
+                       "--out", str(dest))
+    assert code == 0, err
+    meta = json.loads(pq.read_schema(dest).metadata[b"econsec"])
+    assert "0-100" in meta["units"]["value"] and meta["sources"]
+    assert (tmp_path / "k_breaks.parquet").is_file()
+    xl = tmp_path / "k.xlsx"
+    code, _, err = run("compare", "KOR", "CHN", "--wiod", wiod, "--format", "xlsx",
+                       "--out", str(xl))
+    assert code == 0, err
+    sources = pd.read_excel(xl, sheet_name="sources")
+    assert {"units", "sources"} <= set(sources["kind"])

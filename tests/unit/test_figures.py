@@ -55,7 +55,8 @@ def test_band_timeseries_draws_one_band_per_series() -> None:
                       "p95": [1, 1, 1, 1, 1, 1]})
     svg = figures.band_timeseries(f, title="replay")
     root = _parse(svg)
-    assert "KOR chips" in _texts(root) and "JPN HF" in _texts(root)
+    assert "KOR chips (median)" in _texts(root) and "JPN HF (median)" in _texts(root)
+    assert "shaded: p5-p95 over the runs" in _texts(root)  # the band's legend entry
     assert "p5-p95" in svg
     assert svg.count('id="FillBetweenPolyCollection') + svg.count('id="PolyCollection') == 2
 
@@ -72,3 +73,32 @@ def test_line_chart_series() -> None:
                       "series": ["KOR-CHN tci", "KOR-CHN tci", "KOR-CHN esi", "KOR-CHN esi"]})
     root = _parse(figures.line_chart(f, ylabel="index"))
     assert {"KOR-CHN tci", "KOR-CHN esi"} <= set(_texts(root))
+
+
+def test_band_timeseries_dates_and_runs_in_legend() -> None:
+    import datetime as dt
+
+    # day offsets 0..120 from 2019-07-04: the axis shows months of 2019, not day numbers
+    f = pd.DataFrame({"t": [0, 60, 120], "series": ["Korea: HF"] * 3, "p5": [1, 0.2, 0.5],
+                      "p50": [1, 0.4, 0.7], "p95": [1, 0.6, 0.9]})
+    root = _parse(figures.band_timeseries(f, start=dt.date(2019, 7, 4), runs=20,
+                                          ylabel="availability (share, 1 = normal)"))
+    texts = _texts(root)
+    assert "shaded: p5-p95 over 20 runs" in texts and "date" in texts
+    assert any("2019" in t for t in texts) and any(m in texts for m in ("Aug", "Sep", "Oct"))
+    assert "120" not in texts  # no day offsets on the axis
+
+
+def test_index_panels_split_scales_and_mark_breaks() -> None:
+    long = pd.DataFrame({
+        "year": [2000, 2001, 2002] * 2, "economy_a": ["KOR"] * 6, "economy_b": ["CHN"] * 6,
+        "index": ["esi"] * 3 + ["gl"] * 3, "value": [30.0, 35.0, 50.0, 0.1, 0.2, 0.2]})
+    breaks = pd.DataFrame({"economy_a": ["KOR", "KOR"], "economy_b": ["CHN", "CHN"],
+                           "index": ["esi", "gl"], "break_year": [2002, 2001],
+                           "significant": [True, False],
+                           "direction": ["more competition", "higher"]})
+    texts = _texts(_parse(figures.index_panels(long, breaks)))
+    # two panels with their own scales; only the significant break is labelled
+    assert "index (0-100)" in texts and "Grubel-Lloyd index (0-1)" in texts
+    assert any("(break 2002: more competition)" in t for t in texts)  # in the legend
+    assert not any("break 2001" in t for t in texts)

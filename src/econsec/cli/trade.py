@@ -114,7 +114,13 @@ def compare_cmd(
     if fmt is OutputFormat.table and out is None:
         emit(ta.compare_wide(long), fmt, None, title=title)
     else:
-        emit(long, fmt, out, title=f"compare {a}-{b}")
+        long.attrs.update(units={"value": "index: TCI and ESI 0-100, GL 0-1",
+                                 "year": "calendar year"},
+                          sources={str(x): "trade panel (see `econsec data list` and the "
+                                   "dataset's PROVENANCE.md)"
+                                   for x in long["source"].dropna().unique()})
+        emit(long, fmt, out, title=f"compare {a}-{b}",
+             extra={"breaks": brk} if out is not None else None)
     _print_breaks(brk, a, b)
 
 

@@ -67,14 +67,26 @@ _SHORT = {
 
 
 def print_brief(world: World, bloc: str = "TRILATERAL", against: str = "CHN",
-                top: int = 10) -> None:
-    """Render :func:`brief_tables` with rich, then the sources they cite."""
+                top: int = 10, *, runs: int = 10, seed: int = 0) -> None:
+    """Key findings first (:func:`econsec.reports.findings.key_findings`), then
+    :func:`brief_tables` and the replay skill, rendered with rich, then the sources."""
+    import datetime as dt
+
     from rich.console import Console
     from rich.panel import Panel
 
+    from econsec.reports.findings import key_findings
     from econsec.reports.tables import rich_table
 
     console = Console()
+    skill, digest, problem = _runs(world, runs, seed)
+    found = key_findings(world, bloc, against, as_of=dt.datetime.now(dt.UTC).year,
+                         skill=skill, forward=digest)
+    console.print("[bold]Key findings[/]")
+    for i, f in enumerate(found, 1):
+        console.print(f"  {i}. {f.text} [{', '.join(f.source_ids)}]", highlight=False)
+    if problem:
+        console.print(f"[yellow]  replays and forward scenario not stated: {problem}[/]")
     tables = brief_tables(world, bloc, against, top)
     console.print(Panel.fit(
         f"[bold]econsec brief[/]: {bloc.upper()} ({', '.join(sorted(resolve_bloc(bloc)))})"
@@ -82,39 +94,59 @@ def print_brief(world: World, bloc: str = "TRILATERAL", against: str = "CHN",
         f" {len(world.edges)} supply links, {len(world.measures)} measures,"
         f" {len(world.sources)} sources\nscore = holder share x non-substitutability x value"
         " at stake (0-1); shares are fractions of world supply or of imports"))
-    cited: set[str] = set()
+    cited: set[str] = {s for f in found for s in f.source_ids if s in world.sources}
     for title, frame in tables.items():
         console.print(rich_table(frame.rename(columns=_SHORT), title))
         for s in frame.get("source", pd.Series(dtype=str)).dropna():
             cited.update(x for x in str(s).split(";") if x in world.sources)
-    _print_replays(console, world)
+    if skill is not None:
+        _print_replays(console, skill, runs)
     console.print("[bold]Sources[/]")
     for sid in sorted(cited):
         console.print(f"  [{sid}] {world.sources[sid].citation()}", highlight=False)
 
 
-def _print_replays(console: Any, world: World) -> None:
-    """Replays of real episodes: simulated direction vs the documented outcome (10 runs)."""
+def _runs(world: World, runs: int, seed: int) -> tuple[Any, Any, str]:
+    """The replay skill and the default forward scenario's digest, or (None, None, why)
+    for a world that cannot run them (a DataError: missing measures, goods, economies)."""
     from econsec.errors import DataError
-    from econsec.policy.runner import replay_table
-    from econsec.reports.tables import rich_table
+    from econsec.policy.runner import run_scenario
+    from econsec.policy.skill import score_replays
+    from econsec.reports.findings import DEFAULT_FORWARD, forward_digest, scenario_sources
 
     try:
-        frame = replay_table(world, runs=10, seed=0)
-    except DataError as exc:  # a world without the replays' measures, goods or economies
-        console.print(f"[yellow]replays not shown: this world cannot run them ({exc})[/]")
-        return
+        skill = score_replays(world, runs=runs, seed=seed)
+        out = run_scenario(DEFAULT_FORWARD, world, runs=runs, seed=seed)
+    except DataError as exc:
+        return None, None, f"this world cannot run them ({exc})"
+    digest = forward_digest(out, scenario_sources(world, out.scenario.text))
+    return skill, digest, ""
+
+
+def _print_replays(console: Any, skill: Any, runs: int) -> None:
+    """Replays of real episodes: documented vs simulated change per outcome, whether it is
+    counted in the skill (validation) or only shown (calibration)."""
+    from econsec.reports.findings import CALIBRATION_MARK
+    from econsec.reports.tables import rich_table
+
+    o = skill.outcomes
+    partner = o["partner"].map(lambda p: f"<-{p}" if p else "")
     shown = pd.DataFrame({
-        "replay": frame["replay"],
-        "outcome": frame["outcome"] + ", " + frame["period"].str.split(" (", n=1,
-                                                                         regex=False).str[0],
-        "doc": frame["documented_change"].map(_pct),
-        "sim": frame["simulated_change"].map(lambda x: _pct(x) or "n/s"),
-        "dir ok": frame["direction_matches"].map({True: "yes", False: "no"}).fillna("-"),
+        "replay": o["scenario"],
+        "outcome": o["metric"] + " " + o["economy"] + partner + " " + o["good"] + ", "
+        + o["period"].astype(str).str.split(" (", n=1, regex=False).str[0],
+        "doc": o["documented"].map(_pct),
+        "sim": o["simulated"].map(lambda x: _pct(x) or "n/s"),
+        "counted": o["role"].map(lambda r: CALIBRATION_MARK if r == "calibration"
+                                 else "validation"),
+        "dir ok": o["direction_ok"].map({True: "yes", False: "no"}).fillna("-"),
     })
-    console.print(rich_table(shown, "Replays: documented (doc) vs simulated (sim, median of "
-                                    "10 runs) relative change (n/s: not simulated in this "
-                                    "world); sources in the scenario files"))
+    console.print(rich_table(shown, f"Replays: documented (doc) vs simulated (sim, median of "
+                                    f"{runs} runs) relative change (n/s: not simulated in "
+                                    "this world); sources in the scenario files"))
+    s = skill.summary
+    console.print(rich_table(s, "Replay skill: validation outcomes only (calibration "
+                                "outcomes shown above, not counted)"))
 
 
 def _pct(x: Any) -> str:

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from econsec.reports.findings import Finding
+
 
 @dataclass
 class Figure:
@@ -19,6 +21,9 @@ class Figure:
     svg: str
     sources: list[str]
     note: str = ""
+    #: the labels of its axes as drawn, each with its unit in parentheses ("year",
+    #: "date" and category axes excepted); empty only for a diagram without axes
+    axes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -35,6 +40,8 @@ class Section:
     tables: list[Table] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: generated key findings (the opening section), each rendered with a footnote
+    findings: list[Finding] = field(default_factory=list)
 
 
 @dataclass

@@ -14,6 +14,7 @@ network and never write files themselves.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import io
 import re
@@ -86,7 +87,8 @@ def empty_svg(message: str, width: int = 480, height: int = 60) -> str:
 
 @_locked
 def exposure_heatmap(matrix: pd.DataFrame, title: str = "", *, vmax: float = 1.0,
-                     cmap: str = "Reds", annotate: bool = True) -> str:
+                     cmap: str = "Reds", annotate: bool = True,
+                     label: str = "share (0-1)") -> str:
     """Heat map of *matrix* (rows: economies, columns: goods, values: shares in [0, 1])."""
     if matrix.empty:
         return empty_svg(f"{title}: no data" if title else "no data")
@@ -104,7 +106,7 @@ def exposure_heatmap(matrix: pd.DataFrame, title: str = "", *, vmax: float = 1.0
                 if v == v and v >= 0.005:  # skip NaN and ~0
                     ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=7,
                             color="white" if v > 0.6 * vmax else "black")
-    fig.colorbar(im, ax=ax, fraction=0.03, pad=0.02, label="share")
+    fig.colorbar(im, ax=ax, fraction=0.03, pad=0.02, label=label)
     if title:
         ax.set_title(title, loc="left", fontsize=10)
     return _to_svg(fig)
@@ -192,43 +194,89 @@ def headline_metric(ts: pd.DataFrame) -> str:
                      f"{sorted(present)}")
 
 
-def band_frame(ts: pd.DataFrame, *, metric: str | None = None,
-               max_series: int = 6) -> pd.DataFrame:
+def band_frame(ts: pd.DataFrame, *, metric: str | None = None, max_series: int = 6,
+               labels: Callable[[str], str] | None = None,
+               goods: Callable[[str], str] | None = None) -> pd.DataFrame:
     """A run's time series (the engine's long frame: day, economy, good, metric, p5, p50,
     p95) reduced to ``t, series, p5, p50, p95`` for :func:`band_timeseries`: one metric
     (:func:`headline_metric` unless given) and the *max_series* (economy, good) series that
-    move most (lowest p5, ties in order of appearance)."""
+    move most (lowest p5, ties in order of appearance). *labels* and *goods* name the
+    economy and good of each series ("Korea: hydrogen fluoride"); ids when not given."""
     if ts.empty:
         return pd.DataFrame(columns=BAND_COLUMNS)
     chosen = metric or headline_metric(ts)
     f = ts[ts["metric"].astype(str) == chosen]
-    series = f[["economy", "good"]].astype(str).agg(" ".join, axis=1)
+    econ = f["economy"].astype(str)
+    good = f["good"].astype(str)
+    if labels is not None or goods is not None:
+        e_map = {c: (labels(c) if labels else c) for c in econ.unique()}
+        g_map = {g: (goods(g) if goods else g) for g in good.unique()}
+        series = econ.map(e_map) + ": " + good.map(g_map)
+    else:
+        series = econ + " " + good
     out = pd.DataFrame({"t": f["day"].to_numpy(), "series": series.to_numpy(),
                         "p5": f["p5"].to_numpy(), "p50": f["p50"].to_numpy(),
                         "p95": f["p95"].to_numpy()})
-    worst = out.groupby("series")["p5"].min().sort_values(kind="stable")
+    worst = out.groupby("series", sort=False)["p5"].min().sort_values(kind="stable")
     keep = list(worst.index[:max_series])
     return out[out["series"].isin(keep)].reset_index(drop=True)
+
+
+#: what each engine metric is, with its unit (the y axis of a run's chart)
+METRIC_LABELS = {
+    "availability": "availability (share of normal supply, 1 = normal)",
+    "output": "output (share of normal output, 1 = normal)",
+    "output_ratio": "output (share of normal output, 1 = normal)",
+    "inventory_days": "inventory (days of normal use)",
+}
+
+
+def metric_label(metric: str) -> str:
+    """Axis label with unit of an engine metric; KeyError for a metric without one."""
+    try:
+        return METRIC_LABELS[metric]
+    except KeyError:
+        raise KeyError(f"no axis label with a unit for metric '{metric}': add it to "
+                       "METRIC_LABELS") from None
 
 
 @_locked
 def band_timeseries(frame: pd.DataFrame, *, x: str = "t", series: str | None = "series",
                     median: str = "p50", low: str = "p5", high: str = "p95",
-                    title: str = "", ylabel: str = "", xlabel: str = "") -> str:
-    """Median lines with p5-p95 bands, one per value of *series* (or one if None)."""
+                    title: str = "", ylabel: str = "", xlabel: str = "",
+                    start: dt.date | None = None, runs: int | None = None) -> str:
+    """Median lines with p5-p95 bands, one per value of *series* (or one if None).
+
+    With *start*, *x* holds day offsets from that date and the axis shows dates; with
+    *runs* the legend says what the bands are ("shaded: p5-p95 over N runs")."""
     if frame.empty:
         return empty_svg(f"{title}: no data" if title else "no data")
-    fig, ax = _figure((7.0, 3.2))
+    import matplotlib.dates as mdates
+    from matplotlib.patches import Patch
+
+    fig, ax = _figure((7.6, 3.4))
     groups = [(None, frame)] if series is None else list(frame.groupby(series, sort=False))
     for i, (name, g) in enumerate(groups[: len(_PALETTE)]):
         g = g.sort_values(x)
         colour = _PALETTE[i % len(_PALETTE)]
+        xs = (pd.Timestamp(start) + pd.to_timedelta(g[x].astype(float), unit="D")
+              if start is not None else g[x])
         if low in g and high in g:
-            ax.fill_between(g[x], g[low], g[high], color=colour, alpha=0.18, lw=0)
-        ax.plot(g[x], g[median], color=colour, lw=1.6, label=None if name is None else str(name))
-    if series is not None and len(groups) > 1:
-        ax.legend(fontsize=7, frameon=False, loc="best")
-    ax.set_xlabel(xlabel or x)
+            ax.fill_between(xs, g[low], g[high], color=colour, alpha=0.18, lw=0)
+        ax.plot(xs, g[median], color=colour, lw=1.6,
+                label=("median" if name is None else f"{name} (median)"))
+    band = (f"shaded: p5-p95 over {runs} runs" if runs is not None
+            else "shaded: p5-p95 over the runs")
+    handles, names = ax.get_legend_handles_labels()
+    handles.append(Patch(facecolor="#868e96", alpha=0.3, lw=0))
+    names.append(band)
+    ax.legend(handles, names, fontsize=7, frameon=False, loc="upper left",
+              bbox_to_anchor=(1.01, 1.0))
+    if start is not None:
+        loc = mdates.AutoDateLocator(maxticks=8)
+        ax.xaxis.set_major_locator(loc)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
+    ax.set_xlabel(xlabel or ("date" if start is not None else x))
     if ylabel:
         ax.set_ylabel(ylabel)
     ax.grid(axis="y", lw=0.3, alpha=0.6)
@@ -239,7 +287,8 @@ def band_timeseries(frame: pd.DataFrame, *, x: str = "t", series: str | None = "
 
 @_locked
 def diversion_bars(frame: pd.DataFrame, *, label: str = "supplier", value: str = "change",
-                   title: str = "", xlabel: str = "change in supply") -> str:
+                   title: str = "",
+                   xlabel: str = "change in share of supply (percentage points)") -> str:
     """Horizontal bars of trade diversion: gains right (green), losses left (red)."""
     if frame.empty:
         return empty_svg(f"{title}: no data" if title else "no data")
@@ -257,7 +306,8 @@ def diversion_bars(frame: pd.DataFrame, *, label: str = "supplier", value: str =
 @_locked
 def documented_vs_simulated(frame: pd.DataFrame, *, label: str = "label",
                             documented: str = "documented", simulated: str = "simulated",
-                            title: str = "") -> str:
+                            title: str = "",
+                            xlabel: str = "relative change (fraction)") -> str:
     """One row per outcome: the documented relative change (black circle) and the
     simulated median (orange diamond), joined by a line; rows without a simulated value
     show the documented point only."""
@@ -276,7 +326,7 @@ def documented_vs_simulated(frame: pd.DataFrame, *, label: str = "label",
     ax.set_yticks(ys)
     ax.set_yticklabels([str(v) for v in f[label]], fontsize=7)
     ax.axvline(0, color="#212529", lw=0.6)
-    ax.set_xlabel("relative change")
+    ax.set_xlabel(xlabel)
     ax.legend(fontsize=7, frameon=False, loc="lower center", ncol=2,
               bbox_to_anchor=(0.5, 1.0))
     if title:
@@ -306,3 +356,69 @@ def line_chart(frame: pd.DataFrame, *, x: str = "year", y: str = "value",
     if title:
         ax.set_title(title, loc="left", fontsize=10)
     return _to_svg(fig)
+
+
+#: indices on a 0-100 scale and shares on a 0-1 scale are drawn in separate panels
+SHARE_INDICES = frozenset({"gl"})
+
+
+@_locked
+def index_panels(long: pd.DataFrame, breaks: pd.DataFrame | None = None, *,
+                 label: Callable[[str, str, str], str] | None = None,
+                 index_unit: str = "index (0-100)",
+                 share_unit: str = "Grubel-Lloyd index (0-1)") -> str:
+    """Trend lines of :func:`econsec.analysis.trade.compare` rows (``year, economy_a,
+    economy_b, index, value``): indices on a 0-100 scale in the top panel, 0-1 shares
+    (:data:`SHARE_INDICES`) in a bottom panel, each series its own colour and line style;
+    the significant breaks of *breaks* (:func:`econsec.analysis.trade.index_breaks`)
+    marked on their series (a ring at the break year) and their direction given in the
+    series' legend entry."""
+    if long.empty:
+        return empty_svg("no data")
+    shares = long[long["index"].isin(SHARE_INDICES)]
+    hundreds = long[~long["index"].isin(SHARE_INDICES)]
+    panels = [(f, u) for f, u in ((hundreds, index_unit), (shares, share_unit)) if not f.empty]
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    matplotlib.rcParams.update(_RC)  # type: ignore[arg-type]
+    fig = Figure(figsize=(7.8, 2.9 * len(panels) + 0.4))
+    axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
+    # one colour per pair, one line style per index (distinct at a glance)
+    styles = ("-", "--", "-.", ":")
+    keys = list(dict.fromkeys(zip(long["economy_a"], long["economy_b"], long["index"],
+                                  strict=True)))
+    pairs = list(dict.fromkeys((a, b) for a, b, _ in keys))
+    indices = list(dict.fromkeys(i for _, _, i in keys if i not in SHARE_INDICES))
+    colour = {k: _PALETTE[pairs.index((k[0], k[1])) % len(_PALETTE)] for k in keys}
+    style = {k: styles[indices.index(k[2]) % len(styles)] if k[2] in indices else "-"
+             for k in keys}
+    sig = (breaks[breaks["significant"].astype(bool)] if breaks is not None
+           and not breaks.empty else None)
+    for ax, (frame, unit) in zip(axes, panels, strict=True):
+        for key, g in frame.groupby(["economy_a", "economy_b", "index"], sort=False):
+            g = g.sort_values("year")
+            k = (str(key[0]), str(key[1]), str(key[2]))
+            name = label(*k) if label else f"{k[0]}-{k[1]} {k[2]}"
+            hit = (sig[(sig["economy_a"] == k[0]) & (sig["economy_b"] == k[1])
+                       & (sig["index"] == k[2])] if sig is not None else None)
+            marks = []
+            if hit is not None:
+                for _, b in hit.iterrows():
+                    y = g.loc[g["year"] == b["break_year"], "value"]
+                    if y.empty:
+                        continue
+                    # the break on its series: a ring at the break year, the direction in
+                    # the legend (labels on the plot would overlap when breaks coincide)
+                    ax.plot([int(b["break_year"])], [float(y.iloc[0])], "o", ms=7,
+                            mfc="none", mec=colour[k], mew=1.4, zorder=4)
+                    marks.append(f"break {int(b['break_year'])}: {b['direction']}")
+            ax.plot(g["year"], g["value"], color=colour[k], ls=style[k], lw=1.5,
+                    marker="o", ms=2.2, label=name + (f"\n   ({'; '.join(marks)})"
+                                                      if marks else ""))
+        ax.set_ylabel(unit)
+        ax.grid(axis="y", lw=0.3, alpha=0.6)
+        ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    axes[-1].set_xlabel("year")
+    return _to_svg(fig)
+

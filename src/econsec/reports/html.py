@@ -28,6 +28,8 @@ import pandas as pd
 
 from econsec.data.world import World
 from econsec.reports.document import BriefDoc, Figure, Section, Table
+from econsec.reports.findings import CALIBRATION_MARK, DEFAULT_FORWARD
+from econsec.reports.findings import scenario_sources as _scenario_sources
 
 
 def _ids(frame: pd.DataFrame) -> set[str]:
@@ -62,12 +64,21 @@ def _exposure_section(world: World, bloc: str, against: str, top: int,
                   "stake (0-1); shares are fractions of world supply or of imports.")
     for title, frame in brief_tables(world, bloc, against, top).items():
         sec.tables.append(Table(title, frame.reset_index(drop=True)))
+    from econsec.reports.names import Names
+
+    names = Names.of(world)
     mat, srcs = analysis.dependence_matrix(bloc, against, world)
     if not mat.empty:
+        shown = mat.iloc[:, :30]
+        shown = shown.set_axis([names.economy(c) for c in shown.index], axis=0).set_axis(
+            [names.good(g) for g in shown.columns], axis=1)
+        label = f"share of imports from {names.bloc_short(against)} (0-1)"
         sec.figures.append(Figure(
-            "exposure_heatmap", f"Exposure heat map: share of {bloc} members' imports from "
-            f"{against}", figures.exposure_heatmap(mat.iloc[:, :30], ""), srcs,
-            "recorded bilateral import shares (latest year per importer and good)"))
+            "exposure_heatmap", f"Exposure heat map: share of the imports of "
+            f"{names.bloc(bloc)} from {names.bloc_short(against)}", figures.exposure_heatmap(
+                shown, "", label=label), srcs,
+            "recorded bilateral import shares (latest year per importer and good)",
+            axes=[label]))
     shocked = list(chk[chk["direction"] == "exposure"].sort_values(
         "score", ascending=False)["good"].head(5))
     if shocked:
@@ -90,8 +101,44 @@ def _leverage_section(chk: pd.DataFrame, bloc: str, against: str) -> Section:
                    tables=[Table(f"{bloc} vs {against}", mutual_leverage(chk, bloc, against))])
 
 
-def _trends_section(db: Path | None) -> Section:
+#: what each index of the trends chart is, in words
+INDEX_WORDS = {"tci_a_to_b": "TCI, {a}'s exports to {b}", "tci_b_to_a": "TCI, {b}'s exports "
+               "to {a}", "esi": "ESI (export similarity)", "gl": "Grubel-Lloyd (two-way trade)"}
+
+
+def _trends_figure(long: pd.DataFrame, sid: str, world: World | None) -> Figure:
+    """The trends figure of :func:`econsec.analysis.trade.compare`-shaped rows: 0-100
+    indices and 0-1 shares in separate panels, significant breaks marked."""
+    from econsec.analysis.trade import index_breaks
     from econsec.reports import figures
+
+    names = None
+    if world is not None:
+        from econsec.reports.names import Names
+
+        names = Names.of(world)
+
+    def label(a: str, b: str, index: str) -> str:
+        if names is None:
+            return f"{a}-{b} {index}"
+        na, nb = names.economy(a), names.economy(b)
+        return f"{na}-{nb}: " + INDEX_WORDS.get(index, index).format(a=na, b=nb)
+
+    try:
+        breaks = index_breaks(long)
+    except ValueError:
+        breaks = None
+    panels = figures.index_panels(long, breaks, label=label)
+    axes = ["year", "index (0-100)"] + (["Grubel-Lloyd index (0-1)"]
+                                        if long["index"].isin(figures.SHARE_INDICES).any()
+                                        else [])
+    return Figure("trends", "Complementarity and competition by year", panels, [sid],
+                  "Top: indices on a 0-100 scale; bottom: shares on a 0-1 scale; rings "
+                  "mark significant structural breaks (sup-F, 5%), their year and "
+                  "direction in the legend", axes=axes)
+
+
+def _trends_section(db: Path | None, world: World | None = None) -> Section:
     from econsec.reports.trends import NO_PANEL_NOTE, find_trade_panel, pair_trends
 
     sec = Section("Complementarity vs competition",
@@ -101,11 +148,9 @@ def _trends_section(db: Path | None) -> Section:
     rows = _compare_pairs(db)
     if rows is not None:
         src, long = rows
-        long = long.assign(series=long["economy_a"] + "-" + long["economy_b"] + " "
-                           + long["index"]).dropna(subset=["value"])
+        long = long.dropna(subset=["value"])
         sid = f"trade_panel_{src}"
-        sec.figures.append(Figure("trends", "Indices by year", figures.line_chart(
-            long, x="year", y="value", series="series", ylabel="index"), [sid]))
+        sec.figures.append(_trends_figure(long, sid, world))
         wide = long.pivot_table(index=["year", "economy_a", "economy_b"], columns="index",
                                 values="value", aggfunc="first").reset_index()
         sec.tables.append(Table("Indices by year", wide.rename_axis(columns=None)
@@ -121,11 +166,10 @@ def _trends_section(db: Path | None) -> Section:
         return sec
     trends = pair_trends(panel.flows)
     long = trends.melt(id_vars=["year", "pair"], var_name="index", value_name="value")
-    long["series"] = long["pair"] + " " + long["index"]
-    long = long.dropna(subset=["value"])
+    pair = long["pair"].str.split("-", n=1, expand=True)
+    long = long.assign(economy_a=pair[0], economy_b=pair[1]).dropna(subset=["value"])
     sid = f"trade_panel_{panel.dataset}"
-    sec.figures.append(Figure("trends", "TCI and ESI by year", figures.line_chart(
-        long, x="year", y="value", series="series", ylabel="index (0-100)"), [sid]))
+    sec.figures.append(_trends_figure(long, sid, world))
     sec.tables.append(Table("Indices by year", trends.assign(source=sid)))
     return sec
 
@@ -144,20 +188,62 @@ def _compare_pairs(db: Path | None) -> tuple[str, pd.DataFrame] | None:
     return None
 
 
-def _scenario_section(world: World, runs: int, seed: int) -> Section:
+
+
+def skill_tables(skill: Any, names: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The replay skill for reading: the summary (validation outcomes only) and one row per
+    outcome, calibration rows marked :data:`CALIBRATION_MARK`, goods and economies named."""
+    o = skill.outcomes
+    shown = pd.DataFrame({
+        "replay": o["scenario"],
+        "outcome": [f"{m.replace('_', ' ')}: {names.economy(e)}"
+                    + (f" from {names.economy(p)}" if p else "") + f", {names.good(g)}"
+                    for m, e, p, g in zip(o["metric"], o["economy"], o["partner"], o["good"],
+                                          strict=True)],
+        "period": o["period"],
+        "documented": pd.to_numeric(o["documented"], errors="coerce").round(2),
+        "simulated": pd.to_numeric(o["simulated"], errors="coerce").round(2),
+        "tolerance": pd.to_numeric(o["tolerance"], errors="coerce").round(2),
+        "direction right": o["direction_ok"].map({True: "yes", False: "no"}).fillna("-"),
+        "within tolerance": o["within_tolerance"].map({True: "yes", False: "no"}).fillna("-"),
+        "counted": [CALIBRATION_MARK if r == "calibration" else
+                    ("validation (not simulated: a miss)" if st == "not simulated"
+                     else "validation") for r, st in zip(o["role"], o["status"], strict=True)],
+        "citation": o["source"]})  # addresses in the per-replay tables below
+    summary = skill.summary.copy()
+    for col in ("direction_ok_pct", "within_tolerance_pct"):
+        summary[col] = pd.to_numeric(summary[col], errors="coerce").round(0)
+    summary = summary.rename(columns={
+        "validation": "validation outcomes", "direction_ok": "direction right",
+        "within_tolerance": "within tolerance", "direction_ok_pct": "direction right (%)",
+        "within_tolerance_pct": "within tolerance (%)", "not_simulated": "not simulated",
+        "calibration": "calibration (not counted)"})
+    return summary, shown
+
+
+def _scenario_section(world: World, runs: int, seed: int) -> tuple[Section, Any, Any]:
+    """The replays and the forward scenario; also the replay :class:`Skill` and the
+    forward scenario's :class:`ForwardDigest` (None when not run) for the key findings."""
     from econsec.errors import DataError
     from econsec.policy.runner import run_scenario
     from econsec.policy.scenarios import load_named, scenario_names
+    from econsec.policy.skill import Skill, score_outcomes, skill_summary
     from econsec.reports import figures
+    from econsec.reports.findings import forward_digest
+    from econsec.reports.names import Names
 
+    names = Names.of(world)
     sec = Section("Replays and a forward-looking scenario",
                   f"Monte Carlo runs of the shipped scenarios ({runs} draws, seed {seed}); "
-                  "lines are medians, bands p5-p95 over draws.")
+                  f"lines are medians, bands p5-p95 over the {runs} runs.")
     kinds = {name: load_named(name).kind for name in scenario_names()}
     chosen = [n for n, k in kinds.items() if k == "replay"]
-    chosen += [n for n, k in kinds.items() if k != "replay"][:1]
+    forwards = [n for n, k in kinds.items() if k != "replay"]
+    chosen += [DEFAULT_FORWARD] if DEFAULT_FORWARD in forwards else forwards[:1]
     rows = []
     checks: list[pd.DataFrame] = []
+    scored: list[pd.DataFrame] = []
+    digest = None
     for name in chosen:
         try:
             scenario = load_named(name, world)
@@ -166,18 +252,33 @@ def _scenario_section(world: World, runs: int, seed: int) -> Section:
             sec.notes.append(f"{name}: not run, this world cannot resolve it ({exc})")
             continue
         srcs = _scenario_sources(world, scenario.text)
+        if scenario.kind == "replay":
+            scored.append(score_outcomes(scenario, out.result))
+        else:
+            digest = forward_digest(out, srcs)
         srcs.append(f"run:{name}")
         ts = out.timeseries()
         description = " ".join(scenario.description.split())[:600]
+        metric = figures.headline_metric(ts)
+        band = figures.band_frame(ts, labels=names.economy, goods=names.good)
+        ylabel = figures.metric_label(metric)
         sec.figures.append(Figure(
             f"run_{name}", f"{scenario.title} ({scenario.kind})", figures.band_timeseries(
-                figures.band_frame(ts), title=name, xlabel="day",
-                ylabel=figures.headline_metric(ts)), srcs,
-            description[:400].rsplit(". ", 1)[0]))
+                band, start=scenario.start, runs=out.runs, ylabel=ylabel), srcs,
+            description[:400].rsplit(". ", 1)[0], axes=["date", ylabel]))
         div = _diversion_bars(out.diversion())
         if div is not None:
-            sec.figures.append(Figure(f"div_{name}", f"{name}: trade diversion",
-                                      figures.diversion_bars(div, title=""), srcs))
+            div = div.assign(supplier=div["supplier"].map(names.economy),
+                             change=100.0 * div["change"])
+            div = div[div["change"].abs() >= 0.5]  # bars under half a point are invisible
+            xlabel = "summed change in share of buyers' supply (percentage points)"
+        if div is not None and div.empty:
+            sec.notes.append(f"{name}: no supplier's share moved by half a point or more "
+                             "(no trade-diversion chart)")
+        elif div is not None:
+            sec.figures.append(Figure(f"div_{name}", f"{scenario.title}: trade diversion",
+                                      figures.diversion_bars(div, title="", xlabel=xlabel),
+                                      srcs, axes=[xlabel]))
         checked = _checked_outcomes(out.outcomes)
         if checked is not None:
             checks.append(checked.assign(scenario=name))
@@ -186,22 +287,38 @@ def _scenario_section(world: World, runs: int, seed: int) -> Section:
         rows.append({"scenario": name, "kind": scenario.kind, "runs": out.runs,
                      "seed": out.seed, "horizon_days": out.horizon_days,
                      "source": ";".join(srcs)})
+    skill = None
+    if scored:
+        outcomes = pd.concat(scored, ignore_index=True)
+        skill = Skill(outcomes, skill_summary(outcomes))
+        summary, shown = skill_tables(skill, names)
+        sec.tables.insert(0, Table(
+            "Replay skill: validation outcomes scored (calibration outcomes shown, not "
+            "counted)", summary, "a validation outcome the world cannot simulate counts "
+            "as a miss"))
+        sec.tables.insert(1, Table("Replay skill by outcome", shown))
     if checks:
-        from econsec.policy.compare import outcome_label
-
         both = pd.concat(checks, ignore_index=True)
         both = both[both["metric"] != "price"]  # price changes: other scale, in the tables
-        both = both.assign(label=both["scenario"] + ": " + outcome_label(both) + ", "
-                           + both["period"].str.slice(0, 28))
+        # names in words and the whole period (up to its parenthesis), never cut mid-word
+        both = both.assign(label=[
+            f"{sc}: {m.replace('_', ' ')} {names.economy(e)}"
+            + (f" from {names.economy(pt)}" if isinstance(pt, str) and pt else "")
+            + f", {names.good(g)}, {str(per).split(' (', 1)[0]}"
+            for sc, m, e, pt, g, per in zip(both["scenario"], both["metric"],
+                                            both["economy"], both["partner"], both["good"],
+                                            both["period"], strict=True)])
+        xlabel = "relative change (fraction, -1 = all lost)"
         sec.figures.insert(0, Figure(
             "replay_outcomes", "Replays: documented vs simulated change",
-            figures.documented_vs_simulated(both, title=""),
+            figures.documented_vs_simulated(both, title="", xlabel=xlabel),
             [f"run:{n}" for n in dict.fromkeys(both["scenario"])],
             "Each documented outcome (customs data, company and press reports; citations "
-            "in the tables below) beside the simulated median over the runs."))
+            "in the tables below) beside the simulated median over the runs",
+            axes=[xlabel]))
     if rows:
         sec.tables.append(Table("Runs shown", pd.DataFrame(rows)))
-    return sec
+    return sec, skill, digest
 
 
 def _checked_outcomes(frame: pd.DataFrame) -> pd.DataFrame | None:
@@ -221,31 +338,6 @@ def _checked_outcomes(frame: pd.DataFrame) -> pd.DataFrame | None:
                                "source": "citation"})
 
 
-def _scenario_sources(world: World, text: str) -> list[str]:
-    """Source ids of the registry measures a scenario (its YAML *text*) switches on."""
-    import yaml
-
-    doc = yaml.safe_load(text)
-    found: set[str] = set()
-
-    def walk(v: Any) -> None:
-        if isinstance(v, dict):
-            for x in v.values():
-                walk(x)
-        elif isinstance(v, list):
-            for x in v:
-                walk(x)
-        elif isinstance(v, str):
-            for m in world.measures:
-                if m.id == v:
-                    found.add(m.source)
-            if v in world.sources:
-                found.add(v)
-
-    walk(doc)
-    return sorted(found)
-
-
 def _diversion_bars(div: pd.DataFrame) -> pd.DataFrame | None:
     """Each supplier's summed change of sourcing share (the twelve largest moves) from a
     run's diversion frame; None when the run diverted nothing."""
@@ -262,15 +354,32 @@ def build_brief(world: World, bloc: str = "TRILATERAL", against: str = "CHN", *,
     """Compute every section of the brief (see the module docstring)."""
     from econsec import analysis
     from econsec.domain import resolve_bloc
+    from econsec.reports.findings import SKILL_SOURCE, key_findings, world_source
 
     bloc, against = bloc.upper(), against.upper()
+    now = dt.datetime.now(dt.UTC)
     chk = analysis.chokepoints(bloc, against, world)
     sections = [_exposure_section(world, bloc, against, top, chk),
-                _leverage_section(chk, bloc, against), _trends_section(db)]
+                _leverage_section(chk, bloc, against), _trends_section(db, world)]
+    skill = digest = None
     if scenarios:
-        sections.append(_scenario_section(world, runs, seed))
+        scen, skill, digest = _scenario_section(world, runs, seed)
+        sections.append(scen)
+    found = key_findings(world, bloc, against, as_of=now.year, chokepoints=chk, skill=skill,
+                         forward=digest)
+    opening = Section("Key findings", "Generated from the analysis below; each figure with "
+                      "its year and a footnote to its source.", findings=found)
+    if scenarios and skill is None:
+        opening.notes.append("no replay could be run on this world: the replay skill is "
+                             "not stated")
+    if scenarios and digest is None:
+        opening.notes.append(f"the forward scenario {DEFAULT_FORWARD} could not be run on "
+                             "this world (or showed no loss for the bloc): not stated")
+    sections.insert(0, opening)
     cited: set[str] = set()
     for sec in sections:
+        for fnd in sec.findings:
+            cited |= set(fnd.source_ids)
         for t in sec.tables:
             cited |= _ids(t.frame)
         for f in sec.figures:
@@ -283,6 +392,15 @@ def build_brief(world: World, bloc: str = "TRILATERAL", against: str = "CHN", *,
         elif sid.startswith("run:"):
             sources[sid] = (f"econsec simulation of shipped scenario {sid[4:]} on world "
                             f"{world.version} ({runs} runs, seed {seed})", "")
+        elif sid == SKILL_SOURCE:
+            sources[sid] = (f"econsec replay skill: every shipped replay run on world "
+                            f"{world.version} ({runs} runs, seed {seed}) and scored against "
+                            "its documented outcomes (validation outcomes only; citations "
+                            "of the outcomes in the replay tables)", "")
+        elif sid == world_source(world):
+            sources[sid] = (f"econsec world {world.version}: the year columns of its "
+                            "bilateral, world_shares, domestic_shares and edges tables and "
+                            "goods' market_year", "")
         elif sid.startswith("trade_panel_"):
             sources[sid] = (f"trade panel imported into the econsec store ({sid[12:]})", "")
     members = ", ".join(sorted(resolve_bloc(bloc)))
@@ -291,7 +409,7 @@ def build_brief(world: World, bloc: str = "TRILATERAL", against: str = "CHN", *,
         subtitle=f"{bloc} = {members}; world {world.version}: {len(world.goods)} goods, "
                  f"{len(world.edges)} supply links, {len(world.measures)} measures",
         sections=sections, sources=sources,
-        generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
+        generated=now.strftime("%Y-%m-%d %H:%M UTC"))
 
 
 _CSS = """
@@ -301,10 +419,13 @@ h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:2px solid #1f5fa8;padding
 margin-top:2em}h3{font-size:1.05em;margin-bottom:.3em}
 table{border-collapse:collapse;font-size:.82em;margin:.5em 0 1.2em}
 th,td{border:1px solid #dee2e6;padding:3px 6px;text-align:left;vertical-align:top}
+td.u{overflow-wrap:anywhere;min-width:14em}.tw{overflow-x:auto}
 th{background:#f1f3f5}td.n{text-align:right;font-variant-numeric:tabular-nums}
 figure{margin:1em 0 1.6em;overflow-x:auto}figure svg{max-width:100%;height:auto}
 figcaption{font-size:.85em;color:#495057}.note{background:#fff4e6;padding:.5em .8em;
 border-left:4px solid #e67700}.src{font-size:.85em}.muted{color:#6c757d}
+ul.findings{font-size:1.08em;line-height:1.5}ul.findings li{margin:.35em 0}
+ol.fn{font-size:.8em;color:#495057}
 """
 
 
@@ -333,10 +454,25 @@ def table_html(frame: pd.DataFrame) -> str:
                 cells.append(f"<td>{_source_links([x for x in v.split(';') if x])}</td>")
                 continue
             text, num = _cell(v)
+            if text.startswith(("http://", "https://")):  # long addresses wrap anywhere
+                cells.append(f'<td class="u">{html.escape(text)}</td>')
+                continue
             cells.append(f'<td class="n">{html.escape(text)}</td>' if num
                          else f"<td>{html.escape(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def findings_html(found: list[Any]) -> str:
+    """The key findings as a list, each sentence with a footnote number; the footnotes
+    under it link each source id to its entry in the Sources list."""
+    e = html.escape
+    items = "".join(f'<li>{e(f.text)}<sup><a href="#fn-{i}" id="fnref-{i}">[{i}]</a>'
+                    "</sup></li>" for i, f in enumerate(found, 1))
+    notes = "".join(f'<li id="fn-{i}">{_source_links(f.source_ids)} '
+                    f'<a href="#fnref-{i}" class="muted">\u21a9</a></li>'
+                    for i, f in enumerate(found, 1))
+    return (f'<ul class="findings">{items}</ul><ol class="fn src">{notes}</ol>')
 
 
 def render_html(doc: BriefDoc) -> str:
@@ -351,6 +487,8 @@ def render_html(doc: BriefDoc) -> str:
         if sec.intro:
             parts.append(f"<p>{e(sec.intro)}</p>")
         parts.extend(f'<p class="note">{e(n)}</p>' for n in sec.notes)
+        if sec.findings:
+            parts.append(findings_html(sec.findings))
         for f in sec.figures:
             note = f" {e(f.note.rstrip('.'))}." if f.note else ""
             parts.append(f'<figure id="fig-{e(f.key)}"><h3>{e(f.title)}</h3>{f.svg}'
@@ -358,7 +496,7 @@ def render_html(doc: BriefDoc) -> str:
                          "</figcaption></figure>")
         for t in sec.tables:
             parts.append(f"<h3>{e(t.title)}</h3>")
-            parts.append(table_html(t.frame) if not t.frame.empty
+            parts.append(f'<div class="tw">{table_html(t.frame)}</div>' if not t.frame.empty
                          else '<p class="muted">no rows</p>')
         parts.append("</section>")
     parts.append("<section><h2>Sources</h2><ol class=\"src\">")

@@ -43,6 +43,11 @@ def render_markdown(doc: BriefDoc, folder: Path, stem: str) -> str:
         if sec.intro:
             out += [sec.intro, ""]
         out += [f"> **Note.** {n}\n" for n in sec.notes]
+        if sec.findings:
+            out += [f"- {f.text}[^{i}]" for i, f in enumerate(sec.findings, 1)] + [""]
+            out += [f"[^{i}]: " + "; ".join(
+                f"[{s}] {doc.sources[s][0] if s in doc.sources else s}" for s in f.source_ids)
+                for i, f in enumerate(sec.findings, 1)] + [""]
         for f in sec.figures:
             figdir.mkdir(parents=True, exist_ok=True)
             name = _SAFE.sub("_", f.key) + ".svg"

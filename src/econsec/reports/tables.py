@@ -111,18 +111,72 @@ def render_text(df: pd.DataFrame, fmt: OutputFormat) -> str:
     raise ValueError(f"{fmt.value} is not a text format")
 
 
-def write(df: pd.DataFrame, fmt: OutputFormat, out: Path, *, sheet: str = "econsec") -> Path:
-    """Write *df* to *out* in *fmt* (table format writes CSV)."""
+#: decimals kept in the extra tables of an export (no 0.020000000000000018)
+EXTRA_DECIMALS = 4
+
+
+def extra_path(out: Path, name: str) -> Path:
+    """Where a second table *name* of a csv/json/parquet export goes: beside *out* as
+    ``<stem>_<name><suffix>`` (an xlsx export gets a sheet instead)."""
+    return out.with_name(f"{out.stem}_{snake_case(name)}{out.suffix}")
+
+
+def write(df: pd.DataFrame, fmt: OutputFormat, out: Path, *, sheet: str = "econsec",
+          extra: dict[str, pd.DataFrame] | None = None) -> Path:
+    """Write *df* to *out* in *fmt* (table format writes CSV). Each *extra* table (e.g. a
+    comparison's structural breaks), its floats rounded to :data:`EXTRA_DECIMALS`, goes
+    to a sheet of that name (xlsx) or to :func:`extra_path` (other formats)."""
     out.parent.mkdir(parents=True, exist_ok=True)
+    extras = {name: frame.round(EXTRA_DECIMALS) for name, frame in (extra or {}).items()}
     if fmt is OutputFormat.xlsx:
         with pd.ExcelWriter(out, engine="openpyxl") as xl:
             neutralise_cells(df).to_excel(xl, sheet_name=sheet[:31], index=False)
-    elif fmt is OutputFormat.parquet:
-        df.to_parquet(out, index=False)
-    else:
-        text = render_text(df, OutputFormat.csv if fmt is OutputFormat.table else fmt)
-        out.write_text(text, encoding="utf-8")
+            for name, frame in extras.items():
+                neutralise_cells(frame).to_excel(xl, sheet_name=name[:31], index=False)
+            meta = metadata_frame(df)
+            if not meta.empty:
+                neutralise_cells(meta).to_excel(xl, sheet_name="sources", index=False)
+        return out
+    for path, frame in [(out, df), *((extra_path(out, n), f) for n, f in extras.items())]:
+        if fmt is OutputFormat.parquet:
+            _write_parquet(frame, path, df.attrs)
+        else:
+            text = render_text(frame, OutputFormat.csv if fmt is OutputFormat.table else fmt)
+            path.write_text(text, encoding="utf-8")
     return out
+
+
+#: the ``DataFrame.attrs`` keys a result frame carries for its reader
+META_KEYS = ("units", "sources", "world_version", "licence")
+
+
+def metadata_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """``DataFrame.attrs`` of a result frame (:data:`META_KEYS`: ``units`` column -> unit,
+    ``sources`` id -> citation, ``world_version``, ``licence``) as rows ``kind, key,
+    value`` (the XLSX "sources" sheet); no rows when the frame carries none."""
+    rows: list[dict[str, str]] = []
+    for kind in META_KEYS:
+        v = df.attrs.get(kind)
+        if isinstance(v, dict):
+            rows += [{"kind": kind, "key": str(k), "value": str(x)} for k, x in v.items()]
+        elif v is not None:
+            rows.append({"kind": kind, "key": "", "value": str(v)})
+    return pd.DataFrame(rows, columns=["kind", "key", "value"])
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path, attrs: dict[str, Any]) -> None:
+    """Parquet with the result's metadata (:data:`META_KEYS` of *attrs*) as JSON under
+    the key-value metadata key ``econsec``."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    meta = {k: attrs[k] for k in META_KEYS if k in attrs}
+    if meta:
+        table = table.replace_schema_metadata({
+            **(table.schema.metadata or {}),
+            b"econsec": json.dumps(meta, ensure_ascii=False, default=str).encode()})
+    pq.write_table(table, path)
 
 
 def _fmt_cell(value: Any) -> str:
@@ -220,8 +274,10 @@ def emit(
     *,
     title: str | None = None,
     wide: bool = False,
+    extra: dict[str, pd.DataFrame] | None = None,
 ) -> None:
-    """Print *df* to the terminal or write it to *out* in the chosen format.
+    """Print *df* to the terminal or write it to *out* in the chosen format (with the
+    *extra* tables as sheets or sibling files, see :func:`write`).
 
     Parquet and xlsx without *out* print a named error and exit with status 2 (they are
     binary files).  *wide* keeps every column in a terminal table (no column dropped).
@@ -238,8 +294,13 @@ def emit(
                                    soft_wrap=True)
         raise SystemExit(2)
     if out is not None:
-        write(df, fmt, out, sheet=title or "econsec")
+        write(df, fmt, out, sheet=title or "econsec", extra=extra)
         Console(stderr=True).print(f"wrote {len(df)} rows to {out}")
+        for name, frame in (extra or {}).items():
+            where = (f"sheet {name[:31]}" if fmt is OutputFormat.xlsx
+                     else str(extra_path(out, name)))
+            Console(stderr=True).print(f"wrote {len(frame)} {name} rows to {where} "
+                                       f"(rounded to {EXTRA_DECIMALS} decimals)")
         return
     if fmt is OutputFormat.table:
         console.print(rich_table(df, title, width=None if not wide else 10**6))
