@@ -152,6 +152,9 @@ def test_run_restart_find_compare(server: Server, tmp_path: Path) -> None:
             expect(page.locator("#compare-box")).to_be_visible(timeout=30_000)
             expect(page.locator("#compare-a-chart svg")).to_have_count(1)
             expect(page.locator("#compare-b-chart svg")).to_have_count(1)
+            title_a = page.locator("#compare-a-title").inner_text()
+            title_b = page.locator("#compare-b-title").inner_text()
+            assert "seed 0" in title_a and "seed 7" in title_b  # older A, newer B
             head = page.locator("#compare-table thead").inner_text()
             assert "loss_usd_bn_p50_a" in head and "loss_usd_bn_p50_b" in head
             page.locator("#stored-panel").screenshot(path=str(ARTIFACTS / "compare.png"))

@@ -4,8 +4,8 @@ the server beyond a small cache of the last few runs read (they never change onc
 
 The run chart (:func:`chart_rows`) shows the economy-good pairs the scenario *touches* —
 whose economy is an imposer or target of one of its shocks, or whose good is a shocked
-good — that lose output or availability, largest median output loss first (ties: larger
-availability drop), at most :data:`CHART_SERIES` of them.
+good — that may lose output (p95 loss above zero: gains are left out) or availability
+(median drop), largest median output loss first (ties: larger availability drop), at most :data:`CHART_SERIES` of them.
 """
 
 from __future__ import annotations
@@ -92,6 +92,7 @@ def summary_rows(view: StoredView) -> tuple[pd.DataFrame, int]:
 def chart_rows(view: StoredView) -> pd.DataFrame:
     """The (economy, good) summary rows the chart shows (see the module docstring)."""
     rows, _ = summary_rows(view)
+    rows = rows[(rows["loss_usd_bn_p95"] > HIT) | (rows["max_availability_drop_p50"] > HIT)]
     if view.touched_economies or view.touched_goods:
         touched = rows["economy"].isin(view.touched_economies) \
             | rows["good"].isin(view.touched_goods)

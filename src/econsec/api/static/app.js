@@ -229,8 +229,8 @@
     fillTable($("run-summary"), r.summary, ["economy", "good", "baseline_usd_bn",
       "loss_usd_bn_p5", "loss_usd_bn_p50", "loss_usd_bn_p95", "max_availability_drop_p50",
       "days_to_recover_p50"], 100);
-    $("run-summary-note").textContent = r.summary_hit + " economy-good rows lose output or " +
-      "availability, largest median loss first; " + r.summary_hidden +
+    $("run-summary-note").textContent = r.summary_hit + " economy-good rows move (output " +
+      "loss, negative: gain; or availability drop), largest median loss first; " + r.summary_hidden +
       " rows with no loss are hidden (all in the CSV/XLSX).";
     if (r.skill && r.skill.length) {
       fillTable($("run-skill"), r.skill, ["outcome", "status", "period", "metric", "economy",
@@ -267,12 +267,16 @@
         data.keep_runs + " dashboard runs.";
       $("stored-prev").disabled = storedOffset === 0;
       $("stored-next").disabled = storedOffset + PAGE >= data.total;
+      // defaults: A the older, B the newer of the two newest runs (never the same run)
+      const ids = data.runs.map((x) => x.run_id);
+      const kept = ["compare-a", "compare-b"].map((sel) => $(sel).value);
+      const pick = kept[0] && kept[1] && kept[0] !== kept[1] && ids.includes(kept[0]) &&
+        ids.includes(kept[1]) ? kept : [ids[Math.min(1, ids.length - 1)], ids[0]];
       ["compare-a", "compare-b"].forEach((sel, k) => {
-        const el = $(sel); const keep = el.value; el.replaceChildren();
+        const el = $(sel); el.replaceChildren();
         data.runs.forEach((run) => option(el, run.run_id, run.run_id + " " + run.scenario +
           " (" + run.runs + " runs, seed " + run.seed + ")"));
-        if (keep && data.runs.some((x) => x.run_id === keep)) el.value = keep;
-        else if (data.runs.length > k) el.value = data.runs[k].run_id;
+        if (pick[k]) el.value = pick[k];
       });
     } catch (e) { showError("stored runs: " + e.message); }
   }
@@ -290,7 +294,7 @@
     ev.preventDefault();
     showError("");
     const a = $("compare-a").value, b = $("compare-b").value;
-    if (!a || !b) { showError("compare: choose two stored runs"); return; }
+    if (!a || !b || a === b) { showError("compare: choose two different stored runs"); return; }
     try {
       const data = await getJSON("/api/runs/compare?" + new URLSearchParams({ a: a, b: b }));
       for (const [side, run] of [["a", data.a], ["b", data.b]]) {
