@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -14,6 +15,8 @@ from econsec.api import create_app
 from econsec.api.app import Limits
 from econsec.cli.serve import check_bind, is_local
 from econsec.data.world import World
+
+BASE = "http://127.0.0.1"  # a local name the trusted-host check accepts
 
 
 def _loc(resp) -> list[str]:  # type: ignore[no-untyped-def]
@@ -111,13 +114,14 @@ def test_run_size_and_body_caps(client: TestClient) -> None:
     assert r.status_code == 413
 
 
-def test_token_required_when_set(world: World) -> None:
-    with TestClient(create_app(world=world, token="s3cret")) as c:
+def test_token_required_when_set(world: World, tmp_path: Path) -> None:
+    app = create_app(world=world, token="s3cret", db=tmp_path / "r.duckdb")
+    with TestClient(app, base_url=BASE) as c:
         assert c.get("/api/world").status_code == 401
         assert c.get("/api/world", headers={"Authorization": "Bearer nope"}).status_code == 401
         ok = c.get("/api/world", headers={"Authorization": "Bearer s3cret"})
         assert ok.status_code == 200 and ok.json()["version"] == world.version
-        assert c.get("/").status_code == 200  # the page itself holds no data
+        assert c.get("/").status_code == 401  # every route needs it (tests/api/test_security.py)
 
 
 def test_bind_policy() -> None:
@@ -172,7 +176,7 @@ def test_run_lifecycle_csv_xlsx(client: TestClient, world: World) -> None:
                                                  nan_ok=True)
     xl = pd.read_excel(io.BytesIO(client.get(f"/api/runs/{rid}/xlsx").content),
                        sheet_name=None)
-    assert set(xl) == {"timeseries", "summary", "diversion", "outcomes", "inputs"}
+    assert set(xl) == {"timeseries", "summary", "diversion", "outcomes", "skill", "inputs"}
     assert len(xl["timeseries"]) == len(ts)
     # the replay's documented outcomes beside the simulated ones: July 2019 HF imports
     # from Japan (documented -84 %) lie within the 120 days, the 2020 figures do not
@@ -186,8 +190,9 @@ def test_run_lifecycle_csv_xlsx(client: TestClient, world: World) -> None:
     assert svg.status_code == 200 and "<svg" in svg.text
 
 
-def test_cancel_a_run(world: World) -> None:
-    with TestClient(create_app(world=world, workers=1)) as c:
+def test_cancel_a_run(world: World, tmp_path: Path) -> None:
+    app = create_app(world=world, workers=1, db=tmp_path / "r.duckdb")
+    with TestClient(app, base_url=BASE) as c:
         first = c.post("/api/runs", json={"scenario": "chn_full_ban_trilateral", "runs": 400})
         second = c.post("/api/runs", json={"scenario": "jpn_kor_2019", "runs": 5})
         assert first.status_code == second.status_code == 202
@@ -202,9 +207,9 @@ def test_cancel_a_run(world: World) -> None:
         assert c.get(f"/api/runs/{rid}/csv").status_code == 409
 
 
-def test_too_many_active_runs_is_429(world: World) -> None:
-    with TestClient(create_app(world=world, workers=1,
-                               limits=Limits(max_active_runs=1))) as c:
+def test_too_many_active_runs_is_429(world: World, tmp_path: Path) -> None:
+    with TestClient(create_app(world=world, workers=1, db=tmp_path / "r.duckdb",
+                               limits=Limits(max_active_runs=1)), base_url=BASE) as c:
         a = c.post("/api/runs", json={"scenario": "chn_full_ban_trilateral", "runs": 300})
         b = c.post("/api/runs", json={"scenario": "jpn_kor_2019", "runs": 1})
         assert a.status_code == 202 and b.status_code == 429

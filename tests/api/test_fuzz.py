@@ -5,6 +5,9 @@ simulation, so the whole pass stays well under a minute."""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -15,6 +18,8 @@ from econsec.api.app import Limits
 from econsec.data.world import load_world
 
 APP = create_app(world=load_world(), workers=1,
+                 db=Path(tempfile.mkdtemp(prefix="econsec-fuzz-")) / "runs.duckdb",
+                 allowed_hosts=("testserver",),  # the ASGI test client's Host
                  limits=Limits(max_run_cells=262 * 30 * 5, max_active_runs=4))
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 

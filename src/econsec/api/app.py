@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hmac
-import io
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,14 +19,15 @@ from fastapi import Body, FastAPI, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from econsec import analysis
-from econsec.api import handlers
+from econsec.api import handlers, runviews
 from econsec.api.handlers import FieldError
-from econsec.api.jobs import Job, JobManager, JobStatus
+from econsec.api.jobs import Job, JobManager, JobStatus, RunStore, StoreBusy
+from econsec.api.security import LOCAL_HOST_NAMES, Guard
 from econsec.data.world import World
-from econsec.policy.runner import NAME_PATTERN, RunOutput
+from econsec.policy.runner import NAME_PATTERN
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -43,73 +42,10 @@ class Limits:
     #: runs x horizon_days x nodes (nodes: producing economy-good pairs of the world)
     max_run_cells: int = 200_000_000
     max_active_runs: int = 16
-
-
-Scope = MutableMapping[str, Any]
-ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]],
-                   Awaitable[None]]
-
-
-class _Guard:
-    """ASGI middleware: bearer token on /api/ (when set) and the request-body cap."""
-
-    def __init__(self, app: ASGIApp, token: str | None, max_body: int) -> None:
-        self.app, self.token, self.max_body = app, token, max_body
-
-    async def __call__(self, scope: Scope, receive: Callable[[], Awaitable[Any]],
-                       send: Callable[[Any], Awaitable[None]]) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1")
-                   for k, v in scope.get("headers", [])}
-        path = scope.get("path", "")
-        if self.token and path.startswith("/api/"):
-            given = headers.get("authorization", "")
-            want = f"Bearer {self.token}"
-            if not hmac.compare_digest(given.encode(), want.encode()):
-                await _send_json(send, 401, {"detail": [{
-                    "loc": ["header", "authorization"],
-                    "msg": "bearer token required: Authorization: Bearer <token>"}]},
-                    {"www-authenticate": "Bearer"})
-                return
-        length = headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_body):
-            await _send_json(send, 413, {"detail": [{
-                "loc": ["body"], "msg": f"request body larger than {self.max_body} bytes"}]})
-            return
-        seen = 0
-
-        async def limited() -> Any:
-            nonlocal seen
-            message = await receive()
-            if message.get("type") == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_body:
-                    raise _BodyTooLarge
-            return message
-
-        try:
-            await self.app(scope, limited, send)
-        except _BodyTooLarge:
-            await _send_json(send, 413, {"detail": [{
-                "loc": ["body"], "msg": f"request body larger than {self.max_body} bytes"}]})
-
-
-class _BodyTooLarge(Exception):
-    pass
-
-
-async def _send_json(send: Callable[[Any], Awaitable[None]], status: int, body: Any,
-                     extra: dict[str, str] | None = None) -> None:
-    import json
-
-    data = json.dumps(body).encode()
-    headers = [(b"content-type", b"application/json"),
-               (b"content-length", str(len(data)).encode())]
-    headers += [(k.encode(), v.encode()) for k, v in (extra or {}).items()]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": data})
+    #: runs started by the API kept in the store (newest first; 0 keeps all)
+    keep_runs: int = 500
+    #: rows per page of GET /api/runs
+    max_page: int = 200
 
 
 def _field_error(exc: FieldError) -> HTTPException:
@@ -123,9 +59,9 @@ class RunRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     scenario: str = Field(pattern=NAME_PATTERN, max_length=80,
                           description="shipped scenario name (see /api/scenarios)")
-    runs: int = Field(50, ge=1, le=Limits.max_runs, description="Monte Carlo draws")
-    seed: int = Field(0, ge=0, le=2**32 - 1)
-    horizon_days: int | None = Field(None, ge=1, le=Limits.max_horizon_days,
+    runs: StrictInt = Field(50, ge=1, le=Limits.max_runs, description="Monte Carlo draws")
+    seed: StrictInt = Field(0, ge=0, le=2**32 - 1)
+    horizon_days: StrictInt | None = Field(None, ge=1, le=Limits.max_horizon_days,
                                      description="override the scenario's horizon")
 
 
@@ -133,18 +69,24 @@ Economy = Annotated[str, Query(min_length=3, max_length=3, pattern=r"^[A-Za-z]{3
                                description="ISO3 code, e.g. KOR")]
 GoodQ = Annotated[str | None, Query(max_length=64, pattern=r"^[a-z0-9_]*$",
                                     description="good id (see /api/goods)")]
-RunId = Annotated[str, PathParam(pattern=r"^[0-9a-f]{32}$", description="run id")]
+RunId = Annotated[str, PathParam(pattern=runviews.ANY_ID, description="job id (32 hex) or "
+                                  "stored run id (YYYYmmdd-HHMMSS-<10 hex>)")]
 BlocQ = Annotated[str | None, Query(max_length=200, description="bloc name or ISO3 list")]
 
 
 def create_app(*, world: World | None = None, token: str | None = None,
-               limits: Limits | None = None, workers: int = 2) -> FastAPI:
-    """The app. *world* defaults to the built-in world (loaded on first use); with *token*
-    every /api/ request needs ``Authorization: Bearer <token>``."""
+               limits: Limits | None = None, workers: int = 2, db: Path | None = None,
+               allowed_hosts: Iterable[str] = ()) -> FastAPI:
+    """The app. *world* defaults to the built-in world (loaded on first use); runs are
+    stored in the store at *db* (default: :meth:`econsec.data.store.Store.default_path`);
+    with *token* every route needs it (:mod:`econsec.api.security`); *allowed_hosts* are
+    host names served besides the local ones."""
     from econsec.data.world import load_world
 
     lim = limits or Limits()
-    jobs = JobManager(workers=workers, max_active=lim.max_active_runs)
+    store = RunStore(db)
+    jobs = JobManager(store, world, workers=workers, max_active=lim.max_active_runs,
+                      keep_runs=lim.keep_runs)
     state: dict[str, World] = {}
 
     def w() -> World:
@@ -158,11 +100,19 @@ def create_app(*, world: World | None = None, token: str | None = None,
         jobs.shutdown()
 
     app = FastAPI(title="econsec", version="0.1.0", lifespan=lifespan,
+                  docs_url=None, redoc_url=None,  # they load script from a CDN
                   description="Economic-security API: exposure, chokepoints, measures, "
                   "trade comparison and scenario runs. Every row carries its source.")
-    app.add_middleware(_Guard, token=token, max_body=lim.max_body_bytes)  # type: ignore[arg-type]
+    app.add_middleware(Guard, token=token, max_body=lim.max_body_bytes,  # type: ignore[arg-type]
+                       allowed_hosts=(*LOCAL_HOST_NAMES, *allowed_hosts))
     app.state.jobs = jobs
     app.state.limits = lim
+    app.state.store = store
+
+    @app.exception_handler(StoreBusy)
+    async def store_busy(_: Request, exc: StoreBusy) -> JSONResponse:
+        return JSONResponse({"detail": [{"loc": ["store"], "msg": str(exc)}]}, status_code=503,
+                            headers={"retry-after": "5"})
 
     def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         try:
@@ -256,8 +206,9 @@ def create_app(*, world: World | None = None, token: str | None = None,
 
     @app.post("/api/runs", tags=["runs"], status_code=202)
     def post_run(req: Annotated[RunRequest, Body()]) -> dict[str, Any]:
-        """Start a run of a shipped scenario; poll GET /api/runs/{id}."""
-        from econsec.policy.runner import run_scenario, shipped_name
+        """Start a run of a shipped scenario in a worker process; poll GET /api/runs/{id}
+        (the job id); once done the run is in the store (``run_id``)."""
+        from econsec.policy.runner import shipped_name
 
         try:
             shipped_name(req.scenario)
@@ -271,24 +222,28 @@ def create_app(*, world: World | None = None, token: str | None = None,
             raise _field_error(FieldError(
                 "runs", f"run too large: runs x horizon_days x nodes = {cells:,} > "
                 f"{lim.max_run_cells:,}", 422, "body"))
-        world_ = w()
-
-        def runner(progress: Callable[[float], None], cancel: Any) -> RunOutput:
-            return run_scenario(req.scenario, world_, runs=req.runs, seed=req.seed,
-                                horizon_days=req.horizon_days, progress=progress,
-                                cancel=cancel)
-
         try:
-            job = jobs.submit(req.scenario, req.model_dump(), runner)
+            job = jobs.submit(req.scenario, req.model_dump())
         except OverflowError as exc:
             raise HTTPException(429, detail=[{"loc": ["body", "scenario"],
                                               "msg": str(exc)}]) from None
-        return _job_json(job, with_result=False)
+        return _job_json(job)
 
     @app.get("/api/runs", tags=["runs"])
-    def list_runs() -> dict[str, Any]:
-        """Runs of this server session, newest last."""
-        return {"runs": [_job_json(j, with_result=False) for j in jobs.list()]}
+    def list_runs(offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+                  limit: Annotated[int, Query(ge=1, le=Limits.max_page)] = 20) -> dict[str, Any]:
+        """Stored runs (CLI and API), newest first, *limit* from *offset*; and this
+        session's jobs not yet stored (queued, running, failed, cancelled)."""
+        from econsec.data.runs import count_runs, list_runs
+        from econsec.reports.tables import to_records
+
+        with store.session() as st:
+            total = count_runs(st)
+            page = list_runs(st, limit=limit, offset=offset)
+        page["created"] = page["created"].astype(str)
+        return {"total": total, "offset": offset, "limit": limit,
+                "runs": to_records(page), "keep_runs": lim.keep_runs,
+                "jobs": [_job_json(j) for j in jobs.list() if j.status is not JobStatus.done]}
 
     def job_or_404(run_id: str) -> Job:
         try:
@@ -296,63 +251,78 @@ def create_app(*, world: World | None = None, token: str | None = None,
         except KeyError:
             raise _field_error(FieldError("run_id", f"no run {run_id}", 404, "path")) from None
 
-    def done_or_409(run_id: str) -> RunOutput:
+    def stored_id(run_id: str) -> str:
+        """The stored run id of *run_id* (a stored id, or a finished job's); 404/409."""
+        if runviews.is_stored_id(run_id):
+            return run_id
         job = job_or_404(run_id)
-        if job.status is not JobStatus.done or job.output is None:
+        if job.status is not JobStatus.done or job.run_id is None:
             raise _field_error(FieldError("run_id", f"run {run_id} is {job.status.value}",
                                           409, "path"))
-        return job.output
+        return job.run_id
+
+    def stored(run_id: str) -> runviews.StoredView:
+        sid = stored_id(run_id)
+        try:
+            return runviews.load(store, sid, w())
+        except LookupError as exc:
+            raise _field_error(FieldError("run_id", str(exc), 404, "path")) from None
+
+    @app.get("/api/runs/compare", tags=["runs"])
+    def compare_runs(a: Annotated[str, Query(pattern=runviews.ANY_ID)],
+                     b: Annotated[str, Query(pattern=runviews.ANY_ID)],
+                     top: Annotated[int, Query(ge=1, le=500)] = 30) -> dict[str, Any]:
+        """Two stored runs side by side (:func:`econsec.policy.compare.compare_summaries`,
+        as `econsec runs compare A B`): per economy and good the median loss, availability
+        drop and recovery of each, largest differences first; and each run's chart."""
+        return runviews.compare_json(stored(a), stored(b), top)
 
     @app.get("/api/runs/{run_id}", tags=["runs"])
     def get_run(run_id: RunId) -> dict[str, Any]:
-        """Status, progress (0-1) and, when done, the summary and the chart series."""
-        return _job_json(job_or_404(run_id), with_result=True)
+        """A job's status and progress (0-1); once stored (or for a stored run id) the
+        summary, diversion, a replay's outcomes and skill, and the chart series."""
+        if runviews.is_stored_id(run_id):
+            return runviews.result_json(stored(run_id))
+        job = job_or_404(run_id)
+        d = _job_json(job)
+        if job.status is JobStatus.done and job.run_id is not None:
+            d.update(runviews.result_json(stored(job.run_id)), id=job.id, status="done")
+        return d
 
     @app.delete("/api/runs/{run_id}", tags=["runs"])
     def delete_run(run_id: RunId) -> dict[str, Any]:
-        """Cancel a queued or running run."""
+        """Cancel a queued or running job (stored runs are not deleted here)."""
+        if runviews.is_stored_id(run_id):
+            raise _field_error(FieldError("run_id", "a stored run cannot be cancelled; "
+                                          "stored runs are kept up to the retention limit",
+                                          409, "path"))
         job = job_or_404(run_id)
         job.cancel()
-        return _job_json(job, with_result=False)
+        return _job_json(job)
 
     @app.get("/api/runs/{run_id}/csv", tags=["runs"], response_class=Response)
     def run_csv(run_id: RunId) -> Response:
         """The run's time series (p5/p50/p95 per day, economy, good, metric) as CSV."""
-        out = done_or_409(run_id)
-        return Response(out.timeseries().to_csv(index=False), media_type="text/csv",
+        view = stored(run_id)
+        return Response(view.frames["timeseries"].to_csv(index=False), media_type="text/csv",
                         headers={"content-disposition":
-                                 f'attachment; filename="{out.name}_{run_id[:8]}.csv"'})
+                                 f'attachment; filename="{view.filename}.csv"'})
 
     @app.get("/api/runs/{run_id}/xlsx", tags=["runs"], response_class=Response)
     def run_xlsx(run_id: RunId) -> Response:
         """Time series, summary, diversion (and a replay's documented vs simulated
-        outcomes) as an Excel workbook."""
-        import pandas as pd
-
-        out = done_or_409(run_id)
-        buf = io.BytesIO()
-        with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-            out.timeseries().to_excel(xl, sheet_name="timeseries", index=False)
-            out.summary().to_excel(xl, sheet_name="summary", index=False)
-            out.diversion().to_excel(xl, sheet_name="diversion", index=False)
-            if out.scenario.outcomes:
-                out.outcomes.to_excel(xl, sheet_name="outcomes", index=False)
-            pd.DataFrame([out.meta]).to_excel(xl, sheet_name="inputs", index=False)
-        return Response(buf.getvalue(), media_type="application/vnd.openxmlformats-"
-                        "officedocument.spreadsheetml.sheet",
+        outcomes) and the inputs as an Excel workbook."""
+        view = stored(run_id)
+        return Response(runviews.xlsx_bytes(view), media_type="application/vnd."
+                        "openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"content-disposition":
-                                 f'attachment; filename="{out.name}_{run_id[:8]}.xlsx"'})
+                                 f'attachment; filename="{view.filename}.xlsx"'})
 
     @app.get("/api/runs/{run_id}/chart.svg", tags=["runs"], response_class=Response)
     def run_chart(run_id: RunId) -> Response:
-        """SVG chart of the run: median lines with p5-p95 bands."""
-        from econsec.reports.figures import band_frame, band_timeseries, headline_metric
-
-        out = done_or_409(run_id)
-        ts = out.timeseries()
-        svg = band_timeseries(band_frame(ts), title=f"{out.name}: {out.runs} runs, seed {out.seed}",
-                              xlabel="day", ylabel=headline_metric(ts))
-        return Response(svg, media_type="image/svg+xml")
+        """SVG chart of the run: median lines with p5-p95 bands of the economies and goods
+        the scenario touches, largest losses first."""
+        return Response(runviews.chart_svg(stored(run_id)), media_type="image/svg+xml")
 
     @app.get("/api/brief.html", tags=["reports"], response_class=HTMLResponse)
     def get_brief(bloc: BlocQ = "TRILATERAL", against: BlocQ = "CHN") -> HTMLResponse:
@@ -372,20 +342,7 @@ def create_app(*, world: World | None = None, token: str | None = None,
     return app
 
 
-def _job_json(job: Job, *, with_result: bool) -> dict[str, Any]:
-    from econsec.reports.figures import band_frame
-    from econsec.reports.tables import to_records
-
-    d: dict[str, Any] = {"id": job.id, "scenario": job.scenario, "params": job.params,
-                         "status": job.status.value, "progress": round(job.progress, 4),
-                         "error": job.error}
-    if with_result and job.output is not None:
-        out = job.output
-        d["result"] = {"inputs": out.meta,
-                       "summary": to_records(out.summary().head(200)),
-                       "diversion": to_records(out.diversion().head(200)),
-                       "outcomes": to_records(out.outcomes),
-                       "chart": to_records(band_frame(out.timeseries())),
-                       "csv": f"/api/runs/{job.id}/csv", "xlsx": f"/api/runs/{job.id}/xlsx",
-                       "chart_svg": f"/api/runs/{job.id}/chart.svg"}
-    return d
+def _job_json(job: Job) -> dict[str, Any]:
+    return {"id": job.id, "scenario": job.scenario, "params": job.params,
+            "status": job.status.value, "progress": round(job.progress, 4),
+            "error": job.error, "run_id": job.run_id}

@@ -127,7 +127,7 @@ def _scenarios(w: World) -> tuple[dict[str, Any], ...]:
         s = load_named(name, w)
         out.append({"name": name, "title": s.title, "kind": s.kind,
                     "horizon_days": s.horizon_days,
-                    "description": " ".join(s.description.split())[:600]})
+                    "description": " ".join(s.description.split())})
     return tuple(out)
 
 
@@ -225,9 +225,20 @@ def _compare_rows(a: str, b: str, span: Years | None, source: str | None,
         kwargs["years"] = span
     if source is not None:
         kwargs["source"] = source
+    from econsec.api.jobs import StoreBusy
+    from econsec.errors import StoreError
+
     try:
         frame = trade_analysis.compare(a, b, **kwargs)
+    except StoreError as exc:
+        if _locked(exc):
+            raise StoreBusy("the data store is busy (another econsec process is using it, "
+                            "e.g. an import); try again in a moment") from None
+        raise FieldError("source", "the data store cannot be read", status=503) from None
     except (LookupError, ValueError, OSError) as exc:
+        if _locked(exc):
+            raise StoreBusy("the data store is busy (another econsec process is using it, "
+                            "e.g. an import); try again in a moment") from None
         # "field: message" from analysis.trade; missing data is 404, bad input 422
         msg = str(exc).strip("'\"")
         field = _COMPARE_FIELDS.get(msg.split(":", 1)[0].strip(), "source")
@@ -239,3 +250,9 @@ def _compare_rows(a: str, b: str, span: Years | None, source: str | None,
     if "source" in frame.columns:
         cite = "; ".join(sorted({str(s) for s in frame["source"].dropna()})) or cite
     return frame, cite
+
+
+def _locked(exc: BaseException) -> bool:
+    """True for DuckDB's "could not set lock" (another process holds the store)."""
+    text = f"{exc} {exc.__cause__ or ''}".lower()
+    return "lock" in text or "conflicting" in text

@@ -1,25 +1,79 @@
-"""Asynchronous scenario runs for the API: a small thread pool, progress and cancel.
+"""Scenario runs for the API: worker processes, progress and cancel, results in the store.
 
-A :class:`Job` is created by :meth:`JobManager.submit` and runs in a worker thread; its
-``progress`` (0-1) is updated by the engine's callback, ``cancel()`` sets an event the
-engine checks between steps. Finished jobs are kept (newest :attr:`JobManager.keep`) so
-their results can be downloaded as CSV or XLSX.
+Runs execute in a :class:`concurrent.futures.ProcessPoolExecutor` (``spawn`` start method:
+no fork of the threaded server) of *workers* processes, so the server's own process keeps
+answering analysis requests while simulations run. Each worker loads the world once (the
+server's world, pickled, or the built-in one).
+
+Progress and cancel cross the process boundary through two shared arrays with one *slot*
+per active job (``max_active`` slots): the worker writes ``progress[slot]`` (-1 queued,
+then 0-1) and the engine's cancel check reads ``cancel[slot]``. A finished run's frames
+come back to the server, which stores them in the DuckDB store
+(:func:`econsec.data.runs.save_frames`, ``origin='api'``) and keeps only the job's status
+and stored run id in memory; the store then holds the newest *keep_runs* API runs
+(:func:`econsec.data.runs.prune_runs`; 0 keeps all). Every use of the store by the server
+goes through :meth:`RunStore.session` (one connection at a time, opened and closed per use,
+so ``econsec runs list`` can read the store while the server is idle); a store held by
+another process (an import) raises :class:`StoreBusy`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import multiprocessing as mp
+import pickle
+import sys
 import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from econsec.policy.runner import RunOutput
-from econsec.simulation.engine import SimulationCancelled
+from econsec.errors import EconsecError, StoreError
+
+if TYPE_CHECKING:
+    from econsec.data.store import Store
+    from econsec.data.world import World
+
+#: seconds the server retries storing a finished run while another process holds the store
+STORE_RETRY_SECONDS = 30.0
+
+
+class StoreBusy(EconsecError):
+    """The run store cannot be opened now (another process holds it, or it is unreadable);
+    the message names neither the path nor the process."""
+
+
+class RunStore:
+    """The DuckDB store the server keeps runs in, opened one use at a time under a lock."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        from econsec.data.store import Store
+
+        self.path = Path(path) if path is not None else Store.default_path()
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Store]:
+        """An open store (StoreBusy when it cannot be opened); closed on exit."""
+        from econsec.data.store import Store
+
+        with self._lock:
+            try:
+                store = Store(self.path)
+            except StoreError as exc:
+                print(f"econsec serve: run store unavailable: {exc}", file=sys.stderr)
+                raise StoreBusy("the run store is busy (another econsec process is using "
+                                "it, e.g. an import); try again in a moment") from None
+            try:
+                yield store
+            finally:
+                store.close()
 
 
 class JobStatus(enum.StrEnum):
@@ -32,88 +86,144 @@ class JobStatus(enum.StrEnum):
 
 @dataclass
 class Job:
+    """A run the server started: its status and, once stored, the stored run's id."""
+
     id: str
     scenario: str
     params: dict[str, Any]
+    slot: int
+    manager: JobManager = field(repr=False)
     status: JobStatus = JobStatus.queued
-    progress: float = 0.0
     created: float = field(default_factory=time.time)
     finished: float | None = None
     error: str | None = None
-    output: RunOutput | None = None
-    cancel_event: threading.Event = field(default_factory=threading.Event)
+    run_id: str | None = None
+    _progress: float = 0.0
 
-    def cancel(self) -> None:
-        self.cancel_event.set()
-        if self.status is JobStatus.queued:
-            self.status = JobStatus.cancelled
-            self.finished = time.time()
+    @property
+    def progress(self) -> float:
+        if self.status is JobStatus.done:
+            return 1.0
+        if self.active:
+            value = self.manager.progress_of(self.slot)
+            if value >= 0 and self.status is JobStatus.queued:
+                self.status = JobStatus.running
+            self._progress = max(self._progress, min(1.0, max(0.0, value)))
+        return self._progress
 
     @property
     def active(self) -> bool:
         return self.status in (JobStatus.queued, JobStatus.running)
 
-
-Runner = Callable[[Callable[[float], None], threading.Event], RunOutput]
+    def cancel(self) -> None:
+        self.manager.cancel(self)
 
 
 class JobManager:
-    """Runs jobs on *workers* threads; refuses new ones beyond *max_active* queued/running."""
+    """Runs jobs in *workers* processes; refuses new ones beyond *max_active* queued or
+    running (OverflowError); stores finished runs in *store*, keeping *keep_runs*."""
 
-    def __init__(self, workers: int = 2, max_active: int = 16, keep: int = 50) -> None:
-        self.workers = workers
-        self.max_active = max_active
-        self.keep = keep
+    def __init__(self, store: RunStore, world: World | None = None, *, workers: int = 2,
+                 max_active: int = 16, keep_runs: int = 500, keep_jobs: int = 200) -> None:
+        self.store, self.workers, self.max_active = store, workers, max_active
+        self.keep_runs, self.keep_jobs = keep_runs, keep_jobs
+        self._world_bytes = pickle.dumps(world) if world is not None else None
+        ctx = mp.get_context("spawn")
+        self._ctx = ctx
+        self._progress = ctx.Array("d", [-1.0] * max_active, lock=False)
+        self._cancel = ctx.Array("b", [0] * max_active, lock=False)
+        self._free = list(range(max_active))
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._lock = threading.Lock()
-        self._pool: ThreadPoolExecutor | None = None
+        self._pool: ProcessPoolExecutor | None = None
 
-    def _executor(self) -> ThreadPoolExecutor:
+    def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="econsec-run")
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=self._ctx, initializer=_init_worker,
+                initargs=(self._world_bytes, self._progress, self._cancel))
         return self._pool
+
+    def progress_of(self, slot: int) -> float:
+        return float(self._progress[slot])
 
     def active_count(self) -> int:
         with self._lock:
             return sum(1 for j in self._jobs.values() if j.active)
 
-    def submit(self, scenario: str, params: dict[str, Any], runner: Runner) -> Job:
-        """Queue *runner(progress, cancel_event)*; OverflowError when too many are active."""
-        job = Job(id=uuid.uuid4().hex, scenario=scenario, params=params)
+    def submit(self, scenario: str, params: dict[str, Any]) -> Job:
+        """Queue a run of shipped *scenario* with *params* (runs, seed, horizon_days)."""
         with self._lock:
-            if sum(1 for j in self._jobs.values() if j.active) >= self.max_active:
+            if not self._free:
                 raise OverflowError(f"{self.max_active} runs already queued or running")
+            slot = self._free.pop(0)
+            self._progress[slot], self._cancel[slot] = -1.0, 0
+            job = Job(uuid.uuid4().hex, scenario, dict(params), slot, self)
             self._jobs[job.id] = job
-            self._evict()
-        self._executor().submit(self._run, job, runner)
+            finished = [k for k, j in self._jobs.items() if not j.active]
+            for k in finished[: max(0, len(self._jobs) - self.keep_jobs)]:
+                del self._jobs[k]
+        try:
+            fut = self._executor().submit(_work, slot, scenario, int(params["runs"]),
+                                          int(params["seed"]), params.get("horizon_days"))
+        except Exception as exc:
+            self._finish(job, JobStatus.failed, f"{type(exc).__name__}: {exc}")
+            raise
+        fut.add_done_callback(lambda f: self._done(job, f))
         return job
 
-    def _evict(self) -> None:
-        finished = [k for k, j in self._jobs.items() if not j.active]
-        for k in finished[: max(0, len(self._jobs) - self.keep)]:
-            del self._jobs[k]
+    def cancel(self, job: Job) -> None:
+        with self._lock:
+            if job.active:
+                self._cancel[job.slot] = 1
+        if job.status is JobStatus.queued and self.progress_of(job.slot) < 0:
+            self._finish(job, JobStatus.cancelled)
 
-    def _run(self, job: Job, runner: Runner) -> None:
-        if job.cancel_event.is_set():
-            job.status, job.finished = JobStatus.cancelled, time.time()
+    def _finish(self, job: Job, status: JobStatus, error: str | None = None) -> None:
+        with self._lock:
+            if not job.active:
+                return
+            job.status, job.error, job.finished = status, error, time.time()
+            self._free.append(job.slot)
+
+    def _done(self, job: Job, fut: Future[dict[str, Any]]) -> None:
+        from econsec.simulation.engine import SimulationCancelled
+
+        if fut.cancelled():
+            self._finish(job, JobStatus.cancelled)
             return
-        job.status = JobStatus.running
-
-        def progress(frac: float) -> None:
-            job.progress = max(job.progress, min(1.0, float(frac)))
-
+        exc = fut.exception()
+        if isinstance(exc, SimulationCancelled) or (exc is None and self._cancel[job.slot]):
+            self._finish(job, JobStatus.cancelled)
+            return
+        if exc is not None:
+            self._finish(job, JobStatus.failed, f"{type(exc).__name__}: {exc}")
+            return
         try:
-            out = runner(progress, job.cancel_event)
-        except SimulationCancelled:
-            job.status = JobStatus.cancelled
-        except Exception as exc:  # reported to the client, the server keeps running
-            job.status, job.error = JobStatus.failed, f"{type(exc).__name__}: {exc}"
+            job.run_id = self._save(fut.result())
+        except StoreBusy as busy:
+            self._finish(job, JobStatus.failed, str(busy))
+        except Exception as err:  # reported to the client; the server keeps running
+            self._finish(job, JobStatus.failed, f"{type(err).__name__}: {err}")
         else:
-            if job.cancel_event.is_set():
-                job.status = JobStatus.cancelled
-            else:
-                job.output, job.progress, job.status = out, 1.0, JobStatus.done
-        job.finished = time.time()
+            self._finish(job, JobStatus.done)
+
+    def _save(self, payload: dict[str, Any]) -> str:
+        """Store *payload* (see :func:`_work`), retrying while the store is busy."""
+        from econsec.data.runs import RunRecord, prune_runs, save_frames
+
+        record = RunRecord(**payload["record"])
+        deadline = time.monotonic() + STORE_RETRY_SECONDS
+        while True:
+            try:
+                with self.store.session() as st:
+                    run_id = save_frames(st, record, payload["frames"], origin="api")
+                    prune_runs(st, self.keep_runs, origin="api")
+                return run_id
+            except StoreBusy:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
 
     def get(self, job_id: str) -> Job:
         with self._lock:
@@ -132,3 +242,62 @@ class JobManager:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
+
+
+# -- in the worker processes ---------------------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(world_bytes: bytes | None, progress: Any, cancel: Any) -> None:
+    _WORKER.update(world_bytes=world_bytes, progress=progress, cancel=cancel)
+
+
+def _world() -> World:
+    if "world" not in _WORKER:
+        from econsec.data.world import load_world
+
+        wb = _WORKER.get("world_bytes")
+        _WORKER["world"] = pickle.loads(wb) if wb is not None else load_world()
+    world: World = _WORKER["world"]
+    return world
+
+
+class _SlotCancel:
+    """The engine's cancel event for one slot (reads the shared flag)."""
+
+    def __init__(self, slot: int) -> None:
+        self.slot = slot
+
+    def is_set(self) -> bool:
+        return bool(_WORKER["cancel"][self.slot])
+
+
+def _work(slot: int, scenario: str, runs: int, seed: int,
+          horizon_days: int | None) -> dict[str, Any]:
+    """Run shipped *scenario* in a worker; the frames to store (engine frames, and a
+    replay's outcome checks and skill scores) and the run's record."""
+    from econsec.policy.runner import run_scenario
+    from econsec.policy.skill import score_outcomes
+    from econsec.simulation.engine import SimulationCancelled
+
+    progress, cancel = _WORKER["progress"], _SlotCancel(slot)
+    if cancel.is_set():
+        raise SimulationCancelled("cancelled before it started")
+    progress[slot] = 0.0
+
+    def report(frac: float) -> None:
+        progress[slot] = max(progress[slot], min(1.0, float(frac)))
+
+    out = run_scenario(scenario, _world(), runs=runs, seed=seed, horizon_days=horizon_days,
+                       progress=report, cancel=cancel)  # type: ignore[arg-type]
+    frames = dict(out.to_frames())
+    if out.scenario.outcomes:
+        frames["outcomes"] = out.outcomes
+        frames["skill"] = score_outcomes(out.scenario, out.result)
+    sc = out.scenario
+    return {"record": {"scenario": sc.name, "scenario_yaml": sc.text,
+                       "world_version": out.world_version, "runs": out.runs,
+                       "seed": out.seed, "horizon_days": int(sc.horizon_days),
+                       "step_days": int(sc.step_days)},
+            "frames": frames}

@@ -3,7 +3,10 @@
 A run is one row of ``sim_runs`` (id, created, scenario name, the exact scenario YAML text,
 world version, econsec version, runs, seed, horizon, step) plus its result frames in
 ``sim_timeseries``, ``sim_summary``, ``sim_diversion`` and ``sim_parameters`` (each with a
-``run_id`` column). A run is written in one transaction. This module stores and loads
+``run_id`` column), and optionally ``sim_outcomes`` / ``sim_skill`` (a replay's documented
+vs simulated outcomes and their scores, stored by the API). A run is written in one
+transaction. ``origin`` says who stored it (``cli`` or ``api``); :func:`prune_runs` keeps
+the newest *keep* runs of one origin (the server's retention limit). This module stores and loads
 runs; it does not run them (:func:`econsec.policy.runner.rerun` re-simulates a stored run
 from its stored YAML and seed; with the same world version the numbers are the same).
 """
@@ -25,6 +28,9 @@ if TYPE_CHECKING:
 
 RUNS_TABLE = "sim_runs"
 FRAMES = ("timeseries", "summary", "diversion", "trade", "parameters")
+#: frames a run may carry besides the engine's (the API stores a replay's outcome checks)
+EXTRA_FRAMES = ("outcomes", "skill")
+ORIGINS = ("cli", "api")
 _RUNS_DDL = f"""
 CREATE TABLE IF NOT EXISTS {RUNS_TABLE} (
     run_id VARCHAR PRIMARY KEY,
@@ -57,24 +63,60 @@ def _tables(store: Store) -> set[str]:
     return {str(r[0]) for r in rows}
 
 
+@dataclass(frozen=True)
+class RunRecord:
+    """What a stored run row holds besides its frames (the exact inputs of the run)."""
+
+    scenario: str
+    scenario_yaml: str
+    world_version: str
+    runs: int
+    seed: int
+    horizon_days: int
+    step_days: int
+
+
 def save_run(store: Store, scenario: Any, result: Any, world: World) -> str:
     """Store *result* of *scenario* (with its YAML text) run on *world*; returns the id."""
+    record = RunRecord(scenario.name, scenario.text, world.version, int(result.runs),
+                       int(result.seed), int(scenario.horizon_days), int(scenario.step_days))
+    return save_frames(store, record, result.to_frames())
+
+
+def _ensure_runs_table(store: Store) -> None:
+    store.con.execute(_RUNS_DDL)
+    store.con.execute(f"ALTER TABLE {RUNS_TABLE} ADD COLUMN IF NOT EXISTS origin VARCHAR "
+                      "DEFAULT 'cli'")
+
+
+def save_frames(store: Store, record: RunRecord, frames: dict[str, pd.DataFrame], *,
+                origin: str = "cli") -> str:
+    """Store one run: *record* and its *frames* (every name of :data:`FRAMES`, optionally
+    those of :data:`EXTRA_FRAMES`), in one transaction; returns the new run id
+    (``YYYYmmdd-HHMMSS-<10 hex>``)."""
+    if origin not in ORIGINS:
+        raise ValueError(f"origin must be one of {ORIGINS}, not {origin!r}")
+    missing = [n for n in FRAMES if n not in frames]
+    if missing:
+        raise ValueError(f"a stored run needs the frames {missing}")
     created = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     digest = hashlib.sha256(
-        f"{created.isoformat()}|{scenario.name}|{result.seed}|{result.runs}".encode()
-    ).hexdigest()[:10]
+        f"{created.isoformat()}|{record.scenario}|{record.seed}|{record.runs}|"
+        f"{id(frames)}".encode()).hexdigest()[:10]
     run_id = f"{created:%Y%m%d-%H%M%S}-{digest}"
-    frames = result.to_frames()
     con = store.con
-    con.execute(_RUNS_DDL)
+    _ensure_runs_table(store)
     with store.transaction():
-        con.execute(f"INSERT INTO {RUNS_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-            run_id, created, scenario.name, scenario.text, world.version, econsec_version(),
-            int(result.runs), int(result.seed), int(scenario.horizon_days),
-            int(scenario.step_days)])
+        con.execute(f"INSERT INTO {RUNS_TABLE} (run_id, created, scenario, scenario_yaml, "
+                    "world_version, econsec_version, runs, seed, horizon_days, step_days, "
+                    "origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+                        run_id, created, record.scenario, record.scenario_yaml,
+                        record.world_version, econsec_version(), int(record.runs),
+                        int(record.seed), int(record.horizon_days), int(record.step_days),
+                        origin])
         existing = _tables(store)
-        for name in FRAMES:
-            frame = frames[name].copy()
+        for name in (*FRAMES, *(n for n in EXTRA_FRAMES if n in frames)):
+            frame = _storable(frames[name])
             frame.insert(0, "run_id", run_id)
             view = "_econsec_run_frame"
             con.register(view, frame)
@@ -99,14 +141,66 @@ def _add_columns(store: Store, table: str, view: str) -> None:
             con.execute(f'ALTER TABLE {table} ADD COLUMN "{col}" {typ}')
 
 
-def list_runs(store: Store) -> pd.DataFrame:
-    """Stored runs, newest first (without the YAML text)."""
+def _storable(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose object columns have one type DuckDB can keep across runs: all-bool
+    (with None) columns as nullable booleans, other object columns as strings."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype != object:
+            continue
+        vals = out[col].dropna()
+        if len(vals) and all(isinstance(v, bool) for v in vals):
+            out[col] = out[col].astype("boolean")
+        else:
+            out[col] = out[col].map(lambda v: None if v is None else str(v)).astype("string")
+    return out
+
+
+def _has_origin(store: Store) -> bool:
+    cols = {str(r[0]) for r in store.con.execute(f"DESCRIBE {RUNS_TABLE}").fetchall()}
+    return "origin" in cols
+
+
+def list_runs(store: Store, *, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+    """Stored runs, newest first (without the YAML text); *limit* rows from *offset*."""
     cols = ["run_id", "created", "scenario", "runs", "seed", "horizon_days", "step_days",
             "world_version", "econsec_version"]
     if RUNS_TABLE not in _tables(store):
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame(columns=[*cols, "origin"])
+    origin = "origin" if _has_origin(store) else "'cli' AS origin"
+    page = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
     return store.con.execute(
-        f"SELECT {', '.join(cols)} FROM {RUNS_TABLE} ORDER BY created DESC, run_id DESC").df()
+        f"SELECT {', '.join(cols)}, {origin} FROM {RUNS_TABLE} "
+        f"ORDER BY created DESC, run_id DESC{page}").df()
+
+
+def count_runs(store: Store) -> int:
+    """How many runs the store holds."""
+    if RUNS_TABLE not in _tables(store):
+        return 0
+    return int(store.con.execute(f"SELECT count(*) FROM {RUNS_TABLE}").fetchall()[0][0])
+
+
+def prune_runs(store: Store, keep: int, *, origin: str = "api") -> list[str]:
+    """Delete the runs of *origin* beyond the newest *keep* (with their frames), in one
+    transaction; returns the deleted ids. *keep* 0 keeps every run."""
+    if keep < 0:
+        raise ValueError(f"keep must be >= 0, not {keep}")
+    if keep == 0 or RUNS_TABLE not in _tables(store) or not _has_origin(store):
+        return []
+    old = [str(r[0]) for r in store.con.execute(
+        f"SELECT run_id FROM {RUNS_TABLE} WHERE origin = ? "
+        f"ORDER BY created DESC, run_id DESC OFFSET {int(keep)}", [origin]).fetchall()]
+    if not old:
+        return []
+    tables = _tables(store)
+    marks = ", ".join("?" for _ in old)
+    with store.transaction():
+        for name in (*FRAMES, *EXTRA_FRAMES):
+            if f"sim_{name}" in tables:
+                store.con.execute(f"DELETE FROM sim_{name} WHERE run_id IN ({marks})", old)
+        store.con.execute(f"DELETE FROM {RUNS_TABLE} WHERE run_id IN ({marks})", old)
+    return old
 
 
 def load_run(store: Store, run_id: str) -> StoredRun:
@@ -122,7 +216,7 @@ def load_run(store: Store, run_id: str) -> StoredRun:
     meta = store.con.execute(f"SELECT * FROM {RUNS_TABLE} WHERE run_id = ?", ids).df()
     frames = {}
     tables = _tables(store)
-    for name in FRAMES:
+    for name in (*FRAMES, *EXTRA_FRAMES):
         if f"sim_{name}" not in tables:  # a frame added after the store's first run
             continue
         frame = store.con.execute(f"SELECT * FROM sim_{name} WHERE run_id = ?", ids).df()

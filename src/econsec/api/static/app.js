@@ -2,8 +2,10 @@
 "use strict";
 (function () {
   const $ = (id) => document.getElementById(id);
-  let token = sessionStorage.getItem("econsec-token") || "";
   let currentRun = null;
+  let currentStored = null;
+  let storedOffset = 0;
+  const PAGE = 10;
   let pollTimer = null;
 
   function showError(msg) {
@@ -14,12 +16,11 @@
 
   async function api(path, opts) {
     opts = opts || {};
-    const headers = Object.assign({}, opts.headers || {});
-    if (token) headers["Authorization"] = "Bearer " + token;
-    const resp = await fetch(path, Object.assign({}, opts, { headers: headers }));
+    // with a token the server set an HttpOnly cookie on the first ?token= visit;
+    // same-origin fetches send it
+    const resp = await fetch(path, Object.assign({ credentials: "same-origin" }, opts));
     if (resp.status === 401) {
-      $("token-box").hidden = false;
-      throw new Error("this server needs an API token");
+      throw new Error("this server needs its token: open this page once as /?token=TOKEN");
     }
     if (!resp.ok) {
       let msg = resp.status + " " + resp.statusText;
@@ -46,7 +47,17 @@
     return [String(v), false];
   }
 
-  function fillTable(table, rows, columns, limit) {
+  function sourceCell(td, value) {
+    // source ids (";"-separated) as links to their full citation in the sources list
+    String(value).split(";").forEach((id, i) => {
+      if (i) td.append("; ");
+      const a = document.createElement("a");
+      a.href = "#src-" + id; a.textContent = id; a.className = "src-link";
+      td.appendChild(a);
+    });
+  }
+
+  function fillTable(table, rows, columns, limit, rowClass) {
     table.replaceChildren();
     if (!rows.length) {
       const tr = table.insertRow(); tr.insertCell().textContent = "no rows"; return;
@@ -57,9 +68,16 @@
     const body = table.createTBody();
     rows.slice(0, limit || 200).forEach((r) => {
       const tr = body.insertRow();
+      if (rowClass) tr.className = rowClass(r);
       cols.forEach((c) => {
         const [text, num] = fmt(r[c]);
-        const td = tr.insertCell(); td.textContent = text; if (num) td.className = "n";
+        const td = tr.insertCell();
+        if (c === "source" && text && table.dataset.links === "1") sourceCell(td, text);
+        else if (c === "url" && text) {
+          const a = document.createElement("a"); a.href = text; a.textContent = "link";
+          a.rel = "noreferrer"; td.appendChild(a);
+        } else td.textContent = text;
+        if (num) td.className = "n";
       });
     });
   }
@@ -74,8 +92,13 @@
     det.appendChild(sum);
     sources.forEach((s) => {
       const p = document.createElement("div");
+      p.id = "src-" + s.id; p.className = "cite";
       const b = document.createElement("b"); b.textContent = "[" + s.id + "] "; p.append(b);
-      p.append(s.citation);
+      p.append(s.citation + " ");
+      if (s.url) {
+        const a = document.createElement("a"); a.href = s.url; a.textContent = s.url;
+        a.rel = "noreferrer"; p.append(a);
+      }
       det.appendChild(p);
     });
     el.appendChild(det);
@@ -161,7 +184,8 @@
     const body = { scenario: $("scenario").value, runs: Number($("runs").value), seed: Number($("seed").value) };
     if ($("horizon").value) body.horizon_days = Number($("horizon").value);
     $("run-chart").replaceChildren(); $("run-summary").replaceChildren();
-    $("run-outcomes").replaceChildren(); $("run-outcomes-box").hidden = true;
+    $("run-skill").replaceChildren(); $("run-skill-box").hidden = true;
+    $("run-summary-note").textContent = "";
     $("run-downloads").hidden = true; $("run-sources").textContent = "";
     try {
       const resp = await api("/api/runs", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
@@ -190,24 +214,101 @@
 
   async function showResult(job) {
     const r = job.result;
+    currentStored = job.run_id;
     const svg = await (await api(r.chart_svg)).text();
     const chart = $("run-chart");
     chart.innerHTML = svg;
-    chart.dataset.run = job.id;
-    $("run-sources").textContent = "Source: econsec simulation of shipped scenario " +
-      r.inputs.scenario + " (file " + (r.inputs.scenario_file || "") + ", world " +
-      (r.inputs.world_version || "") + ", " + r.inputs.runs + " runs, seed " + r.inputs.seed +
-      ", " + r.inputs.horizon_days + " days); the measures it applies cite their sources in the HTML brief.";
-    const key = "loss_usd_bn_p50";
-    // largest losses first (the table shows the first 100 rows)
-    const summary = r.summary.slice().sort((a, b) => (b[key] ?? 0) - (a[key] ?? 0));
-    fillTable($("run-summary"), summary, null, 100);
-    if (r.outcomes && r.outcomes.length) {
-      fillTable($("run-outcomes"), r.outcomes, ["metric", "economy", "partner", "good", "period",
-        "documented_change", "simulated_change", "direction_matches", "source"], 50);
-      $("run-outcomes-box").hidden = false;
+    chart.dataset.run = job.run_id;
+    $("run-sources").textContent = "Source: econsec simulation, stored run " + job.run_id +
+      " of scenario " + r.inputs.scenario + " (world " + (r.inputs.world_version || "") +
+      ", " + r.inputs.runs + " runs, seed " + r.inputs.seed + ", " + r.inputs.horizon_days +
+      " days). The chart shows the economies and goods the scenario touches (" +
+      r.touched.economies.concat(r.touched.goods).join(", ") + ") with the largest losses." +
+      (r.note ? " Note: " + r.note : "");
+    // the server sorts by median loss and leaves out rows without any loss
+    fillTable($("run-summary"), r.summary, ["economy", "good", "baseline_usd_bn",
+      "loss_usd_bn_p5", "loss_usd_bn_p50", "loss_usd_bn_p95", "max_availability_drop_p50",
+      "days_to_recover_p50"], 100);
+    $("run-summary-note").textContent = r.summary_hit + " economy-good rows move (output " +
+      "loss, negative: gain; or availability drop), largest median loss first; " + r.summary_hidden +
+      " rows with no loss are hidden (all in the CSV/XLSX).";
+    if (r.skill && r.skill.length) {
+      fillTable($("run-skill"), r.skill, ["outcome", "status", "period", "metric", "economy",
+        "partner", "good", "documented", "simulated", "tolerance", "within_tolerance",
+        "direction_ok", "source", "url"], 60, (row) => row.role === "calibration" ? "calibration" : "");
+      const all = (r.skill_summary || []).find((x) => x.scenario === "all");
+      $("run-skill-note").textContent = all ? ("Validation outcomes scored: " + all.validation +
+        " (" + all.direction_ok + " right in direction, " + all.within_tolerance +
+        " within tolerance, " + all.not_simulated + " not simulated). Calibration outcomes (" +
+        all.calibration + ", in grey) were used to fit parameters: shown, never counted.") : "";
+      $("run-skill-box").hidden = false;
     }
     $("run-downloads").hidden = false;
+    loadStored();
+  }
+
+  async function loadStored() {
+    try {
+      const data = await getJSON("/api/runs?limit=" + PAGE + "&offset=" + storedOffset);
+      const t = $("stored-table");
+      fillTable(t, data.runs, ["run_id", "created", "scenario", "runs", "seed",
+        "horizon_days", "origin"], PAGE);
+      t.querySelectorAll("tbody tr").forEach((tr, i) => {
+        const id = data.runs[i].run_id;
+        const td = tr.cells[0]; td.replaceChildren();
+        const a = document.createElement("a"); a.href = "#"; a.textContent = id;
+        a.className = "open-run";
+        a.addEventListener("click", (ev) => { ev.preventDefault(); openStored(id); });
+        td.appendChild(a);
+      });
+      $("stored-note").textContent = data.total + " runs in the store (CLI and dashboard), " +
+        "newest first; showing " + (data.total ? storedOffset + 1 : 0) + "-" +
+        Math.min(storedOffset + PAGE, data.total) + ". The store keeps the newest " +
+        data.keep_runs + " dashboard runs.";
+      $("stored-prev").disabled = storedOffset === 0;
+      $("stored-next").disabled = storedOffset + PAGE >= data.total;
+      // defaults: A the older, B the newer of the two newest runs (never the same run)
+      const ids = data.runs.map((x) => x.run_id);
+      const kept = ["compare-a", "compare-b"].map((sel) => $(sel).value);
+      const pick = kept[0] && kept[1] && kept[0] !== kept[1] && ids.includes(kept[0]) &&
+        ids.includes(kept[1]) ? kept : [ids[Math.min(1, ids.length - 1)], ids[0]];
+      ["compare-a", "compare-b"].forEach((sel, k) => {
+        const el = $(sel); el.replaceChildren();
+        data.runs.forEach((run) => option(el, run.run_id, run.run_id + " " + run.scenario +
+          " (" + run.runs + " runs, seed " + run.seed + ")"));
+        if (pick[k]) el.value = pick[k];
+      });
+    } catch (e) { showError("stored runs: " + e.message); }
+  }
+
+  async function openStored(id) {
+    try {
+      const job = await getJSON("/api/runs/" + id);
+      setStatus("stored run " + id, 1);
+      await showResult(job);
+      $("run-panel").scrollIntoView();
+    } catch (e) { showError("stored run: " + e.message); }
+  }
+
+  async function compareRuns(ev) {
+    ev.preventDefault();
+    showError("");
+    const a = $("compare-a").value, b = $("compare-b").value;
+    if (!a || !b || a === b) { showError("compare: choose two different stored runs"); return; }
+    try {
+      const data = await getJSON("/api/runs/compare?" + new URLSearchParams({ a: a, b: b }));
+      for (const [side, run] of [["a", data.a], ["b", data.b]]) {
+        const i = run.inputs;
+        $("compare-" + side + "-title").textContent = side.toUpperCase() + ": " + i.scenario +
+          " - " + run.run_id + " (" + i.runs + " runs, seed " + i.seed + ", " + i.horizon_days + " days)";
+        $("compare-" + side + "-chart").innerHTML = await (await api(run.chart_svg)).text();
+      }
+      fillTable($("compare-table"), data.rows, null, 100);
+      $("compare-note").textContent = "Per economy and good, A and B side by side (as `econsec runs compare A B`), " +
+        "largest difference in median loss first; " + data.hidden_zero_rows +
+        " rows where neither run moves are hidden.";
+      $("compare-box").hidden = false;
+    } catch (e) { showError("compare: " + e.message); }
   }
 
   async function cancelRun() {
@@ -237,11 +338,19 @@
     $("run-form").addEventListener("submit", startRun);
     $("cancel-btn").addEventListener("click", cancelRun);
     $("scenario").addEventListener("change", describeScenario);
-    $("dl-csv").addEventListener("click", () => download("/api/runs/" + currentRun + "/csv", $("scenario").value + ".csv"));
-    $("dl-xlsx").addEventListener("click", () => download("/api/runs/" + currentRun + "/xlsx", $("scenario").value + ".xlsx"));
+    $("dl-csv").addEventListener("click", () => download("/api/runs/" + currentStored + "/csv", currentStored + ".csv"));
+    $("dl-xlsx").addEventListener("click", () => download("/api/runs/" + currentStored + "/xlsx", currentStored + ".xlsx"));
     $("brief-link").addEventListener("click", openBrief);
-    $("token-save").addEventListener("click", () => {
-      token = $("token").value; sessionStorage.setItem("econsec-token", token); start();
+    $("stored-prev").addEventListener("click", () => { storedOffset = Math.max(0, storedOffset - PAGE); loadStored(); });
+    $("stored-next").addEventListener("click", () => { storedOffset += PAGE; loadStored(); });
+    $("stored-refresh").addEventListener("click", loadStored);
+    $("compare-form").addEventListener("submit", compareRuns);
+    document.addEventListener("click", (ev) => {
+      // a source id opens the sources list it belongs to and shows the citation
+      const a = ev.target.closest ? ev.target.closest("a.src-link") : null;
+      if (!a) return;
+      const cite = document.getElementById(a.getAttribute("href").slice(1));
+      if (cite) { const d = cite.closest("details"); if (d) d.open = true; }
     });
     start();
   }
@@ -249,7 +358,7 @@
   async function start() {
     try {
       await loadWorld();
-      await Promise.all([showExposure(), showChokepoints(), loadScenarios()]);
+      await Promise.all([showExposure(), showChokepoints(), loadScenarios(), loadStored()]);
       document.body.dataset.ready = "1";
     } catch (e) { showError(e.message); }
   }
