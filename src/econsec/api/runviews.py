@@ -5,7 +5,8 @@ the server beyond a small cache of the last few runs read (they never change onc
 The run chart (:func:`chart_rows`) shows the economy-good pairs the scenario *touches* —
 whose economy is an imposer or target of one of its shocks, or whose good is a shocked
 good — that may lose output (p95 loss above zero: gains are left out) or availability
-(median drop), largest median output loss first (ties: larger availability drop), at most :data:`CHART_SERIES` of them.
+(median drop), largest median output loss first (ties: larger availability drop), at most
+:data:`CHART_SERIES` of them.
 """
 
 from __future__ import annotations
