@@ -21,7 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2] / "src"
 PACKAGE = ROOT / "econsec"
 
-RANK = {"errors": 0, "domain": 0, "data": 1, "metrics": 2, "simulation": 3, "policy": 4,
+# distributed: executors for chunks of runs (imports errors only; used by simulation)
+RANK = {"errors": 0, "domain": 0, "data": 1, "distributed": 1, "metrics": 2, "simulation": 3,
+        "policy": 4,
         "analysis": 5, "trade_analysis": 5, "reports": 6, "api": 7, "cli": 7}
 
 

@@ -44,11 +44,12 @@ A kill at any moment therefore leaves the catalogue pointing either at the old f
 (still in place) or at the new ones (already in place): a reader sees the old or the new
 panel, whole.  What a kill can leave is garbage only: a ``.staging-*``/``.trash-*``
 folder, a new version the catalogue never adopted (rolled back) or an old one it no
-longer refers to (finished).  :func:`recover_panels`, run whenever a store is opened for
-writing, removes exactly that garbage.  The fault-injection test kills a child process at
-each of :data:`COMMIT_STEPS` (``ECONSEC_FAULT_AT=<step>`` makes the commit ``os._exit``
-there) and checks this.  Stores written before versioned folders (parts directly in
-``<dataset>/year=YYYY/``) are read as they are and cleaned on their next import.
+longer refers to (finished).  :func:`~econsec.data.panel_files.recover_panels`, run
+whenever a store is opened for writing, removes exactly that garbage.  The
+fault-injection test kills a child process at each of :data:`COMMIT_STEPS`
+(``ECONSEC_FAULT_AT=<step>`` makes the commit ``os._exit`` there) and checks this.
+Stores written before versioned folders (parts directly in ``<dataset>/year=YYYY/``) are
+read as they are and cleaned on their next import.
 """
 
 from __future__ import annotations
@@ -57,7 +58,6 @@ import contextlib
 import datetime as dt
 import os
 import shutil
-import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -67,6 +67,13 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from econsec.data.panel_files import (
+    PANEL_CATALOGUE,
+    _catalogue_paths,
+    _hold,
+    _release,
+    panels_dir,
+)
 from econsec.errors import StoreError
 
 if TYPE_CHECKING:
@@ -74,7 +81,6 @@ if TYPE_CHECKING:
 
     from econsec.data.store import Store
 
-PANEL_CATALOGUE = "_panels"
 #: Columns (in order) of the frame :func:`load_flows` returns.
 PANEL_COLUMNS: tuple[str, ...] = (
     "year",
@@ -136,10 +142,7 @@ class PanelYear:
     flow_sources: str
 
 
-def panels_dir(db_path: Path) -> Path:
-    """Folder holding the Parquet panels of the store at *db_path*: ``<stem>_panels``."""
-    db_path = Path(db_path)
-    return db_path.parent / f"{db_path.stem}_panels"
+
 
 
 def _year_dir_name(year: int) -> str:
@@ -264,16 +267,7 @@ def _version_name() -> str:
     return f"v{time.time_ns()}-{os.getpid()}"
 
 
-def _catalogue_paths(con: duckdb.DuckDBPyConnection, dataset: str) -> dict[int, str]:
-    tables = {str(r[0]) for r in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
-    ).fetchall()}
-    if PANEL_CATALOGUE not in tables:
-        return {}
-    rows = con.execute(
-        f"SELECT year, path FROM {PANEL_CATALOGUE} WHERE dataset = ?", [dataset]
-    ).fetchall()
-    return {int(y): str(p) for y, p in rows}
+
 
 
 def commit_panel(
@@ -408,76 +402,10 @@ def _remove_superseded(root: Path, old: str) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
-#: Staging and new version folders of commits running in THIS process (another store
-#: object on the same file, e.g. a server thread, must not take them for leftovers; other
-#: processes cannot write while one holds the DuckDB lock).
-_IN_FLIGHT: set[Path] = set()
-_IN_FLIGHT_LOCK = threading.Lock()
 
 
-def _hold(path: Path) -> None:
-    with _IN_FLIGHT_LOCK:
-        _IN_FLIGHT.add(path.resolve())
 
 
-def _release(path: Path) -> None:
-    with _IN_FLIGHT_LOCK:
-        _IN_FLIGHT.discard(path.resolve())
-
-
-def _in_flight(path: Path) -> bool:
-    with _IN_FLIGHT_LOCK:
-        return path.resolve() in _IN_FLIGHT
-
-
-def recover_panels(store: Store) -> list[str]:
-    """Finish or roll back what an interrupted :func:`commit_panel` left; return what went.
-
-    Removes ``.staging-*`` and ``.trash-*`` folders, version folders the catalogue does
-    not refer to (a new version never committed, or an old one already superseded),
-    legacy parts of a year the catalogue now reads from a version folder, and year
-    folders of no catalogued year.  Folders of a live process are left alone.  Call with
-    the store open for writing (the DuckDB lock keeps other writers out).
-    """
-    root = panels_dir(store.path)
-    if not root.is_dir():
-        return []
-    removed: list[str] = []
-
-    def drop(path: Path) -> None:
-        if path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
-        removed.append(path.relative_to(root).as_posix())
-
-    for child in sorted(root.iterdir()):
-        if child.name.startswith((".staging-", ".trash-")):
-            if not _in_flight(child):
-                drop(child)
-            continue
-        if not child.is_dir() or child.name.startswith("."):
-            continue
-        referenced = set(_catalogue_paths(store.con, child.name).values())
-        for year_dir in sorted(child.glob("year=*")):
-            rel = f"{child.name}/{year_dir.name}"
-            if rel in referenced:  # legacy year: keep its parts, drop stray versions
-                for sub in year_dir.iterdir():
-                    if sub.is_dir() and not _in_flight(sub):
-                        drop(sub)
-                continue
-            keeps = {r for r in referenced if r.startswith(rel + "/")}
-            for sub in sorted(year_dir.iterdir()):
-                if f"{rel}/{sub.name}" in keeps:
-                    continue
-                if _in_flight(sub):
-                    continue
-                drop(sub)
-            if not any(year_dir.iterdir()):
-                year_dir.rmdir()
-        if not any(child.iterdir()):
-            child.rmdir()
-    return removed
 
 
 def write_panel_frame(

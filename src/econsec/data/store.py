@@ -132,13 +132,13 @@ class Store:
         except (duckdb.Error, OSError) as exc:
             raise StoreError(f"cannot open store {self.path}: {exc}") from exc
         #: Folders an interrupted panel commit had left, removed on opening (see
-        #: :func:`econsec.data.panel.recover_panels`).
+        #: :func:`econsec.data.panel_files.recover_panels`).
         self.recovered: list[str] = []
         if not read_only:
             self.con.execute(_CATALOGUE_DDL)
-            from econsec.data.panel import recover_panels
+            from econsec.data.panel_files import recover_panels
 
-            self.recovered = recover_panels(self)
+            self.recovered = recover_panels(self.path, self.con)
 
     # -- lifecycle -------------------------------------------------------------------
 

@@ -56,7 +56,7 @@ Without shocks ``D_h = S_h`` up to rounding (``z = 0`` under :data:`PRICE_TOL`),
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -68,7 +68,6 @@ from econsec.simulation.kernels import take_rows
 if TYPE_CHECKING:
     from econsec.data.price_elasticities import PriceElasticity
     from econsec.simulation.network_arrays import Baseline
-    from econsec.simulation.topology import StepConsts
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -166,15 +165,14 @@ def update_prices(price: F64, rule: PriceRule, o_q: F64, f0: F64, received: F64,
     return adjust(price, excess_demand(rule, o_q, f0, received, phi_u, dt), rule)
 
 
-def demand_response(k: StepConsts, price: F64, rule: PriceRule) -> StepConsts:
-    """The step's constants with use coefficients and final demand scaled by
-    ``P^-eps_d`` of their good in the runs with feedback (*k* itself without feedback or
+def demand_response(coef: F64, f0: F64, price: F64, rule: PriceRule) -> tuple[F64, F64]:
+    """Use coefficients (per slot) and final demand (per node) scaled by ``P^-eps_d`` of
+    their good in the runs with feedback (*coef* and *f0* themselves without feedback or
     while every price is 1)."""
     if not rule.any_feedback or not (price != 1.0).any():
-        return k
+        return coef, f0
     scale = np.power(price, -rule.eps_d * rule.feedback)  # [G, R]; P^0 = 1 without feedback
-    return replace(k, coef=k.coef * take_rows(scale, rule.slot_good),
-                   f0=k.f0 * take_rows(scale, rule.node_good))
+    return coef * take_rows(scale, rule.slot_good), f0 * take_rows(scale, rule.node_good)
 
 
 def supply_response(cap: F64, price: F64, cap_max: F64, rule: PriceRule) -> F64:

@@ -116,7 +116,7 @@ depend on the other runs of its chunk, bit for bit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -171,7 +171,9 @@ def step(
     c = topo.controls(ctl, licence_flows, bool(st.pipeline.shape[0]), prm.tariff_elasticity)
     k = topo.consts(base, prm, x_cap, invest)
     if prm.prices is not None:  # price feedback on use and final demand (prices.py)
-        k = demand_response(k, st.price, prm.prices)
+        coef, f0 = demand_response(k.coef, k.f0, st.price, prm.prices)
+        if coef is not k.coef:
+            k = replace(k, coef=coef, f0=f0)
     sums = WeightedSums(topo, topo.weights(st.share, c), runs=st.demand.shape[1])
     orders = place_orders(st, topo, k, prm, target)  # 1
     dem = demand_on_suppliers(st.share, c, k, orders, sums)  # 2
