@@ -89,6 +89,8 @@ def _resolve(cmd: str, tmp: Path) -> tuple[list[str] | None, str]:
             a = "chn_2023_gallium_germanium"
         elif re.fullmatch(r"ID|A|B|RUN_[AB]|\d{8}-\d{4}", a):
             return None, "needs the id of a stored run (placeholder in the example)"
+        elif a.startswith("tcp://"):
+            return None, "needs a running Dask scheduler (an address in the example)"
         elif a == "my_scenario.yaml":
             return None, "placeholder for the user's own scenario file"
         elif a.endswith((".html", ".csv", ".json", ".xlsx", ".duckdb", ".parquet")):
