@@ -2,8 +2,8 @@
 test_dashboard.py): compose a scenario from a registry measure, an ad-hoc shock, a lever and
 a parameter; an invalid good is shown beside its field; once fixed, validate, run it, find
 it among the stored runs, download the YAML and run it with `econsec simulate`.
-Screenshots in tests/e2e/artifacts/ (builder-error.png, builder-valid.png,
-builder-run.png)."""
+Pasted YAML with a mistake names the key and its line. Screenshots in tests/e2e/artifacts/
+(builder-error.png, builder-valid.png, builder-yaml-error.png, builder-run.png)."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def test_build_validate_run_download(server: Server, tmp_path: Path) -> None:
             shock.locator("[data-key='goods']").fill("graphite_natural")
             page.click("#b-validate")
             expect(page.locator("#b-yaml")).to_contain_text("name: e2e_built", timeout=30_000)
-            assert page.locator("#builder-panel .field-error").count() == 0
+            assert page.locator("#builder-panel span.field-error").count() == 0
             text = page.locator("#b-yaml").inner_text()
             assert "chn_2023_gallium_germanium" in text and "args: [15, 45, 90]" in text
             assert "Valid" in page.locator("#b-summary").inner_text()
@@ -90,6 +90,19 @@ def test_build_validate_run_download(server: Server, tmp_path: Path) -> None:
             assert dl.value.suggested_filename == "e2e_built.yaml"
             yaml_path = tmp_path / "e2e_built.yaml"
             dl.value.save_as(yaml_path)
+
+            # the same text pasted with a mistake: the error names the key and its line
+            page.click("#b-text-box summary")
+            page.fill("#b-yaml-text", yaml_path.read_text().replace("intensity: 0.9",
+                                                                    "intensity: lots"))
+            page.click("#b-validate-text")
+            text_err = page.locator("#b-text-error")
+            expect(text_err).to_contain_text("measures[0].intensity", timeout=30_000)
+            line = 1 + yaml_path.read_text().splitlines().index(
+                "- {id: chn_2023_gallium_germanium, intensity: 0.9}")
+            assert f"YAML line {line}" in text_err.inner_text()
+            page.locator("#builder-panel").screenshot(
+                path=str(ARTIFACTS / "builder-yaml-error.png"))
 
             page.fill("#b-runs", "5")
             page.click("#b-run")

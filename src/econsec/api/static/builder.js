@@ -208,9 +208,9 @@
   }
 
   function clearErrors() {
-    document.querySelectorAll("#builder-panel .field-error").forEach((e) => e.remove());
+    document.querySelectorAll("#builder-panel span.field-error").forEach((e) => e.remove());
     document.querySelectorAll("#builder-panel .invalid").forEach((e) => e.classList.remove("invalid"));
-    $("b-error").hidden = true;
+    $("b-error").hidden = true; $("b-text-error").hidden = true;
   }
 
   // the input whose field is the error's, else its nearest parent (shocks[0].goods[1] -> shocks[0].goods)
@@ -231,8 +231,10 @@
       const name = d.field !== undefined ? d.field : (d.loc || []).slice(1).join(".");
       const fromText = (d.loc || [])[1] === "yaml";  // a line means something only in a text
       const msg = (name ? name + ": " : "") + d.msg + (d.line && fromText ? " (YAML line " + d.line + ")" : "");
-      const hit = name ? target(name) : null;
-      if (hit) {
+      const hit = name && !fromText ? target(name) : null;
+      if (fromText) {
+        $("b-text-error").textContent = msg; $("b-text-error").hidden = false;
+      } else if (hit) {
         hit.classList.add("invalid");
         const span = el("span", { class: "field-error", role: "alert", text: msg });
         // under the input, inside its label (the row keeps its layout); a row's own error under its title
@@ -246,11 +248,16 @@
     });
   }
 
-  async function validate() {
+  // what is validated: the form's document, or the pasted YAML text
+  const fromForm = () => ({ scenario: collect() });
+  const fromText = () => ({ yaml: $("b-yaml-text").value });
+
+  async function validate(what) {
+    what = what || fromForm;
     clearErrors();
     lastYaml = null;
     $("b-yaml").textContent = ""; $("b-summary").textContent = "";
-    const resp = await call("/api/builder/validate", { scenario: collect() });
+    const resp = await call("/api/builder/validate", what());
     const body = await resp.json();
     if (!resp.ok) {
       showErrors(Array.isArray(body.detail) ? body.detail : [{ field: "", msg: String(body.detail) }]);
@@ -268,9 +275,10 @@
     return true;
   }
 
-  async function run() {
-    if (!(await validate())) return;
-    const body = { scenario: collect(), runs: value($("b-runs")), seed: value($("b-seed")) };
+  async function run(what) {
+    what = what || fromForm;
+    if (!(await validate(what))) return;
+    const body = Object.assign(what(), { runs: value($("b-runs")), seed: value($("b-seed")) });
     const resp = await call("/api/builder/runs", body);
     const job = await resp.json();
     if (!resp.ok) { showErrors(job.detail || [{ field: "", msg: resp.statusText }]); return; }
@@ -308,10 +316,12 @@
     $("b-add-param").addEventListener("click", addParam);
     document.querySelectorAll("[data-add-lever]").forEach((b) =>
       b.addEventListener("click", () => addLever(b.dataset.addLever)));
-    $("b-validate").addEventListener("click", guard(validate));
-    $("b-run").addEventListener("click", guard(run));
+    $("b-validate").addEventListener("click", guard(() => validate(fromForm)));
+    $("b-run").addEventListener("click", guard(() => run(fromForm)));
+    $("b-validate-text").addEventListener("click", guard(() => validate(fromText)));
+    $("b-run-text").addEventListener("click", guard(() => run(fromText)));
     $("b-download").addEventListener("click", guard(download));
-    $("builder-form").addEventListener("submit", guard(validate));
+    $("builder-form").addEventListener("submit", guard(() => validate(fromForm)));
     document.body.dataset.builder = "1";
   }
 
