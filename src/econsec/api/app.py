@@ -22,7 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from econsec import analysis
-from econsec.api import handlers, runviews
+from econsec.api import builder, handlers, runviews
 from econsec.api.handlers import FieldError
 from econsec.api.jobs import Job, JobManager, JobStatus, RunStore, StoreBusy
 from econsec.api.security import LOCAL_HOST_NAMES, Guard
@@ -332,6 +332,8 @@ def create_app(*, world: World | None = None, token: str | None = None,
         b = call(handlers.check_bloc, bloc, "bloc") or "TRILATERAL"
         a = call(handlers.check_bloc, against, "against") or "CHN"
         return HTMLResponse(cached_brief_html(w(), b, a))
+
+    builder.add_routes(app, world=w, jobs=jobs, lim=lim, nodes=nodes, job_json=_job_json)
 
     @app.get("/", include_in_schema=False)
     def index() -> Response:

@@ -151,8 +151,11 @@ class JobManager:
         with self._lock:
             return sum(1 for j in self._jobs.values() if j.active)
 
-    def submit(self, scenario: str, params: dict[str, Any]) -> Job:
-        """Queue a run of shipped *scenario* with *params* (runs, seed, horizon_days)."""
+    def submit(self, scenario: str, params: dict[str, Any],
+               yaml_text: str | None = None) -> Job:
+        """Queue a run of shipped *scenario* with *params* (runs, seed, horizon_days); with
+        *yaml_text* (a scenario built in the dashboard, validated by the scenario loader)
+        the run is of that text, named *scenario*."""
         with self._lock:
             if not self._free:
                 raise OverflowError(f"{self.max_active} runs already queued or running")
@@ -165,7 +168,8 @@ class JobManager:
                 del self._jobs[k]
         try:
             fut = self._executor().submit(_work, slot, scenario, int(params["runs"]),
-                                          int(params["seed"]), params.get("horizon_days"))
+                                          int(params["seed"]), params.get("horizon_days"),
+                                          yaml_text)
         except Exception as exc:
             self._finish(job, JobStatus.failed, f"{type(exc).__name__}: {exc}")
             raise
@@ -273,11 +277,13 @@ class _SlotCancel:
         return bool(_WORKER["cancel"][self.slot])
 
 
-def _work(slot: int, scenario: str, runs: int, seed: int,
-          horizon_days: int | None) -> dict[str, Any]:
-    """Run shipped *scenario* in a worker; the frames to store (engine frames, and a
+def _work(slot: int, scenario: str, runs: int, seed: int, horizon_days: int | None,
+          yaml_text: str | None = None) -> dict[str, Any]:
+    """Run shipped *scenario* (or, given *yaml_text*, that scenario text, loaded by the
+    same loader as the files) in a worker; the frames to store (engine frames, and a
     replay's outcome checks and skill scores) and the run's record."""
     from econsec.policy.runner import run_scenario
+    from econsec.policy.scenarios import Scenario, load_scenario_text
     from econsec.policy.skill import score_outcomes
     from econsec.simulation.engine import SimulationCancelled
 
@@ -289,7 +295,9 @@ def _work(slot: int, scenario: str, runs: int, seed: int,
     def report(frac: float) -> None:
         progress[slot] = max(progress[slot], min(1.0, float(frac)))
 
-    out = run_scenario(scenario, _world(), runs=runs, seed=seed, horizon_days=horizon_days,
+    what: Scenario | str = (scenario if yaml_text is None
+                            else load_scenario_text(yaml_text, scenario, _world()))
+    out = run_scenario(what, _world(), runs=runs, seed=seed, horizon_days=horizon_days,
                        progress=report, cancel=cancel)  # type: ignore[arg-type]
     frames = dict(out.to_frames())
     if out.scenario.outcomes:

@@ -178,22 +178,29 @@
     $("run-progress").value = progress || 0;
   }
 
+  function clearRun() {
+    $("run-chart").replaceChildren(); $("run-summary").replaceChildren();
+    $("run-skill").replaceChildren(); $("run-skill-box").hidden = true;
+    $("run-summary-note").textContent = "";
+    $("run-downloads").hidden = true; $("run-sources").textContent = "";
+  }
+
+  function follow(job) {
+    currentRun = job.id;
+    $("run-btn").disabled = true; $("cancel-btn").disabled = false;
+    setStatus(job.status, job.progress);
+    poll();
+  }
+
   async function startRun(ev) {
     ev.preventDefault();
     showError("");
     const body = { scenario: $("scenario").value, runs: Number($("runs").value), seed: Number($("seed").value) };
     if ($("horizon").value) body.horizon_days = Number($("horizon").value);
-    $("run-chart").replaceChildren(); $("run-summary").replaceChildren();
-    $("run-skill").replaceChildren(); $("run-skill-box").hidden = true;
-    $("run-summary-note").textContent = "";
-    $("run-downloads").hidden = true; $("run-sources").textContent = "";
+    clearRun();
     try {
       const resp = await api("/api/runs", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-      const job = await resp.json();
-      currentRun = job.id;
-      $("run-btn").disabled = true; $("cancel-btn").disabled = false;
-      setStatus(job.status, job.progress);
-      poll();
+      follow(await resp.json());
     } catch (e) { showError("run: " + e.message); }
   }
 
@@ -345,6 +352,13 @@
     $("stored-next").addEventListener("click", () => { storedOffset += PAGE; loadStored(); });
     $("stored-refresh").addEventListener("click", loadStored);
     $("compare-form").addEventListener("submit", compareRuns);
+    // a run started by the scenario builder (builder.js) is followed here like any run
+    document.addEventListener("econsec:job", (ev) => {
+      showError(""); clearRun();
+      $("scenario-desc").textContent = "Running " + ev.detail.scenario + ", a scenario from the " +
+        "scenario builder (below), not the scenario chosen above.";
+      follow(ev.detail); $("run-panel").scrollIntoView();
+    });
     document.addEventListener("click", (ev) => {
       // a source id opens the sources list it belongs to and shows the citation
       const a = ev.target.closest ? ev.target.closest("a.src-link") : null;
