@@ -31,6 +31,7 @@ import pandas as pd
 
 from econsec.analysis.names import EmptyAnswerError, add_note
 from econsec.domain.names import UnknownNameError, fold, match_choice, suggest
+from econsec.errors import StoreError
 
 if TYPE_CHECKING:
     from econsec.data.importers.icio import IcioTable
@@ -52,6 +53,10 @@ UNITS: dict[str, str] = {
 
 CAVEAT = ("ICIO without the rest-of-world region: a supplier's look-through share "
           "includes the ROW inputs its industries process")
+
+
+class IcioNotImported(StoreError):
+    """The store (or its ICIO table) is absent; the message names the import command."""
 
 
 @dataclass(frozen=True)
@@ -106,17 +111,16 @@ def load_icio_data(db: Path | None = None) -> IcioData:
     absent: there is no fallback to the curated world.
     """
     from econsec.data.store import Store
-    from econsec.errors import StoreError
 
     path = Path(db) if db is not None else Store.default_path()
     missing = (f"source 'icio' needs the OECD ICIO table in the store, and {path} "
                f"{{}}; import it first: `{IMPORT_COMMAND}` (no fallback to curated figures)")
     if not path.exists():
-        raise StoreError(missing.format("does not exist"))
+        raise IcioNotImported(missing.format("does not exist"))
     with Store(path, read_only=True) as store:
         if not all(store.has(DATASET, t) for t in ("nodes", "intermediate", "sectors",
                                                       "countries")):
-            raise StoreError(missing.format("holds no imported ICIO table"))
+            raise IcioNotImported(missing.format("holds no imported ICIO table"))
         cat = store.list_datasets()
         stamp = ";".join(str(x) for x in cat.loc[cat["dataset"] == DATASET,
                                                  "imported_at"].tolist())

@@ -152,14 +152,23 @@ def create_app(*, world: World | None = None, token: str | None = None,
 
     @app.get("/api/exposure", tags=["analysis"], response_class=JSONResponse)
     async def get_exposure(request: Request, economy: Economy, good: GoodQ = None,
-                     tiers: Annotated[str, Query(pattern="^(direct|all)$")] = "direct",
+                     tiers: Annotated[str, Query(max_length=16)] = "direct",
                      year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+                     source: Annotated[str, Query(max_length=16)] = "curated",
+                     sector: Annotated[str | None, Query(max_length=64)] = None,
                      ) -> Response:
-        """Who *economy* depends on, good by good (direct or look-through). Served on the
-        event loop: a repeated query is a cache hit (microseconds); a new one computes
-        once (tens of ms)."""
-        return json_response("exposure", economy.upper(), good or None, tiers, year,
-                             request=request)
+        """Who *economy* depends on, good by good (direct or look-through); with
+        source=icio, ICIO sector by sector from the OECD ICIO table in the store. *tiers*
+        and *source* are checked as in the CLI. Curated answers are served on the event
+        loop (a repeated query is a cache hit; a new one computes once, tens of ms);
+        store-backed ones (trade, icio: seconds) in a worker thread."""
+        args = (economy.upper(), good or None, tiers, year, source, sector or None,
+                str(store.path) if source in ("trade", "icio") else None)
+        if source == "curated":
+            return json_response("exposure", *args, request=request)
+        from starlette.concurrency import run_in_threadpool
+
+        return await run_in_threadpool(json_response, "exposure", *args, request=request)
 
     @app.get("/api/chokepoints", tags=["analysis"], response_class=JSONResponse)
     def get_chokepoints(request: Request, bloc: BlocQ = None, against: BlocQ = None,
