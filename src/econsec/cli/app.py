@@ -171,7 +171,7 @@ def exposure(
     `econsec exposure JPN --tiers all --format json`;
     `econsec exposure KOR --source trade --db store.duckdb` (panel import shares);
     `econsec exposure KOR --source icio --sector C26 --tiers all` (OECD ICIO 2022
-    look-through; import it first with `econsec data import icio PATH`)
+    look-through; import the table first with econsec data import icio PATH)
     """
     from econsec import analysis
 
