@@ -31,7 +31,8 @@ KNOWN_ERRORS: dict[str, str] = {}  # README command -> why it is expected to fai
 #: Dataset folder (in ../shared/data) each command needs imported first.
 NEEDS = {"--source wiod": ("wiod", "wiod2013"), "--source baci": ("baci", None),
          "--source trade": ("baci", None), "rca CHN --year 2024": ("baci", None),
-         "rca CHN --year 2022": ("baci", None), "data show usgs": ("usgs", "usgs_mcs")}
+         "rca CHN --year 2022": ("baci", None), "data show usgs": ("usgs", "usgs_mcs"),
+         "--source icio": ("icio", "oecd_icio2022_sanction_simulator")}
 
 
 def _readme_commands() -> list[str]:

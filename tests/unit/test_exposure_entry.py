@@ -32,9 +32,9 @@ def test_choice_errors_name_the_option_and_the_choices(check: Callable[[str], st
 
 def test_checks_pass_valid_choices_through() -> None:
     assert analysis.TIERS == ("direct", "all")
-    assert analysis.SOURCES == ("curated", "trade")
+    assert analysis.SOURCES == ("curated", "trade", "icio")
     assert [analysis.check_tiers(t) for t in analysis.TIERS] == ["direct", "all"]
-    assert [analysis.check_source(s) for s in analysis.SOURCES] == ["curated", "trade"]
+    assert [analysis.check_source(s) for s in analysis.SOURCES] == ["curated", "trade", "icio"]
 
 
 def test_entry_point_rejects_bad_options() -> None:

@@ -35,13 +35,13 @@ _EXPORTS: dict[str, str] = {
     "dependence_matrix": "world",
     # exposure
     "exposure": "supply_exposure",
-    "Tiers": "supply_exposure",
-    "ExposureSource": "supply_exposure",
-    "TIERS": "supply_exposure",
-    "SOURCES": "supply_exposure",
-    "ChoiceError": "supply_exposure",
-    "check_tiers": "supply_exposure",
-    "check_source": "supply_exposure",
+    "Tiers": "choices",
+    "ExposureSource": "choices",
+    "TIERS": "choices",
+    "SOURCES": "choices",
+    "ChoiceError": "choices",
+    "check_tiers": "choices",
+    "check_source": "choices",
     # trade panels
     "load_trade": "trade",
     "read_wiod": "trade",
@@ -87,7 +87,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from econsec.analysis.supply_exposure import (
+    from econsec.analysis.choices import (
         SOURCES,
         TIERS,
         ChoiceError,
@@ -95,8 +95,8 @@ if TYPE_CHECKING:
         Tiers,
         check_source,
         check_tiers,
-        exposure,
     )
+    from econsec.analysis.supply_exposure import exposure
     from econsec.analysis.trade import (
         BREAK_COLUMNS,
         COMPARE_COLUMNS,

@@ -12,57 +12,32 @@ The computations are metrics kernels:
 * ``tiers="all"``: :func:`econsec.metrics.exposure.lookthrough_exposure` on the supply
   network;
 * ``source="trade"``: import shares from a trade panel replace the curated ones where
-  the panel has the good's HS codes (:func:`_panel_shares`, :func:`_with_panel_shares`).
+  the panel has the good's HS codes (:func:`_panel_shares`, :func:`_with_panel_shares`);
+* ``source="icio"``: sector exposure from the OECD ICIO table in the store
+  (:func:`econsec.analysis.icio_exposure.icio_exposure`: direct input shares and the
+  Leontief look-through by supplier economy, per ICIO industry).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, cast, get_args
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from econsec.analysis.choices import (
+    check_source,
+    check_tiers,
+)
 from econsec.analysis.names import EmptyAnswerError
 
 if TYPE_CHECKING:
     from econsec.data.world import World
 
-Tiers = Literal["direct", "all"]
-"""``direct``: import shares by supplier; ``all``: look-through through every tier."""
-ExposureSource = Literal["curated", "trade"]
-"""``curated``: the built-in world's shares; ``trade``: a trade panel's import shares."""
-
-TIERS: tuple[str, ...] = get_args(Tiers)
-SOURCES: tuple[str, ...] = get_args(ExposureSource)
-
 #: Panel datasets tried, in order, for import shares of built-in goods (HS6 products).
 EXPOSURE_DATASETS = ("baci", "comtrade")
 
 _PANEL_COLUMNS = ["economy", "good", "supplier", "share", "basis", "year", "source", "note"]
-
-
-class ChoiceError(ValueError):
-    """An option outside its valid choices; *field* names the option, *choices* the
-    valid values (the message lists them)."""
-
-    def __init__(self, field: str, value: object, choices: tuple[str, ...]) -> None:
-        self.field, self.value, self.choices = field, value, choices
-        valid = " or ".join(f"'{c}'" for c in choices)
-        super().__init__(f"{field} must be {valid}, not {value!r}")
-
-
-def check_tiers(value: str) -> Tiers:
-    """*value* as a :data:`Tiers` choice, or :class:`ChoiceError` listing the choices."""
-    if value not in TIERS:
-        raise ChoiceError("tiers", value, TIERS)
-    return cast(Tiers, value)
-
-
-def check_source(value: str) -> ExposureSource:
-    """*value* as an :data:`ExposureSource`, or :class:`ChoiceError` listing the choices."""
-    if value not in SOURCES:
-        raise ChoiceError("source", value, SOURCES)
-    return cast(ExposureSource, value)
 
 
 def exposure(
@@ -77,6 +52,7 @@ def exposure(
     db: Path | None = None,
     flows: pd.DataFrame | None = None,
     dataset: str | None = None,
+    sector: str | None = None,
 ) -> pd.DataFrame:
     """Who *economy* depends on for each good (or for *good* only).
 
@@ -107,8 +83,18 @@ def exposure(
     exporter, importer, product, value``) and its *dataset* name to use a panel already
     in memory.
 
+    ``source="icio"``: sector exposure by supplier economy from the OECD ICIO table in
+    the store *db*, per ICIO industry (*sector*, e.g. ``"C26"``, keeps one):
+    ``direct_share`` for ``tiers="direct"``, plus ``lookthrough_share`` and
+    ``requirement`` for ``tiers="all"``; units and the dataset/edition/year in
+    ``attrs`` (:func:`econsec.analysis.icio_exposure.icio_exposure`). A StoreError names
+    the import command when the table is not imported (no fallback to curated figures);
+    a *year* other than the table's is refused, naming the table's year.
+
     Raises :class:`ChoiceError` for a bad *tiers* or *source*, ``KeyError`` for an
-    unknown economy or good, ``ValueError`` for ``source="trade"`` with ``tiers="all"``.
+    unknown economy, good or sector, ``ValueError`` for ``source="trade"`` with
+    ``tiers="all"``, for *sector* without ``source="icio"`` and for *good* or *period*
+    with it.
     """
     from econsec.analysis.as_of import first_year, world_upto
     from econsec.analysis.names import add_note
@@ -119,6 +105,17 @@ def exposure(
 
     tiers_ = check_tiers(tiers)
     source_ = check_source(source)
+    if source_ == "icio":
+        from econsec.analysis.icio_exposure import icio_exposure
+
+        if good is not None or period is not None:
+            raise ValueError(f"source 'icio' answers by ICIO sector, not by "
+                             f"{'good' if good is not None else 'period'}: use sector "
+                             "(e.g. --sector C26) and --year")
+        return icio_exposure(economy, sector=sector, tiers=tiers_, year=year, db=db)
+    if sector is not None:
+        raise ValueError("sector names an ICIO industry and needs source 'icio' "
+                         "(e.g. --source icio --sector C26); for goods use good")
     w = _world(world)
     code = _check_economy(w, economy)
     goods = _goods_arg(w, good)

@@ -11,6 +11,7 @@ can pass a world loaded from their own folder, or a scenario's copy. Exposure is
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 import pandas as pd
 
@@ -107,8 +108,10 @@ def chokepoints(
     against: str | None = None,
     world: World | None = None,
     *,
-    min_share: float = 0.25,
+    min_share: float | None = None,
     top: int | None = None,
+    source: str = "curated",
+    db: Path | None = None,
 ) -> pd.DataFrame:
     """Chokepoint scores (see :mod:`econsec.metrics.chokepoints`).
 
@@ -117,8 +120,35 @@ def chokepoints(
     * ``bloc`` and ``against``: both directions: the bloc's exposure to the rival (the
       rival as holder, the bloc's dependence on it) and the bloc's leverage over the
       rival (the bloc as holder, the rival's dependence on the bloc).
+
+    *min_share* (default 0.25) is the holder's minimum share of world supply.
+    ``source="icio"`` (needs *bloc* and *against*): the sector-level view from the OECD
+    ICIO table in the store *db*: the bloc's ICIO sectors whose output rests on the
+    rival's primary inputs (all tiers) by at least *min_share* (default 0.05), and the
+    rival's sectors resting on the bloc
+    (:func:`econsec.analysis.icio_exposure.icio_chokepoints`). *source* is checked by
+    :func:`econsec.analysis.choices.check_source` (``curated`` or ``icio``).
     """
+    from econsec.analysis.choices import check_source
+
+    source_ = check_source(source, ("curated", "icio"))
     w = _world(world)
+    if source_ == "icio":
+        from econsec.analysis.icio_exposure import ICIO_MIN_SHARE, icio_chokepoints
+
+        if bloc is None or against is None:
+            raise ValueError("source 'icio' needs --bloc and --against (e.g. --bloc "
+                             "TRILATERAL --against CHN)")
+        b = resolve_party(bloc, w)
+        r = resolve_party(against, w, kind="rival")
+        if b.members & r.members:
+            raise ValueError(f"against: {r.label} shares members "
+                             f"{','.join(sorted(b.members & r.members))} with bloc {b.label}")
+        return icio_chokepoints(sorted(b.members), sorted(r.members), bloc_label=b.label,
+                                rival_label=r.label, top=top, db=db,
+                                min_share=ICIO_MIN_SHARE if min_share is None else min_share)
+    if min_share is None:
+        min_share = 0.25
     shares = w.latest_world_shares()
     shares = shares[shares["economy"] != "ROW"]
     if bloc is None and against is None:

@@ -11,7 +11,6 @@ import contextlib
 import functools
 import json
 from collections.abc import AsyncIterator, Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,27 +24,11 @@ from econsec import analysis
 from econsec.api import builder, handlers, runviews
 from econsec.api.handlers import FieldError
 from econsec.api.jobs import Job, JobManager, JobStatus, RunStore, StoreBusy
-from econsec.api.security import LOCAL_HOST_NAMES, Guard
+from econsec.api.security import LOCAL_HOST_NAMES, Guard, Limits
 from econsec.data.world import World
 from econsec.policy.runner import NAME_PATTERN
 
 STATIC_DIR = Path(__file__).parent / "static"
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Caps on request and run size."""
-
-    max_body_bytes: int = 16 * 1024
-    max_runs: int = 2000
-    max_horizon_days: int = 1825
-    #: runs x horizon_days x nodes (nodes: producing economy-good pairs of the world)
-    max_run_cells: int = 200_000_000
-    max_active_runs: int = 16
-    #: runs started by the API kept in the store (newest first; 0 keeps all)
-    keep_runs: int = 500
-    #: rows per page of GET /api/runs
-    max_page: int = 200
 
 
 def _field_error(exc: FieldError) -> HTTPException:
@@ -152,14 +135,23 @@ def create_app(*, world: World | None = None, token: str | None = None,
 
     @app.get("/api/exposure", tags=["analysis"], response_class=JSONResponse)
     async def get_exposure(request: Request, economy: Economy, good: GoodQ = None,
-                     tiers: Annotated[str, Query(pattern="^(direct|all)$")] = "direct",
+                     tiers: Annotated[str, Query(max_length=16)] = "direct",
                      year: Annotated[int | None, Query(ge=1900, le=2100)] = None,
+                     source: Annotated[str, Query(max_length=16)] = "curated",
+                     sector: Annotated[str | None, Query(max_length=64)] = None,
                      ) -> Response:
-        """Who *economy* depends on, good by good (direct or look-through). Served on the
-        event loop: a repeated query is a cache hit (microseconds); a new one computes
-        once (tens of ms)."""
-        return json_response("exposure", economy.upper(), good or None, tiers, year,
-                             request=request)
+        """Who *economy* depends on, good by good (direct or look-through); with
+        source=icio, ICIO sector by sector from the OECD ICIO table in the store. *tiers*
+        and *source* are checked as in the CLI. Curated answers are served on the event
+        loop (a repeated query is a cache hit; a new one computes once, tens of ms);
+        store-backed ones (trade, icio: seconds) in a worker thread."""
+        args = (economy.upper(), good or None, tiers, year, source, sector or None,
+                str(store.path) if source in ("trade", "icio") else None)
+        if source == "curated":
+            return json_response("exposure", *args, request=request)
+        from starlette.concurrency import run_in_threadpool
+
+        return await run_in_threadpool(json_response, "exposure", *args, request=request)
 
     @app.get("/api/chokepoints", tags=["analysis"], response_class=JSONResponse)
     def get_chokepoints(request: Request, bloc: BlocQ = None, against: BlocQ = None,

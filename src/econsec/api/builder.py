@@ -39,8 +39,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from econsec.errors import DataError
 
 if TYPE_CHECKING:
-    from econsec.api.app import Limits
     from econsec.api.jobs import Job, JobManager
+    from econsec.api.security import Limits
     from econsec.data.world import World
     from econsec.policy.scenarios import Scenario
 

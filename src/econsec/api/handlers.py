@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -133,24 +134,66 @@ def _scenarios(w: World) -> tuple[dict[str, Any], ...]:
 
 @functools.lru_cache(maxsize=1024)
 def exposure(w: World, economy: str, good: str | None = None, tiers: str = "direct",
-             year: int | None = None) -> dict[str, Any]:
+             year: int | None = None, source: str = "curated", sector: str | None = None,
+             db: str | None = None) -> dict[str, Any]:
     """Exposure rows of :func:`econsec.analysis.exposure`. Look-through rows (tiers=all)
-    derive from the economy's sourcing figures, whose sources are listed."""
+    derive from the economy's sourcing figures, whose sources are listed. *tiers* and
+    *source* go through the same checks as the CLI (:func:`econsec.analysis.check_tiers`,
+    :func:`econsec.analysis.check_source`); ``source=icio`` answers by ICIO sector from
+    the OECD ICIO table in the store *db* (404 naming the import command when absent)."""
     from econsec import analysis
 
-    code = check_economy(w, economy)
-    g = check_good(w, good)
     try:
         tiers_ = analysis.check_tiers(tiers)
+        source_ = analysis.check_source(source)
     except analysis.ChoiceError as exc:
         raise FieldError(exc.field, str(exc)) from None
-    frame = _answer("year", analysis.exposure, code, good=g, tiers=tiers_, world=w, year=year)
-    out = _table(w, frame, economy=code, good=g, tiers=tiers, year=year)
+    if source_ == "icio":
+        return _icio_exposure(economy, good, tiers_, year, sector, db)
+    if sector:
+        raise FieldError("sector", "sector names an ICIO industry and needs source=icio")
+    code = check_economy(w, economy)
+    g = check_good(w, good)
+    frame = _answer("year", analysis.exposure, code, good=g, tiers=tiers_, world=w, year=year,
+                    source=source_, db=Path(db) if db else None)
+    out = _table(w, frame, economy=code, good=g, tiers=tiers, year=year, source=source_)
     out["notes"] = frame.attrs.get("notes", [])
     if tiers == "all":
         direct = analysis.exposure(code, good=None, tiers="direct", world=w, year=year)
         out["sources"] = _sources(w, pd.concat([direct, w.edges]))
     return out
+
+
+def _icio_exposure(economy: str, good: str | None, tiers: str, year: int | None,
+                   sector: str | None, db: str | None) -> dict[str, Any]:
+    """``source=icio`` of :func:`exposure`: errors as FieldErrors naming the field, and
+    messages that do not show the server's store path."""
+    from econsec import analysis
+    from econsec.analysis.icio_exposure import IMPORT_COMMAND, IcioNotImported
+    from econsec.data.importers.icio import NOTE
+    from econsec.domain.names import UnknownNameError
+    from econsec.errors import StoreError
+
+    if good:
+        raise FieldError("good", "source=icio answers by ICIO sector: use sector (e.g. C26)")
+    try:
+        frame = _answer("year", analysis.exposure, economy, tiers=tiers, year=year,
+                        source="icio", sector=sector or None, db=Path(db) if db else None)
+    except UnknownNameError as exc:
+        field = "sector" if "sector" in exc.kind else "economy"
+        raise FieldError(field, str(exc)) from None
+    except IcioNotImported:
+        raise FieldError("source", "source=icio: the OECD ICIO table is not imported in the "
+                         f"server's store; run `{IMPORT_COMMAND}` there", status=404) from None
+    except StoreError:
+        raise FieldError("source", "source=icio: the store is busy; try again in a moment",
+                         status=503) from None
+    return {"economy": str(frame["economy"].iloc[0]), "sector": sector or None,
+            "tiers": tiers, "year": int(frame.attrs["year"]), "source": "icio",
+            "dataset": frame.attrs["source"], "units": frame.attrs["units"],
+            "count": len(frame), "rows": to_records(frame),
+            "sources": [{"id": "oecd_icio", "citation": NOTE, "url": "http://oe.cd/icio"}],
+            "notes": frame.attrs.get("notes", [])}
 
 
 @functools.lru_cache(maxsize=256)

@@ -25,8 +25,26 @@ from __future__ import annotations
 import hmac
 import json
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps on request and run size."""
+
+    max_body_bytes: int = 16 * 1024
+    max_runs: int = 2000
+    max_horizon_days: int = 1825
+    #: runs x horizon_days x nodes (nodes: producing economy-good pairs of the world)
+    max_run_cells: int = 200_000_000
+    max_active_runs: int = 16
+    #: runs started by the API kept in the store (newest first; 0 keeps all)
+    keep_runs: int = 500
+    #: rows per page of GET /api/runs
+    max_page: int = 200
+
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Any]]

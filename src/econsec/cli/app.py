@@ -154,18 +154,24 @@ def exposure(
                                                "e.g. 2019-01/2019-05.")] = None,
     source: Annotated[str, typer.Option(help="curated: the built-in shares; trade: import "
                                         "shares from the trade panel in --db where it has "
-                                        "the good's HS codes (direct tiers).")] = "curated",
+                                        "the good's HS codes (direct tiers); icio: sector "
+                                        "shares from the OECD ICIO table in --db.")
+                      ] = "curated",
+    sector: Annotated[str | None, typer.Option(help="One ICIO industry code, e.g. C26 "
+                                               "(with --source icio).")] = None,
     fmt: FormatOpt = OutputFormat.table,
     out: OutOpt = None,
     world: WorldOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """Who an economy depends on, good by good.
+    """Who an economy depends on, good by good (or ICIO sector by sector).
 
     Examples: `econsec exposure KOR --good photoresist_arf`;
     `econsec exposure KOR --good hydrogen_fluoride --year 2019 --period 2019-01/2019-05`;
     `econsec exposure JPN --tiers all --format json`;
-    `econsec exposure KOR --source trade --db store.duckdb` (panel import shares)
+    `econsec exposure KOR --source trade --db store.duckdb` (panel import shares);
+    `econsec exposure KOR --source icio --sector C26 --tiers all` (OECD ICIO 2022
+    look-through; import the table first with econsec data import icio PATH)
     """
     from econsec import analysis
 
@@ -173,9 +179,17 @@ def exposure(
         tiers_, source_ = analysis.check_tiers(tiers), analysis.check_source(source)
     except analysis.ChoiceError as exc:
         raise fail(f"--{exc}") from None
+    if source_ == "icio":
+        frame = query(analysis.exposure, economy, tiers=tiers_, year=year, source=source_,
+                      db=db, sector=sector,
+                      good=good, period=period)  # rejected with a reason when given
+        show(frame, fmt, out, title=f"Exposure of {frame['economy'].iloc[0]} by ICIO sector "
+             f"({tiers} tiers; {frame.attrs['source']}; shares of gross output, output in "
+             "million USD)")
+        return
     w = _load(world)
     frame = query(analysis.exposure, economy, good=good, tiers=tiers_, world=w, year=year,
-                  period=period, source=source_, db=db)
+                  period=period, source=source_, db=db, sector=sector)
     code = str(frame["economy"].iloc[0])
     show(frame, fmt, out, title=f"Exposure of {code} ({tiers} tiers"
          + (f", figures up to {year})" if year is not None else ")"))
@@ -187,22 +201,37 @@ def chokepoints(
                                              "(TRILATERAL, CHIP4, G7, MSP or codes).")] = None,
     against: Annotated[str | None, typer.Option(help="Rival economy or bloc: list both "
                                                 "directions.")] = None,
-    min_share: Annotated[float, typer.Option(help="Minimum holder share of world "
-                                             "supply.")] = 0.25,
+    min_share: Annotated[float | None, typer.Option(
+        help="Minimum holder share of world supply (default 0.25); with --source icio, "
+        "minimum look-through share on the other side (default 0.05).")] = None,
     top: Annotated[int | None, typer.Option(help="Rows per direction.")] = None,
+    source: Annotated[str, typer.Option(help="curated: goods of the built-in world; icio: "
+                                        "ICIO sectors from the OECD ICIO table in --db "
+                                        "(needs --bloc and --against).")] = "curated",
     fmt: FormatOpt = OutputFormat.table,
     out: OutOpt = None,
     world: WorldOpt = None,
+    db: DbOpt = None,
 ) -> None:
-    """Chokepoints: score = holder share x non-substitutability x value at stake.
+    """Chokepoints: score = holder share x non-substitutability x value at stake; with
+    `--source icio`, the ICIO sectors of each side that rest on the other (all tiers).
 
-    Examples: `econsec chokepoints`; `econsec chokepoints --bloc TRILATERAL --against CHN`
+    Examples: `econsec chokepoints`; `econsec chokepoints --bloc TRILATERAL --against CHN`;
+    `econsec chokepoints --bloc TRILATERAL --against CHN --source icio --min-share 0.1`
     """
     from econsec import analysis
 
+    try:
+        source_ = analysis.check_source(source, ("curated", "icio"))
+    except analysis.ChoiceError as exc:
+        raise fail(f"--{exc}") from None
     frame = query(analysis.chokepoints, bloc, against, _load(world), min_share=min_share,
-                  top=top)
-    show(frame, fmt, out, title="Chokepoints")
+                  top=top, source=source_, db=db)
+    title = "Chokepoints"
+    if source_ == "icio":
+        title = (f"Sector chokepoints ({frame.attrs['source']}; look-through and direct "
+                 "shares of the sector's gross output, output in million USD)")
+    show(frame, fmt, out, title=title)
 
 
 @app.command("self-sufficiency")

@@ -43,6 +43,7 @@ IMPORT_COMMANDS: dict[str, str] = {
     "baci": "econsec data import baci PATH/TO/BACI_HS22_Y2022_V202501.csv",
     "comtrade": "econsec data import comtrade PATH/TO/comtrade.csv",
     "wiod": "econsec data import wiod PATH/TO/wiod2013",
+    "icio": "econsec data import icio PATH/TO/oecd_icio2022_sanction_simulator",
 }
 
 _CATALOGUE_DDL = f"""

@@ -173,13 +173,15 @@ def sector_lookthrough(
     sectors: Sequence[str] | None = None,
     origins: Sequence[str] | None = None,
     requirement: bool = False,
+    lookthrough: bool = True,
 ) -> pd.DataFrame:
     """direct[o, j] and lookthrough[o, j] (module docstring) for the nodes j of *economy*.
 
-    Columns: economy, sector, origin, direct_share, lookthrough_share (and
-    ``requirement`` when asked: a second solve), sorted by sector then look-through share
-    descending. *origins* defaults to every economy (own economy included); the sector's
-    gross output (``gross_output``, table units) is given for weighting.
+    Columns: economy, sector, origin, direct_share, lookthrough_share (left out, with its
+    solve, when *lookthrough* is False: tier 1 only), ``requirement`` when asked (a
+    second solve), sorted by sector then look-through (else direct) share descending.
+    *origins* defaults to every economy (own economy included); the sector's gross output
+    (``gross_output``, table units) is given for weighting.
     SectorExposureError for an unknown economy, sector or origin.
     """
     countries = kernel.countries
@@ -194,21 +196,23 @@ def sector_lookthrough(
     code = {c: k for k, c in enumerate(countries)}
     rows = [code[o] for o in wanted_origins]
     labels = kernel.origin_labels()
-    look = origin_shares(kernel.a, kernel.v, labels, rows)[:, cols]
     direct = _aggregate(kernel, kernel.a[:, cols])[rows]
     out = pd.DataFrame({
         "economy": economy,
         "sector": np.tile(kernel.sector[cols], len(rows)),
         "origin": np.repeat(wanted_origins, len(cols)),
         "direct_share": direct.ravel(),
-        "lookthrough_share": look.ravel(),
-        "gross_output": np.tile(kernel.gross_output[cols], len(rows)),
     })
+    if lookthrough:
+        out["lookthrough_share"] = origin_shares(kernel.a, kernel.v, labels,
+                                                 rows)[:, cols].ravel()
+    out["gross_output"] = np.tile(kernel.gross_output[cols], len(rows))
     if requirement:
         total = origin_shares(kernel.a, np.ones(len(labels)), labels, rows)[:, cols]
         own = (labels[cols][None, :] == np.asarray(rows)[:, None]).astype(float)
         out["requirement"] = (total - own).ravel()
-    return out.sort_values(["sector", "lookthrough_share"], ascending=[True, False],
+    key = "lookthrough_share" if lookthrough else "direct_share"
+    return out.sort_values(["sector", key], ascending=[True, False],
                            kind="stable").reset_index(drop=True)
 
 
@@ -265,3 +269,47 @@ def sector_chokepoints(
     out = out.reset_index(drop=True)
     out["rank"] = np.arange(1, len(out) + 1)
     return out
+
+
+def mutual_sector_dependence(
+    kernel: SectorKernel,
+    bloc: Iterable[str],
+    rival: Iterable[str],
+) -> pd.DataFrame:
+    """Each node's dependence on the other side: the bloc's nodes on the rival, the
+    rival's nodes on the bloc (module docstring, with o = a group of economies):
+
+        direct[R, j] = sum_{i in R} A[i, j],   lookthrough[R, j] = sum_{i in R} v_i L[i, j]
+
+    for j in the bloc B and R the rival's economies (direction ``exposure``), and the same
+    with B and R swapped (direction ``leverage``: how much of the rival's sectors rests on
+    the bloc). One solve with one right-hand side per economy of B and R.
+
+    Columns: direction, economy, sector, direct_share, lookthrough_share, gross_output;
+    zero-output nodes are left out. SectorExposureError for an unknown economy or a
+    bloc and rival that share an economy.
+    """
+    members = _check(kernel, bloc, kernel.countries, "bloc economy")
+    rivals = _check(kernel, rival, kernel.countries, "rival economy")
+    both = sorted(set(members) & set(rivals))
+    if both:
+        raise SectorExposureError(f"bloc and rival share {', '.join(both)}")
+    code = {c: k for k, c in enumerate(kernel.countries)}
+    rows = [code[c] for c in (*members, *rivals)]
+    labels = kernel.origin_labels()
+    look = origin_shares(kernel.a, kernel.v, labels, rows)
+    direct = _aggregate(kernel, kernel.a)[rows]
+    k = len(members)
+    parts = []
+    for direction, users, on in (("exposure", members, slice(k, None)),
+                                 ("leverage", rivals, slice(0, k))):
+        nodes = np.flatnonzero(np.isin(kernel.country, users) & (kernel.gross_output > 0))
+        parts.append(pd.DataFrame({
+            "direction": direction,
+            "economy": kernel.country[nodes],
+            "sector": kernel.sector[nodes],
+            "direct_share": direct[on].sum(axis=0)[nodes],
+            "lookthrough_share": look[on].sum(axis=0)[nodes],
+            "gross_output": kernel.gross_output[nodes],
+        }))
+    return pd.concat(parts, ignore_index=True)
