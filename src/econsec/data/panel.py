@@ -578,7 +578,11 @@ def load_flows(
     finally:
         con.close()
     frame = table.to_pandas()
-    return frame.astype({"year": "int64", "value": "float64", "quantity": "float64"})
+    # text columns as pandas' str dtype whatever pyarrow maps Arrow strings to (object with
+    # pyarrow 17, the lowest supported), so a panel frame has the same dtypes everywhere
+    return frame.astype({"year": "int64", "exporter": "str", "importer": "str",
+                         "product": "str", "value": "float64", "quantity": "float64",
+                         "flow_source": "str"})
 
 
 def _empty_panel() -> pd.DataFrame:
