@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import econsec
 from econsec.cli.app import app
 
 REPO = Path(__file__).resolve().parents[2]
@@ -90,12 +91,17 @@ def _resolve(cmd: str, tmp: Path) -> tuple[list[str] | None, str]:
             a = "chn_2023_gallium_germanium"
         elif re.fullmatch(r"ID|A|B|RUN_[AB]|\d{8}-\d{4}", a):
             return None, "needs the id of a stored run (placeholder in the example)"
+        elif fixed[-1:] == ["--world"] and a == "my_world":
+            # the folder `world build --out my_world` writes: byte-identical to the shipped
+            # world (tests/integration/test_world_build.py), which stands in for it here
+            a = str(Path(econsec.__file__).parent / "data" / "world")
         elif a.startswith("tcp://"):
             return None, "needs a running Dask scheduler (an address in the example)"
         elif a == "my_scenario.yaml":
             return None, "placeholder for the user's own scenario file"
-        elif a.endswith((".html", ".csv", ".json", ".xlsx", ".duckdb", ".parquet")):
-            a = str(tmp / Path(a).name)
+        elif a.endswith((".html", ".csv", ".json", ".xlsx", ".duckdb", ".parquet")) or (
+                fixed[-1:] == ["--out"] and not Path(a).is_absolute()):
+            a = str(tmp / Path(a).name)  # outputs (files or folders) never in the checkout
         fixed.append(a)
     for i, a in enumerate(fixed):
         if a == "--runs" and i + 1 < len(fixed):
