@@ -49,6 +49,7 @@ from econsec.simulation.spec import (
 )
 from econsec.simulation.state import RunParams, State, StepFlows
 from econsec.simulation.step import step
+from econsec.simulation.transit import Transit, steady_rates
 from econsec.simulation.topology import Topology
 
 if TYPE_CHECKING:
@@ -153,7 +154,8 @@ class Engine:
                              tariff_elasticity=row("tariff_elasticity"), resource_rate=rate,
                              return_rate=None if np.isinf(back).all() else _rate(self.dt, back),
                              return_to=share[:, None],
-                             prices=price_rule(base, row("price_feedback"), self.dt))
+                             prices=price_rule(base, row("price_feedback"), self.dt),
+                             transit=Transit.of(base, row("transit_scale")[0], self.dt))
         self.plan = ShockPlan(base, spec, draws)
         self.invest = InvestmentSchedule.of(base, spec)
         if np.array_equal(share, base.share0):
@@ -195,6 +197,9 @@ class Engine:
             pipeline=np.zeros((length, n_lic, runs)),
             price=np.ones((len(base.goods), runs)),
         )
+        tr = self.prm.transit
+        if tr is not None:  # the steady state's shipments already on the way
+            self.state.transit = tr.initial(steady_rates(base, share, x_ref), self.dt)
 
     def controls(self, day: float) -> FlowControls:
         key = int(np.searchsorted(self._events, day, side="right"))
