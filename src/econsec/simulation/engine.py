@@ -196,6 +196,7 @@ class Engine:
             share=np.repeat(share[:, None], runs, axis=1),
             pipeline=np.zeros((length, n_lic, runs)),
             price=np.ones((len(base.goods), runs)),
+            transit=np.zeros((0, 0, runs)),
         )
         tr = self.prm.transit
         if tr is not None:  # the steady state's shipments already on the way
