@@ -161,3 +161,27 @@ def test_a_bad_transit_table_is_refused(tmp_path: Path) -> None:
         path.write_text(head + rows)
         with pytest.raises(DataError):
             read_transit_days(path)
+
+
+def test_exports_count_departures_and_imports_arrivals() -> None:
+    """Two-node network, ban by S on days 2-5, 3 days of transit: S's shipments to C
+    (departures) stop on days 2-5, C's receipts (arrivals) on days 5-8. Mean rates over days
+    2-5: departures 0, arrivals (0.5 + 0.5 + 0.5 + 0) / 4 = 0.375 (days 2-4 still bring the
+    goods shipped on days -1 to 1); without transit both are 0."""
+    from econsec.simulation.engine import simulate
+
+    spec = SimulationSpec(start=START, horizon_days=12, shocks=(ban("S", start=2, end=6),))
+    for lag, arrivals in ((3.0, 0.375), (0.0, 0.0)):
+        prm = {"transit_scale": ParamDist(DistKind.fixed, (lag / INTER,)),
+               "spare_capacity": ParamDist(DistKind.fixed, (0.0,)),
+               "inventory_days": ParamDist(DistKind.fixed, (10.0,))}
+        res = simulate(SimulationSpec(start=spec.start, horizon_days=12, shocks=spec.shocks,
+                                      params=prm), baseline=two_node(sigma=0.0), runs=1)
+        keys, came = res.trade_in_window(2, 5)
+        _, left = res.trade_in_window(2, 5, departed=True)
+        row = int(np.flatnonzero((keys["buyer"] == "C") & (keys["supplier"] == "S"))[0])
+        assert came[0, row] == pytest.approx(arrivals)
+        assert left[0, row] == pytest.approx(0.0)
+        _, after = res.trade_in_window(9, 11, departed=True)
+        _, landed = res.trade_in_window(9, 11)
+        assert after[0, row] == pytest.approx(0.5) and landed[0, row] == pytest.approx(0.5)

@@ -271,15 +271,18 @@ def _run_chunk(job: _Chunk, on_step: Callable[[], None] | None = None
     eng = Engine(job.baseline, job.spec, job.params)
     runs = job.params.runs
     rec = Recorder(job.baseline, runs, job.n_steps, job.tracked, eng.d_ref, job.every,
-                   flows=job.div_flows)
+                   flows=job.div_flows, departures=eng.prm.transit is not None)
     start = eng.state.share[job.div_flows].T.copy()
     rec.record(eng.state, eng.topo, eng.dt)
     for _ in range(job.n_steps):
         if on_step is not None:
             on_step()
         moved = eng.step()
+        trade = len(job.div_flows) > 0
         rec.record(eng.state, eng.topo, eng.dt,
-                   moved.arrived_at(job.div_flows) if len(job.div_flows) else None)
+                   moved.arrived_at(job.div_flows) if trade else None,
+                   moved.departed_at(job.div_flows) if trade and rec.departed is not None
+                   else None)
     rec.end()
     return rec, start, eng.state.share[job.div_flows].T.copy()
 
@@ -337,7 +340,10 @@ def simulate(
     tracked = tracked_nodes(baseline, probe.plan, spec)
     shocked = probe.plan.touched_flows()
     div_flows = np.flatnonzero(np.isin(baseline.flow_slot, baseline.flow_slot[shocked]))
-    rec = Recorder(baseline, runs, n_steps, tracked, probe.d_ref, flows=div_flows)
+    # departures kept beside the arrivals when some run has shipments in transit
+    in_transit = bool((params.params["transit_scale"] > 0).any())
+    rec = Recorder(baseline, runs, n_steps, tracked, probe.d_ref, flows=div_flows,
+                   departures=in_transit)
     share_start = np.zeros((runs, len(div_flows)))
     share_end = np.zeros((runs, len(div_flows)))
     chunks = [slice(lo, min(lo + chunk_runs, runs)) for lo in range(0, runs, chunk_runs)]

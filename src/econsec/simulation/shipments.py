@@ -61,6 +61,12 @@ class Shipments:
         *src*, *slot*: their suppliers and slots if known."""
         return self._of(rows, self.sp_rate, 1.0, src, slot)
 
+    def departed(self, rows: I64 | None) -> F64:
+        """[len(rows), R] amounts that left the suppliers during the step (after the licence
+        pipeline, before transit): what export statistics count; the arrivals when nothing
+        is in transit."""
+        return self._of(rows, self.sp_arrive, self.dt)
+
     def amounts(self, rows: I64 | None, *, arrived: bool) -> F64:
         """[len(rows), R] amounts shipped (or arrived) during the step."""
         if arrived and self.arrived is not None:  # after transit: kept by the step

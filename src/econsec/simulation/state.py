@@ -97,6 +97,11 @@ class StepFlows:
         """[len(flows), R] arrivals of the (sorted) *flows* only."""
         return self.moves.amounts(np.asarray(flows, dtype=np.int64), arrived=True)
 
+    def departed_at(self, flows: I64) -> F64:
+        """[len(flows), R] departures of the (sorted) *flows* (after the licence pipeline,
+        before transit: what the exporter's customs count)."""
+        return self.moves.departed(np.asarray(flows, dtype=np.int64))
+
 
 @dataclass(frozen=True)
 class RunParams:
