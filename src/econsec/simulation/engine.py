@@ -49,8 +49,8 @@ from econsec.simulation.spec import (
 )
 from econsec.simulation.state import RunParams, State, StepFlows
 from econsec.simulation.step import step
-from econsec.simulation.transit import Transit, steady_rates
 from econsec.simulation.topology import Topology
+from econsec.simulation.transit import Transit, steady_rates
 
 if TYPE_CHECKING:
     from econsec.data.world import World
