@@ -21,7 +21,8 @@ from econsec.simulation.reference import RunState, reference_step
 from econsec.simulation.spec import DistKind, ParamDist, SimulationSpec
 from simhelpers import busy_spec, draw_runs, engine, one_run, random_busy_network, step_inputs
 
-STATE = ("ramp", "demand", "output", "availability", "inventory", "share", "pipeline", "price")
+STATE = ("ramp", "demand", "output", "availability", "inventory", "share", "pipeline", "price",
+         "transit")
 #: the fast step agrees with the reference within |fast - ref| <= ATOL + RTOL |ref| for every
 #: state array and step flow at every step (the sums add the same terms in another order)
 RTOL = ATOL = 1e-12
@@ -58,6 +59,9 @@ def check_against_reference(net: Baseline, spec: SimulationSpec, runs: int, seed
             close(moved.shipped[:, r], got.shipped, "shipped")
             close(moved.into_pipeline[r], got.into_pipeline, "into pipeline")
             close(moved.out_of_pipeline[r], got.out_of_pipeline, "out of pipeline")
+            close(moved.arrived[:, r], got.arrived, "arrived")
+            close(moved.into_transit[r], got.into_transit, "into transit")
+            close(moved.out_of_transit[r], got.out_of_transit, "out of transit")
     return eng, piped
 
 
@@ -91,6 +95,26 @@ def test_step_matches_the_reference_with_delays_and_return(
     assert len(np.unique(eng.prm.tariff_elasticity)) == 4
 
 
+#: transit over 1.5-9 days on the random networks (their economies have no region: every
+#: route between two of them takes the default interregional 30 days x the scale)
+TRANSIT = {"transit_scale": ParamDist(DistKind.uniform, (0.05, 0.3))}
+
+
+@pytest.mark.parametrize(("seed", "step_days"), [(3, 1), (5, 1), (6, 7)])
+def test_step_matches_the_reference_with_transit(seed: int, step_days: int) -> None:
+    """Shipments in transit (lags differing by run, domestic flows without one, licensed
+    shipments delayed then shipped), return after the lifts: still the reference rule."""
+    net = random_busy_network(seed, own_supply=True)
+    spec = busy_spec(horizon=80 if step_days == 1 else 280, step_days=step_days,
+                     **(SLOW_MOVES | TRANSIT))
+    eng, _ = check_against_reference(net, spec, runs=4, seed=seed, steps=40)
+    tr = eng.prm.transit
+    assert tr is not None and eng.state.transit.any()
+    assert len(np.unique(tr.lag)) > 2 or step_days == 7  # lags differ between runs
+    domestic = net.flow_supplier == net.flow_buyer
+    assert domestic.any() and not np.isin(np.flatnonzero(domestic), tr.flows).any()
+
+
 @pytest.mark.parametrize("stage", ["ration", "ramp_capacity", "place_orders"])
 def test_the_reference_detects_a_wrong_stage(stage: str, monkeypatch: pytest.MonkeyPatch
                                              ) -> None:
@@ -119,28 +143,29 @@ def run_states(net: Baseline, spec: SimulationSpec, prm: dict[str, np.ndarray] |
         rec = {k: np.array(getattr(eng.state, k), copy=True) for k in STATE}
         rec |= {"received": f.received, "used": f.used, "final": f.final,
                 "substituted": f.substituted, "shipped": f.shipped, "arrived": f.arrived,
-                "into": f.into_pipeline, "out": f.out_of_pipeline}
+                "into": f.into_pipeline, "out": f.out_of_pipeline,
+                "into_transit": f.into_transit, "out_of_transit": f.out_of_transit}
         out.append(rec)
     return out
 
 
 def assert_same_bits(many: list[dict[str, np.ndarray]], ones: list[list[dict[str, np.ndarray]]]
                      ) -> None:
-    """Run r of *many* equals *ones[r]* (the licence pipeline's ring buffer is as long as
-    the chunk's longest delay: compared through the arrivals)."""
+    """Run r of *many* equals *ones[r]* (the ring buffers of the licence pipeline and of
+    transit are as long as the chunk's longest delay: compared through the arrivals)."""
     for t, rec in enumerate(many):
         for r, single in enumerate(ones):
             for k, v in rec.items():
-                if k != "pipeline":
+                if k not in ("pipeline", "transit"):
                     assert np.array_equal(v[..., r], single[t][k][..., 0]), (t, r, k)
 
 
-@pytest.mark.parametrize("seed", [1, 4])
-def test_one_run_and_many_runs_give_the_same_bits(seed: int) -> None:
+@pytest.mark.parametrize(("seed", "transit"), [(1, False), (4, False), (4, True)])
+def test_one_run_and_many_runs_give_the_same_bits(seed: int, transit: bool) -> None:
     """Run r of a chunk of runs equals, bit for bit, the same parameters run alone (the
     one-run path uses sparse products, the many-run path [F, R] arrays)."""
     net = random_busy_network(seed)
-    spec = busy_spec()
+    spec = busy_spec(**(TRANSIT if transit else {}))
     runs = 5
     prm = draw_runs(spec, runs, seed)
     many = run_states(net, spec, prm, 45)

@@ -152,7 +152,9 @@ def _trade_level(outcome: Outcome, result: Any, start: dt.date,
     and its baseline value; None outside the horizon or without the flows."""
     first, last = ((d - start).days for d in period)
     try:
-        keys, vals = result.trade_in_window(first, last)
+        # export statistics count a shipment when it leaves, import statistics when it lands
+        keys, vals = result.trade_in_window(first, last,
+                                            departed=outcome.metric == "exports")
     except ValueError:
         return None
     good = (keys["good"] == outcome.good).to_numpy()

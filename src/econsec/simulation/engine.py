@@ -52,6 +52,7 @@ from econsec.simulation.spec import (
 from econsec.simulation.state import RunParams, State, StepFlows
 from econsec.simulation.step import step
 from econsec.simulation.topology import Topology
+from econsec.simulation.transit import Transit, steady_rates
 
 if TYPE_CHECKING:
     from econsec.data.world import World
@@ -155,7 +156,8 @@ class Engine:
                              tariff_elasticity=row("tariff_elasticity"), resource_rate=rate,
                              return_rate=None if np.isinf(back).all() else _rate(self.dt, back),
                              return_to=share[:, None],
-                             prices=price_rule(base, row("price_feedback"), self.dt))
+                             prices=price_rule(base, row("price_feedback"), self.dt),
+                             transit=Transit.of(base, row("transit_scale")[0], self.dt))
         self.plan = ShockPlan(base, spec, draws)
         self.invest = InvestmentSchedule.of(base, spec)
         if np.array_equal(share, base.share0):
@@ -196,7 +198,11 @@ class Engine:
             share=np.repeat(share[:, None], runs, axis=1),
             pipeline=np.zeros((length, n_lic, runs)),
             price=np.ones((len(base.goods), runs)),
+            transit=np.zeros((0, 0, runs)),
         )
+        tr = self.prm.transit
+        if tr is not None:  # the steady state's shipments already on the way
+            self.state.transit = tr.initial(steady_rates(base, share, x_ref), self.dt)
 
     def controls(self, day: float) -> FlowControls:
         key = int(np.searchsorted(self._events, day, side="right"))
@@ -267,15 +273,18 @@ def _run_chunk(job: _Chunk, on_step: Callable[[], None] | None = None
     eng = Engine(job.baseline, job.spec, job.params)
     runs = job.params.runs
     rec = Recorder(job.baseline, runs, job.n_steps, job.tracked, eng.d_ref, job.every,
-                   flows=job.div_flows)
+                   flows=job.div_flows, departures=eng.prm.transit is not None)
     start = eng.state.share[job.div_flows].T.copy()
     rec.record(eng.state, eng.topo, eng.dt)
     for _ in range(job.n_steps):
         if on_step is not None:
             on_step()
         moved = eng.step()
+        trade = len(job.div_flows) > 0
         rec.record(eng.state, eng.topo, eng.dt,
-                   moved.arrived_at(job.div_flows) if len(job.div_flows) else None)
+                   moved.arrived_at(job.div_flows) if trade else None,
+                   moved.departed_at(job.div_flows) if trade and rec.departed is not None
+                   else None)
     rec.end()
     return rec, start, eng.state.share[job.div_flows].T.copy()
 
@@ -371,12 +380,14 @@ def simulate(
     tracked = tracked_nodes(baseline, probe.plan, spec)
     shocked = probe.plan.touched_flows()
     div_flows = np.flatnonzero(np.isin(baseline.flow_slot, baseline.flow_slot[shocked]))
-    every = record_every(runs, n_steps, len(tracked), len(div_flows))
+    # departures kept beside the arrivals when some run has shipments in transit
+    in_transit = bool((params.params["transit_scale"] > 0).any())
+    every = record_every(runs, n_steps, len(tracked), len(div_flows) * (2 if in_transit else 1))
     n_rec = len(recorded_steps(n_steps, every))
     chunks = [slice(lo, min(lo + chunk_runs, runs)) for lo in range(0, runs, chunk_runs)]
     records = RunRecords(records_dir, runs, chunks,
                          field_cells(n_rec, len(tracked), baseline.n_nodes, len(div_flows),
-                                     len(baseline.goods)),
+                                     len(baseline.goods), departures=in_transit),
                          every=every, tracked=tracked, budget=block_budget,
                          shape={"flows": len(div_flows), "goods": len(baseline.goods)})
     shared = _Shared(baseline, spec, n_steps, tracked, every, div_flows)

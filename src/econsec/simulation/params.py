@@ -8,7 +8,7 @@ Draw order (documented so a seed reproduces a run bit for bit): one
    (``spare_capacity``, ``ramp_days``, ``inventory_days``, ``substitutability_scale``,
    ``licence_delay_days``, ``resourcing_days``, ``return_days``, ``refill_days``,
    ``tariff_elasticity``, ``price_feedback``, ``localisation_share``,
-   ``localisation_lead_days``, ``frontload_days``); each parameter with a
+   ``localisation_lead_days``, ``frontload_days``, ``transit_scale``); each parameter with a
    non-fixed distribution draws a vector of ``runs`` values in one call; ``fixed``
    parameters and parameters without a distribution (their default) consume no random
    numbers;

@@ -17,7 +17,10 @@ Two kinds of record:
   the mean arrival rate at the buyer (USD bn/day) over each recorded interval,
   ``sum arrived / days since the previous record``, kept as float32 ``[step, run, flow]``
   (row 0, before any step, holds NaN). Arrivals are what customs statistics see: a licensed
-  shipment counts when it arrives after its licence delay.
+  shipment counts when it arrives after its licence delay. With shipments in transit
+  (:mod:`econsec.simulation.transit`) the departures are kept too (``departed``, the same
+  layout): export statistics count a shipment when it leaves, import statistics when it
+  lands.
 
 * **prices**: the price index of every good (:mod:`econsec.simulation.prices`) at each
   recorded step, float32 ``[step, run, good]`` (row 0: 1.0, before any step).
@@ -70,7 +73,8 @@ def _inventory_days(inventory: F64, low: NodeMin, inv_d_rows: F64) -> F64:
 def record_every(runs: int, n_steps: int, n_tracked: int, n_flows: int) -> int:
     """Record every this many steps so that at most :data:`MAX_CELLS` series and trade
     values of *runs* runs are kept: ``ceil(runs (3 max(n_tracked, 1) + n_flows)
-    (n_steps + 1) / MAX_CELLS)``, at least 1."""
+    (n_steps + 1) / MAX_CELLS)``, at least 1 (*n_flows* counts arrivals and, with
+    shipments in transit, departures)."""
     per_step = runs * (max(n_tracked, 1) * len(SERIES) + n_flows)
     return max(1, int(np.ceil(per_step * (n_steps + 1) / MAX_CELLS)))
 
@@ -87,7 +91,8 @@ class Recorder:
     """Holds the series and accumulators of *runs* runs for the *tracked* nodes."""
 
     def __init__(self, base: Baseline, runs: int, n_steps: int, tracked: I64,
-                 d_ref: F64, every: int | None = None, flows: I64 | None = None) -> None:
+                 d_ref: F64, every: int | None = None, flows: I64 | None = None,
+                 departures: bool = False) -> None:
         self.base = base
         self.tracked = tracked
         self.flows = np.zeros(0, dtype=np.int64) if flows is None else flows
@@ -98,13 +103,16 @@ class Recorder:
         counts = base.slot_essential | ~has_ess[base.slot_node]
         self._low = NodeMin(base.slot_node, base.n_nodes, counts & (d_ref > 0))
         self._inv_d = np.where(d_ref > 0, 1.0 / np.where(d_ref > 0, d_ref, 1.0), 0.0)
-        self.every = every or record_every(runs, n_steps, len(tracked), len(self.flows))
+        self.every = every or record_every(runs, n_steps, len(tracked),
+                                           len(self.flows) * (2 if departures else 1))
         self.rec_steps = recorded_steps(n_steps, self.every)
         self._row = {s: i for i, s in enumerate(self.rec_steps)}
         self.days: list[float] = []
         self.series = {m: np.zeros((len(self.rec_steps), runs, len(tracked)), np.float32)
                        for m in SERIES}
         self.trade = np.full((len(self.rec_steps), runs, len(self.flows)), np.nan, np.float32)
+        #: departure rates of the flows (None: no transit, the departures are the arrivals)
+        self.departed = self.trade.copy() if departures else None
         # prices: G values per run and step, few beside the series: not in the budget above
         # (so the recorded steps are those of a run without prices)
         self.prices = np.ones((len(self.rec_steps), runs, len(base.goods)), np.float32)
@@ -121,6 +129,8 @@ class Recorder:
         for name in SERIES:
             self.series[name][:, rows] = part.series[name]
         self.trade[:, rows] = part.trade
+        if self.departed is not None:  # a chunk without transit: departures = arrivals
+            self.departed[:, rows] = part.trade if part.departed is None else part.departed
         self.prices[:, rows] = part.prices
         self.loss[rows] = part.loss
         self.min_avail[rows] = part.min_avail
@@ -143,6 +153,7 @@ class Recorder:
         self._full: tuple[F64, F64] | None = None  # made on the first record
         self._inv_d_full: F64 | None = None
         self._arrived = np.zeros((len(self.flows), r))
+        self._departed = np.zeros((len(self.flows), r))
         self._since = 0.0
 
     def end(self) -> None:
@@ -163,14 +174,16 @@ class Recorder:
             self._inv_d_full = np.repeat(self._inv_d[self._low.rows][:, None], r, axis=1)
         return self._inv_d_full
 
-    def record(self, st: State, topo: Topology, dt: float, arrived: F64 | None = None
-               ) -> None:
+    def record(self, st: State, topo: Topology, dt: float, arrived: F64 | None = None,
+               departed: F64 | None = None) -> None:
         """Called once before the first step (step 0) and after every step, with the
         step's arrivals of the recorded flows (*arrived*, [K, R] USD bn) when trade is
-        recorded."""
+        recorded, and their departures (*departed*) when those are kept."""
         if arrived is not None and len(self.flows):
             self._arrived += arrived
             self._since += dt
+            if departed is not None:
+                self._departed += departed
         if self._full is None:  # x0, its recovery band: full [item, run]
             r = self._rows.stop - self._rows.start
             x0 = np.repeat(self.base.x0[:, None], r, axis=1)
@@ -207,4 +220,7 @@ class Recorder:
         if self._since > 0:
             self.trade[row, self._rows] = (self._arrived / self._since).T
             self._arrived[:] = 0.0
+            if self.departed is not None:
+                self.departed[row, self._rows] = (self._departed / self._since).T
+                self._departed[:] = 0.0
             self._since = 0.0

@@ -38,14 +38,18 @@ ACCUMULATORS = ("loss", "min_avail", "last_below", "inv0", "min_inv")
 BLOCK_BUDGET = 64 * 2**20
 
 
-def field_cells(n_rec: int, n_tracked: int, n_nodes: int, n_flows: int, n_goods: int
-                ) -> dict[str, tuple[int, str]]:
+def field_cells(n_rec: int, n_tracked: int, n_nodes: int, n_flows: int, n_goods: int, *,
+                departures: bool = False) -> dict[str, tuple[int, str]]:
     """Each stored field's cell count and dtype: ``series/<metric>`` (recorded step x
     tracked node, float32), ``trade`` (recorded step x diversion flow, float32),
-    ``prices`` (recorded step x good, float32; :mod:`econsec.simulation.prices`), the
+    ``departed`` (as ``trade``, departures, only with shipments in transit:
+    :mod:`econsec.simulation.transit`), ``prices`` (recorded step x good, float32;
+    :mod:`econsec.simulation.prices`), the
     accumulators (node, float64) and ``share_start``/``share_end`` (diversion flow)."""
     cells = {f"series/{m}": (n_rec * n_tracked, "float32") for m in SERIES}
     cells["trade"] = (n_rec * n_flows, "float32")
+    if departures:
+        cells["departed"] = (n_rec * n_flows, "float32")
     cells["prices"] = (n_rec * n_goods, "float32")
     cells.update({a: (n_nodes, "float64") for a in ACCUMULATORS})
     cells["share_start"] = (n_flows, "float64")
@@ -61,6 +65,9 @@ def chunk_arrays(rec: Recorder, start: F64, end: F64) -> dict[str, Any]:
         out[f"series/{m}"] = np.ascontiguousarray(s.transpose(0, 2, 1)).reshape(-1, s.shape[1])
     t = rec.trade  # [T, r, K]
     out["trade"] = np.ascontiguousarray(t.transpose(0, 2, 1)).reshape(-1, t.shape[1])
+    # departures: the arrivals when this chunk has no shipments in transit
+    d = rec.trade if rec.departed is None else rec.departed
+    out["departed"] = np.ascontiguousarray(d.transpose(0, 2, 1)).reshape(-1, d.shape[1])
     p = rec.prices  # [T, r, G]
     out["prices"] = np.ascontiguousarray(p.transpose(0, 2, 1)).reshape(-1, p.shape[1])
     for a in ACCUMULATORS:
@@ -177,6 +184,17 @@ class RunRecords:
         t = len(self.days)
         k = self.shape["flows"]
         return np.ascontiguousarray(self.full("trade").reshape(t, k, self.runs)
+                                    .transpose(0, 2, 1))
+
+    @property
+    def departed(self) -> Array | None:
+        """``[T, R, K]`` float32 departure rates of the diversion flows, or None when no
+        run has shipments in transit (the departures are the arrivals)."""
+        if "departed" not in self.cells:
+            return None
+        t = len(self.days)
+        k = self.shape["flows"]
+        return np.ascontiguousarray(self.full("departed").reshape(t, k, self.runs)
                                     .transpose(0, 2, 1))
 
     @property

@@ -18,8 +18,10 @@ buyer ``j(q)``, flow ``k`` of slot ``q(k)`` from supplier ``i(k)``, step ``dt`` 
 4. distribution: ``phi_use = min(1, y / D_use)``,
    ``phi_refill = min(1, max(y - D_use, 0) / D_refill)`` (1 where the denominator is 0);
    ``s_k = a_use,k phi_use,i(k) + a_refill,k phi_refill,i(k)``; licensed shipments of the
-   licence-pipeline flows arrive ``round(delay / dt)`` steps later, the others now;
-   ``received_q = sum_{k in q} arrived_k``, final deliveries ``f0 phi_use dt``;
+   licence-pipeline flows arrive ``round(delay / dt)`` steps later, the others now; then
+   (with ``transit_scale``) what the transit flows ship now arrives ``L_k`` steps later
+   (:mod:`econsec.simulation.transit`); ``received_q = sum_{k in q} arrived_k``, final
+   deliveries ``f0 phi_use dt``;
 5. inventories: ``used_q = min(I_q, c_q y_j dt)``, ``I_q += received_q - used_q``;
 6. re-sourcing in the slots at risk (a flow with ``open < 1``, a quota or a tariff, or from a
    supplier with ``phi_use < 1 - 1e-12``): ``lost_k = share_k - s_k / o_q`` (capped flows:
@@ -84,7 +86,7 @@ class RunState:
     pipeline: F64
     step: int
     price: F64  # (G,) price index per good
-
+    transit: F64  # [L, T] shipments on the way by arrival step
 
     @classmethod
     def of(cls, st: State, run: int) -> RunState:
@@ -95,7 +97,8 @@ class RunState:
         return cls(ramp=col(st.ramp), demand=col(st.demand), output=col(st.output),
                    availability=col(st.availability), inventory=col(st.inventory),
                    share=col(st.share), pipeline=col(st.pipeline), step=st.step,
-                   price=col(st.price))
+                   price=col(st.price),
+                   transit=col(st.transit) if st.transit.size else np.zeros((0, 0)))
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,9 @@ class RunFlows:
     shipped: F64
     into_pipeline: float
     out_of_pipeline: float
+    arrived: F64  # (F,) arrived per flow (after the licence pipeline and transit)
+    into_transit: float
+    out_of_transit: float
 
 
 def reference_step(rs: RunState, base: Baseline, prm: RunParams, run: int,
@@ -179,6 +185,18 @@ def reference_step(rs: RunState, base: Baseline, prm: RunParams, run: int,
         pipe[rs.step % length] = 0.0
         arrive[licence_flows] += now
         out = float(now.sum())
+    t_in = t_out = 0.0
+    tr = prm.transit
+    if tr is not None:  # 4a. transit: shipped now, arrives lag steps later
+        line = rs.transit
+        length = line.shape[0]
+        for j, k in enumerate(tr.flows):
+            line[(rs.step + tr.lag[j, run]) % length, j] += arrive[k]
+            t_in += arrive[k]
+        now = line[rs.step % length].copy()
+        line[rs.step % length] = 0.0
+        arrive[tr.flows] = now
+        t_out = float(now.sum())
     received = np.asarray(np.bincount(fs, arrive, minlength=s), dtype=np.float64)
     if pr is not None:  # 4b. prices
         g = len(rs.price)
@@ -263,4 +281,5 @@ def reference_step(rs: RunState, base: Baseline, prm: RunParams, run: int,
     rs.demand, rs.output, rs.availability = demand, y, rho
     rs.step += 1
     return RunFlows(received=received, used=used, final=f0 * phi_u * dt,
-                    shipped=ship * dt, into_pipeline=into, out_of_pipeline=out)
+                    shipped=ship * dt, into_pipeline=into, out_of_pipeline=out, arrived=arrive,
+                    into_transit=float(t_in), out_of_transit=t_out)

@@ -146,9 +146,11 @@ class SimResult:
             "baseline": np.tile(keys["baseline"].to_numpy(), len(days)),
         })
 
-    def trade_in_window(self, first_day: float, last_day: float) -> tuple[pd.DataFrame, F64]:
-        """Per run, the mean arrival rate over days ``[first_day, last_day]`` of every
-        (buyer, good, supplier) of :meth:`trade`: (keys with ``baseline`` rate and
+    def trade_in_window(self, first_day: float, last_day: float, *, departed: bool = False
+                        ) -> tuple[pd.DataFrame, F64]:
+        """Per run, the mean arrival rate (*departed*: departure rate, what export
+        statistics count; the same without transit) over days ``[first_day, last_day]`` of
+        every (buyer, good, supplier) of :meth:`trade`: (keys with ``baseline`` rate and
         ``shocked``, [R, G] array). A recorded interval ``(d_{i-1}, d_i]`` counts in
         proportion to its overlap with the window ``[first_day, last_day + 1)``; ValueError
         if the window lies outside the simulated horizon."""
@@ -162,7 +164,9 @@ class SimResult:
             raise ValueError(f"days {first_day:g}-{last_day:g} are outside the simulated "
                              f"horizon (0-{ends[-1]:g})")
         w = overlap / overlap.sum()
-        vals = np.tensordot(w[1:], self.recorder.trade[1:].astype(np.float64), axes=(0, 0))
+        rec = self.recorder
+        table = rec.departed if departed and rec.departed is not None else rec.trade
+        vals = np.tensordot(w[1:], table[1:].astype(np.float64), axes=(0, 0))
         return keys.copy(), np.asarray(vals @ groups)
 
     @functools.cached_property

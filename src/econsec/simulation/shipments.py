@@ -37,6 +37,9 @@ class Shipments:
         self.patches: list[tuple[I64, F64]] = []
         #: [N, R] final demand f0 (for the deliveries f0 phi_use)
         self.f0 = np.zeros((0, 0))
+        #: [F, R] arrivals of every flow after transit (None: no transit, the arrivals are
+        #: formed from the step's rates; :mod:`econsec.simulation.transit`)
+        self.arrived: F64 | None = None
 
     def g_at(self, rows: I64 | None) -> F64:
         """Rows *rows* (None: all) of ``g`` as the step saw it (later updates undone)."""
@@ -58,8 +61,16 @@ class Shipments:
         *src*, *slot*: their suppliers and slots if known."""
         return self._of(rows, self.sp_rate, 1.0, src, slot)
 
+    def departed(self, rows: I64 | None) -> F64:
+        """[len(rows), R] amounts that left the suppliers during the step (after the licence
+        pipeline, before transit): what export statistics count; the arrivals when nothing
+        is in transit."""
+        return self._of(rows, self.sp_arrive, self.dt)
+
     def amounts(self, rows: I64 | None, *, arrived: bool) -> F64:
         """[len(rows), R] amounts shipped (or arrived) during the step."""
+        if arrived and self.arrived is not None:  # after transit: kept by the step
+            return self.arrived.copy() if rows is None else take_rows(self.arrived, rows)
         return self._of(rows, self.sp_arrive if arrived else self.sp_rate * self.dt, self.dt)
 
     def _of(self, rows: I64 | None, special: F64, scale: float, src: I64 | None = None,

@@ -188,6 +188,11 @@ PARAMETERS: Mapping[str, tuple[str, float]] = MappingProxyType({
                        "inventory target between a measure's announcement and its effect, "
                        "for the slots it will hit (Shock.announced); 0 (default) = none",
                        0.0),
+    "transit_scale": ("multiplier on the sourced door-to-door transit days of each good and "
+                      "route (data/transit_days.csv: sea 7 days within a region, 30 between "
+                      "regions; air 3 and 5; 0 within an economy): goods arrive "
+                      "round(scale x days / step) steps after they ship; 0 (default) = they "
+                      "arrive the step they ship, 1 = the table's typical times", 0.0),
 })
 
 

@@ -18,6 +18,7 @@ import numpy.typing as npt
 if TYPE_CHECKING:
     from econsec.simulation.prices import PriceRule
     from econsec.simulation.shipments import Shipments
+    from econsec.simulation.transit import Transit
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -39,6 +40,9 @@ class State:
     # --- prices (econsec.simulation.prices) ---
     #: [G, R] market price index per good (1.0 = pre-shock); empty: no price stage
     price: F64 = field(default_factory=lambda: np.ones((0, 0)))
+    # --- transit (econsec.simulation.transit) ---
+    #: [L, T, R] shipments on the way by arrival step (ring buffer); empty: no transit
+    transit: F64 = field(default_factory=lambda: np.zeros((0, 0, 0)))
 
 
 @dataclass(frozen=True)
@@ -52,12 +56,15 @@ class StepFlows:
     """
 
     output_rate: F64 = field(repr=False)  # [N, R] output rate y
-    received: F64  # [S, R] arrived at buyers (immediate + out of the pipeline)
+    received: F64  # [S, R] arrived at buyers (immediate + out of the pipeline, after transit)
     used: F64  # [S, R] drawn from inventory by production
     need: F64 = field(repr=False)  # [S, R] input need of the output
     into_pipeline: F64  # [R] entered the licence pipeline
     out_of_pipeline: F64  # [R] left the licence pipeline
     moves: Shipments = field(repr=False)
+    #: [R] entered and left transit (:mod:`econsec.simulation.transit`; zeros without it)
+    into_transit: F64 = field(default_factory=lambda: np.zeros(1))
+    out_of_transit: F64 = field(default_factory=lambda: np.zeros(1))
 
     @property
     def output(self) -> F64:
@@ -76,18 +83,24 @@ class StepFlows:
 
     @property
     def shipped(self) -> F64:
-        """[F, R] shipped by suppliers (arriving now or entering the pipeline)."""
+        """[F, R] shipped by suppliers (arriving now, entering the licence pipeline or
+        transit)."""
         return self.moves.amounts(None, arrived=False)
 
     @property
     def arrived(self) -> F64:
-        """[F, R] arrived at the buyers per flow (immediate + out of the pipeline); sums
-        to ``received`` per slot."""
+        """[F, R] arrived at the buyers per flow (immediate + out of the pipeline, after
+        transit); sums to ``received`` per slot."""
         return self.moves.amounts(None, arrived=True)
 
     def arrived_at(self, flows: I64) -> F64:
         """[len(flows), R] arrivals of the (sorted) *flows* only."""
         return self.moves.amounts(np.asarray(flows, dtype=np.int64), arrived=True)
+
+    def departed_at(self, flows: I64) -> F64:
+        """[len(flows), R] departures of the (sorted) *flows* (after the licence pipeline,
+        before transit: what the exporter's customs count)."""
+        return self.moves.departed(np.asarray(flows, dtype=np.int64))
 
 
 @dataclass(frozen=True)
@@ -115,3 +128,7 @@ class RunParams:
     #: per-good elasticities, adjustment and the ``price_feedback`` switch (None: no price
     #: stage)
     prices: PriceRule | None = None
+    # --- transit (econsec.simulation.transit) ---
+    #: the flows that take steps to arrive and their lags (None: everything arrives the
+    #: step it ships)
+    transit: Transit | None = None

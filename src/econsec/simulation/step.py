@@ -28,6 +28,10 @@ each):
    ``phi_refill``, final demand gets ``f0 phi_use``. Shipments under licensing enter a
    ring buffer and arrive ``round(delay / dt)`` steps later (:func:`licence_pipeline`);
    others arrive this step.
+4a. **Transit** (:func:`in_transit`; only with ``transit_scale``; default: none). What a
+   flow ships (after the licence pipeline) arrives ``L_k = round(transit_scale days_k /
+   dt)`` steps later, ``days_k`` the sourced door-to-door days of its good and route
+   (:mod:`econsec.simulation.transit`); ``received_q`` is then the slot sum of the arrivals.
 4b. **Prices** (:func:`~econsec.simulation.prices.update_prices`). Per good, the log
    ratio of orders (use, restocking, final) to arrivals and final deliveries moves the
    price index toward ``exp(z / (eps_d + eps_s))`` with time constant ``tau``; with the
@@ -131,6 +135,7 @@ from econsec.simulation.resourcing import resource, return_shares
 from econsec.simulation.shipments import Shipments
 from econsec.simulation.state import RunParams, State, StepFlows
 from econsec.simulation.topology import OrderWeights, StepConsts, StepControls, Topology
+from econsec.simulation.transit import pass_transit
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -180,6 +185,9 @@ def step(
     y, rho = produce(st.inventory, topo, k, orders.cap, dem.total, dt)  # 3
     phi_u, phi_r = ration(y, dem.use, dem.refill)  # 4
     received, ships, into, out = deliver(st, c, k, orders, dem, phi_u, phi_r, sums, dt)
+    tr_in, tr_out = in_transit(st, prm, ships, received.shape[1])  # 4a
+    if ships.arrived is not None:
+        received = topo.flows_to_slots(ships.arrived)
     if prm.prices is not None:  # 4b. prices (prices.py)
         st.price = update_prices(st.price, prm.prices, orders.o_q, k.f0, received, phi_u, dt)
     used, use_need = draw_inventories(st, topo, k, y, received, dt)  # 5
@@ -199,7 +207,8 @@ def step(
     st.step += 1
     st.day += dt
     return StepFlows(output_rate=y, received=received, used=used, need=use_need,
-                     into_pipeline=into, out_of_pipeline=out, moves=ships)
+                     into_pipeline=into, out_of_pipeline=out, moves=ships,
+                     into_transit=tr_in, out_of_transit=tr_out)
 
 
 @dataclass(frozen=True)
@@ -356,6 +365,22 @@ def licence_pipeline(st: State, c: StepControls, arrive: F64, dt: float, into: F
     if len(pos):  # flow by flow (the same bits for any number of runs)
         into = np.cumsum(delayed, axis=0)[-1]
         out = np.cumsum(now, axis=0)[-1]
+    return into, out
+
+
+def in_transit(st: State, prm: RunParams, ships: Shipments, runs: int) -> tuple[F64, F64]:
+    """Stage 4a: the transit flows' shipments of the step (after the licence pipeline)
+    enter the ring buffer ``st.transit`` ``L_k`` steps ahead and what is due leaves it;
+    *ships* then keeps every flow's arrivals (``ships.arrived``, [F, R]), whose slot sums
+    are the receipts. Returns the amounts into and out of transit ([R]; zeros, and
+    *ships* untouched, without transit)."""
+    tr = prm.transit
+    if tr is None:
+        return np.zeros(runs), np.zeros(runs)
+    arrived = ships.amounts(None, arrived=True)
+    now, into, out = pass_transit(st.transit, st.step, tr, take_rows(arrived, tr.flows))
+    arrived[tr.flows] = now
+    ships.arrived = arrived
     return into, out
 
 
