@@ -145,7 +145,7 @@ def _output_level(outcome: Outcome, result: Any, start: dt.date,
         return None
     sel = (labels["good"] == outcome.good).to_numpy()
     if outcome.economy != "WLD":
-        sel &= (labels["economy"] == outcome.economy).to_numpy()
+        sel = sel & (labels["economy"] == outcome.economy).to_numpy()
     if not sel.any() or x0[sel].sum() <= 0:
         return None
     return vals[:, sel].sum(axis=1), float(x0[sel].sum())
