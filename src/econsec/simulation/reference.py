@@ -244,7 +244,7 @@ def reference_step(rs: RunState, base: Baseline, prm: RunParams, run: int,
             d = local.flows[local.dom_pos[zi]]
             imports = [k for k in ks if k != d]
             total = float(sum(share[k] for k in imports))
-            gap = local.tau[z, run] - share[d]
+            gap = local.tau[zi, run] - share[d]
             moved = min(gap if gap > 1e-12 else 0.0, total)
             if moved > 0:
                 for k in imports:
