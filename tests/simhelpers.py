@@ -161,7 +161,7 @@ def step_inputs(eng: Engine) -> dict[str, Any]:
     return {"ctl": eng.controls(day), "licence_flows": eng.plan.licence_flows,
             "dt": eng.dt, "x_cap": eng.x_cap, "target": eng.target_on(day),
             "allies": allied_members(eng.base, eng.spec, day) if eng.has_allies else None,
-            "invest": invest, "local": local}
+            "invest": invest, "local": local, "node_shock": eng.node_on(day)}
 
 
 @st.composite

@@ -145,3 +145,55 @@ def test_same_seed_same_bytes_and_different_seed_differs() -> None:
     c = simulate(spec, baseline=b, runs=20, seed=8).timeseries()
     assert a.to_csv().encode() == a2.to_csv().encode()
     assert a.to_csv().encode() != c.to_csv().encode()
+
+
+@given(net=chain_networks(), mult=st.floats(0.0, 3.0), loss=st.floats(0.0, 0.95),
+       spare=st.floats(0.0, 0.5), inv=st.floats(0.0, 30.0), ramp=st.floats(0.0, 10.0))
+@SETTINGS
+def test_goods_are_conserved_under_node_shocks(net: Baseline, mult: float, loss: float,
+                                               spare: float, inv: float, ramp: float) -> None:
+    """A demand shock on the final good and an outage of an input leave every ledger
+    balanced: produced = shipped + final deliveries, Delta I = received - used."""
+    shocks = (Shock(ShockKind.demand, frozenset(), frozenset(), frozenset({"g"}), start=2,
+                    end=30, intensity=mult, ramp_days=ramp, recovery_days=ramp),
+              Shock(ShockKind.outage, frozenset(), frozenset(), frozenset({"m"}), start=5,
+                    end=25, intensity=loss, economies=frozenset({"E0"})))
+    spec = SimulationSpec(start=START, horizon_days=40, shocks=shocks)
+    eng = engine(net, spec, params(2, spare_capacity=spare, ramp_days=5.0, inventory_days=inv))
+    topo = eng.topo
+    for _ in range(40):
+        inv_before = eng.state.inventory.copy()
+        f = eng.step()
+        np.testing.assert_allclose(f.output, topo.flows_to_sources(f.shipped) + f.final,
+                                   rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(eng.state.inventory - inv_before, f.received - f.used,
+                                   rtol=1e-10, atol=1e-13)
+        assert (eng.state.inventory >= -1e-12).all()
+        np.testing.assert_allclose(topo.flows_to_slots(eng.state.share), 1.0, atol=1e-9)
+
+
+@given(net=chain_networks(), low=st.floats(1.0, 3.0), high=st.floats(1.0, 3.0),
+       spare=st.floats(0.0, 0.3))
+@SETTINGS
+def test_larger_demand_jump_never_lowers_unmet_demand(net: Baseline, low: float,
+                                                      high: float, spare: float) -> None:
+    """Unmet final demand of the shocked good (``sum f0 m (1 - phi_use) dt`` over its nodes
+    and the horizon) never falls when the demand jump *m* is larger."""
+    low, high = min(low, high), max(low, high)
+    unmet = []
+    g = np.asarray([net.goods[i] == "g" for i in net.node_good])
+    for mult in (low, high):
+        shock = Shock(ShockKind.demand, frozenset(), frozenset(), frozenset({"g"}), start=0,
+                      end=40, intensity=mult)
+        spec = SimulationSpec(start=START, horizon_days=60, shocks=(shock,))
+        eng = engine(net, spec, params(1, spare_capacity=spare, ramp_days=20.0,
+                                      inventory_days=10.0))
+        total = 0.0
+        for _ in range(60):
+            day = eng.state.day
+            node = eng.node_on(day)
+            f = eng.step()
+            wanted = net.f0 * (1.0 if node is None else node[0])
+            total += float((wanted - f.final[:, 0])[g].sum())
+        unmet.append(total)
+    assert unmet[1] >= unmet[0] - 1e-9

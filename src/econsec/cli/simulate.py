@@ -192,7 +192,9 @@ def scenarios_show(
     if what == "shocks":
         frame = pd.DataFrame([{
             "kind": s.kind.value, "imposers": ";".join(sorted(s.imposers)),
-            "targets": ";".join(sorted(s.targets)) or "ALL", "goods": ";".join(sorted(s.goods)),
+            # node shocks (demand, outage): the economies whose nodes they hit
+            "targets": ";".join(sorted(s.economies if s.kind.on_nodes else s.targets)) or "ALL",
+            "goods": ";".join(sorted(s.goods)),
             "start_day": s.start, "end_day": s.end, "intensity": s.intensity,
             "approval_rate": s.approval_rate, "licence_delay_days":
             None if s.licence_delay is None else s.licence_delay.mean,

@@ -15,7 +15,11 @@ simulated figure, as a relative change:
   ``median_r(now_r / ref_r) - 1``;
 * ``exports`` (economy = exporter): the same over every shocked buyer of the good;
 * ``output``: minus the median output loss over the baseline output value
-  (``SimResult.summary()``: ``loss_usd_bn_p50 / baseline_usd_bn``);
+  (``SimResult.summary()``: ``loss_usd_bn_p50 / baseline_usd_bn``); with a ``window``:
+  the mean output rate in the window over the baseline rate ``x0``, minus 1, median over
+  runs (``SimResult.output_in_window``; with ``versus``: over the simulated rate in that
+  period, ``median_r(now_r / ref_r) - 1``); economy ``WLD`` sums the good's nodes in every
+  economy (world output of the good);
 * ``availability``: minus the median maximum availability drop;
 * ``price`` (economy = the market where the price is assessed; the engine has one world
   price index per good, :mod:`econsec.simulation.prices`): the mean price index over the
@@ -98,6 +102,8 @@ def _simulated(outcome: Outcome, result: Any, start: dt.date | None) -> float | 
         if rows.empty or before <= 0:
             return None
         return float(rows["share_after"].sum()) / before - 1.0
+    if outcome.metric == "output" and outcome.window:
+        return None if start is None else _output_change(outcome, result, start)
     if outcome.metric in ("output", "availability"):
         summ = result.summary()
         row = summ[(summ["economy"] == outcome.economy) & (summ["good"] == outcome.good)]
@@ -125,6 +131,39 @@ def _price_change(outcome: Outcome, result: Any, start: dt.date) -> float | None
     except ValueError:
         return None
     return float(np.median(now / ref)) - 1.0
+
+
+def _output_level(outcome: Outcome, result: Any, start: dt.date,
+                  period: tuple[dt.date, dt.date]) -> tuple[F64, float] | None:
+    """(R,) the simulated output rate of the outcome's node (all nodes of the good for
+    economy ``WLD``) per run over *period*, and its baseline rate; None outside the horizon
+    or without the node."""
+    first, last = ((d - start).days for d in period)
+    try:
+        labels, vals, x0 = result.output_in_window(first, last)
+    except ValueError:
+        return None
+    sel = (labels["good"] == outcome.good).to_numpy()
+    if outcome.economy != "WLD":
+        sel = sel & (labels["economy"] == outcome.economy).to_numpy()
+    if not sel.any() or x0[sel].sum() <= 0:
+        return None
+    return vals[:, sel].sum(axis=1), float(x0[sel].sum())
+
+
+def _output_change(outcome: Outcome, result: Any, start: dt.date) -> float | None:
+    """Windowed output outcome (see the module docstring)."""
+    assert outcome.window is not None
+    now = _output_level(outcome, result, start, outcome.window)
+    if now is None:
+        return None
+    if outcome.versus is None:
+        return float(np.median(now[0])) / now[1] - 1.0
+    ref = _output_level(outcome, result, start, outcome.versus)
+    if ref is None or not (ref[0] > 0).any():
+        return None
+    ok = ref[0] > 0
+    return float(np.median(now[0][ok] / ref[0][ok])) - 1.0
 
 
 def _trade_change(outcome: Outcome, result: Any, start: dt.date) -> float | None:

@@ -68,6 +68,10 @@ MEASURE_KEYS = ("id", "intensity", "targets", "goods", "effective", "lifted", "a
 SHOCK_KEYS = ("kind", "imposers", "goods", "start")
 SHOCK_OPTIONAL = ("targets", "end", "intensity", "licence_delay_days", "approval_rate",
                   "announced")
+#: node shocks (``kind: demand`` / ``kind: outage``): keys and their size key
+NODE_SHOCK_KEYS = ("kind", "goods", "start")
+NODE_SHOCK_OPTIONAL = ("economies", "end", "ramp_days", "recovery_days")
+NODE_SHOCK_SIZE = {ShockKind.demand: ("multiplier", 10.0), ShockKind.outage: ("share", 1.0)}
 
 _DEFAULT_KIND = {
     MeasureType.export_control: ShockKind.ban,
@@ -351,6 +355,8 @@ def _no_double_listing(lines: Lines, entries: Sequence[Any], shocks: list[Shock]
 
 def _inline_shock(res: Resolver, key: KeyPath, entry: Any) -> Shock:
     lines = res.lines
+    if isinstance(entry, dict) and str(entry.get("kind")) in NODE_SHOCK_SIZE:
+        return _node_shock(res, key, entry)
     e = check_keys(lines, key, entry, SHOCK_KEYS, SHOCK_OPTIONAL)
     try:
         kind = ShockKind(str(e["kind"]))
@@ -377,6 +383,35 @@ def _inline_shock(res: Resolver, key: KeyPath, entry: Any) -> Shock:
         approval_rate=(None if "approval_rate" not in e else
                        number(lines, (*key, "approval_rate"), e["approval_rate"], 0, 1)),
         measure_id=None)
+
+
+def _node_shock(res: Resolver, key: KeyPath, entry: dict[str, Any]) -> Shock:
+    """A demand shock (``multiplier`` on final demand) or an outage (``share`` of capacity
+    lost) on the nodes of ``economies`` (default ALL) producing ``goods``, from ``start``
+    (on or after the scenario start) to ``end`` (optional), reached over ``ramp_days`` and
+    undone over ``recovery_days`` after the end (both optional, 0 = at once)."""
+    lines = res.lines
+    kind = ShockKind(str(entry["kind"]))
+    size, high = NODE_SHOCK_SIZE[kind]
+    e = check_keys(lines, key, entry, (*NODE_SHOCK_KEYS, size), NODE_SHOCK_OPTIONAL)
+    start = res.offset((*key, "start"), e["start"])
+    if start < 0:
+        raise lines.error((*key, "start"), f"a {kind.value} shock starts on or after the "
+                          f"scenario start ({res.start})")
+    end = None if e.get("end") is None else res.offset((*key, "end"), e["end"])
+    if end is not None and end <= start:
+        raise lines.error((*key, "end"), "end is not after start")
+    ramp = (number(lines, (*key, "ramp_days"), e["ramp_days"], 0, 36500)
+            if "ramp_days" in e else 0.0)
+    recovery = (number(lines, (*key, "recovery_days"), e["recovery_days"], 0, 36500)
+                if "recovery_days" in e else 0.0)
+    return _shock(
+        lines, key, kind=kind, imposers=frozenset(), targets=frozenset(),
+        economies=res.economies((*key, "economies"), e.get("economies", "ALL"),
+                                allow_all=True),
+        goods=res.goods((*key, "goods"), e["goods"]), start=start, end=end,
+        intensity=number(lines, (*key, size), e[size], 0, high), ramp_days=ramp,
+        recovery_days=recovery, measure_id=None)
 
 
 def _delay(lines: Lines, key: KeyPath, value: Any) -> ParamDist | None:

@@ -49,7 +49,10 @@ B = npt.NDArray[np.bool_]
 
 
 def shock_mask(base: Baseline, shock: Shock) -> B:
-    """Flows a shock applies to: supplier in imposers, buyer in targets, good in goods."""
+    """Flows a shock applies to: supplier in imposers, buyer in targets, good in goods
+    (none for a node shock: :class:`NodeShocks` applies those)."""
+    if shock.kind.on_nodes:
+        return np.zeros(base.n_flows, dtype=np.bool_)
     eco = np.asarray(base.economies)
     goods = np.asarray(base.goods)
     sup = np.isin(eco[base.flow_supplier], list(shock.imposers))
@@ -128,6 +131,8 @@ class ShockPlan:
     def event_days(self) -> list[int]:
         days = {0}
         for s in self.shocks:
+            if s.kind.on_nodes:  # node shocks leave the flow controls as they are
+                continue
             days.add(s.start)
             if s.end is not None:
                 days.add(s.end)
@@ -154,7 +159,7 @@ class ShockPlan:
         lf = self.licence_flows
         delay = np.zeros((len(lf), runs))
         for i, (s, m) in enumerate(zip(self.shocks, self.masks, strict=True)):
-            if not (s.start <= day and (s.end is None or day < s.end)):
+            if s.kind.on_nodes or not (s.start <= day and (s.end is None or day < s.end)):
                 continue
             if s.kind is ShockKind.ban:
                 open_[m] *= 1.0 - s.intensity
@@ -178,6 +183,71 @@ class ShockPlan:
             cap = approved[refused] * open_[refused] * self.z0[refused]
             quota[refused] = np.minimum(quota[refused], cap)
         return FlowControls(open_, quota, tariff, licensed, delay)
+
+
+def node_shock_weight(shock: Shock, day: float) -> float:
+    """``w(t) = min(on(t), off(t))`` of a node shock on *day* (:mod:`spec`):
+    ``on = clip((t - start) / ramp_days, 0, 1)`` (a step when ``ramp_days`` is 0),
+    ``off = 1`` before ``end``, then ``clip(1 - (t - end) / recovery_days, 0, 1)`` (0 at
+    once when ``recovery_days`` is 0)."""
+    if day < shock.start:
+        return 0.0
+    on = 1.0 if shock.ramp_days <= 0 else min(1.0, (day - shock.start) / shock.ramp_days)
+    if shock.end is None or day < shock.end:
+        off = 1.0
+    elif shock.recovery_days <= 0:
+        off = 0.0
+    else:
+        off = max(0.0, 1.0 - (day - shock.end) / shock.recovery_days)
+    return min(on, off)
+
+
+class NodeShocks:
+    """Node shocks compiled to per-node multipliers for one day: final demand
+    ``f0_i x prod_s (1 + w_s(t) (m_s - 1))`` over the demand shocks ``s`` on node ``i``, and
+    capacity ``cap_i x prod_s (1 - w_s(t) l_s)`` over its outages (``m``, ``l``: the shocks'
+    intensities; ``w``: :func:`node_shock_weight`). Capacity here is everything on line:
+    ``xcap + invest + ramp spare x0`` and the ceiling ``xcap + invest + spare x0`` alike."""
+
+    def __init__(self, base: Baseline, spec: SimulationSpec) -> None:
+        eco = np.asarray(base.economies)[base.node_economy]
+        good = np.asarray(base.goods)[base.node_good]
+        self.n = base.n_nodes
+        self.shocks: list[tuple[Shock, B]] = []
+        for s in spec.shocks:
+            if not s.kind.on_nodes:
+                continue
+            m = np.isin(good, list(s.goods))
+            if s.economies:
+                m &= np.isin(eco, list(s.economies))
+            self.shocks.append((s, np.asarray(m, dtype=np.bool_)))
+
+    def __bool__(self) -> bool:
+        return bool(self.shocks)
+
+    def nodes(self) -> B:
+        """(N,) nodes some node shock hits."""
+        out = np.zeros(self.n, dtype=np.bool_)
+        for _, m in self.shocks:
+            out |= m
+        return out
+
+    def at(self, day: float) -> tuple[F64, F64] | None:
+        """((N,) final-demand multiplier, (N,) capacity kept) on *day*; None when every
+        multiplier is 1 (no node shock in effect)."""
+        final = np.ones(self.n)
+        keep = np.ones(self.n)
+        for s, m in self.shocks:
+            w = node_shock_weight(s, day)
+            if w <= 0.0:
+                continue
+            if s.kind is ShockKind.demand:
+                final[m] *= 1.0 + w * (s.intensity - 1.0)
+            else:
+                keep[m] *= 1.0 - w * s.intensity
+        if (final == 1.0).all() and (keep == 1.0).all():
+            return None
+        return final, keep
 
 
 def stockpile_days(base: Baseline, spec: SimulationSpec) -> F64:

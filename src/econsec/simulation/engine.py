@@ -32,6 +32,7 @@ from econsec.simulation.adaptation import Frontload, Localisation, LocalStep, re
 from econsec.simulation.controls import (
     FlowControls,
     InvestmentSchedule,
+    NodeShocks,
     ShockPlan,
     allied_members,
     stockpile_days,
@@ -47,6 +48,7 @@ from econsec.simulation.spec import (
     AlliedSharing,
     CapacityInvestment,
     Diversification,
+    ShockKind,
     SimulationSpec,
 )
 from econsec.simulation.state import RunParams, State, StepFlows
@@ -99,10 +101,14 @@ def diversified_shares(base: Baseline, spec: SimulationSpec) -> F64:
 
 
 def tracked_nodes(base: Baseline, plan: ShockPlan, spec: SimulationSpec) -> I64:
-    """Nodes touched by a shock (suppliers and buyers of shocked flows, investment nodes)
-    and every node downstream of them; all nodes when nothing is touched."""
+    """Nodes touched by a shock (suppliers and buyers of shocked flows, nodes of an outage,
+    investment nodes) and every node downstream of them; all nodes when nothing is touched
+    or a demand shock is in the spec."""
     touched = plan.touched_flows()
-    seed = np.zeros(base.n_nodes, dtype=np.bool_)
+    if any(s.kind is ShockKind.demand for s in spec.shocks):
+        # a demand shock moves orders upstream, then rationing downstream: every node
+        return np.arange(base.n_nodes, dtype=np.int64)
+    seed = NodeShocks(base, spec).nodes()  # outages: their nodes and what is downstream
     seed[base.flow_src[touched]] = True
     seed[base.slot_node[base.flow_slot[touched]]] = True
     index = base.node_index()
@@ -159,6 +165,7 @@ class Engine:
                              prices=price_rule(base, row("price_feedback"), self.dt),
                              transit=Transit.of(base, row("transit_scale")[0], self.dt))
         self.plan = ShockPlan(base, spec, draws)
+        self.node_shocks = NodeShocks(base, spec)
         self.invest = InvestmentSchedule.of(base, spec)
         if np.array_equal(share, base.share0):
             x_ref = base.x0
@@ -217,7 +224,13 @@ class Engine:
         invest, local = self.capacity_added(day)
         return step(self.state, self.topo, self.base, self.prm, self.controls(day),
                     self.plan.licence_flows, dt=self.dt, x_cap=self.x_cap, invest=invest,
-                    target=self.target_on(day), allies=allies, local=local)
+                    target=self.target_on(day), allies=allies, local=local,
+                    node_shock=self.node_on(day))
+
+    def node_on(self, day: float) -> tuple[F64, F64] | None:
+        """The node shocks on *day*: ((N,) final-demand multiplier, (N,) capacity kept), or
+        None (none in effect)."""
+        return self.node_shocks.at(day) if self.node_shocks else None
 
     def target_on(self, day: float) -> F64:
         """[S, R] inventory targets on *day* (raised by front-loading before an announced

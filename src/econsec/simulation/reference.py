@@ -40,6 +40,10 @@ buyer ``j(q)``, flow ``k`` of slot ``q(k)`` from supplier ``i(k)``, step ``dt`` 
    ``s0`` give ``min(sum_q b, sum_q surplus)`` back in proportion to their surplus;
 8. capacity: ``ramp += dt / ramp_days`` (capped at 1) where ``D > cap (1 + CAP_TOL)``.
 
+Node shocks (``node_shock``: demand and outage shocks of the day,
+:class:`~econsec.simulation.controls.NodeShocks`): ``f0_i x final_i`` in place of ``f0_i``,
+``cap x keep_i`` and ``capmax x keep_i`` in place of ``cap``, ``capmax`` (before prices).
+
 Prices (:mod:`econsec.simulation.prices`): with feedback (``fb = 1``) the step uses
 ``c_q P_h(q)^-eps_d``, ``f0_i P_h(i)^-eps_d`` in place of ``c_q``, ``f0_i`` and capacity
 ``min(cap P_h(i)^eps_s, capmax)``; after stage 4, per good ``h``:
@@ -120,7 +124,8 @@ class RunFlows:
 def reference_step(rs: RunState, base: Baseline, prm: RunParams, run: int,
                    ctl: FlowControls, licence_flows: I64, *, dt: float, x_cap: F64,
                    invest: F64, target: F64, allies: B | None,
-                   local: LocalStep | None = None) -> RunFlows:
+                   local: LocalStep | None = None,
+                   node_shock: tuple[F64, F64] | None = None) -> RunFlows:
     """Advance run *run* in *rs* by one step of *dt* days (the module rule); the arguments
     are those of :func:`econsec.simulation.step.step` (arrays with a run axis are read at
     column *run*)."""
@@ -132,6 +137,10 @@ def reference_step(rs: RunState, base: Baseline, prm: RunParams, run: int,
     cap = x_now + rs.ramp * spare * base.x0
     cap_max = x_now + spare * base.x0
     coef, f0 = base.slot_coef, base.f0
+    if node_shock is not None:  # node shocks: final demand x final, capacity x keep
+        final, keep = node_shock
+        f0 = f0 * final
+        cap, cap_max = cap * keep, cap_max * keep
     pr = prm.prices
     if pr is not None:  # price feedback (fb = 0: P^0 = 1, the same numbers)
         fb = pr.feedback[0, run]

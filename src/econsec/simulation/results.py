@@ -169,6 +169,28 @@ class SimResult:
         vals = np.tensordot(w[1:], table[1:].astype(np.float64), axes=(0, 0))
         return keys.copy(), np.asarray(vals @ groups)
 
+    def output_in_window(self, first_day: float, last_day: float
+                         ) -> tuple[pd.DataFrame, F64, F64]:
+        """Per run, the mean output rate (USD bn/day) over days ``[first_day, last_day]`` of
+        every tracked node: (labels economy, good; [R, n] means; (n,) baseline ``x0``). The
+        output recorded at day ``d_i`` is that of the step ending then, so a recorded interval
+        ``(d_{i-1}, d_i]`` counts in proportion to its overlap with the window
+        ``[first_day, last_day + 1)`` (as :meth:`trade_in_window`); ValueError if the window
+        lies outside the simulated horizon."""
+        rec = self.recorder
+        ends = np.asarray(rec.days, dtype=np.float64)
+        starts = np.r_[ends[:1], ends[:-1]]
+        overlap = np.clip(np.minimum(ends, last_day + 1.0) - np.maximum(starts, first_day),
+                          0.0, None)
+        overlap[0] = 0.0  # row 0 is the state before any step
+        if overlap.sum() <= 0:
+            raise ValueError(f"days {first_day:g}-{last_day:g} are outside the simulated "
+                             f"horizon (0-{ends[-1]:g})")
+        w = overlap / overlap.sum()
+        vals = np.tensordot(w[1:], rec.series["output"][1:].astype(np.float64), axes=(0, 0))
+        labels = self.baseline.node_labels().iloc[rec.tracked].reset_index(drop=True)
+        return labels, np.asarray(vals), np.asarray(self.baseline.x0[rec.tracked])
+
     @functools.cached_property
     def _trade_groups(self) -> tuple[F64, pd.DataFrame]:
         """[K, G] 0/1 matrix summing diversion flows by (buyer, good, supplier), and the

@@ -18,6 +18,19 @@ Shock semantics (per flow supplier ``s`` -> buyer ``c`` of good ``g`` with ``s``
 * ``quota``: the flow is capped at ``intensity`` x its baseline value;
 * ``tariff``: an ad-valorem wedge ``intensity`` on the supplier's price, which buyers
   weigh when re-sourcing (it does not block shipments).
+
+Node shocks act on the nodes ``(e, g)`` with ``e`` in ``economies`` (empty = every economy)
+and ``g`` in ``goods``, not on flows (``imposers`` and ``targets`` stay empty), with weight
+``w(t) = min(on(t), off(t))``, ``on(t) = clip((t - start) / ramp_days, 0, 1)`` (a step at
+``start`` when ``ramp_days`` is 0) and ``off(t) = 1`` before ``end``, then
+``clip(1 - (t - end) / recovery_days, 0, 1)`` (0 at once when ``recovery_days`` is 0):
+
+* ``demand``: final demand ``f0`` is multiplied by ``1 + w(t) (intensity - 1)`` (a
+  multiplier: 0.6 = collapses to 60 %, 1.2 = jumps 20 %);
+* ``outage``: a share ``w(t) intensity`` of the node's capacity (installed, spare and
+  invested alike) is lost (a fab fire, a power cut, a lockdown).
+
+Several node shocks on one node multiply (:class:`econsec.simulation.controls.NodeShocks`).
 """
 
 from __future__ import annotations
@@ -37,11 +50,19 @@ class ShockKind(enum.StrEnum):
     licensing = "licensing"
     quota = "quota"
     tariff = "tariff"
+    demand = "demand"  # node shock: final demand x multiplier
+    outage = "outage"  # node shock: a share of capacity lost
+
+    @property
+    def on_nodes(self) -> bool:
+        """A node shock (demand, outage), not a trade measure on flows."""
+        return self in (ShockKind.demand, ShockKind.outage)
 
 
 @dataclass(frozen=True)
 class Shock:
-    """A trade restriction on flows from *imposers* to *targets* of *goods*."""
+    """A trade restriction on flows from *imposers* to *targets* of *goods*, or a node
+    shock (demand, outage) on the nodes of *economies* producing *goods*."""
 
     kind: ShockKind
     imposers: frozenset[str]
@@ -59,12 +80,29 @@ class Shock:
     #: negative); buyers front-load between it and ``start`` (``frontload_days``); None: no
     #: announcement ahead of the effect
     announced: int | None = None
+    #: node shocks: the economies whose nodes it hits (empty: every economy)
+    economies: frozenset[str] = frozenset()
+    #: node shocks: days from ``start`` to the full effect (linear; 0: at once)
+    ramp_days: float = 0.0
+    #: node shocks: days from ``end`` back to no effect (linear; 0: at once)
+    recovery_days: float = 0.0
 
     def __post_init__(self) -> None:
         if self.announced is not None and self.announced > self.start:
             raise ValueError("shock announced after its start")
-        if not 0.0 <= self.intensity <= (10.0 if self.kind is ShockKind.tariff else 1.0):
+        high = 10.0 if self.kind in (ShockKind.tariff, ShockKind.demand) else 1.0
+        if not 0.0 <= self.intensity <= high:
             raise ValueError(f"shock intensity {self.intensity} out of range for {self.kind}")
+        if self.kind.on_nodes:
+            if self.imposers or self.targets:
+                raise ValueError(f"a {self.kind} shock names economies, not imposers/targets")
+            if self.approval_rate is not None or self.announced is not None:
+                raise ValueError(f"a {self.kind} shock takes no approval rate or announcement")
+        elif self.economies or self.ramp_days or self.recovery_days:
+            raise ValueError(f"economies, ramp_days and recovery_days apply to demand and "
+                             f"outage shocks only, not {self.kind}")
+        if not (0.0 <= self.ramp_days < math.inf and 0.0 <= self.recovery_days < math.inf):
+            raise ValueError("ramp_days and recovery_days must be finite and >= 0")
         if self.end is not None and self.end < self.start:
             raise ValueError("shock end is before its start")
         if self.approval_rate is not None and not 0.0 <= self.approval_rate <= 1.0:

@@ -73,6 +73,11 @@ each):
    ``ramp_i += dt / ramp_days`` (capped at 1),
    ``cap_i = xcap_i + ramp_i spare x0_i + investment_i(t)``.
 
+Node shocks (:class:`~econsec.simulation.controls.NodeShocks`; scenario ``kind: demand``
+and ``kind: outage``) scale the step's constants before stage 1 (:func:`node_response`):
+final demand ``f0 x final_i(t)`` and all capacity (``xcap + invest``, ``spare x0`` and the
+ceiling) ``x keep_i(t)``.
+
 ``refill_days`` (30) and ``tariff_elasticity`` (4) are run parameters
 (:data:`econsec.simulation.spec.PARAMETERS`, where their sources are given).
 Goods are conserved by construction: ``y dt = sum s dt + f dt`` per node; shipped = received
@@ -165,16 +170,21 @@ def step(
     target: F64,
     allies: B | None,
     local: LocalStep | None = None,
+    node_shock: tuple[F64, F64] | None = None,
 ) -> StepFlows:
     """Advance *st* by one step of *dt* days: stages 1-8 of the module docstring.
 
     *x_cap*: (N,) base capacity; *invest*: (N,) capacity from investments, or [N, R] with
     induced localisation's capacity added; *target*: [S, R] inventory targets; *allies*:
     (E,) members of an active allied-sharing bloc or None; *local*: stage 6b's inputs
-    (:mod:`econsec.simulation.adaptation`) or None (no localisation).
+    (:mod:`econsec.simulation.adaptation`) or None (no localisation); *node_shock*: the day's
+    node shocks, ((N,) final-demand multiplier, (N,) share of capacity kept), or None
+    (:class:`~econsec.simulation.controls.NodeShocks`).
     """
     c = topo.controls(ctl, licence_flows, bool(st.pipeline.shape[0]), prm.tariff_elasticity)
     k = topo.consts(base, prm, x_cap, invest)
+    if node_shock is not None:  # demand and outage shocks on nodes
+        k = node_response(k, *node_shock)
     if prm.prices is not None:  # price feedback on use and final demand (prices.py)
         coef, f0 = demand_response(k.coef, k.f0, st.price, prm.prices)
         if coef is not k.coef:
@@ -209,6 +219,18 @@ def step(
     return StepFlows(output_rate=y, received=received, used=used, need=use_need,
                      into_pipeline=into, out_of_pipeline=out, moves=ships,
                      into_transit=tr_in, out_of_transit=tr_out)
+
+
+def node_response(k: StepConsts, final: F64, keep: F64) -> StepConsts:
+    """The step's constants under node shocks: final demand ``f0 x final`` and capacity
+    ``cap0``, ``spare x0`` and ``cap_max`` times ``keep`` ((N,) multipliers; an array of
+    ones leaves its constants as they are)."""
+    f0 = k.f0 if (final == 1.0).all() else k.f0 * final[:, None]
+    if (keep == 1.0).all():
+        return replace(k, f0=f0)
+    kk = keep[:, None]
+    return replace(k, f0=f0, cap0=k.cap0 * kk, spare_cap=k.spare_cap * kk,
+                   cap_max=k.cap_max * kk)
 
 
 @dataclass(frozen=True)
