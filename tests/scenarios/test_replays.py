@@ -159,7 +159,7 @@ def test_every_replay_outcome_has_a_source_and_prices_are_simulated() -> None:
     names = replay_names()
     # the replays are the shipped scenarios of kind replay (no list kept beside them)
     assert names == ["chn_ga_ge_2023", "chn_ga_ge_us_ban_2024", "chn_graphite_2023",
-                     "chn_ree_japan_2010", "jpn_kor_2019"]
+                     "chn_ree_japan_2010", "chn_sb_2024", "jpn_kor_2019"]
     for name in names:
         scenario = load_named(name)
         assert scenario.kind == "replay" and scenario.outcomes
@@ -182,7 +182,8 @@ def test_calibrated_parameters_name_what_they_were_fitted_on() -> None:
         "chn_ga_ge_us_ban_2024": [("measures[2].approval_rate", 0.69,
                                    ("chn_ga_ge_2023.ga_2024_vs_2022",))],
         "chn_graphite_2023": [("measures[0].intensity", 0.09, ("gr_2024_03_06",))],
-        "chn_ree_japan_2010": []}
+        "chn_ree_japan_2010": [],
+        "chn_sb_2024": []}   # licence delays from the press, the registry's approval
 
 
 def test_econsec_replays_json_schema() -> None:
@@ -224,3 +225,28 @@ def test_replay_table_keeps_outcomes_the_world_cannot_simulate() -> None:
                 & table["outcome"].str.startswith("imports KOR<-CHN")]
     assert len(kor) == 1 and kor["simulated_direction"].iloc[0] == "not simulated"
     assert table["simulated_change"].notna().sum() == len(table) - 2
+
+
+def test_chn_sb_2024_licensed_volumes_and_the_us_ban() -> None:
+    # the outcomes are scored from the YAML; here: the mechanism by hand
+    scenario, result, _ = replay("chn_sb_2024")
+    keys, vals = result.trade_in_window(
+        *((pd.Timestamp(d).date() - scenario.start).days for d in ("2025-01-01", "2025-01-31")))
+    base = keys["baseline"].to_numpy()
+    oxide = ((keys["supplier"] == "CHN") & (keys["good"] == "antimony_trioxide")
+             & keys["shocked"]).to_numpy()
+    others = oxide & (keys["buyer"] != "USA").to_numpy()
+    # January 2025 (day 108-138): every run's oxide licence delay (45-92 days) is over, so
+    # buyers other than the US get the approved 1 - 0.6 = 40 % of their pre-control volume
+    assert others.any()
+    assert float(np.median(vals[:, others].sum(axis=1))) == pytest.approx(
+        0.4 * float(base[others].sum()), rel=1e-6)
+    # from April 2025 the shipments approved before the US ban (3 Dec 2024, + 45-92 days in
+    # the licence pipeline) have arrived: the US gets 40 % x (1 - 0.9) = 4 %
+    first = (pd.Timestamp("2025-04-01").date() - scenario.start).days
+    keys, vals = result.trade_in_window(first, first + 90)
+    us = ((keys["buyer"] == "USA") & (keys["supplier"] == "CHN")
+          & (keys["good"] == "antimony_trioxide")).to_numpy()
+    us_base = float(keys.loc[us, "baseline"].sum())
+    assert us.any()
+    assert float(np.median(vals[:, us].sum(axis=1))) == pytest.approx(0.04 * us_base, rel=1e-6)
