@@ -158,8 +158,9 @@ def test_chn_ga_ge_us_ban_2024_us_arrivals_under_the_ban() -> None:
 def test_every_replay_outcome_has_a_source_and_prices_are_simulated() -> None:
     names = replay_names()
     # the replays are the shipped scenarios of kind replay (no list kept beside them)
-    assert names == ["chn_ga_ge_2023", "chn_ga_ge_us_ban_2024", "chn_graphite_2023",
-                     "chn_ree_japan_2010", "chn_sb_2024", "jpn_kor_2019"]
+    assert names == ["auto_chips_2021", "chn_ga_ge_2023", "chn_ga_ge_us_ban_2024",
+                     "chn_graphite_2023", "chn_ree_2025", "chn_ree_japan_2010", "chn_sb_2024",
+                     "jpn_kor_2019"]
     for name in names:
         scenario = load_named(name)
         assert scenario.kind == "replay" and scenario.outcomes
@@ -182,7 +183,9 @@ def test_calibrated_parameters_name_what_they_were_fitted_on() -> None:
         "chn_ga_ge_us_ban_2024": [("measures[2].approval_rate", 0.69,
                                    ("chn_ga_ge_2023.ga_2024_vs_2022",))],
         "chn_graphite_2023": [("measures[0].intensity", 0.09, ("gr_2024_03_06",))],
-        "chn_ree_japan_2010": [],
+        "chn_ree_japan_2010": [], "chn_ree_2025": [],
+        "auto_chips_2021": [("parameters.inventory_days", {"dist": "fixed", "args": [7]},
+                             ("lv_2021_q1",))],
         "chn_sb_2024": []}   # licence delays from the press, the registry's approval
 
 
