@@ -38,7 +38,10 @@ class Names:
         return short or name
 
     def economy(self, code: str) -> str:
-        """Name of economy *code* (economies.csv); "rest of the world" for ``ROW``."""
+        """Name of economy *code* (economies.csv); "rest of the world" for ``ROW``; "the
+        world" for ``WLD`` (an outcome summed over every economy, policy/compare.py)."""
+        if code == "WLD":
+            return "the world"
         try:
             return self.economies[str(code)]
         except KeyError:
