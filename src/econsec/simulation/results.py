@@ -155,15 +155,7 @@ class SimResult:
         proportion to its overlap with the window ``[first_day, last_day + 1)``; ValueError
         if the window lies outside the simulated horizon."""
         groups, keys = self._trade_groups
-        ends = np.asarray(self.recorder.days, dtype=np.float64)
-        starts = np.r_[ends[:1], ends[:-1]]
-        overlap = np.clip(np.minimum(ends, last_day + 1.0) - np.maximum(starts, first_day),
-                          0.0, None)
-        overlap[0] = 0.0  # row 0 is the state before any step
-        if overlap.sum() <= 0:
-            raise ValueError(f"days {first_day:g}-{last_day:g} are outside the simulated "
-                             f"horizon (0-{ends[-1]:g})")
-        w = overlap / overlap.sum()
+        w = self._window_weights(first_day, last_day)
         rec = self.recorder
         table = rec.departed if departed and rec.departed is not None else rec.trade
         vals = np.tensordot(w[1:], table[1:].astype(np.float64), axes=(0, 0))
@@ -178,7 +170,16 @@ class SimResult:
         ``[first_day, last_day + 1)`` (as :meth:`trade_in_window`); ValueError if the window
         lies outside the simulated horizon."""
         rec = self.recorder
-        ends = np.asarray(rec.days, dtype=np.float64)
+        w = self._window_weights(first_day, last_day)
+        vals = np.tensordot(w[1:], rec.series["output"][1:].astype(np.float64), axes=(0, 0))
+        labels = self.baseline.node_labels().iloc[rec.tracked].reset_index(drop=True)
+        return labels, np.asarray(vals), np.asarray(self.baseline.x0[rec.tracked])
+
+    def _window_weights(self, first_day: float, last_day: float) -> F64:
+        """Weight of each recorded row in the window ``[first_day, last_day + 1)``: row i
+        holds the step interval ``(d_{i-1}, d_i]`` and weighs its overlap with the window
+        (row 0, the state before any step, weighs 0); ValueError outside the horizon."""
+        ends = np.asarray(self.recorder.days, dtype=np.float64)
         starts = np.r_[ends[:1], ends[:-1]]
         overlap = np.clip(np.minimum(ends, last_day + 1.0) - np.maximum(starts, first_day),
                           0.0, None)
@@ -186,10 +187,7 @@ class SimResult:
         if overlap.sum() <= 0:
             raise ValueError(f"days {first_day:g}-{last_day:g} are outside the simulated "
                              f"horizon (0-{ends[-1]:g})")
-        w = overlap / overlap.sum()
-        vals = np.tensordot(w[1:], rec.series["output"][1:].astype(np.float64), axes=(0, 0))
-        labels = self.baseline.node_labels().iloc[rec.tracked].reset_index(drop=True)
-        return labels, np.asarray(vals), np.asarray(self.baseline.x0[rec.tracked])
+        return np.asarray(overlap / overlap.sum())
 
     @functools.cached_property
     def _trade_groups(self) -> tuple[F64, pd.DataFrame]:
