@@ -63,20 +63,13 @@ def not_simulated_reason(outcome: Outcome, result: Any, start: dt.date | None = 
         return "a price outcome needs the window of its assessment (window: [first, last])"
     if outcome.metric == "price" and outcome.good not in result.baseline.goods:
         return f"the world has no good {outcome.good}"
-    if outcome.metric == "price" and start is not None:
+    if start is not None and (outcome.metric == "price" or outcome.window is not None):
+        probe = result.price_in_window if outcome.metric == "price" else result.trade_in_window
         for period in (outcome.window, outcome.versus):
             if period is None:
                 continue
             try:
-                result.price_in_window(*((d - start).days for d in period))
-            except ValueError as exc:
-                return f"{period[0]}..{period[1]} is outside the simulated horizon ({exc})"
-    if outcome.window is not None and start is not None:
-        for period in (outcome.window, outcome.versus):
-            if period is None:
-                continue
-            try:
-                result.trade_in_window(*((d - start).days for d in period))
+                probe(*((d - start).days for d in period))
             except ValueError as exc:
                 return f"{period[0]}..{period[1]} is outside the simulated horizon ({exc})"
     who = outcome.economy + (f"<-{outcome.partner}" if outcome.partner else "")
