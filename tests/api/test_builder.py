@@ -217,3 +217,62 @@ def test_built_scenario_runs_and_is_stored(client: TestClient, run_db: Path) -> 
     # the store keeps the normalised text, which the loader (and `runs rerun`) reads back
     assert stored.meta["scenario_yaml"] == text
     assert load_scenario_text(text).name == "built_run_test"
+
+
+def _fields(resp: Any) -> list[tuple[str, str]]:
+    assert resp.status_code == 422, resp.text
+    return [(d["field"], d["msg"]) for d in resp.json()["detail"]]
+
+
+def test_every_problem_of_a_draft_at_once(client: TestClient) -> None:
+    # three independent mistakes in three places of DOC: a name with a space, the second
+    # of two measures with an unknown id, an unknown economy in the (only) shock
+    doc = _doc(name="Bad Name",
+               measures=[DOC["measures"][0], {"id": "chn_2023_galium_germanium"}],
+               shocks=_shock(imposers="XXY"))
+    found = _fields(client.post("/api/builder/validate", json={"scenario": doc}))
+    assert [f for f, _ in found] == ["name", "measures[1].id", "shocks[0].imposers"]
+    msgs = dict(found)
+    assert "not a name" in msgs["name"]
+    assert "did you mean chn_2023_gallium_germanium" in msgs["measures[1].id"]
+    assert "unknown economy" in msgs["shocks[0].imposers"]
+    # each answer also carries its form path in loc
+    detail = client.post("/api/builder/validate", json={"scenario": doc}).json()["detail"]
+    assert [d["loc"] for d in detail] == [["body", "scenario", f] for f, _ in found]
+
+
+def test_problems_after_a_set_aside_entry_keep_the_users_index(client: TestClient) -> None:
+    # measures[0] and measures[2] are wrong, measures[1] is fine; a lever, a parameter and
+    # the builder's own rule on the horizon are wrong too: five problems, the entries
+    # named by their index in the draft (not in what is left once measures[0] is set aside)
+    doc = _doc(horizon="5000d",
+               measures=[{"id": "nope_measure"}, DOC["measures"][0],
+                         {"id": "chn_2023_gallium_germanium", "intensity": "lots"}],
+               levers={"stockpile": [{"economies": "KOR", "goods": ["gallium"],
+                                      "days": -5}]},
+               parameters={"inventory_dayz": 30})
+    fields = [f for f, _ in _fields(client.post("/api/builder/validate",
+                                                json={"scenario": doc}))]
+    assert sorted(fields) == sorted(["measures[0].id", "measures[2].intensity",
+                                     "levers.stockpile[0].days", "parameters.inventory_dayz",
+                                     "horizon"])
+
+
+def test_yaml_text_problems_each_with_their_line(client: TestClient) -> None:
+    text = ("name: t1\ntitle: T\nkind: forward\nstart: 2026-01-01\nhorizon: 30d\n"
+            "step: fortnight\n"                                     # line 6
+            "shocks:\n  - kind: ban\n    imposers: CHN\n    goods: [gallium]\n"
+            "    start: 0\n    intensity: high\n"                  # line 12
+            "  - kind: ban\n    imposers: CHN\n    goods: [unobtainium]\n"  # line 15
+            "    start: 0\n")
+    detail = client.post("/api/builder/validate", json={"yaml": text}).json()["detail"]
+    assert [(d["field"], d["line"]) for d in detail] == [
+        ("step", 6), ("shocks[0].intensity", 12), ("shocks[1].goods[0]", 15)]
+
+
+def test_a_draft_with_one_bad_entry_has_one_problem(client: TestClient) -> None:
+    # the only shock set aside leaves no shock at all: not a second problem of the user's
+    doc = _doc(measures=[], shocks=_shock(imposers="XXY"))
+    assert [f for f, _ in _fields(client.post("/api/builder/validate",
+                                              json={"scenario": doc}))] == \
+        ["shocks[0].imposers"]

@@ -1,6 +1,7 @@
 """The scenario builder in a real browser (Debian's chromium via Playwright, as
 test_dashboard.py): compose a scenario from a registry measure, an ad-hoc shock, a lever and
-a parameter; an invalid good is shown beside its field; once fixed, validate, run it, find
+a parameter; an invalid good and an invalid lever are shown at once, each beside its field;
+once fixed, validate, run it, find
 it among the stored runs, download the YAML and run it with `econsec simulate`.
 Pasted YAML with a mistake names the key and its line. Screenshots in tests/e2e/artifacts/
 (builder-error.png, builder-valid.png, builder-yaml-error.png, builder-run.png)."""
@@ -60,23 +61,27 @@ def test_build_validate_run_download(server: Server, tmp_path: Path) -> None:
             lever = page.locator("#b-levers .b-row").first
             lever.locator("[data-key='economies']").fill("KOR")
             lever.locator("[data-key='goods']").fill("gallium")
-            lever.locator("[data-key='days']").fill("60")
+            lever.locator("[data-key='days']").fill("-5")  # a second mistake
             page.click("#b-add-param")
             param = page.locator("#b-params .b-row").first
             param.locator("[data-key='name']").select_option("inventory_days")
             param.locator("[data-key='dist']").select_option("triangular")
             param.locator("[data-key='args']").fill("15, 45, 90")
 
-            # an unknown good: the loader's error is shown beside the goods field
+            # an unknown good and negative stockpile days: both errors at once, each beside
+            # its field
             page.click("#b-validate")
             err = shock.locator(".field-error")
             expect(err).to_contain_text("unknown good 'unobtainium'", timeout=30_000)
             assert "shocks[0].goods" in err.inner_text()
             assert "invalid" in (shock.locator("[data-key='goods']").get_attribute("class")
                                  or "")
+            expect(lever.locator(".field-error")).to_contain_text("levers.stockpile[0].days")
+            assert "2 problems" in page.locator("#b-summary").inner_text()
             page.locator("#builder-panel").screenshot(path=str(ARTIFACTS / "builder-error.png"))
 
             shock.locator("[data-key='goods']").fill("graphite_natural")
+            lever.locator("[data-key='days']").fill("60")
             page.click("#b-validate")
             expect(page.locator("#b-yaml")).to_contain_text("name: e2e_built", timeout=30_000)
             assert page.locator("#builder-panel span.field-error").count() == 0

@@ -72,6 +72,35 @@ def test_measures_list_and_show(tiny_world_path: Path) -> None:
     assert code == 2 and "unknown --type" in out
 
 
+def test_narrow_table_names_hidden_columns_and_wide_shows_them(tiny_world_path: Path) -> None:
+    # The tiny world's measures (11 columns). Each column costs its content width + 3,
+    # free text (targets, name, source) at most 12 + 3, plus 1 for the last border:
+    # id 15+3, type 14+3, imposer 7+3, targets 7+3, goods 5+3, announced 10+3,
+    # effective 10+3, lifted 10+3, intensity 9+3, name 12+3, source 9+3 -> 141 + 1 = 142.
+    # At 80 columns: source goes first (low value) -> 130, then the rightmost: name 115,
+    # intensity 103, lifted 90, effective 77 <= 80.
+    hidden = ["source", "name", "intensity", "lifted", "effective"]
+    result = runner.invoke(app, ["measures", "list", "--world", str(tiny_world_path)],
+                           env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    flat = " ".join(result.output.split())
+    assert (f"5 columns hidden to fit the terminal: {', '.join(hidden)}; "
+            "use --wide or --format csv") in flat
+    header = next(line for line in result.output.splitlines() if "imposer" in line)
+    assert not any(f" {c} " in header for c in hidden)
+    assert max(len(line) for line in result.output.splitlines()) <= 80
+
+    wide = runner.invoke(app, ["measures", "list", "--wide", "--world",
+                               str(tiny_world_path)], env={"COLUMNS": "80"})
+    assert wide.exit_code == 0, wide.output
+    header = next(line for line in wide.output.splitlines() if "imposer" in line)
+    assert all(f" {c} " in header for c in hidden)
+    assert "hidden" not in wide.output
+    # whole cell text on one line (measures.yaml of the tiny world)
+    assert any("Japan licenses chemical exports to Korea" in line
+               for line in wide.output.splitlines())
+
+
 def test_world_views(tiny_world_path: Path) -> None:
     for flag in ("--goods", "--economies", "--sources", "--edges", "--shares",
                  "--investments"):

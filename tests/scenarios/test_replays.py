@@ -253,3 +253,26 @@ def test_chn_sb_2024_licensed_volumes_and_the_us_ban() -> None:
     us_base = float(keys.loc[us, "baseline"].sum())
     assert us.any()
     assert float(np.median(vals[:, us].sum(axis=1))) == pytest.approx(0.04 * us_base, rel=1e-6)
+
+
+def _output_in_window_uncached(result: Any, first: float, last: float) -> Any:
+    """``SimResult.output_in_window`` as it was before the per-result cache: every metric
+    of the records read again for each window."""
+    rec = result.recorder
+    w = result._window_weights(first, last)
+    vals = np.tensordot(w[1:], rec.series["output"][1:].astype(np.float64), axes=(0, 0))
+    labels = result.baseline.node_labels().iloc[rec.tracked].reset_index(drop=True)
+    return labels, np.asarray(vals), np.asarray(result.baseline.x0[rec.tracked])
+
+
+def test_cached_output_windows_leave_the_replay_table_unchanged(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # auto_chips_2021 scores windowed output outcomes (several windows on one result)
+    scenario, result, cached = replay("auto_chips_2021")
+    windowed = [o for o in scenario.outcomes if o.metric == "output" and o.window]
+    assert len(windowed) >= 2
+    monkeypatch.setattr(type(result), "output_in_window", _output_in_window_uncached)
+    before = outcome_check(scenario, result)
+    pd.testing.assert_frame_equal(cached, before, check_exact=True)
+    out = before[before["metric"] == "output"]["simulated_change"]
+    assert out.notna().sum() >= 2  # the comparison covers real numbers, not only gaps

@@ -203,3 +203,24 @@ def test_windowed_output_outcome() -> None:
     assert vals[:, c] / x0[c] - 1.0 == pytest.approx([-0.5, -0.5], abs=1e-6)
     _, vals, x0 = res.output_in_window(5, 14)
     assert vals[:, c] / x0[c] - 1.0 == pytest.approx([-0.25, -0.25], abs=1e-6)
+
+
+def test_output_windows_read_the_records_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three windows on one result read the recorded output once, and give what the whole
+    records read per window give (the previous way: rec.series, every metric)."""
+    from econsec.simulation.records import RunRecords
+
+    net = two_node()
+    spec = SimulationSpec(start=START, horizon_days=40, shocks=(demand("g", 0.5, start=10),))
+    res = simulate(spec, baseline=net, runs=3, seed=1)
+    full = res.recorder.series["output"][1:].astype(np.float64)  # [T, R, n], read directly
+    reads: list[str] = []
+    real_full = RunRecords.full
+    monkeypatch.setattr(RunRecords, "full",
+                        lambda self, field: reads.append(field) or real_full(self, field))
+    for first, last in ((5, 14), (20, 29), (0, 39)):
+        labels, vals, _ = res.output_in_window(first, last)
+        w = res._window_weights(first, last)
+        assert np.array_equal(vals, np.tensordot(w[1:], full, axes=(0, 0)))
+        assert list(labels.columns[:2]) == ["economy", "good"]
+    assert reads == ["series/output"]

@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 EXTRAS_ONLY = ("matplotlib", "fastapi", "uvicorn", "starlette", "dask", "distributed",
-               "httpx")
+               "httpx", "networkx")
 
 CHILD = """
 import sys

@@ -11,7 +11,15 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
-from econsec.reports.tables import OutputFormat, emit, fit_columns, render_text, rich_table, write
+from econsec.reports.tables import (
+    OutputFormat,
+    emit,
+    fit_columns,
+    print_table,
+    render_text,
+    rich_table,
+    write,
+)
 
 CELLS = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tx",
          "plain", "-0.5", "-84%", "-"]
@@ -75,8 +83,9 @@ def test_terminal_columns_keep_numbers_and_codes_whole_at_80_columns() -> None:
     for cell in ("-0.841", "1,234,567", "-0.9", "7,654,321",
                  "chn_ree_japan_2010_long_identifier", "documented", "simulated"):
         assert cell in text, cell
-    assert "note" not in text.split("columns left out")[0]  # the note column went first
-    assert "columns left out to fit the terminal: note" in " ".join(text.split())
+    assert "note" not in text.split("column hidden")[0]  # the note column went first
+    assert ("1 column hidden to fit the terminal: note; use --wide or --format csv"
+            in " ".join(text.split()))
     assert max(len(line) for line in text.splitlines()) <= 80
 
 
@@ -89,3 +98,15 @@ def test_fit_columns_drops_low_value_then_rightmost() -> None:
     assert fit_columns(widths, set(), 40) == ["url", "b"]
     # a free-text column needs only 12 (+3): 23 + 13 + 13 + 15 + 1 = 65 fits 70
     assert fit_columns(widths, {"url"}, 70) == []
+
+
+def test_wide_table_keeps_every_column_and_whole_text() -> None:
+    note = "a long note that is of low value in a narrow terminal " * 3
+    df = pd.DataFrame({"id": ["a"], "value": [0.25], "note": [note]})
+    console = Console(width=40, record=True, file=io.StringIO())
+    print_table(df, "t", wide=True, console=console)
+    text = console.export_text()
+    # note.strip() is 161 characters: the row is wider than the 40-column console, uncut
+    row = next(line for line in text.splitlines() if line.startswith("│ a "))
+    assert note.strip() in row and "0.25" in row
+    assert "hidden" not in text

@@ -12,6 +12,13 @@ the line; the API answers 422 with that ``field`` (which the form maps to its in
 ``docs/scenarios.md``, form fields left empty dropped, dates as dates), which loads with
 the same loader again and with ``econsec simulate``.
 
+Every problem at once: the loader stops at its first error, so the builder reports it,
+sets the part in error aside (the list entry — ``measures[2]``, ``shocks[0]``,
+``levers.stockpile[1]`` —, the parameter, or a required top-level value replaced by a
+valid stand-in) and loads again, until the rest loads or :data:`MAX_PROBLEMS` problems are
+found (:func:`problems`). The 422 answer lists them all, each with its field, its line
+and its message; an entry's second problem shows once the first is fixed.
+
 Rules of the builder on top of the loader (bounds, not schema): the scenario is
 ``kind: forward`` (replays ship with their documented outcomes), its name is not a shipped
 scenario's, its horizon is within the server's ``max_horizon_days``, and the text is at
@@ -50,6 +57,8 @@ MAX_YAML_CHARS = 12_000
 MAX_ENTRIES = 40
 #: deepest nesting of mappings and lists (a scenario file needs 4)
 MAX_DEPTH = 8
+#: most problems one validation reports (each costs one more load of the scenario)
+MAX_PROBLEMS = 20
 #: keys whose string value the form gives as an ISO date (written as a YAML date)
 DATE_KEYS = frozenset({"start", "end", "effective", "lifted", "announced"})
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -70,6 +79,19 @@ class BuildError(ValueError):
         loc: list[Any] = ["body", self.source] + ([self.field] if self.field else [])
         return [{"loc": loc, "msg": self.message, "type": "value_error",
                  "field": self.field, "line": self.line}]
+
+
+class BuildErrors(BuildError):
+    """Several problems of one built scenario (:func:`problems`), answered together."""
+
+    def __init__(self, problems: list[BuildError]) -> None:
+        first = problems[0]
+        super().__init__(first.field, first.message, first.line, first.source,
+                         max(p.status for p in problems))
+        self.problems = problems
+
+    def detail(self) -> list[dict[str, Any]]:
+        return [d for p in self.problems for d in p.detail()]
 
 
 class BuildRequest(BaseModel):
@@ -225,27 +247,175 @@ def _load(text: str, world: World, source: str) -> Scenario:
         raise BuildError(field, exc.message, exc.line, source) from None
 
 
-def validate(world: World, req: BuildRequest, max_horizon_days: int
-             ) -> tuple[str, Scenario]:
-    """The normalised YAML text of a built scenario and the loaded scenario; BuildError
-    naming the field otherwise (see the module docstring)."""
+#: valid stand-ins for a required top-level value in error, so the rest can be checked
+_STAND_IN: dict[str, Any] = {"name": "built_scenario_check", "title": "untitled",
+                             "kind": "forward", "start": dt.date(2026, 1, 1),
+                             "horizon": "30d", "step": "day"}
+_NONE = object()
+_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def _key_path(field: str) -> tuple[str | int, ...]:
+    """``levers.stockpile[0].days`` -> ``("levers", "stockpile", 0, "days")``."""
+    return tuple(int(i) if i else str(k) for k, i in _TOKEN.findall(field))
+
+
+def _dotted(key: tuple[str | int, ...]) -> str:
+    from econsec.policy.yamlpath import dotted
+
+    return dotted(key)
+
+
+def _key_lines(text: str) -> dict[tuple[str | int, ...], int]:
+    """The 1-based line of every key path of *text* (composed, not constructed: a bad
+    date does not stop it; *text* passed :func:`check_text`, so it is shallow)."""
+    out: dict[tuple[str | int, ...], int] = {}
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return out
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(root, ())] if root is not None else []
+    while stack:
+        node, key = stack.pop()
+        out.setdefault(key, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            for knode, vnode in node.value:
+                sub = (*key, str(knode.value))
+                out[sub] = knode.start_mark.line + 1
+                stack.append((vnode, sub))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, (*key, i)) for i, item in enumerate(node.value))
+    return out
+
+
+class _SetAside:
+    """The parts of a scenario document set aside after a problem, and the map from the
+    entries left in each list to their index in the user's document."""
+
+    def __init__(self, doc: dict[str, Any]) -> None:
+        self.doc = doc
+        self.index: dict[tuple[str, ...], list[int]] = {}
+        self.replaced: set[str] = set()
+        self.removed_entries = False
+
+    def _list(self, path: tuple[str, ...]) -> tuple[list[Any] | None, list[int]]:
+        parent: Any = self.doc
+        for k in path:
+            parent = parent.get(k) if isinstance(parent, dict) else None
+        entries = parent if isinstance(parent, list) else None
+        index = self.index.setdefault(path, list(range(len(entries or []))))
+        return entries, index
+
+    def original(self, key: tuple[str | int, ...]) -> tuple[str | int, ...]:
+        """*key* (of the current document) in the user's document."""
+        n = 2 if key[:1] == ("levers",) else 1
+        at = key[n] if len(key) > n else None
+        if isinstance(at, int):
+            _, index = self._list(tuple(str(k) for k in key[:n]))
+            if at < len(index):
+                return (*key[:n], index[at], *key[n + 1:])
+        return key
+
+    def set_aside(self, key: tuple[str | int, ...]) -> bool:
+        """Remove (a list entry, a lever, a parameter, an optional key) or replace (a
+        required value, by its stand-in) the part of the document *key* is in; False
+        when there is nothing left to set aside."""
+        if not key:
+            return False
+        head = str(key[0])
+        n = 2 if head == "levers" else 1
+        at = key[n] if len(key) > n else None
+        if head in ("measures", "shocks", "levers") and isinstance(at, int):
+            entries, index = self._list(tuple(str(k) for k in key[:n]))
+            if entries is None or at >= len(entries):
+                return False
+            del entries[at], index[at]
+            self.removed_entries = True
+            return True
+        group = self.doc.get(head)
+        if head in ("levers", "parameters") and len(key) > 1 and isinstance(group, dict):
+            return group.pop(str(key[1]), _NONE) is not _NONE
+        if head in _STAND_IN:
+            if head in self.replaced:  # the stand-in itself refused: nothing more to learn
+                return False
+            self.doc[head] = _STAND_IN[head]
+            self.replaced.add(head)
+            return True
+        return self.doc.pop(head, _NONE) is not _NONE
+
+
+def problems(text: str, world: World, source: str
+             ) -> tuple[list[BuildError], Scenario | None, set[str]]:
+    """Every problem of scenario *text* (module docstring): the problems, the scenario
+    the rest loads into (None if it does not) and the top-level keys given stand-ins."""
+    try:
+        return [], _load(text, world, source), set()  # errors name the user's own lines
+    except BuildError as exc:
+        found, current = [exc], exc
+    try:
+        doc = yaml.safe_load(text)
+    except (yaml.YAMLError, ValueError):  # e.g. an impossible date: only the first
+        return found, None, set()
+    if not isinstance(doc, dict):
+        return found, None, set()
+    lines = _key_lines(text)
+    aside = _SetAside(doc)
+    while len(found) < MAX_PROBLEMS and aside.set_aside(_key_path(current.field)):
+        try:
+            return found, _load(to_yaml(doc), world, source), aside.replaced
+        except BuildError as exc:
+            if exc.message in _WHOLE and aside.removed_entries:
+                break  # the lists emptied by setting entries aside, not by the user
+            key = aside.original(_key_path(exc.field))
+            where = _dotted(key)
+            if any(p.field == where and p.message == exc.message for p in found):
+                break
+            line = next((lines[key[:i]] for i in range(len(key), -1, -1)
+                         if key[:i] in lines), None)
+            found.append(BuildError(where, exc.message, line, source))
+            current = exc
+    return found, None, aside.replaced
+
+
+def _rules(doc: Any, scenario: Scenario | None, replaced: set[str], max_horizon_days: int,
+           source: str) -> list[BuildError]:
+    """The builder's bounds (module docstring) on what loaded; *doc* for the name."""
     from econsec.policy.scenarios import scenario_names
 
+    out: list[BuildError] = []
+    if scenario is not None and "kind" not in replaced and scenario.kind != "forward":
+        out.append(BuildError("kind", "the builder makes forward-looking scenarios (kind: "
+                              "forward); replays ship with their documented outcomes",
+                              source=source))
+    name = doc.get("name") if isinstance(doc, dict) else None
+    if isinstance(name, str) and name in scenario_names():
+        out.append(BuildError("name", f"'{name}' is a shipped scenario's name: choose "
+                              "another", source=source))
+    if scenario is not None and "horizon" not in replaced \
+            and scenario.horizon_days > max_horizon_days:
+        out.append(BuildError("horizon", f"horizon of {scenario.horizon_days} days is "
+                              f"longer than this server's {max_horizon_days}",
+                              source=source))
+    return out
+
+
+def validate(world: World, req: BuildRequest, max_horizon_days: int
+             ) -> tuple[str, Scenario]:
+    """The normalised YAML text of a built scenario and the loaded scenario; otherwise
+    :class:`BuildErrors` with every problem, each naming its field (module docstring)."""
     text, source = scenario_text(req)
-    scenario = _load(text, world, source)  # errors name the user's own lines
-    doc = yaml.safe_load(text)
+    found, scenario, replaced = problems(text, world, source)
+    try:
+        doc = yaml.safe_load(text)
+    except (yaml.YAMLError, ValueError):
+        doc = None
+    found += _rules(doc, scenario, replaced, max_horizon_days, source)
+    if found:
+        raise BuildErrors(found)
+    assert scenario is not None
     normal = to_yaml(_clean(doc) if source == "scenario" else doc)
     if normal != text:
         scenario = _load(normal, world, source)
-    if scenario.kind != "forward":
-        raise BuildError("kind", "the builder makes forward-looking scenarios (kind: "
-                         "forward); replays ship with their documented outcomes", source=source)
-    if scenario.name in scenario_names():
-        raise BuildError("name", f"'{scenario.name}' is a shipped scenario's name: choose "
-                         "another", source=source)
-    if scenario.horizon_days > max_horizon_days:
-        raise BuildError("horizon", f"horizon of {scenario.horizon_days} days is longer "
-                         f"than this server's {max_horizon_days}", source=source)
     return normal, scenario
 
 

@@ -14,7 +14,7 @@ from econsec.cli import serve as serve_cmd
 from econsec.cli import simulate as simulate_cmd
 from econsec.cli import trade as trade_cmd
 from econsec.cli import world_build as world_build_cmd
-from econsec.cli.common import DbOpt, FormatOpt, OutOpt, fail, query, show
+from econsec.cli.common import DbOpt, FormatOpt, OutOpt, WideOpt, fail, query, show
 from econsec.reports.tables import OutputFormat
 
 app = typer.Typer(
@@ -113,6 +113,7 @@ def world_cmd(
                                               help="List the investments registry.")] = False,
     fmt: FormatOpt = OutputFormat.table,
     out: OutOpt = None,
+    wide: WideOpt = False,
     world: WorldOpt = None,
 ) -> None:
     """Summarise the world: counts, goods, economies, edges, shares or sources.
@@ -124,19 +125,20 @@ def world_cmd(
 
     w = _load(world)
     if goods:
-        emit(analysis.goods_table(w), fmt, out, title="Goods")
+        emit(analysis.goods_table(w), fmt, out, title="Goods", wide=wide)
     elif economies:
-        emit(analysis.economies_table(w), fmt, out, title="Economies")
+        emit(analysis.economies_table(w), fmt, out, title="Economies", wide=wide)
     elif sources:
-        emit(w.source_table(), fmt, out, title="Sources")
+        emit(w.source_table(), fmt, out, title="Sources", wide=wide)
     elif edges:
-        emit(w.edges.drop(columns="_line"), fmt, out, title="Supply graph")
+        emit(w.edges.drop(columns="_line"), fmt, out, title="Supply graph", wide=wide)
     elif shares:
-        emit(w.world_shares.drop(columns="_line"), fmt, out, title="World supply shares")
+        emit(w.world_shares.drop(columns="_line"), fmt, out, title="World supply shares",
+             wide=wide)
     elif investments:
-        emit(w.investments_frame(), fmt, out, title="Investments")
+        emit(w.investments_frame(), fmt, out, title="Investments", wide=wide)
     else:
-        emit(analysis.world_summary(w), fmt, out, title=f"World at {w.path}")
+        emit(analysis.world_summary(w), fmt, out, title=f"World at {w.path}", wide=wide)
 
 
 world_build_cmd.register(app, world_cmd)  # `econsec world` (+ --stale) and `world build`
@@ -161,6 +163,7 @@ def exposure(
                                                "(with --source icio).")] = None,
     fmt: FormatOpt = OutputFormat.table,
     out: OutOpt = None,
+    wide: WideOpt = False,
     world: WorldOpt = None,
     db: DbOpt = None,
 ) -> None:
@@ -185,14 +188,14 @@ def exposure(
                       good=good, period=period)  # rejected with a reason when given
         show(frame, fmt, out, title=f"Exposure of {frame['economy'].iloc[0]} by ICIO sector "
              f"({tiers} tiers; {frame.attrs['source']}; shares of gross output, output in "
-             "million USD)")
+             "million USD)", wide=wide)
         return
     w = _load(world)
     frame = query(analysis.exposure, economy, good=good, tiers=tiers_, world=w, year=year,
                   period=period, source=source_, db=db, sector=sector)
     code = str(frame["economy"].iloc[0])
     show(frame, fmt, out, title=f"Exposure of {code} ({tiers} tiers"
-         + (f", figures up to {year})" if year is not None else ")"))
+         + (f", figures up to {year})" if year is not None else ")"), wide=wide)
 
 
 @app.command()
@@ -210,6 +213,7 @@ def chokepoints(
                                         "(needs --bloc and --against).")] = "curated",
     fmt: FormatOpt = OutputFormat.table,
     out: OutOpt = None,
+    wide: WideOpt = False,
     world: WorldOpt = None,
     db: DbOpt = None,
 ) -> None:
@@ -231,7 +235,7 @@ def chokepoints(
     if source_ == "icio":
         title = (f"Sector chokepoints ({frame.attrs['source']}; look-through and direct "
                  "shares of the sector's gross output, output in million USD)")
-    show(frame, fmt, out, title=title)
+    show(frame, fmt, out, title=title, wide=wide)
 
 
 @app.command("self-sufficiency")
@@ -239,6 +243,7 @@ def self_sufficiency(
     bloc: Annotated[str, typer.Option(help="Bloc name or comma list of codes.")] = "TRILATERAL",
     fmt: FormatOpt = OutputFormat.table,
     out: OutOpt = None,
+    wide: WideOpt = False,
     world: WorldOpt = None,
 ) -> None:
     """Bloc self-sufficiency per good: the share of members' supply sourced inside the bloc.
@@ -248,16 +253,17 @@ def self_sufficiency(
     from econsec import analysis
 
     show(query(analysis.self_sufficiency, bloc, _load(world)), fmt, out,
-         title="Self-sufficiency")
+         title="Self-sufficiency", wide=wide)
 
 
 @app.command()
-def blocs(fmt: FormatOpt = OutputFormat.table, out: OutOpt = None) -> None:
+def blocs(fmt: FormatOpt = OutputFormat.table, out: OutOpt = None,
+          wide: WideOpt = False) -> None:
     """List the named blocs (TRILATERAL, CHIP4, G7, MSP)."""
     from econsec import analysis
     from econsec.reports.tables import emit
 
-    emit(analysis.known_blocs(), fmt, out, title="Blocs")
+    emit(analysis.known_blocs(), fmt, out, title="Blocs", wide=wide)
 
 
 def main() -> None:

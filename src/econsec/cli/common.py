@@ -1,4 +1,4 @@
-"""Options shared by every table command: ``--format``, ``--out`` and ``--db``."""
+"""Options shared by every table command: ``--format``, ``--out``, ``--wide`` and ``--db``."""
 
 from __future__ import annotations
 
@@ -22,6 +22,12 @@ FormatOpt = Annotated[
 OutOpt = Annotated[
     Path | None,
     typer.Option("--out", "-o", help="Write to this file instead of printing."),
+]
+WideOpt = Annotated[
+    bool,
+    typer.Option("--wide", help="Terminal table: every column and its whole text, even "
+                 "wider than the terminal (by default columns that do not fit are hidden "
+                 "and named below the table)."),
 ]
 DbOpt = Annotated[
     Path | None,
@@ -55,13 +61,15 @@ def query(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         raise fail(str(exc).strip("'\"")) from None
 
 
-def show(frame: pd.DataFrame, fmt: OutputFormat, out: Path | None, title: str) -> None:
-    """Emit *frame*, then the query's notes (why rows are missing) on stderr."""
+def show(frame: pd.DataFrame, fmt: OutputFormat, out: Path | None, title: str,
+         wide: bool = False) -> None:
+    """Emit *frame* (*wide*: every column whole in a terminal table), then the query's
+    notes (why rows are missing) on stderr."""
     from rich.console import Console
 
     from econsec.reports.tables import emit
 
-    emit(frame, fmt, out, title=title)
+    emit(frame, fmt, out, title=title, wide=wide)
     for note in frame.attrs.get("notes", []):
         Console(stderr=True).print(f"[yellow]note:[/] {note}", highlight=False,
                                    soft_wrap=True)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from econsec.cli.common import DbOpt, FormatOpt, OutOpt, fail
+from econsec.cli.common import DbOpt, FormatOpt, OutOpt, WideOpt, fail
 from econsec.reports.tables import OutputFormat
 
 if TYPE_CHECKING:
@@ -311,6 +311,7 @@ def panels_cmd(
     db: DbOpt = None,
     fmt: FormatOpt = OutputFormat.table,
     out: OutOpt = None,
+    wide: WideOpt = False,
 ) -> None:
     """List the trade panels: dataset, year, rows, value total, source, checksum, HS revision.
 
@@ -318,7 +319,7 @@ def panels_cmd(
     """
     from econsec.cli.panel_import import show_panels
 
-    show_panels(db, fmt, out)
+    show_panels(db, fmt, out, wide)
 
 
 def _open_read_only(db: Path | None) -> Store:
@@ -336,6 +337,7 @@ def list_cmd(
     db: DbOpt = None,
     fmt: FormatOpt = OutputFormat.table,
     out: OutOpt = None,
+    wide: WideOpt = False,
 ) -> None:
     """List imported tables with rows, source file, checksum, licence and import time.
 
@@ -351,7 +353,7 @@ def list_cmd(
         Console(stderr=True).print("no datasets imported yet: try `econsec data import usgs PATH`")
         catalogue = pd.DataFrame(columns=["dataset", "table_name", "rows", "licence",
                                           "imported_at", "sha256", "source_file"])
-        emit(catalogue, fmt, out, title="Imported datasets")
+        emit(catalogue, fmt, out, title="Imported datasets", wide=wide)
         return
     with _open_read_only(db) as store:
         catalogue = store.list_datasets()
@@ -362,7 +364,7 @@ def list_cmd(
             imported_at=catalogue["imported_at"].astype(str).str[:19],
         )[["dataset", "table_name", "rows", "licence", "imported_at", "sha256", "source_file"]]
     try:
-        emit(catalogue, fmt, out, title="Imported datasets")
+        emit(catalogue, fmt, out, title="Imported datasets", wide=wide)
     except ValueError as exc:
         raise fail(str(exc)) from None
 
@@ -375,6 +377,7 @@ def show_cmd(
     db: DbOpt = None,
     fmt: FormatOpt = OutputFormat.table,
     out: OutOpt = None,
+    wide: WideOpt = False,
 ) -> None:
     """Show the first rows of an imported table.
 
@@ -389,6 +392,6 @@ def show_cmd(
         except StoreError as exc:
             raise fail(str(exc)) from None
     try:
-        emit(frame.head(limit), fmt, out, title=f"{dataset}__{table}")
+        emit(frame.head(limit), fmt, out, title=f"{dataset}__{table}", wide=wide)
     except ValueError as exc:
         raise fail(str(exc)) from None

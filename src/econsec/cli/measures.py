@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from econsec.cli.common import FormatOpt, OutOpt, fail, query, show
+from econsec.cli.common import FormatOpt, OutOpt, WideOpt, fail, query, show
 from econsec.reports.tables import OutputFormat
 
 app = typer.Typer(help="The measures registry: export controls, licensing, coercion, "
@@ -27,6 +27,7 @@ def list_cmd(
     good: Annotated[str | None, typer.Option(help="Only measures covering this good.")] = None,
     fmt: FormatOpt = OutputFormat.table,
     out: OutOpt = None,
+    wide: WideOpt = False,
     world: WorldOpt = None,
 ) -> None:
     """List measures, oldest first.
@@ -48,7 +49,8 @@ def list_cmd(
             raise fail(f"unknown --type '{type}'{hint} (a measure type or family: "
                        f"{', '.join(choices)})") from None
     w = query(load_world, world)
-    show(query(analysis.measures, type, imposer, good, w), fmt, out, title="Measures")
+    show(query(analysis.measures, type, imposer, good, w), fmt, out, title="Measures",
+         wide=wide)
 
 
 @app.command("show")
@@ -56,6 +58,7 @@ def show_cmd(
     measure_id: Annotated[str, typer.Argument(help="Measure id, e.g. jpn_kor_2019_fluorides.")],
     fmt: FormatOpt = OutputFormat.table,
     out: OutOpt = None,
+    wide: WideOpt = False,
     world: WorldOpt = None,
 ) -> None:
     """Show one measure with its full citation.
@@ -66,4 +69,4 @@ def show_cmd(
     from econsec.data.world import load_world
 
     frame = query(analysis.measure_detail, measure_id, query(load_world, world))
-    show(frame, fmt, out, title=str(frame["value"].iloc[0]))
+    show(frame, fmt, out, title=str(frame["value"].iloc[0]), wide=wide)

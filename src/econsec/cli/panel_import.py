@@ -78,7 +78,8 @@ def run_panel_import(label: str, path: Path, db: Path | None, importer: PanelImp
         err.print(f"[yellow]note:[/] {warning}", highlight=False)
 
 
-def show_panels(db: Path | None, fmt: OutputFormat, out: Path | None) -> None:
+def show_panels(db: Path | None, fmt: OutputFormat, out: Path | None,
+                wide: bool = False) -> None:
     """Print the panel catalogue (``econsec data panels``)."""
     from econsec.data.panel import list_panels
     from econsec.errors import StoreError
@@ -93,6 +94,6 @@ def show_panels(db: Path | None, fmt: OutputFormat, out: Path | None) -> None:
             value_usd_bn=(catalogue["value_total_usd"].astype(float) / 1e9).round(3),
         )[["dataset", "year", "rows", "value_usd_bn", "flow_sources", "hs_revision"]]
     try:
-        emit(catalogue, fmt, out, title="Trade panels")
+        emit(catalogue, fmt, out, title="Trade panels", wide=wide)
     except ValueError as exc:
         raise fail(str(exc)) from None

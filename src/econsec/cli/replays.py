@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from econsec.cli.common import FormatOpt, OutOpt, fail
+from econsec.cli.common import FormatOpt, OutOpt, WideOpt, fail
 from econsec.reports.tables import OutputFormat
 
 
@@ -21,6 +21,7 @@ def replays(
         "rows.")] = False,
     fmt: FormatOpt = OutputFormat.table,
     out: OutOpt = None,
+    wide: WideOpt = False,
     world: Annotated[Path | None, typer.Option(
         "--world", envvar="ECONSEC_WORLD", help="World folder (default: built-in).")] = None,
 ) -> None:
@@ -65,8 +66,9 @@ def replays(
         shown = skill.outcomes[["scenario", "outcome", "role", "period", "documented",
                                 "simulated", "tolerance", "within_tolerance", "direction_ok",
                                 "status", "reason", "source"]]
-        emit(shown, fmt, None, title=title)
+        emit(shown, fmt, None, title=title, wide=wide)
         emit(skill.summary, fmt, None,
-             title="Skill: validation outcomes only (not simulated counts as a miss)")
+             title="Skill: validation outcomes only (not simulated counts as a miss)",
+             wide=wide)
         return
-    emit(skill.summary if summary else skill.outcomes, fmt, out, title=title)
+    emit(skill.summary if summary else skill.outcomes, fmt, out, title=title, wide=wide)

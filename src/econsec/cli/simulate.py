@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from econsec.cli.common import DbOpt, FormatOpt, OutOpt, fail
+from econsec.cli.common import DbOpt, FormatOpt, OutOpt, WideOpt, fail
 from econsec.reports.tables import OutputFormat
 
 scenarios_app = typer.Typer(help="Shipped scenarios: replays of real episodes and "
@@ -90,6 +90,7 @@ def simulate(
     top: TopOpt = 20,
     fmt: FormatOpt = OutputFormat.table,
     out: OutOpt = None,
+    wide: WideOpt = False,
     db: DbOpt = None,
     world: WorldOpt = None,
     backend: Annotated[str, typer.Option(help="Where chunks of runs execute: local "
@@ -150,12 +151,13 @@ def simulate(
             frame = frame.rename(columns=SHORT)
     else:
         frame = frames[table]()
-    emit(frame, fmt, out, title=f"{sc.title} - {table} ({runs} runs, seed {seed})")
+    emit(frame, fmt, out, title=f"{sc.title} - {table} ({runs} runs, seed {seed})",
+         wide=wide)
 
 
 @scenarios_app.command("list")
 def scenarios_list(fmt: FormatOpt = OutputFormat.table, out: OutOpt = None,
-                   world: WorldOpt = None) -> None:
+                   wide: WideOpt = False, world: WorldOpt = None) -> None:
     """List the shipped scenarios.
 
     Example: `econsec scenarios list --format json`
@@ -163,7 +165,7 @@ def scenarios_list(fmt: FormatOpt = OutputFormat.table, out: OutOpt = None,
     from econsec.policy.scenarios import list_scenarios
     from econsec.reports.tables import emit
 
-    emit(list_scenarios(_world(world)), fmt, out, title="Scenarios")
+    emit(list_scenarios(_world(world)), fmt, out, title="Scenarios", wide=wide)
 
 
 @scenarios_app.command("show")
@@ -172,6 +174,7 @@ def scenarios_show(
     what: Annotated[str, typer.Option(help="shocks, levers, outcomes or yaml.")] = "shocks",
     fmt: FormatOpt = OutputFormat.table,
     out: OutOpt = None,
+    wide: WideOpt = False,
     world: WorldOpt = None,
 ) -> None:
     """Show a scenario: its resolved shocks (default), levers, documented outcomes or YAML.
@@ -206,11 +209,12 @@ def scenarios_show(
         frame = sc.outcomes_frame()
     else:
         raise fail("--what must be shocks, levers, outcomes or yaml")
-    emit(frame, fmt, out, title=f"{sc.name}: {sc.title}")
+    emit(frame, fmt, out, title=f"{sc.name}: {sc.title}", wide=wide)
 
 
 @runs_app.command("list")
-def runs_list(fmt: FormatOpt = OutputFormat.table, out: OutOpt = None, db: DbOpt = None) -> None:
+def runs_list(fmt: FormatOpt = OutputFormat.table, out: OutOpt = None,
+              wide: WideOpt = False, db: DbOpt = None) -> None:
     """List stored runs, newest first.
 
     Example: `econsec runs list --db runs.duckdb`
@@ -220,7 +224,7 @@ def runs_list(fmt: FormatOpt = OutputFormat.table, out: OutOpt = None, db: DbOpt
 
     with _store(db) as st:
         frame = list_runs(st)
-    emit(frame, fmt, out, title="Stored runs")
+    emit(frame, fmt, out, title="Stored runs", wide=wide)
 
 
 def _load(db: Path | None, run_id: str) -> Any:
@@ -242,6 +246,7 @@ def runs_show(
     top: TopOpt = 20,
     fmt: FormatOpt = OutputFormat.table,
     out: OutOpt = None,
+    wide: WideOpt = False,
     db: DbOpt = None,
 ) -> None:
     """Show a stored run: its summary (default), another frame or its exact scenario YAML.
@@ -261,7 +266,7 @@ def runs_show(
         else stored.frames[table]
     m = stored.meta
     emit(frame, fmt, out, title=f"run {m['run_id']}: {m['scenario']} ({m['runs']} runs, "
-         f"seed {m['seed']}, world {m['world_version']})")
+         f"seed {m['seed']}, world {m['world_version']})", wide=wide)
 
 
 @runs_app.command("compare")
@@ -271,6 +276,7 @@ def runs_compare(
     top: TopOpt = 20,
     fmt: FormatOpt = OutputFormat.table,
     out: OutOpt = None,
+    wide: WideOpt = False,
     db: DbOpt = None,
 ) -> None:
     """Compare two stored runs: median loss, availability drop, recovery per economy/good.
@@ -283,7 +289,8 @@ def runs_compare(
     ra, rb = _load(db, a), _load(db, b)
     frame = compare_summaries(ra.frames["summary"], rb.frames["summary"])
     emit(frame.head(top).round(4), fmt, out,
-         title=f"{ra.meta['scenario']} ({ra.run_id}) vs {rb.meta['scenario']} ({rb.run_id})")
+         title=f"{ra.meta['scenario']} ({ra.run_id}) vs {rb.meta['scenario']} ({rb.run_id})",
+         wide=wide)
 
 
 @runs_app.command("rerun")

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from econsec.cli.common import DbOpt, FormatOpt, OutOpt, fail
+from econsec.cli.common import DbOpt, FormatOpt, OutOpt, WideOpt, fail
 from econsec.reports.tables import OutputFormat
 
 SourceOpt = Annotated[
@@ -75,6 +75,7 @@ def compare_cmd(
                                          "of the indices.")] = False,
     fmt: FormatOpt = OutputFormat.table,
     out: OutOpt = None,
+    wide: WideOpt = False,
     db: DbOpt = None,
     wiod: WiodOpt = None,
 ) -> None:
@@ -109,10 +110,10 @@ def compare_cmd(
     title = (f"{a} vs {b} ({source}; goods: {goods or 'all'}; ESI {where}) - "
              f"tci_a_to_b = {a} exports to {b} imports")
     if breaks:
-        emit(brk, fmt, out, title=f"Breaks {a}-{b}")
+        emit(brk, fmt, out, title=f"Breaks {a}-{b}", wide=wide)
         return
     if fmt is OutputFormat.table and out is None:
-        emit(ta.compare_wide(long), fmt, None, title=title)
+        emit(ta.compare_wide(long), fmt, None, title=title, wide=wide)
     else:
         long.attrs.update(units={"value": "index: TCI and ESI 0-100, GL 0-1",
                                  "year": "calendar year"},
@@ -120,7 +121,7 @@ def compare_cmd(
                                    "dataset's PROVENANCE.md)"
                                    for x in long["source"].dropna().unique()})
         emit(long, fmt, out, title=f"compare {a}-{b}",
-             extra={"breaks": brk} if out is not None else None)
+             extra={"breaks": brk} if out is not None else None, wide=wide)
     _print_breaks(brk, a, b)
 
 
@@ -133,6 +134,7 @@ def rca_cmd(
     grouping: GroupingOpt = None,
     fmt: FormatOpt = OutputFormat.table,
     out: OutOpt = None,
+    wide: WideOpt = False,
     db: DbOpt = None,
     wiod: WiodOpt = None,
 ) -> None:
@@ -159,7 +161,7 @@ def rca_cmd(
         raise fail(str(exc).strip("'\"")) from None
     if fmt is OutputFormat.table and out is None:  # the title carries economy, year, source
         frame = frame[["product", "name", "exports", "export_share", "rca", "rsca"]]
-    emit(frame, fmt, out, title=f"RCA of {economy.upper()} in {year} ({source})")
+    emit(frame, fmt, out, title=f"RCA of {economy.upper()} in {year} ({source})", wide=wide)
 
 
 def register(app: typer.Typer) -> None:

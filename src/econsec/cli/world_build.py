@@ -31,7 +31,7 @@ def register(app: typer.Typer, world_cmd: Callable[..., None]) -> None:
             return
         stale, older = kwargs.pop("stale"), kwargs.pop("older_than")
         if stale:
-            _stale(older, kwargs["fmt"], kwargs["out"], kwargs["world"])
+            _stale(older, kwargs["fmt"], kwargs["out"], kwargs["world"], kwargs["wide"])
             return
         world_cmd(**kwargs)
 
@@ -81,7 +81,8 @@ def build(
     typer.echo(f"world written to {out} in {report.seconds:.1f} s")
 
 
-def _stale(older_than: int, fmt: OutputFormat, out: Path | None, world: Path | None) -> None:
+def _stale(older_than: int, fmt: OutputFormat, out: Path | None, world: Path | None,
+           wide: bool = False) -> None:
     from econsec.data.world import load_world
     from econsec.errors import DataError
     from econsec.reports.tables import emit
@@ -90,5 +91,6 @@ def _stale(older_than: int, fmt: OutputFormat, out: Path | None, world: Path | N
         table = load_world(world).stale_figures(older_than)
     except (DataError, ValueError) as exc:
         raise fail(str(exc)) from None
-    emit(table, fmt, out, title=f"Figures older than {older_than} years ({len(table)})")
+    emit(table, fmt, out, title=f"Figures older than {older_than} years ({len(table)})",
+         wide=wide)
 

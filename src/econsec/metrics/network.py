@@ -22,12 +22,29 @@ Goods with no world-share figure are attributed to ``ROW`` (origin unknown).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    from econsec.data.world import World
+
+#: units of the attributes of :meth:`SupplyNetwork.to_networkx` (also ``G.graph["units"]``)
+GRAPH_UNITS = {
+    "world_share": "fraction of world supply of the good (0-1)",
+    "value_added_share": "value added per USD of output (1 - sum of input cost shares)",
+    "output_usd_bn": "USD bn a year: world_share x the good's world market size "
+                     "(market_year)",
+    "coefficient": "USD of the input per USD of the output: A = cost_share x supply_share",
+    "cost_share": "fraction of the output good's cost spent on the input good (w[h, g])",
+    "supply_share": "fraction of the buyer's supply of the input from this supplier "
+                    "(M[s, h, t])",
+}
 
 
 @dataclass(frozen=True)
@@ -38,6 +55,10 @@ class SupplyNetwork:
     a: sp.csc_matrix  # (n, n) technical coefficients between production nodes
     v: npt.NDArray[np.float64]  # (n,) value added per unit of output
     mix: pd.DataFrame  # columns buyer, good, supplier, share, basis
+    #: the tables it was built from (world_shares, import_shares, edges, domestic), for
+    #: the figures' sources in :meth:`to_networkx`
+    inputs: Mapping[str, pd.DataFrame] = field(default_factory=dict, repr=False,
+                                               compare=False)
 
     @property
     def economies(self) -> list[str]:
@@ -46,6 +67,60 @@ class SupplyNetwork:
     def node_index(self) -> dict[tuple[str, str], int]:
         return {(e, g): i for i, (e, g) in enumerate(zip(self.nodes["economy"],
                                                          self.nodes["good"], strict=True))}
+
+    def to_networkx(self, world: World | None = None) -> Any:
+        """The network as a :class:`networkx.DiGraph` (needs the ``network`` extra:
+        ``pip install 'econsec[network]'``; :class:`~econsec.errors.MissingExtraError`
+        without it).
+
+        Nodes are ``(economy, good)`` production nodes with attributes ``economy``,
+        ``good``, ``world_share`` p[s, g] (with ``world_share_basis``: recorded, or why
+        the model takes 0 or 1; ``world_share_year`` and ``world_share_sources``),
+        ``value_added_share`` v and, given *world*, ``economy_name``, ``good_name`` and
+        ``output_usd_bn`` = p[s, g] x the good's world market size (only where both are
+        recorded).  An edge
+        ``(t, h) -> (s, g)`` is an input h that producer s of g buys from t, with
+        ``coefficient`` A[(t, h), (s, g)] = ``cost_share`` w[h, g] x ``supply_share``
+        M[s, h, t] (module docstring), ``basis`` of the supply share and ``sources``:
+        the source ids of the supply-graph edge and of the share.  Units of every
+        numeric attribute are in ``G.graph["units"]`` (:data:`GRAPH_UNITS`).
+        """
+        try:
+            import networkx as nx
+        except ImportError:
+            from econsec.errors import MissingExtraError
+
+            raise MissingExtraError("SupplyNetwork.to_networkx", "networkx",
+                                    "network") from None
+        src = _SourceIndex(self.inputs)
+        names = _names(world)
+        graph = nx.DiGraph(units=dict(GRAPH_UNITS),
+                           formula="A[(t, h), (s, g)] = w[h, g] * M[s, h, t]")
+        for i, (e, g) in enumerate(zip(self.nodes["economy"], self.nodes["good"],
+                                       strict=True)):
+            attrs: dict[str, Any] = {"economy": e, "good": g,
+                                     "value_added_share": float(self.v[i]),
+                                     **src.node(str(e), str(g))}
+            if names is not None:
+                attrs["economy_name"] = names["economy"].get(e, e)
+                attrs["good_name"] = names["good"].get(g, g)
+                market = names["market"].get(g)
+                if market is not None and attrs["world_share_basis"] == "recorded":
+                    attrs["output_usd_bn"] = attrs["world_share"] * market
+            graph.add_node((e, g), **attrs)
+        mix = {(b, g, s): (float(x), str(basis)) for b, g, s, x, basis in zip(
+            self.mix["buyer"], self.mix["good"], self.mix["supplier"], self.mix["share"],
+            self.mix["basis"], strict=True)}
+        a = self.a.tocoo()
+        econ, good = self.nodes["economy"].to_numpy(), self.nodes["good"].to_numpy()
+        for r, c, value in sorted(zip(a.row.tolist(), a.col.tolist(), a.data.tolist(),
+                                      strict=True)):
+            t, h, s, g = str(econ[r]), str(good[r]), str(econ[c]), str(good[c])
+            share, basis = mix[(s, h, t)]
+            graph.add_edge((t, h), (s, g), coefficient=float(value),
+                           cost_share=src.cost_share(h, g), supply_share=share,
+                           basis=basis, sources=src.edge(s, h, t, g, basis))
+        return graph
 
 
 def supply_mix(
@@ -156,4 +231,81 @@ def build_network(
     a.sum_duplicates()
     wsum = w.groupby("output")["weight"].sum()
     v = 1.0 - prod["good"].map(wsum).fillna(0.0).to_numpy(dtype=float)
-    return SupplyNetwork(nodes=prod, a=a, v=v, mix=mix)
+    inputs = {"world_shares": world_shares, "import_shares": import_shares, "edges": edges}
+    if domestic is not None:
+        inputs["domestic"] = domestic
+    return SupplyNetwork(nodes=prod, a=a, v=v, mix=mix, inputs=inputs)
+
+
+def _ids(value: Any) -> list[str]:
+    """Source ids of one cell (``a;b`` holds two), none for an empty cell."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return []
+    return [x.strip() for x in str(value).split(";") if x.strip()]
+
+
+class _SourceIndex:
+    """Figures and source ids of the tables a network was built from, by key."""
+
+    def __init__(self, inputs: Mapping[str, pd.DataFrame]) -> None:
+        def index(name: str, keys: list[str], value: str) -> dict[tuple[str, ...], Any]:
+            frame = inputs.get(name)
+            if frame is None or value not in frame.columns:
+                return {}
+            cols = [frame[k].astype(str) for k in keys]
+            return dict(zip(zip(*cols, strict=True), frame[value], strict=True))
+
+        self.share = index("world_shares", ["good", "economy"], "share")
+        self.share_year = index("world_shares", ["good", "economy"], "year")
+        self.share_src = index("world_shares", ["good", "economy"], "source")
+        self.goods_with_shares = {g for g, _ in self.share}
+        self.bilateral_src = index("import_shares", ["importer", "good", "supplier"],
+                                   "source")
+        self.domestic_src = index("domestic", ["economy", "good"], "source")
+        self.weight = index("edges", ["input", "output"], "weight")
+        self.edge_src = index("edges", ["input", "output"], "source")
+
+    def node(self, economy: str, good: str) -> dict[str, Any]:
+        """p[s, g] with its year and sources; a good with no world-share figure is
+        attributed whole to ROW (module docstring) with no source."""
+        if good not in self.goods_with_shares:
+            return {"world_share": 1.0 if economy == "ROW" else 0.0,
+                    "world_share_basis": "no figure for the good: origin unknown (ROW)",
+                    "world_share_sources": []}
+        share = self.share.get((good, economy))
+        if share is None:  # a supplier by import shares only (re-exports, small producers)
+            return {"world_share": 0.0, "world_share_basis": "no figure: taken as 0",
+                    "world_share_sources": []}
+        out: dict[str, Any] = {"world_share": float(share), "world_share_basis": "recorded",
+                               "world_share_sources": _ids(self.share_src.get((good,
+                                                                               economy)))}
+        year = self.share_year.get((good, economy))
+        if year is not None and not pd.isna(year):
+            out["world_share_year"] = int(year)
+        return out
+
+    def cost_share(self, h: str, g: str) -> float:
+        return float(self.weight[(h, g)])
+
+    def edge(self, s: str, h: str, t: str, g: str, basis: str) -> list[str]:
+        """Source ids of w[h, g] and of M[s, h, t] (by the share's basis)."""
+        if basis == "import shares":
+            share = _ids(self.bilateral_src.get((s, h, t)))
+        elif basis == "domestic supply" and s == t:
+            share = _ids(self.domestic_src.get((s, h)))
+        else:  # world-share proxy, domestic (world share)
+            share = _ids(self.share_src.get((h, t)))
+        return sorted({*_ids(self.edge_src.get((h, g))), *share})
+
+
+def _names(world: World | None) -> dict[str, dict[Any, Any]] | None:
+    """Economy and good names and the goods' market sizes (USD bn) of *world*."""
+    if world is None:
+        return None
+    goods = world.goods
+    market = {g: float(m) for g, m in zip(goods["good_id"], goods["market_usd_bn"],
+                                           strict=True) if m is not None and not pd.isna(m)}
+    return {"economy": dict(zip(world.economies["code"], world.economies["name"],
+                                strict=True)),
+            "good": dict(zip(goods["good_id"], goods["name"], strict=True)),
+            "market": market}

@@ -16,7 +16,10 @@ are typed and written unchanged.
 Terminal tables (:func:`rich_table`) never shrink a column below its content: numbers
 and codes keep their full width (never wrapped or cut), free-text columns (names, notes,
 sources) wrap; when the columns still do not fit the terminal, low-value columns (notes,
-URLs, descriptions, then the rightmost) are dropped first and the caption says which.
+URLs, descriptions, then the rightmost) are dropped first and the caption says which
+("2 columns hidden: note, url; use --wide or --format csv").  ``--wide``
+(:func:`emit` with ``wide=True``) keeps every column at its full content width, wider than
+the terminal if need be (the terminal wraps the lines).
 """
 
 from __future__ import annotations
@@ -188,10 +191,6 @@ def _fmt_cell(value: Any) -> str:
 
 
 _FREE_TEXT = frozenset({"source", "name", "title", "description", "note", "url", "value",
-                        "targets", "goods", "suppliers", "capacity_note", "outcome", "period"})
-
-
-_FREE_TEXT = frozenset({"source", "name", "title", "description", "note", "url", "value",
                         "targets", "goods", "suppliers", "capacity_note", "outcome", "period",
                         "citation", "publisher", "message", "detail", "notes"})
 #: Dropped first, in this order, when a terminal table does not fit.
@@ -231,10 +230,12 @@ def fit_columns(widths: dict[str, int], free: set[str], width: int) -> list[str]
 
 
 def rich_table(df: pd.DataFrame, title: str | None = None, max_rows: int = 200,
-               width: int | None = None) -> Any:
+               width: int | None = None, *, wide: bool = False) -> Any:
     """A :class:`rich.table.Table` of the first *max_rows* rows of *df*, fitted to *width*
     (default: the terminal's) without ever cutting a number or code; see the module
-    docstring.  Dropped columns are named in the caption."""
+    docstring.  Hidden columns are named in the caption.  *wide*: every column at its
+    whole content width (no column hidden, no text wrapped), however wide the table gets;
+    print it with ``crop=False`` (:func:`print_table`)."""
     from rich.console import Console
     from rich.table import Table
 
@@ -243,10 +244,13 @@ def rich_table(df: pd.DataFrame, title: str | None = None, max_rows: int = 200,
     numeric = {str(col): pd.api.types.is_numeric_dtype(df[col]) for col in df.columns}
     widths = {c: max([len(c), *(max((len(x) for x in v.splitlines()), default=0)
                                   for v in vals)]) for c, vals in cells.items()}
-    free = {c for c in cells if _is_free_text(c, numeric[c])}
-    dropped = fit_columns(widths, free, width if width is not None else Console().width)
-    table = Table(title=title, show_lines=False, header_style="bold")
+    free = set() if wide else {c for c in cells if _is_free_text(c, numeric[c])}
+    dropped = [] if wide else fit_columns(widths, free, width if width is not None
+                                          else Console().width)
     kept = [c for c in cells if c not in dropped]
+    # wide: the table's own width is its content's (columns + borders), never the terminal's
+    table = Table(title=title, show_lines=False, header_style="bold",
+                  width=sum(widths[c] + _FRAME for c in kept) + 1 if wide else None)
     for col in kept:
         if col in free:
             table.add_column(col, justify="left", overflow="fold",
@@ -260,11 +264,22 @@ def rich_table(df: pd.DataFrame, title: str | None = None, max_rows: int = 200,
     if len(df) > max_rows:
         notes.append(f"{max_rows} of {len(df)} rows shown; use --format csv or --out for all")
     if dropped:
-        notes.append(f"columns left out to fit the terminal: {', '.join(dropped)} "
-                     "(use --format csv|json or --out for all, or a wider terminal)")
+        n = len(dropped)
+        notes.append(f"{n} column{'s' if n > 1 else ''} hidden to fit the terminal: "
+                     f"{', '.join(dropped)}; use --wide or --format csv")
     if notes:
         table.caption = "; ".join(notes)
     return table
+
+
+def print_table(df: pd.DataFrame, title: str | None = None, *, wide: bool = False,
+                console: Any = None) -> None:
+    """Print :func:`rich_table` of *df* on *console* (default: stdout); *wide* prints
+    every column whole, lines wider than the terminal left uncut."""
+    from rich.console import Console
+
+    console = console if console is not None else Console()
+    console.print(rich_table(df, title, wide=wide), crop=not wide)
 
 
 def emit(
@@ -280,11 +295,10 @@ def emit(
     *extra* tables as sheets or sibling files, see :func:`write`).
 
     Parquet and xlsx without *out* print a named error and exit with status 2 (they are
-    binary files).  *wide* keeps every column in a terminal table (no column dropped).
+    binary files).  *wide* keeps every column of a terminal table whole (:func:`rich_table`).
     """
     from rich.console import Console
 
-    console = Console()
     if out is None and fmt in (OutputFormat.parquet, OutputFormat.xlsx):
         from rich.markup import escape
 
@@ -303,6 +317,6 @@ def emit(
                                        f"(rounded to {EXTRA_DECIMALS} decimals)")
         return
     if fmt is OutputFormat.table:
-        console.print(rich_table(df, title, width=None if not wide else 10**6))
+        print_table(df, title, wide=wide)
     else:  # csv, json: plain stdout so the output can be piped
         print(render_text(df, fmt), end="")

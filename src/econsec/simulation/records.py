@@ -173,10 +173,13 @@ class RunRecords:
     @property
     def series(self) -> dict[str, Array]:
         """``{metric: [T, R, n] float32}``."""
+        return {m: self.series_of(m) for m in SERIES}
+
+    def series_of(self, metric: str) -> Array:
+        """One metric of :attr:`series`, ``[T, R, n]`` float32 (reads only that one)."""
         t, n = len(self.days), len(self.tracked)
-        return {m: np.ascontiguousarray(
-            self.full(f"series/{m}").reshape(t, n, self.runs).transpose(0, 2, 1))
-            for m in SERIES}
+        return np.ascontiguousarray(
+            self.full(f"series/{metric}").reshape(t, n, self.runs).transpose(0, 2, 1))
 
     @property
     def trade(self) -> Array:

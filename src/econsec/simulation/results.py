@@ -168,12 +168,23 @@ class SimResult:
         output recorded at day ``d_i`` is that of the step ending then, so a recorded interval
         ``(d_{i-1}, d_i]`` counts in proportion to its overlap with the window
         ``[first_day, last_day + 1)`` (as :meth:`trade_in_window`); ValueError if the window
-        lies outside the simulated horizon."""
-        rec = self.recorder
+        lies outside the simulated horizon. The recorded output is read once per result
+        (:attr:`_output_series`), not once per window."""
         w = self._window_weights(first_day, last_day)
-        vals = np.tensordot(w[1:], rec.series["output"][1:].astype(np.float64), axes=(0, 0))
+        series, labels = self._output_series
+        vals = np.tensordot(w[1:], series[1:].astype(np.float64), axes=(0, 0))
+        return (labels.copy(), np.asarray(vals),
+                np.asarray(self.baseline.x0[self.recorder.tracked]))
+
+    @functools.cached_property
+    def _output_series(self) -> tuple[npt.NDArray[np.float32], pd.DataFrame]:
+        """The recorded output ``[T, R, n]`` (float32, as stored) and the tracked nodes'
+        labels (economy, good), read from the records on first use and kept: a replay
+        scores several windowed outcomes on one result (each read the whole records
+        again). Kept as long as the result: T x R x n x 4 bytes."""
+        rec = self.recorder
         labels = self.baseline.node_labels().iloc[rec.tracked].reset_index(drop=True)
-        return labels, np.asarray(vals), np.asarray(self.baseline.x0[rec.tracked])
+        return rec.series_of("output"), labels
 
     def _window_weights(self, first_day: float, last_day: float) -> F64:
         """Weight of each recorded row in the window ``[first_day, last_day + 1)``: row i

@@ -226,14 +226,18 @@
     return null;
   }
 
+  // every problem of the answer (the server reports them all at once): each beside its
+  // input; those of the YAML text, and those with no input, listed one a line
   function showErrors(detail) {
+    const textMsgs = [], otherMsgs = [];
+    let first = null;
     detail.forEach((d) => {
       const name = d.field !== undefined ? d.field : (d.loc || []).slice(1).join(".");
       const fromText = (d.loc || [])[1] === "yaml";  // a line means something only in a text
       const msg = (name ? name + ": " : "") + d.msg + (d.line && fromText ? " (YAML line " + d.line + ")" : "");
       const hit = name && !fromText ? target(name) : null;
       if (fromText) {
-        $("b-text-error").textContent = msg; $("b-text-error").hidden = false;
+        textMsgs.push(msg);
       } else if (hit) {
         hit.classList.add("invalid");
         const span = el("span", { class: "field-error", role: "alert", text: msg });
@@ -241,11 +245,14 @@
         if (hit.classList.contains("b-row")) hit.querySelector(".b-row-head").after(span);
         else if (hit.closest("label")) hit.closest("label").append(span);
         else hit.after(span);
-        hit.scrollIntoView({ block: "center" });
+        first = first || hit;
       } else {
-        $("b-error").textContent = msg; $("b-error").hidden = false;
+        otherMsgs.push(msg);
       }
     });
+    if (textMsgs.length) { $("b-text-error").textContent = textMsgs.join("\n"); $("b-text-error").hidden = false; }
+    if (otherMsgs.length) { $("b-error").textContent = otherMsgs.join("\n"); $("b-error").hidden = false; }
+    if (first) first.scrollIntoView({ block: "center" });
   }
 
   // what is validated: the form's document, or the pasted YAML text
@@ -260,8 +267,10 @@
     const resp = await call("/api/builder/validate", what());
     const body = await resp.json();
     if (!resp.ok) {
-      showErrors(Array.isArray(body.detail) ? body.detail : [{ field: "", msg: String(body.detail) }]);
-      $("b-summary").textContent = "Not valid: see the message beside the field.";
+      const detail = Array.isArray(body.detail) ? body.detail : [{ field: "", msg: String(body.detail) }];
+      showErrors(detail);
+      $("b-summary").textContent = "Not valid: " + (detail.length === 1 ? "1 problem, shown" :
+        detail.length + " problems, each shown") + " beside its field.";
       return false;
     }
     lastYaml = body.yaml;
