@@ -76,3 +76,24 @@ def test_ablation_configs_are_none_each_then_all() -> None:
     assert [c for c, _ in configs[1:-1]] == list(MECHANISMS)
     assert configs[-1] == ("all", tuple(MECHANISMS))
     assert ablation_configs(["transit"]) == [("none", ()), ("transit", ("transit",))]
+
+
+def test_replays_cli_ablation_and_unknown_mechanism() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from econsec.cli.app import app
+
+    res = CliRunner().invoke(app, ["replays", "--scenario", "chn_graphite_2023", "--runs", "2",
+                                   "--ablation", "--without", "transit", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    assert [(r["switched_off"], r["scenario"]) for r in rows] == [
+        ("none", "chn_graphite_2023"), ("none", "all"),
+        ("transit", "chn_graphite_2023"), ("transit", "all")]
+    # 6 outcomes, one of them calibration (gr_2024_03_06): 5 validation outcomes
+    assert {r["validation"] for r in rows} == {5}
+    res = CliRunner().invoke(app, ["replays", "--scenario", "chn_graphite_2023",
+                                   "--without", "inventories"])
+    assert res.exit_code != 0 and "unknown mechanism" in res.output
