@@ -104,17 +104,22 @@ def test_chn_ga_ge_2023_buyers_turn_to_other_producers() -> None:
     assert gain("chn_ga_ge_2023", "ROW", "germanium", "ROW") > 0.0
 
 
-def test_chn_graphite_2023_buyers_turn_to_mozambique() -> None:
-    # buyers move the refused orders to other producers (Mozambique's share of ROW's orders
-    # rises), whose output grows only by their spare capacity (5-15 %)
+def test_chn_graphite_2023_buyers_turn_to_other_producers() -> None:
+    # the anode makers outside China (Korea's and Japan's in the 2023 world, SNE Research)
+    # move the refused orders to other producers: their non-Chinese share rises by what
+    # China's falls; the other producers' output grows only by their spare capacity (5-15 %)
     _, result, _ = replay("chn_graphite_2023")
     div = result.diversion()
-    moz = div[(div["buyer"] == "ROW") & (div["good"] == "graphite_natural")
-              & (div["supplier"] == "MOZ")].iloc[0]
-    assert moz["change"] > 0.05 * moz["share_before"]
-    summ = result.summary().set_index(["economy", "good"])
-    gained = -summ.loc[("MOZ", "graphite_natural"), "loss_usd_bn_p50"]
-    assert 0.0 < gained <= 0.15 * summ.loc[("MOZ", "graphite_natural"), "baseline_usd_bn"]
+    for buyer in ("KOR", "JPN"):
+        rows = div[(div["buyer"] == buyer) & (div["good"] == "graphite_natural")]
+        china = rows.loc[rows["supplier"] == "CHN", "change"].sum()
+        others = rows.loc[rows["supplier"] != "CHN", "change"].sum()
+        assert china < -0.05 and others == pytest.approx(-china, rel=0.01)  # medians of runs
+    summ = result.summary()
+    other = summ[(summ["good"] == "graphite_natural") & (summ["economy"] != "CHN")]
+    gained = -other["loss_usd_bn_p50"]
+    assert gained.max() > 0.0
+    assert (gained <= 0.15 * other["baseline_usd_bn"] + 1e-12).all()
 
 
 def graphite_change(prefix: str) -> tuple[float, float]:
@@ -223,11 +228,12 @@ def test_replay_table_keeps_outcomes_the_world_cannot_simulate() -> None:
     nd = table[(table["replay"] == "chn_ree_japan_2010")
                & table["outcome"].str.startswith("price ROW rare_earth_processing")]
     assert len(nd) == 1 and nd["simulated_direction"].iloc[0] == "not simulated"
-    # Korea's spherical-graphite imports: the 2023 world has no Korean anode maker
+    # Korea's spherical-graphite imports are simulated: the 2023 world holds Korea's anode
+    # maker (SNE Research: 2.3 % of 2023 EV anode loading), a buyer of Chinese graphite
     kor = table[(table["replay"] == "chn_graphite_2023")
                 & table["outcome"].str.startswith("imports KOR<-CHN")]
-    assert len(kor) == 1 and kor["simulated_direction"].iloc[0] == "not simulated"
-    assert table["simulated_change"].notna().sum() == len(table) - 2
+    assert len(kor) == 1 and kor["simulated_direction"].iloc[0] == "down"
+    assert table["simulated_change"].notna().sum() == len(table) - 1
 
 
 def test_chn_sb_2024_licensed_volumes_and_the_us_ban() -> None:

@@ -24,6 +24,12 @@ def replays(
     wide: WideOpt = False,
     world: Annotated[Path | None, typer.Option(
         "--world", envvar="ECONSEC_WORLD", help="World folder (default: built-in).")] = None,
+    without: Annotated[list[str] | None, typer.Option(
+        "--without", help="Switch this mechanism off (repeat for several): prices, "
+        "adaptation, anticipation, transit, return.")] = None,
+    ablation: Annotated[bool, typer.Option(
+        "--ablation", help="The skill per replay with every mechanism on, each one off in "
+        "turn (of --without, default all), then all off.")] = False,
 ) -> None:
     """Score every shipped replay: one row per documented outcome (scenario, outcome, role,
     period, documented, simulated, tolerance, within_tolerance, direction_ok, source), then
@@ -34,8 +40,14 @@ def replays(
     Formats: table prints both; xlsx writes both (sheets outcomes and skill); csv, json and
     parquet write the outcome rows, or the summary with `--summary`.
 
+    `--without M` switches mechanism M off (prices: the price index stays 1.0;
+    adaptation: no induced localisation; anticipation: no front-loading; transit: goods
+    arrive the day they ship; return: buyers never move back after a lift);
+    `--ablation` prints the skill summary for all on, each off in turn, and all off.
+
     Examples: `econsec replays --runs 20 --seed 0`; `econsec replays --scenario
-    jpn_kor_2019 --format json`; `econsec replays --format xlsx --out skill.xlsx`
+    jpn_kor_2019 --format json`; `econsec replays --format xlsx --out skill.xlsx`;
+    `econsec replays --ablation --runs 50 --seed 0`
     """
     import pandas as pd
     from rich.console import Console
@@ -45,13 +57,34 @@ def replays(
     from econsec.policy.skill import score_replays
     from econsec.reports.tables import emit
 
+    off = tuple(without or ())
     try:
         w = load_world(world)
-        with Console(stderr=True).status(f"running the replays ({runs} runs, seed {seed})"):
-            skill = score_replays(w, names=scenario or None, runs=runs, seed=seed)
+        if ablation:
+            from econsec.policy.skill import ablation_table
+
+            with Console(stderr=True).status(f"running the ablation ({runs} runs, seed {seed})"):
+                table = ablation_table(w, names=scenario or None, mechanisms=off or None,
+                                       runs=runs, seed=seed)
+        else:
+            if off:
+                from econsec.policy.ablation import check_mechanisms
+
+                off = check_mechanisms(off)
+            with Console(stderr=True).status(f"running the replays ({runs} runs, seed {seed})"):
+                skill = score_replays(w, names=scenario or None, runs=runs, seed=seed,
+                                      without=off)
     except (DataError, KeyError, ValueError) as exc:
         raise fail(str(exc).strip("'\"")) from None
+    if ablation:
+        if fmt is OutputFormat.xlsx:
+            raise fail("--ablation writes table, csv, json or parquet")
+        emit(table, fmt, out, title=f"Skill with mechanisms switched off ({runs} runs, seed "
+             f"{seed}; validation outcomes only)")
+        return
     title = f"Replays scored ({runs} runs, seed {seed})"
+    if off:
+        title += f", without {', '.join(off)}"
     if fmt is OutputFormat.xlsx:
         if out is None:
             raise fail("--format xlsx writes a file: give --out PATH")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -129,15 +129,17 @@ def run_scenario(scenario: Scenario | str, world: World | None = None, *, runs: 
                  seed: int, horizon_days: int | None = None,
                  progress: Callable[[float], None] | None = None,
                  cancel: threading.Event | None = None, backend: str = "local",
-                 workers: int = 1, scheduler: str | None = None) -> RunOutput:
+                 workers: int = 1, scheduler: str | None = None,
+                 without: Sequence[str] = ()) -> RunOutput:
     """Run *scenario* (a loaded scenario, or the name of a shipped one) on *world* (default:
     the built-in world) with *runs* Monte Carlo draws from *seed*.
 
     *horizon_days* overrides the scenario's horizon. *progress* receives the completed
     fraction; setting *cancel* stops the run (``SimulationCancelled``). *backend*, *workers*
     and *scheduler* choose where the chunks of runs execute (:mod:`econsec.distributed`;
-    same seed, same bytes on every backend). KeyError for a name that is not shipped. The
-    world is read, never changed."""
+    same seed, same bytes on every backend). *without*: mechanisms switched off
+    (:func:`econsec.policy.ablation.switch_off`). KeyError for a name that is not shipped.
+    The world is read, never changed."""
     from econsec.data.world import load_world
     from econsec.policy.scenarios import load_named
     from econsec.simulation.engine import simulate
@@ -149,6 +151,10 @@ def run_scenario(scenario: Scenario | str, world: World | None = None, *, runs: 
     if horizon_days is not None:
         scenario = scenario.with_overrides(horizon=int(horizon_days))
     spec = scenario.to_spec(world)
+    if without:
+        from econsec.policy.ablation import switch_off
+
+        spec = switch_off(spec, without)
     result = simulate(spec, world, runs=runs, seed=seed, progress=progress, cancel=cancel,
                       backend=backend, workers=workers, scheduler=scheduler)
     return RunOutput(scenario=scenario, result=result, world_version=world.version)

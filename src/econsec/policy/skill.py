@@ -23,6 +23,7 @@ the dashboard; :func:`score_outcomes` scores one replay already run.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,9 +115,10 @@ def skill_summary(outcomes: pd.DataFrame) -> pd.DataFrame:
 
 
 def score_replays(world: Any = None, *, names: list[str] | None = None, runs: int = 20,
-                  seed: int = 0) -> Skill:
+                  seed: int = 0, without: Sequence[str] = ()) -> Skill:
     """Run each shipped replay (*names*, default: every scenario of ``kind: replay``) with
-    *runs* Monte Carlo runs and *seed*, and score its outcomes (:class:`Skill`)."""
+    *runs* Monte Carlo runs and *seed*, and score its outcomes (:class:`Skill`); *without*:
+    mechanisms switched off (:mod:`econsec.policy.ablation`)."""
     from econsec.policy.compare import replay_names
     from econsec.policy.runner import run_scenario
     from econsec.policy.scenarios import load_named
@@ -128,9 +130,30 @@ def score_replays(world: Any = None, *, names: list[str] | None = None, runs: in
         if scenario.kind != "replay":
             raise ValueError(f"'{name}' is a {scenario.kind} scenario, not a replay: it "
                              "documents no outcomes")
-        result = run_scenario(scenario, world, runs=runs, seed=seed).result
+        result = run_scenario(scenario, world, runs=runs, seed=seed, without=without).result
         frames.append(score_outcomes(scenario, result))
     if not frames:
         raise ValueError("no replay to score")
     outcomes = pd.concat(frames, ignore_index=True)
     return Skill(outcomes, skill_summary(outcomes))
+
+
+ABLATION_COLUMNS = ["switched_off", "scenario", "validation", "simulated", "direction_ok",
+                    "within_tolerance", "direction_ok_pct", "within_tolerance_pct"]
+
+
+def ablation_table(world: Any = None, *, names: list[str] | None = None,
+                   mechanisms: Sequence[str] | None = None, runs: int = 20,
+                   seed: int = 0) -> pd.DataFrame:
+    """The skill summary (validation outcomes only) of the replays *names* (default: every
+    shipped replay) for each configuration of
+    :func:`econsec.policy.ablation.ablation_configs` (every mechanism on, each of
+    *mechanisms* off in turn, all off): one row per configuration and replay plus its
+    ``all`` row, columns :data:`ABLATION_COLUMNS`."""
+    from econsec.policy.ablation import ablation_configs
+
+    frames = []
+    for label, off in ablation_configs(mechanisms):
+        summary = score_replays(world, names=names, runs=runs, seed=seed, without=off).summary
+        frames.append(summary.assign(switched_off=label))
+    return pd.concat(frames, ignore_index=True)[ABLATION_COLUMNS]

@@ -162,7 +162,8 @@ class Engine:
                              tariff_elasticity=row("tariff_elasticity"), resource_rate=rate,
                              return_rate=None if np.isinf(back).all() else _rate(self.dt, back),
                              return_to=share[:, None],
-                             prices=price_rule(base, row("price_feedback"), self.dt),
+                             prices=(price_rule(base, row("price_feedback"), self.dt)
+                                     if spec.prices else None),
                              transit=Transit.of(base, row("transit_scale")[0], self.dt))
         self.plan = ShockPlan(base, spec, draws)
         self.node_shocks = NodeShocks(base, spec)

@@ -274,6 +274,9 @@ class SimulationSpec:
     levers: tuple[Lever, ...] = ()
     params: Mapping[str, ParamDist] = field(default_factory=lambda: MappingProxyType({}))
     as_of_year: int | None = None  # world figures up to this year (None: latest)
+    #: False: no price stage (every good's index held at 1.0, so no price feedback either);
+    #: the switch of the mechanism ablation (:mod:`econsec.policy.ablation`)
+    prices: bool = True
 
     def __post_init__(self) -> None:
         if self.step_days not in (1, 7):
