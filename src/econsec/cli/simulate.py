@@ -131,14 +131,15 @@ def simulate(
         try:
             run = run_scenario(sc, w, runs=runs, seed=seed,
                                progress=lambda f: bar.update(task, completed=f),
-                               backend=backend, workers=workers, scheduler=scheduler)
+                               backend=backend, workers=workers, scheduler=scheduler,
+                               db=db)
         except EconsecError as exc:  # unknown backend, unreachable scheduler, failed chunk
             raise fail(str(exc)) from None
     if store:
         from econsec.data.runs import save_run
 
         with _store(db) as st:
-            run_id = save_run(st, sc, run.result, w)
+            run_id = save_run(st, sc, run.result, run.world_version)
         err.print(f"stored run [bold]{run_id}[/] (econsec runs show {run_id})", highlight=False)
     frames = {"summary": run.summary, "timeseries": run.timeseries,
               "diversion": run.diversion, "trade": run.trade, "prices": run.prices}

@@ -20,6 +20,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -129,16 +130,22 @@ def run_scenario(scenario: Scenario | str, world: World | None = None, *, runs: 
                  seed: int, horizon_days: int | None = None,
                  progress: Callable[[float], None] | None = None,
                  cancel: threading.Event | None = None, backend: str = "local",
-                 workers: int = 1, scheduler: str | None = None) -> RunOutput:
+                 workers: int = 1, scheduler: str | None = None,
+                 db: Path | Store | None = None) -> RunOutput:
     """Run *scenario* (a loaded scenario, or the name of a shipped one) on *world* (default:
     the built-in world) with *runs* Monte Carlo draws from *seed*.
 
+    A scenario with ``network: icio`` runs on the OECD ICIO table imported in store *db* (a
+    path or an open store; default ``Store.default_path()``; :mod:`econsec.policy.network`),
+    not on *world*; its
+    run's ``world_version`` is the table's version (``icio-<edition>-<year>-<sha12>``).
     *horizon_days* overrides the scenario's horizon. *progress* receives the completed
     fraction; setting *cancel* stops the run (``SimulationCancelled``). *backend*, *workers*
     and *scheduler* choose where the chunks of runs execute (:mod:`econsec.distributed`;
     same seed, same bytes on every backend). KeyError for a name that is not shipped. The
     world is read, never changed."""
     from econsec.data.world import load_world
+    from econsec.policy.network import load_icio_network
     from econsec.policy.scenarios import load_named
     from econsec.simulation.engine import simulate
 
@@ -148,6 +155,13 @@ def run_scenario(scenario: Scenario | str, world: World | None = None, *, runs: 
         scenario = load_named(shipped_name(scenario), world)
     if horizon_days is not None:
         scenario = scenario.with_overrides(horizon=int(horizon_days))
+    if scenario.network.on_icio:
+        net = load_icio_network(scenario.network, db)
+        spec = scenario.spec_on_icio(net.names, net.year)
+        result = simulate(spec, baseline=net.baseline, runs=runs, seed=seed,
+                          progress=progress, cancel=cancel, backend=backend, workers=workers,
+                          scheduler=scheduler)
+        return RunOutput(scenario=scenario, result=result, world_version=net.version)
     spec = scenario.to_spec(world)
     result = simulate(spec, world, runs=runs, seed=seed, progress=progress, cancel=cancel,
                       backend=backend, workers=workers, scheduler=scheduler)
@@ -165,17 +179,24 @@ def rerun(store: Store, run_id: str, world: World | None = None) -> tuple[Stored
 
     stored = load_run(store, run_id)
     world = world if world is not None else load_world()
-    if world.version != stored.meta["world_version"]:
-        raise StoreError(f"run {stored.run_id} used world version "
-                         f"{stored.meta['world_version']}, this world is {world.version}: "
-                         "the numbers would differ")
     scenario = load_scenario_text(str(stored.meta["scenario_yaml"]),
                                   f"run-{stored.run_id}", world)
+    if scenario.network.on_icio:
+        from econsec.policy.network import load_icio_network
+
+        version = load_icio_network(scenario.network, store).version
+        what = "OECD ICIO table"
+    else:
+        version, what = world.version, "world"
+    if version != stored.meta["world_version"]:
+        raise StoreError(f"run {stored.run_id} used {what} version "
+                         f"{stored.meta['world_version']}, this {what} is {version}: "
+                         "the numbers would differ")
     scenario = scenario.with_overrides(horizon=int(stored.meta["horizon_days"]),
                                        step="week" if int(stored.meta["step_days"]) == 7
                                        else "day")
     out = run_scenario(scenario, world, runs=int(stored.meta["runs"]),
-                       seed=int(stored.meta["seed"]))
+                       seed=int(stored.meta["seed"]), db=store)
     return stored, out
 
 
