@@ -209,3 +209,16 @@ def test_network_is_cached_per_store_and_share(small_db: Path) -> None:
     assert a.baseline.n_flows == 7 and b.baseline.n_flows == 6
     # values in USD bn a day: 100 million a year
     assert a.baseline.x0.max() == pytest.approx(0.1 / 365, rel=1e-12)
+
+
+def test_scenarios_show_resolves_against_the_table(four_db: Path, tmp_path: Path) -> None:
+    r = CliRunner().invoke(app, ["scenarios", "show", "icio_chn_electronics_metals",
+                                 "--db", str(four_db), "--format", "json"])
+    assert r.exit_code == 0, r.output
+    (shock,) = json.loads(r.stdout[r.stdout.index("["):])
+    assert (shock["kind"], shock["imposers"], shock["targets"], shock["goods"],
+            shock["intensity"]) == ("ban", "CHN", "JPN;KOR;USA", "C24A;C24B;C26", 0.5)
+    r = CliRunner().invoke(app, ["scenarios", "show", "icio_chn_electronics_metals",
+                                 "--db", str(tmp_path / "none.duckdb")])
+    assert r.exit_code != 0 and "econsec data import icio" in r.output
+    assert "Traceback" not in r.output

@@ -174,8 +174,10 @@ def scenarios_show(
     fmt: FormatOpt = OutputFormat.table,
     out: OutOpt = None,
     world: WorldOpt = None,
+    db: DbOpt = None,
 ) -> None:
     """Show a scenario: its resolved shocks (default), levers, documented outcomes or YAML.
+    A scenario on the ICIO network is resolved against the table imported in --db.
 
     Examples: `econsec scenarios show jpn_kor_2019`;
     `econsec scenarios show chn_ga_ge_2023 --what outcomes`
@@ -189,7 +191,13 @@ def scenarios_show(
     if what == "yaml":
         print(sc.text, end="")
         return
-    spec = sc.to_spec(w)
+    from econsec.errors import EconsecError
+    from econsec.policy.runner import spec_of
+
+    try:
+        spec = spec_of(sc, w, db)
+    except EconsecError as exc:
+        raise fail(str(exc)) from None
     if what == "shocks":
         frame = pd.DataFrame([{
             "kind": s.kind.value, "imposers": ";".join(sorted(s.imposers)),

@@ -168,6 +168,31 @@ def _network(choice: NetworkChoice, store: Store) -> IcioNetwork:
     return net
 
 
+def icio_names(db: Path | Store | None = None) -> tuple[IcioNames, int]:
+    """The economies and industries of the ICIO table in store *db* and its year, read from
+    the nodes table alone (no network is built): what a scenario's names are checked
+    against. StoreError naming the import command when the table is not imported."""
+    from econsec.data.importers.icio import DATASET
+    from econsec.data.store import Store
+
+    def read(store: Store) -> tuple[IcioNames, int]:
+        if not store.has(DATASET, "nodes"):
+            raise StoreError(f"{store.path}: the OECD ICIO table is not in this store; "
+                             f"import it first: {IMPORT_HINT}")
+        nodes = store.read(DATASET, "nodes").sort_values("node")
+        return (IcioNames(list(dict.fromkeys(nodes["country"])),
+                          list(dict.fromkeys(nodes["sector"]))), int(nodes["year"].iloc[0]))
+
+    if isinstance(db, Store):
+        return read(db)
+    path = Path(db) if db is not None else Store.default_path()
+    if not path.is_file():
+        raise StoreError(f"{path}: no store here, so no OECD ICIO table; import it first: "
+                         f"{IMPORT_HINT}")
+    with Store(path, read_only=True) as store:
+        return read(store)
+
+
 def check_icio_year(lines: Lines, as_of: int | None, year: int) -> None:
     """``as_of_year`` must be the table's year (or absent): no other year is held."""
     if as_of is not None and as_of != year:

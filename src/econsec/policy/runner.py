@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from econsec.data.world import World
     from econsec.policy.scenarios import Scenario
     from econsec.simulation.results import SimResult
+    from econsec.simulation.spec import SimulationSpec
 
 #: what a scenario name from a request may look like (also the API's pattern for the field)
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$"
@@ -126,6 +127,19 @@ def shipped_name(name: str) -> str:
     return name
 
 
+def spec_of(scenario: Scenario, world: World | None = None,
+            db: Path | Store | None = None) -> SimulationSpec:
+    """The engine's spec of *scenario* on its network: *world* (default the built-in world),
+    or for ``network: icio`` the table imported in store *db* (names resolved against it;
+    StoreError naming the import command when it is not imported)."""
+    if scenario.network.on_icio:
+        from econsec.policy.network import icio_names
+
+        names, year = icio_names(db)
+        return scenario.spec_on_icio(names, year)
+    return scenario.to_spec(world)
+
+
 def run_scenario(scenario: Scenario | str, world: World | None = None, *, runs: int,
                  seed: int, horizon_days: int | None = None,
                  progress: Callable[[float], None] | None = None,
@@ -155,14 +169,13 @@ def run_scenario(scenario: Scenario | str, world: World | None = None, *, runs: 
         scenario = load_named(shipped_name(scenario), world)
     if horizon_days is not None:
         scenario = scenario.with_overrides(horizon=int(horizon_days))
+    spec = spec_of(scenario, world, db)
     if scenario.network.on_icio:
         net = load_icio_network(scenario.network, db)
-        spec = scenario.spec_on_icio(net.names, net.year)
         result = simulate(spec, baseline=net.baseline, runs=runs, seed=seed,
                           progress=progress, cancel=cancel, backend=backend, workers=workers,
                           scheduler=scheduler)
         return RunOutput(scenario=scenario, result=result, world_version=net.version)
-    spec = scenario.to_spec(world)
     result = simulate(spec, world, runs=runs, seed=seed, progress=progress, cancel=cancel,
                       backend=backend, workers=workers, scheduler=scheduler)
     return RunOutput(scenario=scenario, result=result, world_version=world.version)
