@@ -54,39 +54,7 @@ from econsec.data.store import Store
 from econsec.data.world import load_world
 from econsec.domain.names import UnknownNameError
 from econsec.errors import StoreError
-
-NODES = [("CHN", "B07"), ("CHN", "C26"), ("JPN", "B07"), ("JPN", "C26"),
-         ("KOR", "B07"), ("KOR", "C26")]
-FLOWS = [("CHN", "B07", "KOR", "C26", 10.0), ("CHN", "C26", "KOR", "C26", 20.0),
-         ("KOR", "B07", "KOR", "C26", 5.0), ("JPN", "B07", "KOR", "C26", 10.0),
-         ("JPN", "B07", "CHN", "C26", 20.0), ("KOR", "B07", "CHN", "C26", 10.0),
-         ("KOR", "C26", "JPN", "C26", 30.0)]
-
-
-def write_icio_folder(folder: Path) -> Path:
-    """The small table above in the four files of the ICIO folder layout."""
-    folder.mkdir(parents=True, exist_ok=True)
-    cells = pd.DataFrame(FLOWS, columns=["from_country", "from_sector", "to_country",
-                                         "to_sector", "value_musd"])
-    cells.to_parquet(folder / icio_mod.INTERMEDIATE)
-    sold = cells.groupby(["from_country", "from_sector"])["value_musd"].sum()
-    bought = cells.groupby(["to_country", "to_sector"])["value_musd"].sum()
-    rows = []
-    for node in NODES:
-        s, b = float(sold.get(node, 0.0)), float(bought.get(node, 0.0))
-        rows.append({"country": node[0], "sector": node[1], "gross_output_musd": 100.0,
-                     "intermediate_inputs_from_80_musd": b,
-                     "sales_to_final_demand_and_row_musd": 100.0 - s,
-                     "go_minus_intermediate_inputs_musd": 100.0 - b, "active": True})
-    pd.DataFrame(rows).to_csv(folder / icio_mod.NODES, index=False)
-    pd.DataFrame({"code": ["CHN", "JPN", "KOR", "ROW"],
-                  "name": ["China", "Japan", "Korea", "Rest of the World"]}).to_csv(
-        folder / icio_mod.COUNTRIES, index=False)
-    pd.DataFrame({"code": ["B07", "C26"],
-                  "name": ["Mining of metal ores",
-                           "Computer, electronic and optical products"]}).to_csv(
-        folder / icio_mod.SECTORS, index=False)
-    return folder
+from icio_small import write_icio_folder
 
 
 @pytest.fixture(scope="module")

@@ -169,7 +169,7 @@ class JobManager:
         try:
             fut = self._executor().submit(_work, slot, scenario, int(params["runs"]),
                                           int(params["seed"]), params.get("horizon_days"),
-                                          yaml_text)
+                                          yaml_text, self.store.path)
         except Exception as exc:
             self._finish(job, JobStatus.failed, f"{type(exc).__name__}: {exc}")
             raise
@@ -278,10 +278,11 @@ class _SlotCancel:
 
 
 def _work(slot: int, scenario: str, runs: int, seed: int, horizon_days: int | None,
-          yaml_text: str | None = None) -> dict[str, Any]:
+          yaml_text: str | None = None, db: Path | None = None) -> dict[str, Any]:
     """Run shipped *scenario* (or, given *yaml_text*, that scenario text, loaded by the
     same loader as the files) in a worker; the frames to store (engine frames, and a
-    replay's outcome checks and skill scores) and the run's record."""
+    replay's outcome checks and skill scores) and the run's record. *db*: the server's
+    store, where a scenario on the ICIO network finds the imported table."""
     from econsec.policy.runner import run_scenario
     from econsec.policy.scenarios import Scenario, load_scenario_text
     from econsec.policy.skill import score_outcomes
@@ -298,7 +299,7 @@ def _work(slot: int, scenario: str, runs: int, seed: int, horizon_days: int | No
     what: Scenario | str = (scenario if yaml_text is None
                             else load_scenario_text(yaml_text, scenario, _world()))
     out = run_scenario(what, _world(), runs=runs, seed=seed, horizon_days=horizon_days,
-                       progress=report, cancel=cancel)  # type: ignore[arg-type]
+                       progress=report, cancel=cancel, db=db)  # type: ignore[arg-type]
     frames = dict(out.to_frames())
     if out.scenario.outcomes:
         frames["outcomes"] = out.outcomes

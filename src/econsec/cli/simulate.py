@@ -132,14 +132,15 @@ def simulate(
         try:
             run = run_scenario(sc, w, runs=runs, seed=seed,
                                progress=lambda f: bar.update(task, completed=f),
-                               backend=backend, workers=workers, scheduler=scheduler)
+                               backend=backend, workers=workers, scheduler=scheduler,
+                               db=db)
         except EconsecError as exc:  # unknown backend, unreachable scheduler, failed chunk
             raise fail(str(exc)) from None
     if store:
         from econsec.data.runs import save_run
 
         with _store(db) as st:
-            run_id = save_run(st, sc, run.result, w)
+            run_id = save_run(st, sc, run.result, run.world_version)
         err.print(f"stored run [bold]{run_id}[/] (econsec runs show {run_id})", highlight=False)
     frames = {"summary": run.summary, "timeseries": run.timeseries,
               "diversion": run.diversion, "trade": run.trade, "prices": run.prices}
@@ -176,8 +177,10 @@ def scenarios_show(
     out: OutOpt = None,
     wide: WideOpt = False,
     world: WorldOpt = None,
+    db: DbOpt = None,
 ) -> None:
     """Show a scenario: its resolved shocks (default), levers, documented outcomes or YAML.
+    A scenario on the ICIO network is resolved against the table imported in --db.
 
     Examples: `econsec scenarios show jpn_kor_2019`;
     `econsec scenarios show chn_ga_ge_2023 --what outcomes`
@@ -191,7 +194,13 @@ def scenarios_show(
     if what == "yaml":
         print(sc.text, end="")
         return
-    spec = sc.to_spec(w)
+    from econsec.errors import EconsecError
+    from econsec.policy.runner import spec_of
+
+    try:
+        spec = spec_of(sc, w, db)
+    except EconsecError as exc:
+        raise fail(str(exc)) from None
     if what == "shocks":
         frame = pd.DataFrame([{
             "kind": s.kind.value, "imposers": ";".join(sorted(s.imposers)),

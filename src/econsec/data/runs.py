@@ -16,15 +16,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from econsec.data.store import Store, econsec_version
 from econsec.errors import StoreError
-
-if TYPE_CHECKING:
-    from econsec.data.world import World
 
 RUNS_TABLE = "sim_runs"
 FRAMES = ("timeseries", "summary", "diversion", "trade", "parameters")
@@ -76,9 +73,10 @@ class RunRecord:
     step_days: int
 
 
-def save_run(store: Store, scenario: Any, result: Any, world: World) -> str:
-    """Store *result* of *scenario* (with its YAML text) run on *world*; returns the id."""
-    record = RunRecord(scenario.name, scenario.text, world.version, int(result.runs),
+def save_run(store: Store, scenario: Any, result: Any, world_version: str) -> str:
+    """Store *result* of *scenario* (with its YAML text) run on the network of
+    *world_version* (a world's version, or the ICIO table's); returns the id."""
+    record = RunRecord(scenario.name, scenario.text, world_version, int(result.runs),
                        int(result.seed), int(scenario.horizon_days), int(scenario.step_days))
     return save_frames(store, record, result.to_frames())
 

@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from econsec.policy.resolve import Resolver, check_keys, number
+from econsec.policy.resolve import IcioNames, Resolver, check_keys, number
 from econsec.policy.yamlpath import KeyPath, Lines
 from econsec.simulation.spec import (
     PARAMETERS,
@@ -67,6 +67,10 @@ def parse_levers(section: object, res: Resolver) -> tuple[Lever, ...]:
     lines = res.lines
     if section is None:
         return ()
+    if isinstance(res.world, IcioNames):
+        raise lines.error(("levers",), "levers are written for the world's goods and are not "
+                          "translated to the industries of network icio: remove levers: or "
+                          "run on network: world")
     raw = check_keys(lines, ("levers",), section, (), LEVER_KEYS)
     out: list[Lever] = []
     for k, e in _entries(lines, ("levers", "stockpile"), raw.get("stockpile", [])):

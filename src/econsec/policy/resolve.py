@@ -11,6 +11,8 @@ import difflib
 import math
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 from econsec.data.yamlfile import as_date
 from econsec.domain import BLOCS
 from econsec.policy.yamlpath import KeyPath, Lines
@@ -19,10 +21,27 @@ if TYPE_CHECKING:
     from econsec.data.world import World
 
 
-class Resolver:
-    """Names in one scenario file, checked against one world."""
+class IcioNames:
+    """The names a scenario on the ICIO network (:mod:`econsec.policy.network`) may use (what
+    :class:`~econsec.policy.resolve.Resolver` reads from a world): economy codes, industry
+    codes as good ids, no HS codes, no registry measures or investments."""
 
-    def __init__(self, world: World, lines: Lines, start: dt.date) -> None:
+    def __init__(self, countries: list[str], sectors: list[str]) -> None:
+        self.economy_codes = list(countries)
+        self.good_ids = list(sectors)
+        self.goods = pd.DataFrame({"good_id": self.good_ids, "hs6": [""] * len(sectors)})
+        self.measures: list[Any] = []
+        self.investments: tuple[Any, ...] = ()
+
+    def measure(self, mid: str) -> Any:
+        raise KeyError(mid)
+
+
+class Resolver:
+    """Names in one scenario file, checked against one world (or, for a scenario on the
+    OECD ICIO network, the table's economies and industries: :class:`IcioNames`)."""
+
+    def __init__(self, world: World | IcioNames, lines: Lines, start: dt.date) -> None:
         self.world = world
         self.lines = lines
         self.start = start

@@ -20,6 +20,7 @@ import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from econsec.data.world import World
     from econsec.policy.scenarios import Scenario
     from econsec.simulation.results import SimResult
+    from econsec.simulation.spec import SimulationSpec
 
 #: what a scenario name from a request may look like (also the API's pattern for the field)
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$"
@@ -125,15 +127,33 @@ def shipped_name(name: str) -> str:
     return name
 
 
+def spec_of(scenario: Scenario, world: World | None = None,
+            db: Path | Store | None = None) -> SimulationSpec:
+    """The engine's spec of *scenario* on its network: *world* (default the built-in world),
+    or for ``network: icio`` the table imported in store *db* (names resolved against it;
+    StoreError naming the import command when it is not imported)."""
+    if scenario.network.on_icio:
+        from econsec.policy.network import icio_names
+
+        names, year = icio_names(db)
+        return scenario.spec_on_icio(names, year)
+    return scenario.to_spec(world)
+
+
 def run_scenario(scenario: Scenario | str, world: World | None = None, *, runs: int,
                  seed: int, horizon_days: int | None = None,
                  progress: Callable[[float], None] | None = None,
                  cancel: threading.Event | None = None, backend: str = "local",
                  workers: int = 1, scheduler: str | None = None,
-                 without: Sequence[str] = ()) -> RunOutput:
+                 without: Sequence[str] = (),
+                 db: Path | Store | None = None) -> RunOutput:
     """Run *scenario* (a loaded scenario, or the name of a shipped one) on *world* (default:
     the built-in world) with *runs* Monte Carlo draws from *seed*.
 
+    A scenario with ``network: icio`` runs on the OECD ICIO table imported in store *db* (a
+    path or an open store; default ``Store.default_path()``; :mod:`econsec.policy.network`),
+    not on *world*; its run's ``world_version`` is the table's version
+    (``icio-<edition>-<year>-<sha12>``).
     *horizon_days* overrides the scenario's horizon. *progress* receives the completed
     fraction; setting *cancel* stops the run (``SimulationCancelled``). *backend*, *workers*
     and *scheduler* choose where the chunks of runs execute (:mod:`econsec.distributed`;
@@ -141,6 +161,7 @@ def run_scenario(scenario: Scenario | str, world: World | None = None, *, runs: 
     (:func:`econsec.policy.ablation.switch_off`). KeyError for a name that is not shipped.
     The world is read, never changed."""
     from econsec.data.world import load_world
+    from econsec.policy.network import load_icio_network
     from econsec.policy.scenarios import load_named
     from econsec.simulation.engine import simulate
 
@@ -150,11 +171,17 @@ def run_scenario(scenario: Scenario | str, world: World | None = None, *, runs: 
         scenario = load_named(shipped_name(scenario), world)
     if horizon_days is not None:
         scenario = scenario.with_overrides(horizon=int(horizon_days))
-    spec = scenario.to_spec(world)
+    spec = spec_of(scenario, world, db)
     if without:
         from econsec.policy.ablation import switch_off
 
         spec = switch_off(spec, without)
+    if scenario.network.on_icio:
+        net = load_icio_network(scenario.network, db)
+        result = simulate(spec, baseline=net.baseline, runs=runs, seed=seed,
+                          progress=progress, cancel=cancel, backend=backend, workers=workers,
+                          scheduler=scheduler)
+        return RunOutput(scenario=scenario, result=result, world_version=net.version)
     result = simulate(spec, world, runs=runs, seed=seed, progress=progress, cancel=cancel,
                       backend=backend, workers=workers, scheduler=scheduler)
     return RunOutput(scenario=scenario, result=result, world_version=world.version)
@@ -171,17 +198,24 @@ def rerun(store: Store, run_id: str, world: World | None = None) -> tuple[Stored
 
     stored = load_run(store, run_id)
     world = world if world is not None else load_world()
-    if world.version != stored.meta["world_version"]:
-        raise StoreError(f"run {stored.run_id} used world version "
-                         f"{stored.meta['world_version']}, this world is {world.version}: "
-                         "the numbers would differ")
     scenario = load_scenario_text(str(stored.meta["scenario_yaml"]),
                                   f"run-{stored.run_id}", world)
+    if scenario.network.on_icio:
+        from econsec.policy.network import load_icio_network
+
+        version = load_icio_network(scenario.network, store).version
+        what = "OECD ICIO table"
+    else:
+        version, what = world.version, "world"
+    if version != stored.meta["world_version"]:
+        raise StoreError(f"run {stored.run_id} used {what} version "
+                         f"{stored.meta['world_version']}, this {what} is {version}: "
+                         "the numbers would differ")
     scenario = scenario.with_overrides(horizon=int(stored.meta["horizon_days"]),
                                        step="week" if int(stored.meta["step_days"]) == 7
                                        else "day")
     out = run_scenario(scenario, world, runs=int(stored.meta["runs"]),
-                       seed=int(stored.meta["seed"]))
+                       seed=int(stored.meta["seed"]), db=store)
     return stored, out
 
 

@@ -50,9 +50,10 @@ import pandas as pd
 from econsec.domain import MeasureType
 from econsec.errors import DataError
 from econsec.policy.levers import parse_dist, parse_levers, parse_parameters
+from econsec.policy.network import NetworkChoice, check_icio_year, parse_network
 from econsec.policy.outcomes import Calibration, Outcome, parse_outcomes, split_calibrations
 from econsec.policy.outcomes import Citation as Citation  # re-exported
-from econsec.policy.resolve import Resolver, check_keys, number, parse_date
+from econsec.policy.resolve import IcioNames, Resolver, check_keys, number, parse_date
 from econsec.policy.shipped import NAME_RE, scenario_names, shipped_path
 from econsec.policy.yamlpath import KeyPath, Lines, load_located
 from econsec.simulation.spec import Lever, ParamDist, Shock, ShockKind, SimulationSpec
@@ -62,7 +63,7 @@ if TYPE_CHECKING:
 
 TOP_REQUIRED = ("name", "title", "kind", "start", "horizon")
 TOP_OPTIONAL = ("description", "step", "as_of_year", "measures", "shocks", "levers",
-                "parameters", "outcomes")
+                "parameters", "outcomes", "network")
 MEASURE_KEYS = ("id", "intensity", "targets", "goods", "effective", "lifted", "as",
                 "approval_rate", "licence_delay_days", "announced")
 SHOCK_KEYS = ("kind", "imposers", "goods", "start")
@@ -118,6 +119,9 @@ class Scenario:
     world: World = field(repr=False)  # what shocks and levers were resolved against
     sections: Sections = field(repr=False)
     calibrations: tuple[Calibration, ...] = ()  # parameters fitted on outcomes (outcomes.py)
+    #: the network it runs on (policy/network.py); on icio, *shocks* stay empty until the
+    #: scenario is resolved against the imported table (:meth:`spec_on_icio`)
+    network: NetworkChoice = field(default_factory=NetworkChoice)
 
     @property
     def measure_ids(self) -> list[str]:
@@ -144,6 +148,10 @@ class Scenario:
         Any other world, even an equal copy, gets the YAML resolved again against it (with
         the same named errors as a load): ids, economies and goods are never carried
         across worlds unchecked. Reads the world, never changes it."""
+        if self.network.on_icio:
+            raise self.lines.error(("network",), f"scenario '{self.name}' runs on network "
+                                   "icio, not on a world: run it with econsec simulate "
+                                   "(policy.runner.run_scenario), which loads the table")
         if world is None:
             from econsec.data.world import load_world
 
@@ -152,6 +160,18 @@ class Scenario:
             shocks, levers = self.shocks, self.levers
         else:
             shocks, levers = resolve_sections(self.lines, world, self.start, self.sections)
+        return SimulationSpec(start=self.start, horizon_days=self.horizon_days,
+                              step_days=self.step_days, shocks=shocks, levers=levers,
+                              params=self.parameters, as_of_year=self.as_of_year)
+
+    def spec_on_icio(self, names: IcioNames, year: int) -> SimulationSpec:
+        """The engine's spec on the OECD ICIO network whose economies and industries are
+        *names* (table of *year*): the inline shocks resolved against the table, with the
+        same named errors as a load (:mod:`econsec.policy.network`)."""
+        if not self.network.on_icio:
+            raise ValueError(f"scenario '{self.name}' runs on network world: use to_spec")
+        check_icio_year(self.lines, self.as_of_year, year)
+        shocks, levers = resolve_sections(self.lines, names, self.start, self.sections)
         return SimulationSpec(start=self.start, horizon_days=self.horizon_days,
                               step_days=self.step_days, shocks=shocks, levers=levers,
                               params=self.parameters, as_of_year=self.as_of_year)
@@ -227,15 +247,32 @@ def load_scenario(path: str | Path, world: World | None = None) -> Scenario:
     parameters = parse_parameters(lines, doc.get("parameters"))
     sections = Sections(measures=tuple(doc.get("measures") or ()),
                         shocks=tuple(doc.get("shocks") or ()), levers=doc.get("levers"))
-    shocks, levers = resolve_sections(lines, world, start, sections)
-    if not shocks:
-        raise lines.error((), "the scenario has no measures and no shocks")
+    network = parse_network(lines, doc.get("network"))
+    if network.on_icio:
+        # names are resolved against the imported table when the scenario runs
+        # (Scenario.spec_on_icio); what the network cannot take is refused here
+        if sections.measures:
+            raise lines.error(("measures",), "registry measures name the world's goods, not "
+                              "industries: on network icio give inline shocks: with ICIO "
+                              "industry codes (e.g. C26)")
+        if sections.levers is not None:
+            parse_levers(sections.levers, Resolver(IcioNames([], []), lines, start))
+        if outcomes:
+            raise lines.error(("outcomes",), "replays run on network world")
+        shocks: tuple[Shock, ...] = ()
+        levers: tuple[Lever, ...] = ()
+        if not sections.shocks:
+            raise lines.error((), "the scenario has no shocks")
+    else:
+        shocks, levers = resolve_sections(lines, world, start, sections)
+        if not shocks:
+            raise lines.error((), "the scenario has no measures and no shocks")
     return Scenario(
         name=name, title=str(doc["title"]), description=str(doc.get("description") or ""),
         kind=kind, start=start, horizon_days=horizon_days, step_days=step_days,
         as_of_year=as_of, shocks=shocks, levers=levers, parameters=parameters,
         outcomes=outcomes, path=path, text=path.read_text(encoding="utf-8"), lines=lines,
-        world=world, sections=sections, calibrations=calibrations)
+        world=world, sections=sections, calibrations=calibrations, network=network)
 
 
 def load_scenario_text(text: str, origin: str = "stored-scenario",
@@ -253,8 +290,8 @@ def load_scenario_text(text: str, origin: str = "stored-scenario",
 
 # ----- measures and shocks -> spec.Shock ----------------------------------------------------
 
-def resolve_sections(lines: Lines, world: World, start: dt.date, sections: Sections
-                     ) -> tuple[tuple[Shock, ...], tuple[Lever, ...]]:
+def resolve_sections(lines: Lines, world: World | IcioNames, start: dt.date,
+                     sections: Sections) -> tuple[tuple[Shock, ...], tuple[Lever, ...]]:
     """Resolve a scenario's sections against *world*: registry measures (in order), then
     inline shocks, as shocks; the ``levers`` section as levers. Errors name file, line, key.
     """
