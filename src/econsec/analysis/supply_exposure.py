@@ -175,6 +175,7 @@ def exposure_series(
     world: World | None = None,
     *,
     supplier: str | None = None,
+    group: str | None = None,
     source: str = "curated",
     db: Path | None = None,
 ) -> pd.DataFrame:
@@ -189,7 +190,9 @@ def exposure_series(
     any of the goods is left out with a note naming it; when no year answers,
     :class:`~econsec.analysis.names.EmptyAnswerError` names the first year with figures.
     Goods without a row for *supplier* are left out with a note: the supplier may be
-    inside the ``ROW`` remainder, so the share is not known to be 0. ``source="icio"`` is
+    inside the ``ROW`` remainder, so the share is not known to be 0. *group* (a good group
+    of :mod:`econsec.data.good_groups`, e.g. ``critical_minerals``) keeps its members, with
+    a note per year naming the members without figures. ``source="icio"`` is
     refused (the ICIO table holds 2022 only: use :func:`exposure` with ``year=2022``).
     """
     from econsec.analysis.as_of import first_year
@@ -204,6 +207,14 @@ def exposure_series(
     w = _world(world)
     code = _check_economy(w, economy)
     goods = _goods_arg(w, good)
+    members: list[str] | None = None
+    if group is not None:
+        from econsec.data.good_groups import group_members
+
+        if good is not None:
+            raise ValueError("give good or group, not both")
+        members = group_members(group, w.goods)
+        goods = members
     sup = None
     if supplier is not None:
         sup = "ROW" if supplier.strip().upper() == "ROW" else resolve_economy(supplier, w,
@@ -217,8 +228,19 @@ def exposure_series(
         except EmptyAnswerError:
             silent.append(y)
             continue
-        notes += [n if n.startswith(f"year {y}:") else f"as of {y}: {n}"
-                  for n in one.attrs.get("notes", [])]
+        if members is not None:
+            one = one[one["good"].isin(members)]
+            absent = [g for g in members if g not in set(one["good"])]
+            if one.empty:
+                silent.append(y)
+                continue
+            if absent:
+                notes.append(f"as of {y}: {len(absent)} of the {len(members)} {group} goods "
+                             f"have no figures and are left out ({', '.join(absent)})")
+        else:
+            notes += [n if n.startswith(f"year {y}:") else f"as of {y}: {n}"
+                      for n in one.attrs.get("notes", [])]
+        one = one.copy()
         one.insert(0, "as_of", y)
         frames.append(one)
     if not frames:
