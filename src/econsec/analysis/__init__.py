@@ -35,6 +35,7 @@ _EXPORTS: dict[str, str] = {
     "dependence_matrix": "world",
     # exposure
     "exposure": "supply_exposure",
+    "exposure_series": "supply_exposure",
     "Tiers": "choices",
     "ExposureSource": "choices",
     "TIERS": "choices",
@@ -73,6 +74,7 @@ __all__ = [
     "dependence_matrix",
     "economies_table",
     "exposure",
+    "exposure_series",
     "goods_table",
     "index_breaks",
     "known_blocs",
@@ -96,7 +98,7 @@ if TYPE_CHECKING:
         check_source,
         check_tiers,
     )
-    from econsec.analysis.supply_exposure import exposure
+    from econsec.analysis.supply_exposure import exposure, exposure_series
     from econsec.analysis.trade import (
         BREAK_COLUMNS,
         COMPARE_COLUMNS,

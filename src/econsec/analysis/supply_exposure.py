@@ -167,6 +167,108 @@ def exposure(
     return res
 
 
+def exposure_series(
+    economy: str,
+    years: object,
+    good: str | None = None,
+    tiers: str = "direct",
+    world: World | None = None,
+    *,
+    supplier: str | None = None,
+    group: str | None = None,
+    source: str = "curated",
+    db: Path | None = None,
+) -> pd.DataFrame:
+    """:func:`exposure` as of each year of *years* (``"2019-2024"``, ``[2019, 2021]``: any
+    form of :func:`econsec.domain.years.parse_years`), stacked with an ``as_of`` column.
+
+    Row ``(as_of = Y, good, supplier)`` is the answer of ``exposure(..., year=Y)``: the
+    latest figure of year <= Y (its own year is in ``year``, so a figure carried forward
+    from an earlier year shows it; never a later year). *supplier* (an economy name or
+    code) keeps its rows only, e.g. Korea's dependence on China by mineral, year by year,
+    against the 50 % ceiling of its 2030 supply-chain target. A year without figures for
+    any of the goods is left out with a note naming it; when no year answers,
+    :class:`~econsec.analysis.names.EmptyAnswerError` names the first year with figures.
+    Goods without a row for *supplier* are left out with a note: the supplier may be
+    inside the ``ROW`` remainder, so the share is not known to be 0. *group* (a good group
+    of :mod:`econsec.data.good_groups`, e.g. ``critical_minerals``) keeps its members, with
+    a note per year naming the members without figures. ``source="icio"`` is
+    refused (the ICIO table holds 2022 only: use :func:`exposure` with ``year=2022``).
+    """
+    from econsec.analysis.as_of import first_year
+    from econsec.analysis.names import add_note, resolve_economy
+    from econsec.analysis.world import _check_economy, _goods_arg, _world
+    from econsec.domain.years import parse_years
+
+    if check_source(source) == "icio":
+        raise ValueError("source 'icio' holds one year (2022): a series needs yearly figures; "
+                         "use --year 2022")
+    span = parse_years(years)  # type: ignore[arg-type]
+    w = _world(world)
+    code = _check_economy(w, economy)
+    goods = _goods_arg(w, good)
+    members: list[str] | None = None
+    if group is not None:
+        from econsec.data.good_groups import group_members
+
+        if good is not None:
+            raise ValueError("give good or group, not both")
+        members = group_members(group, w.goods)
+        goods = members
+    sup = None
+    if supplier is not None:
+        sup = "ROW" if supplier.strip().upper() == "ROW" else resolve_economy(supplier, w,
+                                                                            kind="supplier")
+    frames: list[pd.DataFrame] = []
+    silent: list[int] = []
+    notes: list[str] = []
+    for y in span:
+        try:
+            one = exposure(code, good, tiers, w, year=y, source=source, db=db)
+        except EmptyAnswerError:
+            silent.append(y)
+            continue
+        if members is not None:
+            one = one[one["good"].isin(members)]
+            absent = [g for g in members if g not in set(one["good"])]
+            if one.empty:
+                silent.append(y)
+                continue
+            if absent:
+                notes.append(f"as of {y}: {len(absent)} of the {len(members)} {group} goods "
+                             f"have no figures and are left out ({', '.join(absent)})")
+        else:
+            notes += [n if n.startswith(f"year {y}:") else f"as of {y}: {n}"
+                      for n in one.attrs.get("notes", [])]
+        one = one.copy()
+        one.insert(0, "as_of", y)
+        frames.append(one)
+    if not frames:
+        first = first_year(w, goods=goods)
+        raise EmptyAnswerError(
+            f"no rows: years {span}: no figures for "
+            + (f"good {goods[0]}" if good is not None else f"the goods of {code}")
+            + (f" up to {span.last}; the first figures are of {first}"
+               if first is not None else ""))
+    out = pd.concat(frames, ignore_index=True)
+    if sup is not None:
+        held = set(out.loc[out["supplier"] == sup, "good"])
+        left = sorted(set(out["good"]) - held)
+        out = out[out["supplier"] == sup].reset_index(drop=True)
+        if out.empty:
+            raise EmptyAnswerError(f"no rows: supplier {sup}: no figure names {sup} as a "
+                                   f"supplier of {code} in {span} (it may be inside ROW)")
+        if left:
+            notes.append(f"supplier {sup}: {len(left)} goods have no row for {sup} and are "
+                         f"left out ({', '.join(left[:8])}{' ...' if len(left) > 8 else ''}); "
+                         f"{sup} may be inside their ROW remainder, so its share is not known")
+    out.attrs["notes"] = list(dict.fromkeys(notes))
+    if silent:
+        add_note(out, f"no figures up to {', '.join(map(str, silent))}: "
+                 f"{'that year is' if len(silent) == 1 else 'those years are'} left out")
+    return out
+
+
 # --- import shares from a trade panel ----------------------------------------------------
 
 

@@ -161,6 +161,14 @@ def exposure(
                       ] = "curated",
     sector: Annotated[str | None, typer.Option(help="One ICIO industry code, e.g. C26 "
                                                "(with --source icio).")] = None,
+    years: Annotated[str | None, typer.Option(help="A series: the answer as of each year, "
+                                              "e.g. 2019-2024 (figures of that year or "
+                                              "earlier, never later).")] = None,
+    supplier: Annotated[str | None, typer.Option(help="Keep one supplier's rows (with "
+                                                 "--years), e.g. CHN.")] = None,
+    group: Annotated[str | None, typer.Option(help="Keep the goods of one group (with "
+                                              "--years): chip_tools, chip_materials, chips, "
+                                              "battery_materials, critical_minerals.")] = None,
     fmt: FormatOpt = OutputFormat.table,
     out: OutOpt = None,
     wide: WideOpt = False,
@@ -170,6 +178,9 @@ def exposure(
     """Who an economy depends on, good by good (or ICIO sector by sector).
 
     Examples: `econsec exposure KOR --good photoresist_arf`;
+    `econsec exposure KOR --years 2020-2024 --supplier CHN --group critical_minerals`
+    (Korea's dependence on China, mineral by mineral and year by year, against its 2030
+    target of at most 50% of each critical mineral from one country);
     `econsec exposure KOR --good hydrogen_fluoride --year 2019 --period 2019-01/2019-05`;
     `econsec exposure JPN --tiers all --format json`;
     `econsec exposure KOR --source trade --db store.duckdb` (panel import shares);
@@ -191,6 +202,29 @@ def exposure(
              "million USD)", wide=wide)
         return
     w = _load(world)
+    if years is not None or supplier is not None or group is not None:
+        if years is None or year is not None or period is not None:
+            raise fail("--supplier and --group go with --years (e.g. --years 2024 "
+                       "--supplier CHN); --years replaces --year and takes no --period")
+        frame = query(analysis.exposure_series, economy, years, good=good, tiers=tiers_,
+                      world=w, supplier=supplier, group=group, source=source_, db=db)
+        code = str(frame["economy"].iloc[0])
+        title = (f"Exposure of {code} as of {years} ({tiers} tiers"
+                 + (f"; supplier {frame['supplier'].iloc[0]})" if supplier else ")"))
+        if supplier is not None and fmt is OutputFormat.table and out is None:
+            grid = frame.pivot_table(index="good", columns="as_of", values="share",
+                                     aggfunc="first", sort=False).round(3)
+            grid.columns = [str(c) for c in grid.columns]
+            grid = grid.reset_index()
+            grid.attrs["notes"] = [*frame.attrs.get("notes", []),
+                                   "each cell is the latest figure of that year or earlier "
+                                   "(a repeated value is carried from an earlier year); "
+                                   "--format csv gives each figure's year, basis and source"]
+            show(grid, fmt, out, title=f"Share of {code}'s supply of each good from "
+                 f"{frame['supplier'].iloc[0]}, as of {years} ({tiers} tiers)", wide=wide)
+            return
+        show(frame, fmt, out, title=title, wide=wide)
+        return
     frame = query(analysis.exposure, economy, good=good, tiers=tiers_, world=w, year=year,
                   period=period, source=source_, db=db, sector=sector)
     code = str(frame["economy"].iloc[0])

@@ -19,6 +19,9 @@ from econsec.cli.common import fail
 from econsec.reports.tables import OutputFormat
 
 STALE_HELP = "List every figure older than --older-than years (default 3) with its source."
+GROUP_HELP = ("With --shares: each economy's share of a group of goods, weighted by world "
+              "value (chip_tools, chip_materials, chips, battery_materials, "
+              "critical_minerals).")
 
 
 def register(app: typer.Typer, world_cmd: Callable[..., None]) -> None:
@@ -30,8 +33,17 @@ def register(app: typer.Typer, world_cmd: Callable[..., None]) -> None:
         if ctx.invoked_subcommand is not None:
             return
         stale, older = kwargs.pop("stale"), kwargs.pop("older_than")
+        group_, members, year = (kwargs.pop("group"), kwargs.pop("members"),
+                                 kwargs.pop("year"))
         if stale:
             _stale(older, kwargs["fmt"], kwargs["out"], kwargs["world"], kwargs["wide"])
+            return
+        if group_ is not None or members or year is not None:
+            if group_ is None or not kwargs["shares"]:
+                raise fail("--group, --members and --year go with --shares --group G "
+                           "(e.g. econsec world --shares --group chip_tools)")
+            _group(group_, members, year, kwargs["fmt"], kwargs["out"], kwargs["world"],
+                   kwargs["wide"])
             return
         world_cmd(**kwargs)
 
@@ -41,6 +53,17 @@ def register(app: typer.Typer, world_cmd: Callable[..., None]) -> None:
         inspect.Parameter("older_than", inspect.Parameter.KEYWORD_ONLY, default=3,
                           annotation=Annotated[int, typer.Option(
                               "--older-than", help="Age in years for --stale.")]),
+        inspect.Parameter("group", inspect.Parameter.KEYWORD_ONLY, default=None,
+                          annotation=Annotated[str | None, typer.Option(
+                              "--group", help=GROUP_HELP)]),
+        inspect.Parameter("members", inspect.Parameter.KEYWORD_ONLY, default=False,
+                          annotation=Annotated[bool, typer.Option(
+                              "--members", help="With --group: list the group's goods and "
+                              "their weights instead of the shares.")]),
+        inspect.Parameter("year", inspect.Parameter.KEYWORD_ONLY, default=None,
+                          annotation=Annotated[int | None, typer.Option(
+                              "--year", help="With --group: figures of this year or "
+                              "earlier only.")]),
     ]
     params = [inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD,
                                 annotation=typer.Context),
@@ -94,3 +117,23 @@ def _stale(older_than: int, fmt: OutputFormat, out: Path | None, world: Path | N
     emit(table, fmt, out, title=f"Figures older than {older_than} years ({len(table)})",
          wide=wide)
 
+
+def _group(group: str, members: bool, year: int | None, fmt: OutputFormat, out: Path | None,
+           world: Path | None, wide: bool) -> None:
+    from econsec.analysis.groups import group_members, group_shares
+    from econsec.cli.common import query, show
+    from econsec.data.world import load_world
+    from econsec.errors import DataError
+
+    try:
+        w = load_world(world)
+    except DataError as exc:
+        raise fail(str(exc)) from None
+    if members:
+        frame = query(group_members, group, w, year)
+        show(frame, fmt, out, title=f"Goods of {group} and their weights (USD bn a year)",
+             wide=wide)
+        return
+    frame = query(group_shares, group, w, year)
+    show(frame, fmt, out, title=f"World supply shares of {group}, weighted by world value"
+         + (f" (figures up to {year})" if year is not None else ""), wide=wide)
