@@ -110,3 +110,19 @@ def test_wide_table_keeps_every_column_and_whole_text() -> None:
     row = next(line for line in text.splitlines() if line.startswith("│ a "))
     assert note.strip() in row and "0.25" in row
     assert "hidden" not in text
+
+
+def test_source_ids_print_as_footnote_numbers_with_their_legend() -> None:
+    from econsec.reports.tables import footnote_sources, rich_table
+
+    # ids numbered in order of first appearance: a -> 1, b -> 2, c -> 3
+    cells = {"good": ["x", "y", "z", "w"], "source": ["a", "b", "a;c", ""]}
+    legend = footnote_sources(cells, {"c": "USGS MCS 2025"})
+    assert cells["source"] == ["[1]", "[2]", "[1,3]", ""]
+    assert cells["good"] == ["x", "y", "z", "w"]
+    assert legend == ["[1] a", "[2] b", "[3] c: USGS MCS 2025"]
+    frame = pd.DataFrame({"good": ["x", "y"], "share": [0.5, 0.25],
+                          "source": ["s_long_source_id_2024", "s_long_source_id_2024"]})
+    table = rich_table(frame, width=120)
+    assert "sources: [1] s_long_source_id_2024" in str(table.caption)
+    assert [c.header for c in table.columns] == ["good", "share", "source"]

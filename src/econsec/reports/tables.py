@@ -17,7 +17,9 @@ Terminal tables (:func:`rich_table`) never shrink a column below its content: nu
 and codes keep their full width (never wrapped or cut), free-text columns (names, notes,
 sources) wrap; when the columns still do not fit the terminal, low-value columns (notes,
 URLs, descriptions, then the rightmost) are dropped first and the caption says which
-("2 columns hidden: note, url; use --wide or --format csv").  ``--wide``
+("2 columns hidden: note, url; use --wide or --format csv"); source ids print as short
+footnote numbers (``[1,3]``) with the legend under the table (:func:`footnote_sources`).
+``--wide``
 (:func:`emit` with ``wide=True``) keeps every column at its full content width, wider than
 the terminal if need be (the terminal wraps the lines).
 """
@@ -193,10 +195,11 @@ def _fmt_cell(value: Any) -> str:
 _FREE_TEXT = frozenset({"source", "name", "title", "description", "note", "url", "value",
                         "targets", "goods", "suppliers", "capacity_note", "outcome", "period",
                         "citation", "publisher", "message", "detail", "notes"})
-#: Dropped first, in this order, when a terminal table does not fit.
+#: Dropped first, in this order, when a terminal table does not fit (source ids are not:
+#: they print as short footnote numbers, and every figure must stay traceable).
 _LOW_VALUE = ("note", "notes", "url", "description", "capacity_note", "citation", "sha256",
               "source_file", "econsec_version", "imported_at", "licence", "publisher",
-              "accessed", "published", "path", "source", "sources", "title")
+              "accessed", "published", "path", "title")
 _FREE_MIN = 12  # narrowest a wrapped free-text column gets
 _FRAME = 3  # per column: one border + two padding characters (rich's default box)
 
@@ -241,6 +244,7 @@ def rich_table(df: pd.DataFrame, title: str | None = None, max_rows: int = 200,
 
     shown = df.head(max_rows)
     cells = {str(col): [_fmt_cell(v) for v in shown[col]] for col in df.columns}
+    legend = footnote_sources(cells, df.attrs.get("sources"))
     numeric = {str(col): pd.api.types.is_numeric_dtype(df[col]) for col in df.columns}
     widths = {c: max([len(c), *(max((len(x) for x in v.splitlines()), default=0)
                                   for v in vals)]) for c, vals in cells.items()}
@@ -267,9 +271,40 @@ def rich_table(df: pd.DataFrame, title: str | None = None, max_rows: int = 200,
         n = len(dropped)
         notes.append(f"{n} column{'s' if n > 1 else ''} hidden to fit the terminal: "
                      f"{', '.join(dropped)}; use --wide or --format csv")
+    if legend and any(c in kept for c in SOURCE_COLUMNS):
+        notes.append("sources: " + "  ".join(legend))
     if notes:
         table.caption = "; ".join(notes)
+        table.caption_justify = "left"
     return table
+
+
+#: Columns of source ids that a terminal table prints as footnote numbers.
+SOURCE_COLUMNS = ("source", "sources")
+
+
+def footnote_sources(cells: dict[str, list[str]],
+                     citations: dict[str, str] | None = None) -> list[str]:
+    """Replace, in place, the source ids of the :data:`SOURCE_COLUMNS` of *cells* (column ->
+    formatted cells) by footnote numbers in order of first appearance (``a;c`` ->
+    ``[1,3]``), and return the legend, one ``[n] id`` (``[n] id: citation`` when
+    *citations* has it) per id. The ids stay whole in CSV, JSON and files."""
+    numbers: dict[str, int] = {}
+    for col in SOURCE_COLUMNS:
+        if col not in cells:
+            continue
+        out = []
+        for cell in cells[col]:
+            ids = [x.strip() for x in re.split(r"[;,]", cell) if x.strip()]
+            if not ids:
+                out.append(cell)
+                continue
+            for x in ids:
+                numbers.setdefault(x, len(numbers) + 1)
+            out.append("[" + ",".join(str(numbers[x]) for x in ids) + "]")
+        cells[col] = out
+    cite = citations or {}
+    return [f"[{n}] {x}" + (f": {cite[x]}" if x in cite else "") for x, n in numbers.items()]
 
 
 def print_table(df: pd.DataFrame, title: str | None = None, *, wide: bool = False,
