@@ -4,6 +4,7 @@ need --out, terminal columns never cut below their content."""
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import openpyxl
@@ -126,3 +127,22 @@ def test_source_ids_print_as_footnote_numbers_with_their_legend() -> None:
     table = rich_table(frame, width=120)
     assert "sources: [1] s_long_source_id_2024" in str(table.caption)
     assert [c.header for c in table.columns] == ["good", "share", "source"]
+
+
+def test_text_exports_round_floats_to_twelve_significant_digits(tmp_path) -> None:
+    from econsec.reports.tables import OutputFormat, render_text, write
+
+    # 1 - 0.98 in float64 is 0.020000000000000018: noise in the 17th digit
+    frame = pd.DataFrame({"good": ["gallium", "x", "y"],
+                          "share": [1 - 0.98, 12688.05392, float("nan")],
+                          "runs": [1, 2, 3]})
+    csv = render_text(frame, OutputFormat.csv)
+    assert csv.splitlines()[1] == "gallium,0.02,1"
+    assert csv.splitlines()[2] == "x,12688.05392,2"
+    rows = json.loads(render_text(frame, OutputFormat.json))
+    assert rows[0]["share"] == 0.02 and rows[2]["share"] is None and rows[1]["runs"] == 2
+    # 1234567.891234567 has 16 significant digits: 12 are kept
+    assert "1234567.89123" in render_text(pd.DataFrame({"v": [1234567.891234567]}),
+                                          OutputFormat.csv)
+    out = write(frame, OutputFormat.parquet, tmp_path / "f.parquet")
+    assert pd.read_parquet(out)["share"].iloc[0] == 1 - 0.98  # parquet: as computed
