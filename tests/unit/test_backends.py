@@ -180,3 +180,20 @@ def test_unknown_backend_and_bad_options_are_named_errors() -> None:
         _run(workers=0)
     with pytest.raises(BackendError, match="scheduler address needs --backend dask"):
         _run(scheduler="tcp://127.0.0.1:1")
+
+
+def test_chunks_shrink_on_large_networks_to_bound_memory() -> None:
+    from econsec.simulation.engine import (
+        CHUNK_MEMORY,
+        CHUNK_RUNS,
+        STATE_BYTES_PER_FLOW_RUN,
+        auto_chunk_runs,
+    )
+
+    assert (CHUNK_MEMORY, STATE_BYTES_PER_FLOW_RUN, CHUNK_RUNS) == (2**30, 120, 128)
+    # built-in world (about 2,100 flows): 2**30 / (120 x 2,123) = 4,214 -> capped at 128
+    assert auto_chunk_runs(2_123) == 128
+    # pruned ICIO network: 2**30 / (120 x 1,258,046) = 7.11 -> 7 runs per chunk
+    assert auto_chunk_runs(1_258_046) == 7
+    # full ICIO network, 9.8 million flows: 2**30 / (120 x 9,808,535) = 0.91 -> at least 1
+    assert auto_chunk_runs(9_808_535) == 1
