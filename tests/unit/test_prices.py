@@ -18,7 +18,7 @@ from econsec.data.price_elasticities import (
 )
 from econsec.errors import DataError
 from econsec.simulation.engine import Engine, simulate
-from econsec.simulation.network_arrays import Baseline
+from econsec.simulation.network_arrays import Baseline, assemble
 from econsec.simulation.prices import PriceRule, log_ratio, supply_response
 from econsec.simulation.spec import SimulationSpec
 from simhelpers import START, ban, engine, params, three_node
@@ -50,47 +50,87 @@ G, H = 0, 1
 def test_price_path_of_a_known_shortage() -> None:
     # S1 bans h from day 0; no spare capacity (S2 cannot add), eps_d = eps_s = 0.1,
     # tau = 10 days, refill over 30 days (the default)
-    spec = SimulationSpec(start=START, horizon_days=10, shocks=(ban("S1"),))
+    spec = SimulationSpec(start=START, horizon_days=100, shocks=(ban("S1"),))
     eng = three_node_engine(spec)
     decay = math.exp(-1.0 / 10.0)
     eng.step()
-    # step 1: C orders u = 0.5 x 1 = 0.5 (inventory at target, no refill); S1's 75 % is
-    # blocked, S2 ships its 25 %: 0.125 arrives. D_h = 0.5, S_h = 0.125, z = ln 4;
+    # step 1: C plans p = min(cap, D) = 1 and orders for use u = 0.5 x 1 = 0.5 (inventory
+    # at target, no refill); S1's 75 % is blocked, S2 ships its 25 %: 0.125 arrives, all
+    # of it toward use. C_h = 0.5, A_h = min(0.125, 0.5) = 0.125, z = ln 4;
     # ln P* = ln 4 / 0.2 = 5 ln 4 = ln 1024; ln P1 = ln 1024 (1 - e^-0.1)
-    p1 = math.log(1024.0) * (1.0 - decay)
+    target = math.log(1024.0)
+    p1 = target * (1.0 - decay)
     assert math.log(eng.state.price[H, 0]) == pytest.approx(p1, rel=1e-12)
     # good g: final demand 1.0 fully served (inventory covers the use): P_g stays 1
     assert eng.state.price[G, 0] == 1.0
     eng.step()
-    # step 2: inventory 5.5 + 0.125 - 0.5 = 5.125, refill (5.5 - 5.125) / 30 = 0.0125:
-    # D_h = 0.5125, still 0.125 arrives (S2 at capacity rations the refill part);
-    # ln P* = ln(0.5125 / 0.125) / 0.2 = 5 ln 4.1; ln P2 = ln P* + (ln P1 - ln P*) e^-0.1
-    target = 5.0 * math.log(4.1)
+    # step 2: inventory 5.5 + 0.125 - 0.5 = 5.125, so C also orders the refill
+    # (5.5 - 5.125) / 30 = 0.0125, which S2 (at capacity) rations to nothing. Restocking is
+    # not consumption: C_h = u = 0.5 again and A_h = 0.125, so the target is still ln 1024
+    # (the old measure, orders 0.5125 over arrivals, would have aimed at 5 ln 4.1)
     p2 = target + (p1 - target) * decay
     assert math.log(eng.state.price[H, 0]) == pytest.approx(p2, rel=1e-12)
     assert eng.state.price[G, 0] == 1.0
+    # the shortage stays 75 % of consumption every step (no spare capacity, no share moves:
+    # S2 has no headroom), so ln P_n = ln 1024 (1 - e^(-n/10)): after 100 steps
+    # ln 1024 (1 - e^-10), constant toward 1024 with no drift beyond it
+    for _ in range(98):
+        eng.step()
+    p100 = target * (1.0 - math.exp(-10.0))
+    assert math.log(eng.state.price[H, 0]) == pytest.approx(p100, rel=1e-12)
+    assert eng.state.price[H, 0] < 1024.0
 
 
 def test_price_falls_back_after_the_ban_is_lifted() -> None:
-    # ban on days 0-4, S2 with 20 % spare (0.15 at most, on line after a day). During the
-    # ban C moves S2's headroom to it (share 0.25 -> 0.30); after the lift S1 serves its
-    # 70 % again, and only the restocking orders S2 cannot serve (0.3 (0.5 + r) > 0.15)
-    # stay short: z = ln((0.5 + r) / (0.5 + r - 0.3 r)) -> 0 as the gap r closes, and the
-    # price falls back toward 1 after its peak at the end of the ban
-    spec = SimulationSpec(start=START, horizon_days=200, shocks=(ban("S1", 0, 5),))
-    eng = three_node_engine(spec, spare=0.2)
-    path = []
-    for _ in range(200):
+    # ban on days 0-4 (five steps), no spare capacity, eps 0.1 + 0.1, tau = 10 days. During
+    # the ban z = ln 4 each step (as above; S2 has no headroom, no share moves), so
+    # ln P5 = ln 1024 (1 - e^-0.5). After the lift S1 ships its use part 0.375 again (at
+    # capacity, so it rations C's refill orders to nothing) and S2 its 0.125: 0.5 arrives,
+    # C_h = A_h = 0.5, z = 0, and the price decays: ln P(5 + k) = ln P5 e^(-k/10), although
+    # C's inventory (5.5 - 5 x 0.375 = 3.625) is still below its target of 5.5
+    spec = SimulationSpec(start=START, horizon_days=60, shocks=(ban("S1", 0, 5),))
+    eng = three_node_engine(spec)
+    for _ in range(5):
         eng.step()
-        path.append(eng.state.price[H, 0])
-    peak = int(np.argmax(path))
-    assert peak <= 6 and path[peak] > 1.5
-    assert (np.diff(path[peak:]) <= 1e-12 * np.asarray(path[peak:-1])).all()
-    # at the end: r = (5.5 - I) / 30 and z as above; the price is near exp(z / 0.2) (it
-    # trails its falling target by about tau = 10 days)
-    r = (5.5 - eng.state.inventory[0, 0]) / 30.0
-    target = math.exp(math.log((0.5 + r) / (0.5 + 0.7 * r)) / 0.2)
-    assert 1.0 < target < path[-1] < 1.01
+    p5 = math.log(1024.0) * (1.0 - math.exp(-0.5))
+    assert math.log(eng.state.price[H, 0]) == pytest.approx(p5, rel=1e-12)
+    for k in range(1, 31):
+        eng.step()
+        assert math.log(eng.state.price[H, 0]) == pytest.approx(p5 * math.exp(-k / 10.0),
+                                                                rel=1e-12)
+    assert eng.state.inventory[0, 0] < 5.5  # still restocking: the price ignores it
+
+
+def test_restocking_orders_do_not_raise_the_price() -> None:
+    # no shock, no spare capacity; C's inventory of h set by hand to 2.5 (target 5.5), so it
+    # orders u = 0.5 for use plus (5.5 - 2.5) / 30 = 0.1 to refill. S1 and S2 are at
+    # capacity (0.375, 0.125 = their use parts), serve use in full and ration the refill to
+    # nothing: C_h = A_h = 0.5, z = 0, P_h stays exactly 1 (the old measure, orders 0.6 over
+    # arrivals 0.5, gave z = ln 1.2 and ln P* = 5 ln 1.2)
+    spec = SimulationSpec(start=START, horizon_days=10)
+    eng = three_node_engine(spec)
+    eng.state.inventory = eng.state.inventory.copy()
+    eng.state.inventory[0] = 2.5
+    moved = eng.step()
+    assert moved.received[0, 0] == pytest.approx(0.5, rel=1e-12)
+    np.testing.assert_array_equal(eng.state.price, 1.0)
+
+
+def test_the_market_is_world_consumption() -> None:
+    # C buys h from S1 (75 %) and S2 (25 %); S1 makes 1.5 of h a day, 0.375 for C and the
+    # rest, 1.125, for final demand in its own economy (a producer's own market, like
+    # China's own gallium users). S1 bans exports, no spare. Per step: C_h = u_C + f0_S1 =
+    # 0.5 + 1.125 = 1.625 wanted; A_h = 0.125 (from S2) + 1.125 (S1's own buyers, served
+    # in full: phi_use = 1) = 1.25; z = ln(1.625 / 1.25) = ln 1.3: 0.375 / 1.625 = 23 % of
+    # world consumption short, not 75 % of C's orders (which would give z = ln 4)
+    net = assemble(["C", "S1", "S2"], ["g", "h"], [(0, 0), (1, 1), (2, 1)],
+                   np.array([1.0, 1.5, 0.0]), [(1, 0, 0.5, 0.0, True)],
+                   {(0, 1): [(1, 0.75), (2, 0.25)]})
+    spec = SimulationSpec(start=START, horizon_days=10, shocks=(ban("S1"),))
+    eng = three_node_engine(spec, net=net)
+    eng.step()
+    p1 = math.log(1.3) / 0.2 * (1.0 - math.exp(-0.1))
+    assert math.log(eng.state.price[H, 0]) == pytest.approx(p1, rel=1e-12)
 
 
 @pytest.mark.parametrize(("feedback", "weekly"), [(0.0, False), (1.0, False), (1.0, True)])
@@ -152,25 +192,35 @@ def test_log_ratio_tolerance_and_floor() -> None:
     assert log_ratio(d, s)[3, 0] == pytest.approx(math.log(1000.0))
 
 
-def test_the_built_in_table_has_a_default_and_the_replay_minerals() -> None:
+def test_the_built_in_table_has_a_sourced_default() -> None:
     table = price_elasticities()
-    assert {"default", "gallium", "germanium", "rare_earth_processing",
-            "graphite_natural"} <= set(table)
+    assert "default" in table
     for row in table.values():
         assert row.source and row.demand + row.supply > 0 and row.adjustment_days > 0
+        assert {row.basis, row.adjustment_basis} <= {"estimated", "transferred", "assumption"}
+    # the default: Caldara, Cavallo & Iacoviello's short-run oil elasticities (demand -0.13,
+    # supply 0.11), transferred; the one-month adjustment an assumption
+    row = table["default"]
+    assert (row.demand, row.supply, row.adjustment_days) == (0.13, 0.11, 30.0)
+    assert (row.basis, row.adjustment_basis) == ("transferred", "assumption")
 
 
 @pytest.mark.parametrize(("line", "field", "message"), [
-    ("gallium,-0.1,0.1,30,src,2020,", "elasticity_demand", "not a finite elasticity"),
-    ("gallium,0,0,30,src,2020,", "elasticity_supply", "must be positive"),
-    ("gallium,0.1,0.1,0,src,2020,", "adjustment_days", "positive number of days"),
-    ("gallium,0.1,x,30,src,2020,", "elasticity_supply", "not a number"),
+    ("gallium,-0.1,0.1,30,assumption,assumption,src,2020,", "elasticity_demand",
+     "not a finite elasticity"),
+    ("gallium,0,0,30,assumption,assumption,src,2020,", "elasticity_supply", "must be positive"),
+    ("gallium,0.1,0.1,0,assumption,assumption,src,2020,", "adjustment_days",
+     "positive number of days"),
+    ("gallium,0.1,x,30,assumption,assumption,src,2020,", "elasticity_supply", "not a number"),
+    ("gallium,0.1,0.1,30,guess,assumption,src,2020,", "basis", "not a basis"),
+    ("gallium,0.1,0.1,30,assumption,fitted,src,2020,", "adjustment_basis", "not a basis"),
 ])
 def test_table_errors_name_file_line_and_field(tmp_path: Path, line: str, field: str,
                                                message: str) -> None:
     path = tmp_path / "price_elasticities.csv"
-    path.write_text("good,elasticity_demand,elasticity_supply,adjustment_days,source,year,"
-                    "note\ndefault,0.2,0.2,30,src,2020,\n" + line + "\n")
+    path.write_text("good,elasticity_demand,elasticity_supply,adjustment_days,basis,"
+                    "adjustment_basis,source,year,note\n"
+                    "default,0.2,0.2,30,assumption,assumption,src,2020,\n" + line + "\n")
     with pytest.raises(DataError, match=message) as err:
         read_price_elasticities(path)
     assert err.value.file == str(path) and "line 3" in str(err.value) and field in str(err.value)
@@ -178,8 +228,9 @@ def test_table_errors_name_file_line_and_field(tmp_path: Path, line: str, field:
 
 def test_table_needs_a_default_row(tmp_path: Path) -> None:
     path = tmp_path / "p.csv"
-    path.write_text("good,elasticity_demand,elasticity_supply,adjustment_days,source,year,"
-                    "note\ngallium,0.1,0.1,30,src,2020,\n")
+    path.write_text("good,elasticity_demand,elasticity_supply,adjustment_days,basis,"
+                    "adjustment_basis,source,year,note\n"
+                    "gallium,0.1,0.1,30,assumption,assumption,src,2020,\n")
     with pytest.raises(DataError, match="no 'default' row"):
         read_price_elasticities(path)
 
@@ -192,7 +243,7 @@ def test_price_feedback_must_be_zero_or_one() -> None:
 
 def test_prices_table_and_window() -> None:
     # the built-in table: goods g, h have no row of their own and take the default row
-    # (eps_d + eps_s = 0.4, 30 days). Ban from day 0.
+    # (eps_d + eps_s = 0.13 + 0.11 = 0.24, 30 days). Ban from day 0.
     spec = SimulationSpec(start=START, horizon_days=5, shocks=(ban("S1"),))
     res = simulate(spec, baseline=three_node(), runs=3, rng=0)
     frame = res.prices()
@@ -203,8 +254,8 @@ def test_prices_table_and_window() -> None:
     assert h["date"].iloc[0] == START and h["price_index_p50"].iloc[0] == 1.0
     # step 1 as in test_price_path_of_a_known_shortage, but spare 10 % (default) and
     # default elasticities: S2 adds nothing on day 0 (ramp starts after a step of
-    # pressure), so z = ln 4 and ln P1 = (ln 4 / 0.4) (1 - e^(-1/30))
-    p1 = math.exp(math.log(4.0) / 0.4 * (1.0 - math.exp(-1.0 / 30.0)))
+    # pressure), so z = ln 4 and ln P1 = (ln 4 / 0.24) (1 - e^(-1/30))
+    p1 = math.exp(math.log(4.0) / 0.24 * (1.0 - math.exp(-1.0 / 30.0)))
     assert h["price_index_p50"].iloc[1] == pytest.approx(p1, rel=1e-6)  # float32 record
     # the window's mean price: day 0 is recorded at the end of day 0 (day 1)
     assert res.price_in_window(0, 0)[:, 1] == pytest.approx(p1, rel=1e-6)

@@ -47,9 +47,9 @@ Node shocks (``node_shock``: demand and outage shocks of the day,
 Prices (:mod:`econsec.simulation.prices`): with feedback (``fb = 1``) the step uses
 ``c_q P_h(q)^-eps_d``, ``f0_i P_h(i)^-eps_d`` in place of ``c_q``, ``f0_i`` and capacity
 ``min(cap P_h(i)^eps_s, capmax)``; after stage 4, per good ``h``:
-``D_h = sum_{q: h} o_q + sum_{i: h} f0_i``,
-``S_h = sum_{q: h} received_q / dt + sum_{i: h} f0_i phi_use,i``,
-``z_h = ln(D_h / max(S_h, 1e-3 D_h))`` (0 if ``D_h = 0`` or ``|z| <= PRICE_TOL``),
+``C_h = sum_{q: h} u_q + sum_{i: h} f0_i``,
+``A_h = sum_{q: h} min(received_q / dt, u_q) + sum_{i: h} f0_i phi_use,i``,
+``z_h = ln(C_h / max(A_h, 1e-3 C_h))`` (0 if ``C_h = 0`` or ``|z| <= PRICE_TOL``),
 ``ln P_h += (1 - exp(-dt / tau_h)) (z_h / (eps_d + eps_s) - ln P_h)``.
 
 Results agree with the fast step to rounding (the sums add the same terms in another
@@ -209,9 +209,9 @@ def reference_step(rs: RunState, base: Baseline, prm: RunParams, run: int,
     received = np.asarray(np.bincount(fs, arrive, minlength=s), dtype=np.float64)
     if pr is not None:  # 4b. prices
         g = len(rs.price)
-        dem_g = (np.bincount(pr.slot_good, o_q, minlength=g)
+        dem_g = (np.bincount(pr.slot_good, use_q, minlength=g)
                  + np.bincount(pr.node_good, f0, minlength=g))
-        sup_g = (np.bincount(pr.slot_good, received / dt, minlength=g)
+        sup_g = (np.bincount(pr.slot_good, np.minimum(received / dt, use_q), minlength=g)
                  + np.bincount(pr.node_good, f0 * phi_u, minlength=g))
         z = np.zeros(g)
         pos = dem_g > 0

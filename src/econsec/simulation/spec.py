@@ -212,7 +212,7 @@ PARAMETERS: Mapping[str, tuple[str, float]] = MappingProxyType({
                        "demand x P^-eps_d) and capacity on line (x P^eps_s, within the spare "
                        "ceiling); 0 (default): the price is computed but quantities do not "
                        "respond - the short-run elasticities (data/price_elasticities.csv) are "
-                       "assumptions, no published estimate was found for the replays' goods",
+                       "transferred from crude oil, no estimate was found for the replays' goods",
                        0.0),
     "localisation_share": ("induced localisation: share of a buyer economy's pre-shock use of "
                            "a good its own producers supply at full ramp-up once a control "

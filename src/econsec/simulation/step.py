@@ -33,8 +33,9 @@ each):
    dt)`` steps later, ``days_k`` the sourced door-to-door days of its good and route
    (:mod:`econsec.simulation.transit`); ``received_q`` is then the slot sum of the arrivals.
 4b. **Prices** (:func:`~econsec.simulation.prices.update_prices`). Per good, the log
-   ratio of orders (use, restocking, final) to arrivals and final deliveries moves the
-   price index toward ``exp(z / (eps_d + eps_s))`` with time constant ``tau``; with the
+   ratio of world consumption wanted (use orders, final demand; not restocking) to what
+   met it (arrivals up to the use order, final deliveries) moves the price index toward
+   ``exp(z / (eps_d + eps_s))`` with time constant ``tau``; with the
    ``price_feedback`` run parameter, the next step's use coefficients and final demand are
    scaled by ``P^-eps_d`` and capacity on line by ``P^eps_s`` (within the spare ceiling)
    (:mod:`econsec.simulation.prices`).
@@ -199,7 +200,7 @@ def step(
     if ships.arrived is not None:
         received = topo.flows_to_slots(ships.arrived)
     if prm.prices is not None:  # 4b. prices (prices.py)
-        st.price = update_prices(st.price, prm.prices, orders.o_q, k.f0, received, phi_u, dt)
+        st.price = update_prices(st.price, prm.prices, orders.use, k.f0, received, phi_u, dt)
     used, use_need = draw_inventories(st, topo, k, y, received, dt)  # 5
     short_r = np.asarray(phi_u < 1.0 - SHORT_TOL, dtype=np.bool_)
     resource(st, topo, c, orders.o_q, orders.use, ships, short_r, dem.total, k.cap_max,  # 6
