@@ -21,7 +21,7 @@ line when a bound is exceeded (:class:`~econsec.errors.DataError`):
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,12 +91,15 @@ def _compose(path: Path) -> yaml.Node | None:
     return root
 
 
+#: Unicode categories Cc (C0 and C1 controls, DEL) and Cs (surrogates) except tab, LF, CR
+_BAD_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def bad_character(text: str) -> str | None:
-    """The first NUL/control character of *text* other than tab, CR, LF (as ``U+0000``)."""
-    for ch in text:
-        if ch not in "\t\n\r" and unicodedata.category(ch) in ("Cc", "Cs"):
-            return f"U+{ord(ch):04X}"
-    return None
+    """The first NUL/control character of *text* other than tab, CR, LF (as ``U+0000``):
+    a character of Unicode category Cc or Cs (:data:`_BAD_CHARACTER`, one regex search)."""
+    m = _BAD_CHARACTER.search(text)
+    return None if m is None else f"U+{ord(m.group()):04X}"
 
 
 def _check_events(path: Path, text: str) -> None:
