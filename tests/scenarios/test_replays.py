@@ -71,11 +71,30 @@ def test_replay_outcome_within_its_tolerance(name: str, oid: str) -> None:
 
 def test_jpn_kor_2019_korea_resources_to_other_origins() -> None:
     # documented: re-sourced to domestic makers, China, Taiwan and the US (MOTIE 2021): other
-    # origins from 55.4 % to 87.2 % of Korea's HF imports (+57 %). Simulated with buyers
-    # moving orders over 60-120 days (qualification, sourced) to suppliers with headroom
-    # (5-20 % spare): about +18 %: the direction holds, the size is under-predicted because
-    # the world has no Korean or Chinese HF capacity expansion (Soulbrain, SK Materials)
-    assert gain("jpn_kor_2019", "KOR", "hydrogen_fluoride", "ROW") > 0.1
+    # origins from 55.4 % (H1 2019) to 87.2 % (2020) of Korea's HF imports (+57 %).
+    # Simulated in 2020: the world's other origins (ROW) keep about 71 % of their pre-control
+    # flow (Korean makers displace part of it) while Japan's capped flow keeps about a
+    # quarter, so ROW's share of the imports rises from 0.555 to about 0.80 (+44 %)
+    scenario, result, _ = replay("jpn_kor_2019")
+    first, last = ((pd.Timestamp(d).date() - scenario.start).days
+                   for d in ("2020-01-01", "2020-12-31"))
+    keys, vals = result.trade_in_window(first, last)
+    hf = ((keys["buyer"] == "KOR") & (keys["good"] == "hydrogen_fluoride")).to_numpy()
+    row, jpn = ((hf & (keys["supplier"] == s).to_numpy()) for s in ("ROW", "JPN"))
+    base = keys["baseline"].to_numpy()
+    before = base[row].sum() / (base[row].sum() + base[jpn].sum())
+    now = vals[:, row].sum(axis=1) / (vals[:, row].sum(axis=1) + vals[:, jpn].sum(axis=1))
+    assert 0.5 < before < 0.6
+    assert float(np.median(now)) / before - 1 > 0.3
+    # induced localisation (sourced in the YAML: Soulbrain's doubled capacity, "about two
+    # thirds" of Korean chipmakers' needs by 2 Jan 2020): by the horizon (day 549, past the
+    # 182-day lead) every Korean HF slot sources at least 0.67 domestically (tau = s0 +
+    # 1 x (0.67 - s0), with s0 = 0.33 < 0.67), against 0.33 before
+    div = result.diversion()
+    dom = div[(div["buyer"] == "KOR") & (div["good"] == "hydrogen_fluoride")
+              & (div["supplier"] == "KOR")]
+    assert len(dom) and (dom["share_before"] < 0.34).all()
+    assert (dom["share_after"] >= 0.67 - 1e-9).all()
     # EUV resist licences were all granted (after 34-46 days): no re-sourcing away from
     # Japan, unlike HF, where 73 % of the orders are refused in this replay
     assert abs(gain("jpn_kor_2019", "KOR", "photoresist_euv", "JPN")) < 0.01
