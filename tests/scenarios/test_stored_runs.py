@@ -20,7 +20,7 @@ def test_store_and_rerun_reproduces_every_frame(tmp_path: Path) -> None:
     scenario = load_named("chn_graphite_2023").with_overrides(horizon="180d", step="week")
     result = run_scenario(scenario, world, runs=5, seed=11).result
     with Store(tmp_path / "runs.duckdb") as store:
-        run_id = save_run(store, scenario, result, world)
+        run_id = save_run(store, scenario, result, world.version)
         runs = list_runs(store)
         assert list(runs["run_id"]) == [run_id]
         row = runs.iloc[0]
@@ -56,9 +56,9 @@ def test_runs_of_scenarios_with_different_parameters_share_one_store(tmp_path: P
     second = load_named("jpn_kor_2019").with_overrides(horizon="60d")
     with Store(tmp_path / "runs.duckdb") as store:
         a = save_run(store, first, run_scenario(first, world, runs=3, seed=1).result,
-                     world)
+                     world.version)
         b = save_run(store, second, run_scenario(second, world, runs=3, seed=2).result,
-                     world)
+                     world.version)
         pa, pb = load_run(store, a).frames["parameters"], load_run(store, b).frames["parameters"]
         assert "licence_delay_days.shock0" not in pa.columns
         assert pb["licence_delay_days.shock1"].between(56, 134).all()  # HF delays drawn
