@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -102,10 +102,44 @@ def shared_brief(brief_doc: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[An
     html.cached_brief_html.cache_clear()
 
 
+# The terminal brief's replays and forward scenario (`reports.brief._runs`: every replay
+# scored and the default forward scenario run, 10 runs, seed 0, tens of seconds) are
+# computed once per session and world: `shared_brief_runs` makes every `econsec brief`
+# printed to the terminal in a test reuse them (their frames are only read when printed).
+
+
 @pytest.fixture(scope="session")
-def terminal_brief() -> Any:
+def brief_runs_once() -> Callable[..., Any]:
+    """`reports.brief._runs`, computed once per (world object, runs, seed)."""
+    from econsec.reports import brief
+
+    real = brief._runs
+    done: dict[tuple[int, int, int], tuple[Any, Any]] = {}
+
+    def runs(world: Any, runs: int, seed: int) -> Any:
+        key = (id(world), runs, seed)
+        if key not in done:  # the world is kept beside its answer: its id stays its own
+            done[key] = (world, real(world, runs, seed))
+        return done[key][1]
+
+    return runs
+
+
+@pytest.fixture
+def shared_brief_runs(brief_runs_once: Callable[..., Any],
+                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from econsec.reports import brief
+
+    monkeypatch.setattr(brief, "_runs", brief_runs_once)
+
+
+@pytest.fixture(scope="session")
+def terminal_brief(brief_runs_once: Callable[..., Any]) -> Any:
     from typer.testing import CliRunner
 
     from econsec.cli.app import app
+    from econsec.reports import brief
 
-    return CliRunner().invoke(app, ["brief"], env={"COLUMNS": "200"})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(brief, "_runs", brief_runs_once)
+        return CliRunner().invoke(app, ["brief"], env={"COLUMNS": "200"})
