@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +27,43 @@ def tiny_copy(tmp_path: Path) -> Path:
     return dest
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip("needs the real datasets in ../shared/data: not present")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def icio_db(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store holding the real OECD ICIO 2022 table, imported once per session (seconds
+    each time). Shared: tests only read it (a test that writes copies it first)."""
+    from econsec.data.importers.icio import INTERMEDIATE, import_icio
+    from econsec.data.store import Store
+
+    folder = shared_data / "oecd_icio2022_sanction_simulator"
+    if not (folder / INTERMEDIATE).is_file():
+        pytest.skip(f"needs the OECD ICIO 2022 table in ../shared/data: not at {folder}")
+    db = tmp_path_factory.mktemp("icio_real") / "s.duckdb"
+    with Store(db) as store:
+        import_icio(folder, store)
+    return db
+
+
+@pytest.fixture(scope="session")
+def wiod_db(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store holding the real WIOD 2013 panel (every year), imported once per session.
+    Shared: tests only read it (a test that writes imports into a store of its own)."""
+    from econsec.data.importers.wiod import INTERMEDIATE, import_wiod
+    from econsec.data.store import Store
+
+    folder = shared_data / "wiod2013"
+    if not (folder / INTERMEDIATE).is_file():
+        pytest.skip(f"needs WIOD 2013 in ../shared/data: not at {folder}")
+    db = tmp_path_factory.mktemp("wiod_real") / "s.duckdb"
+    with Store(db) as store:
+        import_wiod(folder, store)
+    return db
 
 
 # ----- the brief, built once per test run (runner) ----------------------------------------
@@ -70,10 +102,44 @@ def shared_brief(brief_doc: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[An
     html.cached_brief_html.cache_clear()
 
 
+# The terminal brief's replays and forward scenario (`reports.brief._runs`: every replay
+# scored and the default forward scenario run, 10 runs, seed 0, tens of seconds) are
+# computed once per session and world: `shared_brief_runs` makes every `econsec brief`
+# printed to the terminal in a test reuse them (their frames are only read when printed).
+
+
 @pytest.fixture(scope="session")
-def terminal_brief() -> Any:
+def brief_runs_once() -> Callable[..., Any]:
+    """`reports.brief._runs`, computed once per (world object, runs, seed)."""
+    from econsec.reports import brief
+
+    real = brief._runs
+    done: dict[tuple[int, int, int], tuple[Any, Any]] = {}
+
+    def runs(world: Any, runs: int, seed: int) -> Any:
+        key = (id(world), runs, seed)
+        if key not in done:  # the world is kept beside its answer: its id stays its own
+            done[key] = (world, real(world, runs, seed))
+        return done[key][1]
+
+    return runs
+
+
+@pytest.fixture
+def shared_brief_runs(brief_runs_once: Callable[..., Any],
+                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from econsec.reports import brief
+
+    monkeypatch.setattr(brief, "_runs", brief_runs_once)
+
+
+@pytest.fixture(scope="session")
+def terminal_brief(brief_runs_once: Callable[..., Any]) -> Any:
     from typer.testing import CliRunner
 
     from econsec.cli.app import app
+    from econsec.reports import brief
 
-    return CliRunner().invoke(app, ["brief"], env={"COLUMNS": "200"})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(brief, "_runs", brief_runs_once)
+        return CliRunner().invoke(app, ["brief"], env={"COLUMNS": "200"})

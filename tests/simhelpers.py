@@ -7,7 +7,8 @@
 * shocks and specs: :func:`ban`, :func:`licensing`, :func:`busy_spec`;
 * parameters: :func:`params` (per-run arrays), :func:`fixed` (distributions),
   :func:`draw_runs` (drawn as the engine draws them);
-* the built-in world, loaded once: :func:`world`, :func:`world_baseline`.
+* the built-in world, loaded once: :func:`world`, :func:`world_baseline`;
+* a shipped scenario's run, once per (name, runs, seed): :func:`shipped_run`.
 """
 
 from __future__ import annotations
@@ -198,3 +199,13 @@ def world() -> Any:
 def world_baseline() -> Baseline:
     """The built-in world's baseline (latest figures)."""
     return baseline_from_world(world())
+
+
+@functools.cache
+def shipped_run(name: str, runs: int, seed: int) -> Any:
+    """The :class:`~econsec.policy.runner.RunOutput` of the shipped scenario *name* on the
+    built-in world, computed once per test session (tests only read it)."""
+    from econsec.policy.runner import run_scenario
+    from econsec.policy.scenarios import load_named
+
+    return run_scenario(load_named(name), runs=runs, seed=seed)

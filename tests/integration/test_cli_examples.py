@@ -4,7 +4,11 @@
 Commands run in-process (typer's CliRunner) against a temporary store (``ECONSEC_DB``);
 the datasets they import come from ``../shared/data`` (skipped, with the reason, when it
 is absent). Placeholders (``<id>``, ``ID``) and paths (``~/data/X``, ``data/wiod2013``)
-are replaced by real values; simulations run with ``--runs 2``.
+are replaced by real values; simulations and replays run with ``--runs 2``. Each dataset
+a command needs is imported into the store before the first such command (again after a
+``data`` command that touched it). ``econsec brief --out`` writes the session's brief
+(``shared_brief``) and the terminal brief reuses the session's replays and forward run
+(``shared_brief_runs``): building them is tested in tests/api/test_brief.py.
 """
 
 from __future__ import annotations
@@ -106,7 +110,7 @@ def _resolve(cmd: str, tmp: Path) -> tuple[list[str] | None, str]:
     for i, a in enumerate(fixed):
         if a == "--runs" and i + 1 < len(fixed):
             fixed[i + 1] = "2"
-    if fixed[:1] == ["simulate"] and "--runs" not in fixed:
+    if fixed[:1] in (["simulate"], ["replays"]) and "--runs" not in fixed:
         fixed += ["--runs", "2"]
     if fixed[:1] == ["brief"] and any(a.endswith(".html") for a in fixed):
         fixed += ["--runs", "2"]
@@ -118,8 +122,15 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("store") / "econsec.duckdb"
 
 
+@pytest.fixture(scope="module")
+def imported() -> set[str]:
+    """Datasets imported whole into the module's store (and not touched since)."""
+    return set()
+
+
 @pytest.mark.parametrize("cmd", all_commands())
-def test_example_runs(cmd: str, store: Path, tmp_path: Path) -> None:
+def test_example_runs(cmd: str, store: Path, imported: set[str], tmp_path: Path,
+                      request: pytest.FixtureRequest) -> None:
     argv, why = _resolve(cmd, tmp_path)
     if argv is None:
         pytest.skip(why)
@@ -132,8 +143,14 @@ def test_example_runs(cmd: str, store: Path, tmp_path: Path) -> None:
             path = SHARED / folder
             if not path.exists():
                 pytest.skip(f"needs {path}")
-            pre = runner.invoke(app, ["data", "import", dataset, str(path)], env=env)
-            assert pre.exit_code == 0, pre.output
+            if dataset not in imported:
+                pre = runner.invoke(app, ["data", "import", dataset, str(path)], env=env)
+                assert pre.exit_code == 0, pre.output
+                imported.add(dataset)
+    if argv[:1] == ["data"]:
+        imported.difference_update(argv)  # e.g. `data import wiod ... --years 2000-2011`
+    if argv[:1] == ["brief"]:
+        request.getfixturevalue("shared_brief" if "--out" in argv else "shared_brief_runs")
     result = runner.invoke(app, argv, env=env)
     text = result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), (

@@ -218,14 +218,9 @@ def test_unknown_sector_lists_every_code(small_db: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def real_db(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = shared_data / "oecd_icio2022_sanction_simulator"
-    if not (folder / icio_mod.INTERMEDIATE).is_file():
-        pytest.skip(f"OECD ICIO 2022 not in shared data ({folder})")
-    db = tmp_path_factory.mktemp("icio_real") / "s.duckdb"
-    r = CliRunner().invoke(app, ["data", "import", "icio", str(folder), "--db", str(db)])
-    assert r.exit_code == 0, r.output
-    return db
+def real_db(icio_db: Path) -> Path:
+    """The session's store with the real table (tests/conftest.py; read only here)."""
+    return icio_db
 
 
 def test_korea_c26_on_china_against_numpy(shared_data: Path, real_db: Path) -> None:
@@ -239,10 +234,21 @@ def test_korea_c26_on_china_against_numpy(shared_data: Path, real_db: Path) -> N
                                                     nodes["sector"].astype(str),
                                                     strict=True))}
     n = len(nodes)
-    src = np.array([key[(str(c), str(s))] for c, s in zip(
-        cells["from_country"], cells["from_sector"], strict=True)])
-    dst = np.array([key[(str(c), str(s))] for c, s in zip(
-        cells["to_country"], cells["to_sector"], strict=True)])
+
+    def node_of(country: pd.Series, sector: pd.Series) -> np.ndarray:
+        """Each cell's node (row of the nodes file), -1 if absent: looked up once per
+        distinct (country, sector) pair, then spread to the 9.8 million cells by their
+        pd.factorize codes (a Python loop over the cells took most of the test's time)."""
+        ci, countries = pd.factorize(country)
+        si, sectors = pd.factorize(sector)
+        assert (ci >= 0).all() and (si >= 0).all()  # no missing code
+        table = np.array([[key.get((str(c), str(s)), -1) for s in sectors]
+                          for c in countries])
+        return table[ci, si]
+
+    src = node_of(cells["from_country"], cells["from_sector"])
+    dst = node_of(cells["to_country"], cells["to_sector"])
+    assert (src >= 0).all() and (dst >= 0).all()  # every cell's nodes are in the nodes file
     z = np.zeros((n, n))
     np.add.at(z, (src, dst), cells["value_musd"].to_numpy(dtype=float))
     x = nodes["gross_output_musd"].to_numpy(dtype=float)

@@ -47,11 +47,9 @@ def expected(wiod: Path) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def store_db(wiod: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("wiod") / "s.duckdb"
-    with Store(db) as store:
-        import_wiod(wiod, store)
-    return db
+def store_db(wiod: Path, wiod_db: Path) -> Path:
+    """The session's store with the panel imported by :func:`import_wiod` (read only)."""
+    return wiod_db
 
 
 def test_rows_and_totals_per_year(store_db: Path, expected: pd.DataFrame) -> None:

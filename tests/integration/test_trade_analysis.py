@@ -385,14 +385,10 @@ def test_compare_on_given_flows_hand_computed() -> None:
     assert list(wide.columns) == ["year", *ta.INDEX_NAMES]
 
 
-def test_wiod_store_panel_equals_direct_read(wiod_dir: Path, tmp_path: Path) -> None:
-    """The same comparison from a WIOD panel imported into the store and from the files."""
-    from econsec.data.importers.wiod import import_wiod
-    from econsec.data.store import Store
-
-    db = tmp_path / "store.duckdb"
-    with Store(db) as store:
-        import_wiod(wiod_dir, store, years=[2010, 2011])
+def test_wiod_store_panel_equals_direct_read(wiod_dir: Path, wiod_db: Path) -> None:
+    """The same comparison from a WIOD panel imported into the store (the session's, every
+    year, tests/conftest.py) and from the files."""
+    db = wiod_db
     via_store = ta.compare("KOR", "CHN", years="2010-2011", source="wiod", db=db)
     direct = ta.compare("KOR", "CHN", years="2010-2011", source="wiod", wiod=wiod_dir)
     pd.testing.assert_frame_equal(via_store, direct, rtol=1e-12)

@@ -3,20 +3,17 @@ imply by hand for the months before and after the last licence."""
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import numpy as np
 
-from econsec.policy.runner import run_scenario
-from econsec.policy.scenarios import load_named
+from simhelpers import shipped_run
 
 RUNS, SEED = 20, 0
 
 
-@functools.cache
 def result() -> Any:
-    return run_scenario(load_named("chn_ree_2025"), runs=RUNS, seed=SEED).result
+    return shipped_run("chn_ree_2025", RUNS, SEED).result  # shared with test_replays.py
 
 
 def level(first: int, last: int, good: str, supplier: str, buyer: str | None) -> Any:

@@ -25,8 +25,8 @@ from econsec.policy.compare import (
     replay_names,
     simulated_change,
 )
-from econsec.policy.runner import run_scenario
 from econsec.policy.scenarios import Scenario, load_named
+from simhelpers import shipped_run
 
 RUNS, SEED = 20, 0
 
@@ -34,7 +34,7 @@ RUNS, SEED = 20, 0
 @functools.cache
 def replay(name: str) -> tuple[Scenario, Any, pd.DataFrame]:
     scenario = load_named(name)
-    result = run_scenario(scenario, runs=RUNS, seed=SEED).result
+    result = shipped_run(name, RUNS, SEED).result  # run once per session
     return scenario, result, outcome_check(scenario, result)
 
 

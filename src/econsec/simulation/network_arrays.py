@@ -27,7 +27,10 @@ engine (Leontief 1936 accounting; MRIO construction as in Lenzen et al. 2013, ES
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import threading
+import weakref
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -209,6 +212,14 @@ def assemble(
     )
 
 
+#: baselines already built, per World object (a World is never mutated: frames are copied
+#: by a scenario), keyed by (extra nodes, as-of year); at most BASELINES_PER_WORLD each
+_BASELINES: weakref.WeakKeyDictionary[object, dict[tuple[Any, ...], Baseline]] = (
+    weakref.WeakKeyDictionary())
+_BASELINES_LOCK = threading.Lock()
+BASELINES_PER_WORLD = 32
+
+
 def baseline_from_world(
     world: object,
     extra_nodes: list[tuple[str, str]] | None = None,
@@ -222,7 +233,42 @@ def baseline_from_world(
     shock, buyers move *fraction* of their sourcing of those goods away from supplier
     *away_from*, to the other suppliers in proportion to their world share. *as_of*: use
     world shares and import shares up to that year (None: latest).
+
+    Without *diversify*, the baseline is built once per world object, *extra_nodes* and
+    *as_of* (every run of a scenario needs the same one; building it takes seconds) and
+    shared: its arrays are read-only, so a caller that wrote into them would fail loudly.
     """
+    if diversify:
+        return _build_baseline(world, extra_nodes, diversify, as_of)
+    key = (tuple((str(e), str(g)) for e, g in extra_nodes or ()), as_of)
+    with _BASELINES_LOCK:
+        found = _BASELINES.get(world, {}).get(key)
+    if found is not None:
+        return found
+    built = _read_only(_build_baseline(world, extra_nodes, None, as_of))
+    with _BASELINES_LOCK:
+        per_world = _BASELINES.setdefault(world, {})
+        if len(per_world) >= BASELINES_PER_WORLD:
+            per_world.pop(next(iter(per_world)))
+        return per_world.setdefault(key, built)
+
+
+def _read_only(base: Baseline) -> Baseline:
+    """*base* with every array flagged read-only (it is shared between runs)."""
+    for f in fields(base):
+        value = getattr(base, f.name)
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
+    return base
+
+
+def _build_baseline(
+    world: object,
+    extra_nodes: list[tuple[str, str]] | None,
+    diversify: list[tuple[set[str], set[str], str, float]] | None,
+    as_of: int | None,
+) -> Baseline:
+    """The build behind :func:`baseline_from_world` (never cached)."""
     from econsec.data.world import World
 
     assert isinstance(world, World)
