@@ -230,3 +230,19 @@ def test_brief_html_endpoint(client: TestClient, shared_brief: object) -> None:
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert "<h1>econsec brief: TRILATERAL against CHN</h1>" in r.text
     assert 'id="fig-exposure_heatmap"' in r.text and "<script" not in r.text
+
+
+def test_shutdown_leaves_no_worker_process(tmp_path: Path, world: World) -> None:
+    # a run started, then the server stops: no worker process may outlive it
+    from econsec.api.jobs import JobManager, RunStore
+
+    jobs = JobManager(RunStore(tmp_path / "runs.duckdb"), world, workers=2)
+    job = jobs.submit("jpn_kor_2019", {"runs": 2, "seed": 0, "horizon_days": 30})
+    pool = jobs._executor()
+    deadline = time.monotonic() + 60
+    while not getattr(pool, "_processes", None) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    procs = list(pool._processes.values())  # type: ignore[attr-defined]
+    assert procs and job is not None
+    jobs.shutdown()
+    assert [p.is_alive() for p in procs] == [False] * len(procs)
