@@ -38,9 +38,11 @@ def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_brief_runs_on_the_core_install(tmp_path: Path) -> None:
-    result = _run(tmp_path, "brief", "--top", "3")
+    result = _run(tmp_path, "brief", "--top", "3", "--runs", "2")
     assert result.returncode == 0, result.stderr
     assert "CHN" in result.stdout
+    # --runs reaches the terminal brief's replays (it was read by reports only)
+    assert "median of 2 runs" in " ".join(result.stdout.split())
 
 
 def test_missing_extras_are_named(tmp_path: Path) -> None:

@@ -66,8 +66,9 @@ def brief(
                                              "(.html self-contained, .md Markdown).")] = None,
     report_fmt: Annotated[str | None, typer.Option("--format", "-f",
                                                    help="Report format: html or md.")] = None,
-    runs: Annotated[int, typer.Option(min=1, max=2000, help="Monte Carlo runs per scenario "
-                                      "in a report.")] = 50,
+    runs: Annotated[int | None, typer.Option(min=1, max=2000, help="Monte Carlo runs per "
+                                             "scenario (default: 10 in the terminal, 50 in "
+                                             "a report).")] = None,
     db: DbOpt = None,
 ) -> None:
     """Print the alliance's exposure and chokepoint summary against a rival, or write it
@@ -90,7 +91,8 @@ def brief(
         from econsec.errors import MissingExtraError
 
         try:
-            write_brief(w, target, fmt, bloc=bloc, against=against, top=top, runs=runs, db=db)
+            write_brief(w, target, fmt, bloc=bloc, against=against, top=top,
+                        runs=50 if runs is None else runs, db=db)
         except (KeyError, ValueError, MissingExtraError) as exc:
             raise fail(str(exc)) from None
         typer.echo(f"wrote {target}", err=True)
@@ -98,7 +100,8 @@ def brief(
     from econsec.reports.brief import print_brief
 
     try:
-        print_brief(w, bloc=bloc, against=against, top=top)
+        print_brief(w, bloc=bloc, against=against, top=top,
+                    runs=10 if runs is None else runs)
     except (KeyError, ValueError) as exc:
         raise fail(str(exc)) from None
 
