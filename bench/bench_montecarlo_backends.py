@@ -56,8 +56,10 @@ def _children_cpu() -> float:
 class TreeSampler:
     """Samples the RSS and CPU times of a process and its descendants every *period* s."""
 
-    def __init__(self, pid: int, period: float = 0.5) -> None:
+    def __init__(self, pid: int, period: float = 0.5, snapshot: Path | None = None) -> None:
         self.root = psutil.Process(pid)
+        self.snapshot = snapshot  # peaks so far written here every 10 s (a long run)
+        self.t0 = time.perf_counter()
         self.period = period
         self.parent_peak = 0.0
         self.child_peak: dict[int, tuple[float, str]] = {}
@@ -83,8 +85,17 @@ class TreeSampler:
             self.child_peak[p.pid] = (rss, name)
 
     def _run(self) -> None:
+        n = 0
         while not self._stop.wait(self.period):
             self._sample()
+            n += 1
+            if self.snapshot is not None and n % 20 == 0:
+                self.snapshot.write_text(json.dumps({
+                    "elapsed_s": time.perf_counter() - self.t0,
+                    "parent_peak_rss_gb": self.parent_peak,
+                    "child_peak_rss_gb": sorted(v[0] for v in self.child_peak.values()),
+                    "cpu_s_psutil_tree_now": sum(self.cpu_last.values()),
+                    "load": os.getloadavg()}))
 
     def __enter__(self) -> TreeSampler:
         self._thread.start()
@@ -95,7 +106,8 @@ class TreeSampler:
         self._thread.join()
 
 
-def one(runs: int, workers: int, backend: str) -> dict[str, Any]:
+def one(runs: int, workers: int, backend: str, snapshot: Path | None = None
+        ) -> dict[str, Any]:
     """One CLI simulation in a subprocess: wall, CPU of all processes, RSS peaks."""
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [*CLI, "simulate", SCENARIO, "--runs", str(runs), "--seed", "0",
@@ -105,7 +117,7 @@ def one(runs: int, workers: int, backend: str) -> dict[str, Any]:
         c0, t0 = _children_cpu(), time.perf_counter()
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True)
-        with TreeSampler(proc.pid) as tree:
+        with TreeSampler(proc.pid, snapshot=snapshot) as tree:
             _out, err = proc.communicate()
         wall = time.perf_counter() - t0
         cpu = _children_cpu() - c0
@@ -158,10 +170,12 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--rss-runs", type=int, default=0)
+    ap.add_argument("--snapshot", help="write the RSS peaks so far to this file every 10 s")
+    ap.add_argument("--results", default=str(RESULTS / "montecarlo.json"))
     ap.add_argument("--slow", type=float, default=180.0,
                     help="stop at 2 repeats if one took longer than this (seconds)")
     a = ap.parse_args()
-    path = RESULTS / "montecarlo.json"
+    path = Path(a.results)
     figures: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
     cmd_shape = (f"econsec simulate {SCENARIO} --runs N --seed 0 --horizon 365d "
                  "--backend B --workers K --format json --out FILE (ECONSEC_DB=temporary)")
@@ -178,7 +192,7 @@ def main() -> None:
         start = machine()
         print(f"{SCENARIO}, {a.rss_runs} runs x 365 days, dask LocalCluster of 2, once",
               flush=True)
-        res = one(a.rss_runs, 2, "dask")
+        res = one(a.rss_runs, 2, "dask", snapshot=Path(a.snapshot) if a.snapshot else None)
         worker = max((c[0] for c in res["child_peak_rss_gb"]), default=0.0)
         res.update({"scenario": SCENARIO, "runs": a.rss_runs, "days": 365, "repeats": 1,
                     "command": cmd_shape, "worker_peak_rss_gb_max": worker,
