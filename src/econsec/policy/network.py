@@ -16,7 +16,7 @@ other non-ferrous metals; see ``econsec data show icio sectors``). The network i
 ``Z[(t, h), j] / sum_t Z[(t, h), j]`` (Miller & Blair 2009, ch. 3). ``min_share`` drops the
 flows below that share of their slot and renormalises (the baseline is re-closed, so it
 stays a steady state); it bounds the work per step (the full table has 9.8 million flows,
-``min_share: 0.01`` keeps about 1.26 million carrying over 99 % of the value). Values are
+``min_share: 0.01`` keeps about 1.26 million carrying 95.6 % of the value). Values are
 converted from the table's million USD a year to the engine's USD bn, as on the world.
 
 What differs from the world, and is refused rather than guessed:
