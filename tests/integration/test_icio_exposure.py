@@ -280,3 +280,28 @@ def test_korea_c26_on_china_against_numpy(shared_data: Path, real_db: Path) -> N
                 & (frame["sector"] == "C26")]
     assert list(kor["lookthrough_share"]) == pytest.approx([want_look], rel=1e-6)
     assert (frame["lookthrough_share"] >= 0.05).all()
+
+
+def test_api_chokepoints_from_the_icio_table(small_db: Path) -> None:
+    # the hand-worked values of the module docstring, through the API's handler
+    w = load_world()
+    res = handlers.chokepoints(w, "KOR,JPN", "CHN", source="icio", db=str(small_db))
+    assert res["source"] == "icio" and res["sources"][0]["url"] == "http://oe.cd/icio"
+    exp = [r for r in res["rows"] if r["direction"] == "exposure"]
+    assert [(r["economy"], r["sector"], r["rank"]) for r in exp] == [
+        ("KOR", "C26", 1), ("JPN", "C26", 2)]
+    assert [r["lookthrough_share"] for r in exp] == pytest.approx([0.24, 0.072])
+    lev = [r for r in res["rows"] if r["direction"] == "leverage"]
+    assert [r["lookthrough_share"] for r in lev] == pytest.approx([0.3])
+    with pytest.raises(handlers.FieldError) as info:
+        handlers.chokepoints(w, "KOR,JPN", None, source="icio", db=str(small_db))
+    assert info.value.field == "against"
+    with pytest.raises(handlers.FieldError) as info:
+        handlers.chokepoints(w, "KOR", "CHN", source="icio",
+                             db=str(small_db.parent / "none.duckdb"))
+    assert info.value.status == 404 and "none.duckdb" not in info.value.message
+    with pytest.raises(handlers.FieldError) as info:
+        handlers.chokepoints(w, "KOR", "CHN", source="wiod")
+    assert info.value.field == "source"
+    # the curated answer still states its default threshold
+    assert handlers.chokepoints(w, "TRILATERAL", "CHN")["min_share"] == 0.25

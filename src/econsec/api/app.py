@@ -154,12 +154,23 @@ def create_app(*, world: World | None = None, token: str | None = None,
         return await run_in_threadpool(json_response, "exposure", *args, request=request)
 
     @app.get("/api/chokepoints", tags=["analysis"], response_class=JSONResponse)
-    def get_chokepoints(request: Request, bloc: BlocQ = None, against: BlocQ = None,
-                        min_share: Annotated[float, Query(ge=0, le=1, allow_inf_nan=False)] = 0.25,
-                        top: Annotated[int | None, Query(ge=1, le=500)] = None,
-                        ) -> Response:
-        """Chokepoint scores; with bloc and against, both directions."""
-        return json_response("chokepoints", bloc, against, min_share, top, request=request)
+    async def get_chokepoints(request: Request, bloc: BlocQ = None, against: BlocQ = None,
+                              min_share: Annotated[float | None, Query(
+                                  ge=0, le=1, allow_inf_nan=False)] = None,
+                              top: Annotated[int | None, Query(ge=1, le=500)] = None,
+                              source: Annotated[str, Query(max_length=16)] = "curated",
+                              ) -> Response:
+        """Chokepoint scores; with bloc and against, both directions. *min_share*: the
+        holder's minimum share of world supply (default 0.25); with source=icio, the ICIO
+        sectors of each side that rest on the other, all tiers, from the OECD ICIO table
+        in the store (*min_share*: minimum look-through share, default 0.05)."""
+        args = (bloc, against, min_share, top, source,
+                str(store.path) if source == "icio" else None)
+        if source == "curated":
+            return json_response("chokepoints", *args, request=request)
+        from starlette.concurrency import run_in_threadpool
+
+        return await run_in_threadpool(json_response, "chokepoints", *args, request=request)
 
     @app.get("/api/measures", tags=["analysis"], response_class=JSONResponse)
     def get_measures(type: Annotated[str | None, Query(max_length=40)] = None,

@@ -198,16 +198,61 @@ def _icio_exposure(economy: str, good: str | None, tiers: str, year: int | None,
 
 @functools.lru_cache(maxsize=256)
 def chokepoints(w: World, bloc: str | None = None, against: str | None = None,
-                min_share: float = 0.25, top: int | None = None) -> dict[str, Any]:
+                min_share: float | None = None, top: int | None = None,
+                source: str = "curated", db: str | None = None) -> dict[str, Any]:
+    """Chokepoint scores (``source=curated``: goods of the world, *min_share* default
+    0.25) or, with ``source=icio``, the ICIO sectors of each side that rest on the other
+    (:func:`econsec.analysis.chokepoints`; *min_share* default 0.05), checked as in the
+    CLI."""
     from econsec import analysis
 
+    try:
+        source_ = analysis.check_source(source, ("curated", "icio"))
+    except analysis.ChoiceError as exc:
+        raise FieldError("source", str(exc)) from None
+    if source_ == "icio":
+        return _icio_chokepoints(w, bloc, against, min_share, top, db)
     b = check_bloc(w, bloc, "bloc")
     a = check_bloc(w, against, "against")
     if a is not None and b is None:
         raise FieldError("bloc", "'against' needs 'bloc' (e.g. bloc=TRILATERAL&against=CHN)")
-    frame = _answer("min_share", analysis.chokepoints, b, a, w, min_share=min_share, top=top)
-    return _table(w, frame, bloc=b, against=a, min_share=min_share,
+    share = 0.25 if min_share is None else min_share
+    frame = _answer("min_share", analysis.chokepoints, b, a, w, min_share=share, top=top)
+    return _table(w, frame, bloc=b, against=a, min_share=share,
                   notes=frame.attrs.get("notes", []))
+
+
+def _icio_chokepoints(w: World, bloc: str | None, against: str | None,
+                      min_share: float | None, top: int | None,
+                      db: str | None) -> dict[str, Any]:
+    """``source=icio`` of :func:`chokepoints`: both sides needed; errors as FieldErrors
+    naming the field, messages without the server's store path."""
+    from econsec import analysis
+    from econsec.analysis.icio_exposure import IMPORT_COMMAND, IcioNotImported
+    from econsec.data.importers.icio import NOTE
+    from econsec.domain.names import UnknownNameError
+    from econsec.errors import StoreError
+
+    if not bloc or not against:
+        raise FieldError("against" if bloc else "bloc", "source=icio lists both directions: "
+                         "give bloc and against (e.g. bloc=TRILATERAL&against=CHN)")
+    try:
+        frame = _answer("min_share", analysis.chokepoints, bloc, against, w,
+                        min_share=min_share, top=top, source="icio",
+                        db=Path(db) if db else None)
+    except UnknownNameError as exc:
+        raise FieldError("bloc" if "bloc" in exc.kind else "against", str(exc)) from None
+    except IcioNotImported:
+        raise FieldError("source", "source=icio: the OECD ICIO table is not imported in the "
+                         f"server's store; run `{IMPORT_COMMAND}` there", status=404) from None
+    except StoreError:
+        raise FieldError("source", "source=icio: the store is busy; try again in a moment",
+                         status=503) from None
+    return {"bloc": bloc, "against": against, "source": "icio",
+            "dataset": frame.attrs["source"], "units": frame.attrs.get("units", {}),
+            "min_share": min_share, "count": len(frame), "rows": to_records(frame),
+            "sources": [{"id": "oecd_icio", "citation": NOTE, "url": "http://oe.cd/icio"}],
+            "notes": frame.attrs.get("notes", [])}
 
 
 @functools.lru_cache(maxsize=256)
