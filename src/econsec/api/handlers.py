@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -164,36 +165,53 @@ def exposure(w: World, economy: str, good: str | None = None, tiers: str = "dire
     return out
 
 
-def _icio_exposure(economy: str, good: str | None, tiers: str, year: int | None,
-                   sector: str | None, db: str | None) -> dict[str, Any]:
-    """``source=icio`` of :func:`exposure`: errors as FieldErrors naming the field, and
-    messages that do not show the server's store path."""
-    from econsec import analysis
+def _icio_answer(empty_field: str, name_field: Callable[[str], str],
+                 fn: Callable[..., pd.DataFrame], *args: Any, **kwargs: Any) -> pd.DataFrame:
+    """*fn* (an analysis query with ``source="icio"``) with the ICIO errors as FieldErrors:
+    an empty answer on *empty_field* (:func:`_answer`), an unknown name on the field
+    *name_field* gives for its kind, the table not imported
+    (404, naming the import command) or the store busy (503), in messages that do not
+    show the server's store path."""
     from econsec.analysis.icio_exposure import IMPORT_COMMAND, IcioNotImported
-    from econsec.data.importers.icio import NOTE
     from econsec.domain.names import UnknownNameError
     from econsec.errors import StoreError
 
-    if good:
-        raise FieldError("good", "source=icio answers by ICIO sector: use sector (e.g. C26)")
     try:
-        frame = _answer("year", analysis.exposure, economy, tiers=tiers, year=year,
-                        source="icio", sector=sector or None, db=Path(db) if db else None)
+        return _answer(empty_field, fn, *args, **kwargs)
     except UnknownNameError as exc:
-        field = "sector" if "sector" in exc.kind else "economy"
-        raise FieldError(field, str(exc)) from None
+        raise FieldError(name_field(exc.kind), str(exc)) from None
     except IcioNotImported:
         raise FieldError("source", "source=icio: the OECD ICIO table is not imported in the "
                          f"server's store; run `{IMPORT_COMMAND}` there", status=404) from None
     except StoreError:
         raise FieldError("source", "source=icio: the store is busy; try again in a moment",
                          status=503) from None
-    return {"economy": str(frame["economy"].iloc[0]), "sector": sector or None,
-            "tiers": tiers, "year": int(frame.attrs["year"]), "source": "icio",
-            "dataset": frame.attrs["source"], "units": frame.attrs["units"],
-            "count": len(frame), "rows": to_records(frame),
+
+
+def _icio_payload(frame: pd.DataFrame) -> dict[str, Any]:
+    """What every ``source=icio`` answer carries: dataset, units, rows, the OECD citation
+    and the notes."""
+    from econsec.data.importers.icio import NOTE
+
+    return {"source": "icio", "dataset": frame.attrs["source"],
+            "units": frame.attrs.get("units", {}), "count": len(frame),
+            "rows": to_records(frame),
             "sources": [{"id": "oecd_icio", "citation": NOTE, "url": "http://oe.cd/icio"}],
             "notes": frame.attrs.get("notes", [])}
+
+
+def _icio_exposure(economy: str, good: str | None, tiers: str, year: int | None,
+                   sector: str | None, db: str | None) -> dict[str, Any]:
+    """``source=icio`` of :func:`exposure` (errors: :func:`_icio_answer`)."""
+    from econsec import analysis
+
+    if good:
+        raise FieldError("good", "source=icio answers by ICIO sector: use sector (e.g. C26)")
+    frame = _icio_answer("year", lambda kind: "sector" if "sector" in kind else "economy",
+                         analysis.exposure, economy, tiers=tiers, year=year, source="icio",
+                         sector=sector or None, db=Path(db) if db else None)
+    return {"economy": str(frame["economy"].iloc[0]), "sector": sector or None,
+            "tiers": tiers, "year": int(frame.attrs["year"]), **_icio_payload(frame)}
 
 
 @functools.lru_cache(maxsize=256)
@@ -225,34 +243,17 @@ def chokepoints(w: World, bloc: str | None = None, against: str | None = None,
 def _icio_chokepoints(w: World, bloc: str | None, against: str | None,
                       min_share: float | None, top: int | None,
                       db: str | None) -> dict[str, Any]:
-    """``source=icio`` of :func:`chokepoints`: both sides needed; errors as FieldErrors
-    naming the field, messages without the server's store path."""
+    """``source=icio`` of :func:`chokepoints`: both sides needed (errors:
+    :func:`_icio_answer`)."""
     from econsec import analysis
-    from econsec.analysis.icio_exposure import IMPORT_COMMAND, IcioNotImported
-    from econsec.data.importers.icio import NOTE
-    from econsec.domain.names import UnknownNameError
-    from econsec.errors import StoreError
 
     if not bloc or not against:
         raise FieldError("against" if bloc else "bloc", "source=icio lists both directions: "
                          "give bloc and against (e.g. bloc=TRILATERAL&against=CHN)")
-    try:
-        frame = _answer("min_share", analysis.chokepoints, bloc, against, w,
-                        min_share=min_share, top=top, source="icio",
-                        db=Path(db) if db else None)
-    except UnknownNameError as exc:
-        raise FieldError("bloc" if "bloc" in exc.kind else "against", str(exc)) from None
-    except IcioNotImported:
-        raise FieldError("source", "source=icio: the OECD ICIO table is not imported in the "
-                         f"server's store; run `{IMPORT_COMMAND}` there", status=404) from None
-    except StoreError:
-        raise FieldError("source", "source=icio: the store is busy; try again in a moment",
-                         status=503) from None
-    return {"bloc": bloc, "against": against, "source": "icio",
-            "dataset": frame.attrs["source"], "units": frame.attrs.get("units", {}),
-            "min_share": min_share, "count": len(frame), "rows": to_records(frame),
-            "sources": [{"id": "oecd_icio", "citation": NOTE, "url": "http://oe.cd/icio"}],
-            "notes": frame.attrs.get("notes", [])}
+    frame = _icio_answer("min_share", lambda kind: "bloc" if "bloc" in kind else "against",
+                         analysis.chokepoints, bloc, against, w, min_share=min_share,
+                         top=top, source="icio", db=Path(db) if db else None)
+    return {"bloc": bloc, "against": against, "min_share": min_share, **_icio_payload(frame)}
 
 
 @functools.lru_cache(maxsize=256)
