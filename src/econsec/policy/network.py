@@ -40,9 +40,10 @@ scenario file, line and key.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from econsec.errors import StoreError
 from econsec.policy.resolve import IcioNames
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
     from econsec.policy.yamlpath import KeyPath, Lines
     from econsec.simulation.network_arrays import Baseline
 
+T = TypeVar("T")
 SOURCES = ("world", "icio")
 #: million USD (the table's unit) per USD bn (the engine's unit)
 MUSD_PER_BN = 1_000.0
@@ -130,18 +132,25 @@ def load_icio_network(choice: NetworkChoice, db: Path | Store | None = None) -> 
     the same process reuses it.
 
     StoreError naming the import command when the table is not in the store."""
-    from econsec.data.store import Store
-
     if not choice.on_icio:
         raise ValueError("load_icio_network needs network: icio")
+    return _with_store(db, lambda store: _network(choice, store))
+
+
+def _with_store(db: Path | Store | None, read: Callable[[Store], T]) -> T:
+    """*read* on the open store *db*, or on the store at path *db* (default
+    ``Store.default_path()``) opened read-only; StoreError naming the import command when
+    there is no store file."""
+    from econsec.data.store import Store
+
     if isinstance(db, Store):
-        return _network(choice, db)
+        return read(db)
     path = Path(db) if db is not None else Store.default_path()
     if not path.is_file():
         raise StoreError(f"{path}: no store here, so no OECD ICIO table; import it first: "
                          f"{IMPORT_HINT}")
     with Store(path, read_only=True) as store:
-        return _network(choice, store)
+        return read(store)
 
 
 def _network(choice: NetworkChoice, store: Store) -> IcioNetwork:
@@ -173,7 +182,6 @@ def icio_names(db: Path | Store | None = None) -> tuple[IcioNames, int]:
     the nodes table alone (no network is built): what a scenario's names are checked
     against. StoreError naming the import command when the table is not imported."""
     from econsec.data.importers.icio import DATASET
-    from econsec.data.store import Store
 
     def read(store: Store) -> tuple[IcioNames, int]:
         if not store.has(DATASET, "nodes"):
@@ -183,14 +191,7 @@ def icio_names(db: Path | Store | None = None) -> tuple[IcioNames, int]:
         return (IcioNames(list(dict.fromkeys(nodes["country"])),
                           list(dict.fromkeys(nodes["sector"]))), int(nodes["year"].iloc[0]))
 
-    if isinstance(db, Store):
-        return read(db)
-    path = Path(db) if db is not None else Store.default_path()
-    if not path.is_file():
-        raise StoreError(f"{path}: no store here, so no OECD ICIO table; import it first: "
-                         f"{IMPORT_HINT}")
-    with Store(path, read_only=True) as store:
-        return read(store)
+    return _with_store(db, read)
 
 
 def check_icio_year(lines: Lines, as_of: int | None, year: int) -> None:

@@ -171,13 +171,16 @@ def run_scenario(scenario: Scenario | str, world: World | None = None, *, runs: 
         scenario = load_named(shipped_name(scenario), world)
     if horizon_days is not None:
         scenario = scenario.with_overrides(horizon=int(horizon_days))
-    spec = spec_of(scenario, world, db)
+    # on icio the network (cached) carries the names the spec is resolved against: the
+    # store is read once
+    net = load_icio_network(scenario.network, db) if scenario.network.on_icio else None
+    spec = (scenario.to_spec(world) if net is None
+            else scenario.spec_on_icio(net.names, net.year))
     if without:
         from econsec.policy.ablation import switch_off
 
         spec = switch_off(spec, without)
-    if scenario.network.on_icio:
-        net = load_icio_network(scenario.network, db)
+    if net is not None:
         result = simulate(spec, baseline=net.baseline, runs=runs, seed=seed,
                           progress=progress, cancel=cancel, backend=backend, workers=workers,
                           scheduler=scheduler)
