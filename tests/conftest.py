@@ -34,20 +34,28 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+def _real_store(folder: Path, marker: str, what: str, importer: Any,
+                tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store holding the dataset in *folder* (imported by *importer*), or a skip naming
+    the folder when its file *marker* is absent."""
+    from econsec.data.store import Store
+
+    if not (folder / marker).is_file():
+        pytest.skip(f"needs {what} in ../shared/data: not at {folder}")
+    db = tmp_path_factory.mktemp(folder.name) / "s.duckdb"
+    with Store(db) as store:
+        importer(folder, store)
+    return db
+
+
 @pytest.fixture(scope="session")
 def icio_db(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store holding the real OECD ICIO 2022 table, imported once per session (seconds
     each time). Shared: tests only read it (a test that writes copies it first)."""
     from econsec.data.importers.icio import INTERMEDIATE, import_icio
-    from econsec.data.store import Store
 
-    folder = shared_data / "oecd_icio2022_sanction_simulator"
-    if not (folder / INTERMEDIATE).is_file():
-        pytest.skip(f"needs the OECD ICIO 2022 table in ../shared/data: not at {folder}")
-    db = tmp_path_factory.mktemp("icio_real") / "s.duckdb"
-    with Store(db) as store:
-        import_icio(folder, store)
-    return db
+    return _real_store(shared_data / "oecd_icio2022_sanction_simulator", INTERMEDIATE,
+                       "the OECD ICIO 2022 table", import_icio, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
@@ -55,15 +63,9 @@ def wiod_db(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     """A store holding the real WIOD 2013 panel (every year), imported once per session.
     Shared: tests only read it (a test that writes imports into a store of its own)."""
     from econsec.data.importers.wiod import INTERMEDIATE, import_wiod
-    from econsec.data.store import Store
 
-    folder = shared_data / "wiod2013"
-    if not (folder / INTERMEDIATE).is_file():
-        pytest.skip(f"needs WIOD 2013 in ../shared/data: not at {folder}")
-    db = tmp_path_factory.mktemp("wiod_real") / "s.duckdb"
-    with Store(db) as store:
-        import_wiod(folder, store)
-    return db
+    return _real_store(shared_data / "wiod2013", INTERMEDIATE, "WIOD 2013", import_wiod,
+                       tmp_path_factory)
 
 
 # ----- the brief, built once per test run (runner) ----------------------------------------
