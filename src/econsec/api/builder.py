@@ -44,6 +44,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from econsec.errors import DataError
+from econsec.policy.yamlpath import dotted
 
 if TYPE_CHECKING:
     from econsec.api.jobs import Job, JobManager
@@ -260,12 +261,6 @@ def _key_path(field: str) -> tuple[str | int, ...]:
     return tuple(int(i) if i else str(k) for k, i in _TOKEN.findall(field))
 
 
-def _dotted(key: tuple[str | int, ...]) -> str:
-    from econsec.policy.yamlpath import dotted
-
-    return dotted(key)
-
-
 def _key_lines(text: str) -> dict[tuple[str | int, ...], int]:
     """The 1-based line of every key path of *text* (composed, not constructed: a bad
     date does not stop it; *text* passed :func:`check_text`, so it is shallow)."""
@@ -367,7 +362,7 @@ def problems(text: str, world: World, source: str
             if exc.message in _WHOLE and aside.removed_entries:
                 break  # the lists emptied by setting entries aside, not by the user
             key = aside.original(_key_path(exc.field))
-            where = _dotted(key)
+            where = dotted(key)
             if any(p.field == where and p.message == exc.message for p in found):
                 break
             line = next((lines[key[:i]] for i in range(len(key), -1, -1)
