@@ -234,7 +234,7 @@ def test_brief_html_endpoint(client: TestClient, shared_brief: object) -> None:
 
 def test_shutdown_leaves_no_worker_process(tmp_path: Path, world: World) -> None:
     # a run started, then the server stops: no worker process may outlive it
-    from econsec.api.jobs import JobManager, RunStore
+    from econsec.api.jobs import JobManager, RunStore, exited
 
     jobs = JobManager(RunStore(tmp_path / "runs.duckdb"), world, workers=2)
     job = jobs.submit("jpn_kor_2019", {"runs": 2, "seed": 0, "horizon_days": 30})
@@ -245,4 +245,4 @@ def test_shutdown_leaves_no_worker_process(tmp_path: Path, world: World) -> None
     procs = list(pool._processes.values())  # type: ignore[attr-defined]
     assert procs and job is not None
     jobs.shutdown()
-    assert [p.is_alive() for p in procs] == [False] * len(procs)
+    assert [exited(p) for p in procs] == [True] * len(procs)

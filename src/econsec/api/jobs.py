@@ -252,12 +252,35 @@ class JobManager:
             return
         procs = list((getattr(pool, "_processes", None) or {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
-        deadline = time.monotonic() + timeout
-        for proc in procs:
-            proc.join(max(0.0, deadline - time.monotonic()))
-            if proc.is_alive():
-                proc.terminate()
-                proc.join(5.0)
+        # exit is read from each process's sentinel, not is_alive(): the executor's own
+        # thread joins the same processes, and a child it has just reaped can look
+        # alive to a second waiter (waitpid fails with ECHILD before returncode is set)
+        left = _wait_exit(procs, timeout)
+        for proc in left:
+            proc.terminate()
+        left = _wait_exit(left, 5.0)
+        for proc in left:
+            proc.kill()
+        _wait_exit(left, 5.0)
+
+
+def exited(proc: Any) -> bool:
+    """Whether process *proc* has exited (its sentinel is ready; safe whoever reaps it)."""
+    from multiprocessing.connection import wait
+
+    return bool(wait([proc.sentinel], 0))
+
+
+def _wait_exit(procs: list[Any], timeout: float) -> list[Any]:
+    """Wait up to *timeout* seconds for *procs* to exit; return those still running."""
+    from multiprocessing.connection import wait
+
+    deadline = time.monotonic() + timeout
+    left = [p for p in procs if not exited(p)]
+    while left and (remaining := deadline - time.monotonic()) > 0:
+        wait([p.sentinel for p in left], remaining)
+        left = [p for p in left if not exited(p)]
+    return left
 
 
 # -- in the worker processes ---------------------------------------------------------
