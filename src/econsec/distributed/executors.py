@@ -23,6 +23,7 @@ Backends (:data:`BACKENDS`):
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -161,6 +162,51 @@ class ProcessExecutor:
         self._futures.clear()
 
 
+#: glibc's mallopt parameters (malloc.h) and the values set on Dask workers (see below)
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_MMAP_THRESHOLD_BYTES = 32 * 2**20  # glibc's ceiling for the dynamic mmap threshold
+_TRIM_THRESHOLD_BYTES = 2 * _MMAP_THRESHOLD_BYTES  # what the dynamic rule pairs with it
+_MALLOC_DONE = False
+
+
+def arrays_malloc() -> bool:
+    """Give back glibc's dynamic mmap threshold where ``MALLOC_TRIM_THRESHOLD_`` took it
+    away; returns whether it changed anything (once per process).
+
+    Dask's nanny starts every worker with ``MALLOC_TRIM_THRESHOLD_=65536``
+    (``distributed.nanny.pre-spawn-environ``). Setting any malloc threshold turns off
+    glibc's dynamic mmap threshold (mallopt(3): "M_MMAP_THRESHOLD ... dynamic adjustment
+    ... disabled if any of M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD, or M_MMAP_MAX is
+    set"), so every array above 128 KiB is a fresh ``mmap`` that is zero-filled page by
+    page and unmapped when freed. A simulation step allocates many such temporaries: on
+    the built-in world (256 runs x 365 days) the run took 46 CPU-s with the variable set
+    against 15 CPU-s without it (sys time 27.9 s vs 0.8 s), the 5x CPU per chunk seen on
+    Dask workers. This sets the thresholds the dynamic rule would reach (mmap 32 MiB, trim
+    64 MiB): arrays below 32 MiB are reused from the heap, at most 64 MiB of free heap top
+    is kept before it is trimmed. Nothing is done without the variable or off glibc."""
+    global _MALLOC_DONE
+    if _MALLOC_DONE:
+        return False
+    _MALLOC_DONE = True
+    if "MALLOC_TRIM_THRESHOLD_" not in os.environ:
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # not glibc: no such variable, nothing to undo
+        return False
+    return bool(mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_BYTES)
+                and mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD_BYTES))
+
+
+def _on_dask_worker(fn: Callable[..., Any], shared: Any, payload: Any) -> Any:
+    """A job on a Dask worker: the worker's malloc made fit for arrays, then the job."""
+    arrays_malloc()
+    return fn(shared, payload)
+
+
 class DaskExecutor:
     """A ``distributed.Client`` on a new ``LocalCluster`` of *workers* single-threaded
     processes, or on the cluster at *scheduler*."""
@@ -193,8 +239,8 @@ class DaskExecutor:
         return self.client.scatter(obj, broadcast=True, hash=False)
 
     def submit(self, tag: int, fn: Callable[..., Any], shared: Any, payload: Any) -> None:
-        fut = self.client.submit(fn, shared, payload, key=f"econsec-chunk-{self._run}-{tag}",
-                                 pure=False)
+        fut = self.client.submit(_on_dask_worker, fn, shared, payload,
+                                 key=f"econsec-chunk-{self._run}-{tag}", pure=False)
         self._futures[fut] = tag
 
     def next_completed(self, timeout: float) -> Completed | None:
