@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import time
 from pathlib import Path
 
@@ -246,3 +247,17 @@ def test_shutdown_leaves_no_worker_process(tmp_path: Path, world: World) -> None
     assert procs and job is not None
     jobs.shutdown()
     assert [exited(p) for p in procs] == [True] * len(procs)
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="process niceness is a Unix feature")
+def test_simulation_workers_run_at_lower_cpu_priority(tmp_path: Path, world: World) -> None:
+    # analysis requests must stay fast while simulations run: the workers yield the CPU
+    from econsec.api.jobs import WORKER_NICE, JobManager, RunStore
+
+    jobs = JobManager(RunStore(tmp_path / "runs.duckdb"), world, workers=1)
+    try:
+        worker_nice = jobs._executor().submit(os.nice, 0).result(timeout=120)
+    finally:
+        jobs.shutdown()
+    assert WORKER_NICE == 10
+    assert worker_nice == min(19, os.nice(0) + 10)
