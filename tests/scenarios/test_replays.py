@@ -224,9 +224,12 @@ def test_econsec_replays_json_schema() -> None:
                                    "--format", "json"])
     assert res.exit_code == 0, res.output
     rows = json.loads(res.stdout)
-    assert list(rows[0])[:10] == ["scenario", "outcome", "role", "period", "documented",
+    assert list(rows[0])[:11] == ["scenario", "outcome", "role", "period", "documented",
                                   "simulated", "tolerance", "within_tolerance",
-                                  "direction_ok", "source"]
+                                  "direction_ok", "source", "unit"]
+    # the one outcome documented in USD (a customs value), the share, the rest volumes
+    assert {r["outcome"]: r["unit"] for r in rows if r["unit"] != "tonnes"} == {
+        "hf_2020_vs_2018": "usd", "hf_share_2020": "share", "logic_output_2019_2020": "units"}
     assert [r["outcome"] for r in rows] == [o.id for o in load_named("jpn_kor_2019").outcomes]
     dec = next(r for r in rows if r["outcome"] == "hf_2019_12")
     assert dec["role"] == "calibration" and dec["status"] == "calibration (not counted)"
