@@ -283,9 +283,12 @@ def test_chn_sb_2024_licensed_volumes_and_the_us_ban() -> None:
     assert float(np.median(vals[:, us].sum(axis=1))) == pytest.approx(0.04 * us_base, rel=1e-6)
 
 
-def _output_in_window_uncached(result: Any, first: float, last: float) -> Any:
+def _output_in_window_uncached(result: Any, first: float, last: float, *,
+                               nominal: bool = False) -> Any:
     """``SimResult.output_in_window`` as it was before the per-result cache: every metric
-    of the records read again for each window."""
+    of the records read again for each window (real output: the outcomes it stands in
+    for are in units)."""
+    assert not nominal
     rec = result.recorder
     w = result._window_weights(first, last)
     vals = np.tensordot(w[1:], rec.series["output"][1:].astype(np.float64), axes=(0, 0))
