@@ -126,18 +126,21 @@ class SimResult:
             "change": after - before,
         })
 
-    def trade(self) -> pd.DataFrame:
+    def trade(self, *, nominal: bool = False) -> pd.DataFrame:
         """Long frame of simulated trade in the slots with a shocked flow: day, buyer, good,
-        supplier, the arrival rate p5/p50/p95 (USD bn/day, mean over the recorded interval
-        ending on *day*, summed over the buyer's using goods per run) and the baseline rate
-        ``z0`` (USD bn/day)."""
+        supplier, the arrival rate p5/p50/p95 (real: USD bn/day at pre-shock prices, mean
+        over the recorded interval ending on *day*, summed over the buyer's using goods per
+        run) and the baseline rate ``z0`` (USD bn/day). *nominal* adds
+        ``nominal_p5/p50/p95``: per run, the rate times the good's price index over the
+        interval (:meth:`interval_prices`), then the quantiles (USD bn/day at simulated
+        prices; equal to the real rate without the price mechanism)."""
         groups, keys = self._trade_groups
         rec = self.recorder
         days = np.asarray(rec.days[1:], dtype=np.float64)
-        vals = rec.trade[1:].astype(np.float64) @ groups  # [T, R, G]
-        q = _q(vals, axis=1)  # [3, T, G]
+        rates = rec.trade[1:].astype(np.float64)  # [T, R, F]
+        q = _q(rates @ groups, axis=1)  # [3, T, G]
         g = len(keys)
-        return pd.DataFrame({
+        frame = pd.DataFrame({
             "day": np.repeat(days, g),
             "buyer": np.tile(keys["buyer"].to_numpy(), len(days)),
             "good": np.tile(keys["good"].to_numpy(), len(days)),
@@ -145,6 +148,12 @@ class SimResult:
             "p5": q[0].ravel(), "p50": q[1].ravel(), "p95": q[2].ravel(),
             "baseline": np.tile(keys["baseline"].to_numpy(), len(days)),
         })
+        if nominal:
+            good = self.baseline.flow_good[self.diversion_flows]
+            n = _q((rates * self.interval_prices()[1:][:, :, good]) @ groups, axis=1)
+            frame["nominal_p5"], frame["nominal_p50"], frame["nominal_p95"] = (
+                n[0].ravel(), n[1].ravel(), n[2].ravel())
+        return frame
 
     def trade_in_window(self, first_day: float, last_day: float, *, departed: bool = False,
                         nominal: bool = False) -> tuple[pd.DataFrame, F64]:
