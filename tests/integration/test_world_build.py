@@ -264,3 +264,108 @@ def test_provenance_cells_point_at_the_raw_figures() -> None:
     total = sum(float(r.split(",")[3]) for r in rows[1:]
                 if r.split(",")[1] == "DEU" and r.split(",")[2] == "250490")
     assert round(float(value) / total, 3) == deu["share"]
+
+
+def write_quantities(root: Path) -> Path:
+    """:func:`write_data` plus traded quantities in the three layouts the unit values are
+    derived from (BACI 2024 parquet, Comtrade with netWgt, China's monthly exports)."""
+    import pandas as pd
+
+    data = write_data(root)
+    pipe = data / "trade_critical_materials_atlas" / "pipeline"
+    pipe.mkdir()
+    pd.DataFrame({  # BACI: value in thousand USD, quantity in tonnes
+        "year": [2024, 2024, 2024, 2024], "hs6": ["811010", "811010", "811010", "250490"],
+        "value_kusd": [100.0, 300.0, 50.0, 7.0], "qty_t": [10.0, 20.0, None, 14.0],
+    }).to_parquet(pipe / "trade.parquet", index=False)
+    (data / "comtrade_cmm_pnnl" / "graphite_trade_data.csv").write_text(
+        PNNL_HEADER.replace("\n", ",netWgt\n")
+        + "2022,156,X,0,250410,3000000.0,2000000.0\n"   # line 2: China's exports to World
+        "2022,842,M,0,250410,1000000.0,500000.0\n"      # line 3: U.S. imports from World
+        "2022,842,M,156,250410,900000.0,400000.0\n"     # line 4: one pair, not World
+        "2022,842,X,0,250410,50000.0,\n",               # line 5: no weight
+        encoding="utf-8")
+    monthly = data / "comtrade_china_ga_ge_graphite_monthly"
+    monthly.mkdir()
+    (monthly / "deep_dive_hs6_monthly.csv").write_text(
+        "period_dt,partner_name,hs6,val,qty,uv\n"
+        "2022-01-01,Japan,250410,1000.0,500.0,2.0\n"
+        "2022-02-01,South Korea,250410,3000.0,1500.0,2.0\n"
+        "2022-02-01,South Korea,380110,999.0,0.0,inf\n", encoding="utf-8")
+    return data
+
+
+def test_unit_values_by_hand_from_raw_rows(tmp_path: Path) -> None:
+    from econsec.data.world import NoUnitValue
+
+    build_world(write_quantities(tmp_path / "data"), tmp_path / "w")
+    w = load_world(tmp_path / "w")
+    uv = w.unit_values.set_index(["good", "year", "source"])
+    # antimony (HS 811010), BACI 2024: (100 + 300) thousand USD / (10 + 20) t
+    # = 400,000 / 30 = 13,333.33 USD/t; the row without a quantity (50) is left out
+    sb = uv.loc[("antimony", 2024, "d_baci_v202601")]
+    assert (sb["usd_per_t"], sb["value_usd"], sb["quantity_t"]) == (13333.33, 400000.0, 30.0)
+    assert sb["file"] == "pipeline/trade.parquet"
+    assert sb["cell"].startswith("rows with hs6 811010, year 2024 and qty_t present (2 of 3)")
+    # natural graphite, Comtrade 2022, partner World only (line 4 is one pair, line 5 has
+    # no weight): (3,000,000 + 1,000,000) USD / (2,000,000 + 500,000) kg
+    # = 4,000,000 / 2,500 t = 1,600 USD/t
+    pn = uv.loc[("graphite_natural", 2022, "d_comtrade_pnnl")]
+    assert (pn["usd_per_t"], pn["quantity_t"]) == (1600.0, 2500.0)
+    assert pn["cell"].startswith("lines 2-3; ") and pn["file"] == "graphite_trade_data.csv"
+    assert "1 row(s) without a quantity left out" in pn["note"]
+    # China's monthly exports 2022: (1,000 + 3,000) USD / (500 + 1,500) kg = 2,000 USD/t;
+    # synthetic graphite's only row has qty 0: no unit value, never a guess
+    mo = uv.loc[("graphite_natural", 2022, "d_comtrade_china_monthly")]
+    assert mo["usd_per_t"] == 2000.0
+    assert "graphite_synthetic" not in set(w.unit_values["good"])
+    # natural graphite's BACI row is of 250490 (its second code): 7,000 USD / 14 t = 500
+    assert uv.loc[("graphite_natural", 2024, "d_baci_v202601"), "usd_per_t"] == 500.0
+    # the lookup: latest year up to the one asked for, first-listed (Comtrade before the
+    # monthly table for 2022); before any figure, the earliest, flagged backcast
+    got = w.unit_value("graphite_natural", 2023)
+    assert (got.year, got.usd_per_t, got.source, got.backcast) == (
+        2022, 1600.0, "d_comtrade_pnnl", False)
+    early = w.unit_value("graphite_natural", 2019)
+    assert (early.year, early.usd_per_t, early.backcast) == (2022, 1600.0, True)
+    assert w.unit_value("graphite_natural").year == 2024
+    with pytest.raises(NoUnitValue, match="no dataset of the world build holds a traded "
+                       "quantity for HS 380110"):
+        w.unit_value("graphite_synthetic", 2022)
+    with pytest.raises(NoUnitValue, match="has no HS6 code"):
+        w.unit_value("lithium", 2022)
+
+
+def test_unit_values_file_is_checked(tmp_path: Path) -> None:
+    build_world(write_quantities(tmp_path / "data"), tmp_path / "w")
+    path = tmp_path / "w" / "unit_values.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    # a unit value that is not value / quantity: named by file, line and field
+    bad = [lines[0], lines[1].replace(",1600.0,", ",1700.0,", 1)]  # graphite first
+    assert bad[1] != lines[1]
+    path.write_text("".join(bad), encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        load_world(tmp_path / "w")
+    assert (Path(err.value.file).name, err.value.line, err.value.field) == (
+        "unit_values.csv", 2, "usd_per_t")
+
+
+def test_shipped_unit_value_from_its_raw_rows() -> None:
+    # gallium 2022 (HS 811292), Comtrade partner World, lines 16, 17, 26, 27 of
+    # gallium_trade_data.csv: China M 74,435,047 USD / 608,705.352 kg, China X 171,193,428 /
+    # 930,884.143, U.S. M 161,145,189 / 2,312,961, U.S. X 31,643,168 / 155,771:
+    # 438,416,832 USD / 4,008.321495 t = 109,376.66 USD/t
+    data = shared_data_dir()
+    w = load_world()
+    row = w.unit_values[(w.unit_values["good"] == "gallium") & (w.unit_values["year"] == 2022)
+                        ].iloc[0]
+    assert (row["source"], row["file"]) == ("d_comtrade_pnnl", "gallium_trade_data.csv")
+    assert row["cell"].startswith("lines 16-17+26-27;")
+    raw = list(csv.DictReader((data / row["dataset"] / row["file"]).open(encoding="utf-8")))
+    picked = [raw[n - 2] for n in (16, 17, 26, 27)]
+    assert all(r["partnerCode"] == "0" and r["refYear"] == "2022" for r in picked)
+    value = sum(float(r["primaryValue"]) for r in picked)
+    tonnes = sum(float(r["netWgt"]) for r in picked) / 1000.0
+    assert value == 438_416_832.0 and round(tonnes, 3) == 4008.321
+    assert row["usd_per_t"] == round(value / tonnes, 2) == 109376.66
+    assert w.unit_value("gallium", 2022).usd_per_t == 109376.66

@@ -224,9 +224,12 @@ def test_econsec_replays_json_schema() -> None:
                                    "--format", "json"])
     assert res.exit_code == 0, res.output
     rows = json.loads(res.stdout)
-    assert list(rows[0])[:10] == ["scenario", "outcome", "role", "period", "documented",
+    assert list(rows[0])[:11] == ["scenario", "outcome", "role", "period", "documented",
                                   "simulated", "tolerance", "within_tolerance",
-                                  "direction_ok", "source"]
+                                  "direction_ok", "source", "unit"]
+    # the one outcome documented in USD (a customs value), the share, the rest volumes
+    assert {r["outcome"]: r["unit"] for r in rows if r["unit"] != "tonnes"} == {
+        "hf_2020_vs_2018": "usd", "hf_share_2020": "share", "logic_output_2019_2020": "units"}
     assert [r["outcome"] for r in rows] == [o.id for o in load_named("jpn_kor_2019").outcomes]
     dec = next(r for r in rows if r["outcome"] == "hf_2019_12")
     assert dec["role"] == "calibration" and dec["status"] == "calibration (not counted)"
@@ -280,9 +283,12 @@ def test_chn_sb_2024_licensed_volumes_and_the_us_ban() -> None:
     assert float(np.median(vals[:, us].sum(axis=1))) == pytest.approx(0.04 * us_base, rel=1e-6)
 
 
-def _output_in_window_uncached(result: Any, first: float, last: float) -> Any:
+def _output_in_window_uncached(result: Any, first: float, last: float, *,
+                               nominal: bool = False) -> Any:
     """``SimResult.output_in_window`` as it was before the per-result cache: every metric
-    of the records read again for each window."""
+    of the records read again for each window (real output: the outcomes it stands in
+    for are in units)."""
+    assert not nominal
     rec = result.recorder
     w = result._window_weights(first, last)
     vals = np.tensordot(w[1:], rec.series["output"][1:].astype(np.float64), axes=(0, 0))

@@ -36,11 +36,11 @@ def outcome(oid: str, role: str, window: str, *, tolerance: str = "3pp",
             f"    good: {good}\n    direction: down\n    magnitude: -0.7\n"
             f"    period: p\n    window: {window}\n    year: 2019\n"
             "    source: {title: T, publisher: P, url: https://example.org}\n"
-            f"    role: {role}\n    tolerance: {tolerance}\n{extra}")  # 13 lines
+            f"    role: {role}\n    tolerance: {tolerance}\n    unit: tonnes\n{extra}")  # 14 lines
 
 
-DEC = outcome("dec", "calibration", "[2019-12-01, 2019-12-31]")  # lines 14-26
-AUG = outcome("aug", "validation", "[2019-08-01, 2019-08-31]")   # lines 27-39
+DEC = outcome("dec", "calibration", "[2019-12-01, 2019-12-31]")  # lines 14-27
+AUG = outcome("aug", "validation", "[2019-08-01, 2019-08-31]")   # lines 28-41
 
 
 def load(tmp_path: Path, text: str):  # type: ignore[no-untyped-def]
@@ -81,18 +81,18 @@ def test_an_outcome_that_is_both(tmp_path: Path) -> None:
 
 def test_unknown_role(tmp_path: Path) -> None:
     err = error_of(tmp_path, HEAD + DEC + AUG.replace("role: validation", "role: check"))
-    assert (err.line, err.field) == (38, "outcomes[1].role")
+    assert (err.line, err.field) == (39, "outcomes[1].role")
     assert "calibration, validation" in str(err)
 
 
 def test_missing_or_wrong_tolerance(tmp_path: Path) -> None:
     err = error_of(tmp_path, HEAD + DEC + AUG.replace("    tolerance: 3pp\n", ""))
-    assert (err.line, err.field) == (27, "outcomes[1]") and "'tolerance' is missing" in str(err)
+    assert (err.line, err.field) == (28, "outcomes[1]") and "'tolerance' is missing" in str(err)
     err = error_of(tmp_path, HEAD + DEC + AUG.replace("tolerance: 3pp", "tolerance: 0.03"))
-    assert (err.line, err.field) == (39, "outcomes[1].tolerance")
+    assert (err.line, err.field) == (40, "outcomes[1].tolerance")
     # a relative tolerance for a documented change: the unit is wrong for the kind
     err = error_of(tmp_path, HEAD + DEC + AUG.replace("tolerance: 3pp", "tolerance: 5%"))
-    assert (err.line, err.field) == (39, "outcomes[1].tolerance")
+    assert (err.line, err.field) == (40, "outcomes[1].tolerance")
     assert "percentage points" in str(err)
 
 
@@ -156,18 +156,33 @@ def test_calibrated_on_another_shipped_replay(tmp_path: Path) -> None:
 
 def test_duplicate_outcome_id(tmp_path: Path) -> None:
     err = error_of(tmp_path, HEAD + DEC + AUG.replace("id: aug", "id: dec"))
-    assert (err.line, err.field) == (27, "outcomes[1].id")
+    assert (err.line, err.field) == (28, "outcomes[1].id")
 
 
 def test_an_outcome_needs_a_figure_for_its_tolerance(tmp_path: Path) -> None:
     err = error_of(tmp_path, HEAD + DEC + AUG.replace("    magnitude: -0.7\n", ""))
-    assert (err.line, err.field) == (27, "outcomes[1]") and "magnitude or a range" in str(err)
+    assert (err.line, err.field) == (28, "outcomes[1]") and "magnitude or a range" in str(err)
+
+
+def test_outcome_unit_is_checked(tmp_path: Path) -> None:
+    # AUG's unit is on line 41: an unknown unit, a unit its metric cannot have, none at all
+    err = error_of(tmp_path, HEAD + DEC + AUG.replace("unit: tonnes", "unit: tons"))
+    assert (err.line, err.field) == (41, "outcomes[1].unit")
+    assert "tonnes | kg | usd | units | share" in str(err) and "did you mean tonnes" in str(err)
+    err = error_of(tmp_path, HEAD + DEC + AUG.replace("unit: tonnes", "unit: share"))
+    assert (err.line, err.field) == (41, "outcomes[1].unit")
+    assert "imports outcome is documented in tonnes | kg | usd | units" in str(err)
+    err = error_of(tmp_path, HEAD + DEC + AUG.replace("    unit: tonnes\n", ""))
+    assert (err.line, err.field) == (28, "outcomes[1]") and "'unit' is missing" in str(err)
+    s = load(tmp_path, HEAD + DEC + AUG.replace("unit: tonnes", "unit: usd"))
+    assert [(o.unit, o.nominal) for o in s.outcomes] == [("tonnes", False), ("usd", True)]
 
 
 def _o(direction: str = "down", magnitude: float | None = -0.7,
        rng: tuple[float, float] | None = None, tolerance: float = 0.03) -> Outcome:
     return Outcome(metric="imports", economy="K", good="g", direction=direction, period="",
-                   source=Citation("t", "p", "https://x"), year=2019, magnitude=magnitude,
+                   source=Citation("t", "p", "https://x"), year=2019, unit="tonnes",
+                   magnitude=magnitude,
                    range=rng, id="x", tolerance=tolerance)
 
 

@@ -139,24 +139,24 @@ def test_measure_lifted_before_start(tmp_path: Path) -> None:
 def test_outcome_requires_source_url(tmp_path: Path) -> None:
     text = BASE.replace("kind: forward", "kind: replay") + (
         "outcomes:\n  - metric: imports\n    economy: KOR\n    good: hydrogen_fluoride\n"
-        "    direction: down\n    period: 2019\n    year: 2019\n"
+        "    direction: down\n    period: 2019\n    year: 2019\n    unit: kg\n"
         "    id: o\n    role: validation\n    tolerance: 5pp\n    magnitude: -0.5\n"
         "    source: {title: T, publisher: P, url: www.example.org}\n")
     err = error_of(tmp_path, text)
-    assert (err.line, err.field) == (22, "outcomes[0].source.url")
+    assert (err.line, err.field) == (23, "outcomes[0].source.url")
 
 
 def test_outcome_versus_needs_a_window_and_ordered_dates(tmp_path: Path) -> None:
     head = BASE.replace("kind: forward", "kind: replay") + (
         "outcomes:\n  - metric: imports\n    economy: KOR\n    good: hydrogen_fluoride\n"
-        "    direction: down\n    period: 2019\n    year: 2019\n"
+        "    direction: down\n    period: 2019\n    year: 2019\n    unit: kg\n"
         "    id: o\n    role: validation\n    tolerance: 5pp\n    magnitude: -0.5\n"
         "    source: {title: T, publisher: P, url: https://example.org}\n")
     err = error_of(tmp_path, head + "    versus: [2019-06-01, 2019-06-30]\n")
-    assert (err.line, err.field) == (23, "outcomes[0].versus") and "needs a window" in str(err)
+    assert (err.line, err.field) == (24, "outcomes[0].versus") and "needs a window" in str(err)
     err = error_of(tmp_path, head + "    window: [2019-07-01, 2019-07-31]\n"
                    "    versus: [2019-06-30, 2019-06-01]\n")
-    assert (err.line, err.field) == (24, "outcomes[0].versus") and "before it begins" in str(err)
+    assert (err.line, err.field) == (25, "outcomes[0].versus") and "before it begins" in str(err)
     ok = load_scenario(write(tmp_path, head + "    window: [2019-07-01, 2019-07-31]\n"
                              "    versus: [2019-06-01, 2019-06-30]\n"))
     assert ok.outcomes[0].versus == (dt.date(2019, 6, 1), dt.date(2019, 6, 30))

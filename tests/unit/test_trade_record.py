@@ -78,7 +78,8 @@ def test_outcome_versus_an_earlier_window_compares_simulated_periods() -> None:
     res = simulate(spec, baseline=two_node())
     day = lambda d: START + dt.timedelta(days=d)  # noqa: E731
     outcome = Outcome(metric="imports", economy="C", good="h", direction="up", period="",
-                      source=Citation("t", "p", "https://x"), year=2025, partner="S",
+                      source=Citation("t", "p", "https://x"), year=2025, unit="tonnes",
+                      partner="S",
                       window=(day(21), day(25)), versus=(day(10), day(19)))
     # against a banned period (no arrivals) there is nothing to compare with
     assert simulated_change(outcome, res, START) is None
@@ -105,7 +106,37 @@ def test_import_share_leaves_out_domestic_supply() -> None:
     day = lambda d: START + dt.timedelta(days=d)  # noqa: E731
     outcome = Outcome(metric="import_share", economy="C", good="h", direction="up",
                       period="", source=Citation("t", "p", "https://x"), year=2025,
-                      partner="S", window=(day(1), day(5)))
+                      unit="share", partner="S", window=(day(1), day(5)))
     # S's share of C's imports: 0.5 / 0.75 before, 1 while T is banned (the domestic 25 %
     # is not an import; counting it would give 0.667 / 0.5 - 1 = +33 %)
     assert simulated_change(outcome, res, START) == pytest.approx(0.5, rel=1e-12)
+
+
+def test_an_outcome_in_usd_is_compared_at_simulated_prices() -> None:
+    import dataclasses
+    import math
+
+    from econsec.policy.compare import simulated_change
+    from econsec.policy.scenarios import Citation, Outcome
+
+    # three_node(): C buys h 75 % from S1, 25 % from S2 (z0 = 0.25 x 0.5 = 0.125 a day).
+    # S1 bans h from day 0; no spare capacity, so S2 keeps shipping exactly 0.125 a day.
+    # Default elasticities (eps_d + eps_s = 0.24, 30 days; see test_prices): step 1 has
+    # 25 % of the use available, z = ln 4, so P_h at the end of day 0 is
+    # P1 = exp(5.7762 x 0.032784) = exp(0.18937) = 1.2085, and the index over day 0 (linear
+    # from P0 = 1 to P1) averages (1 + P1) / 2.
+    spec = SimulationSpec(start=START, horizon_days=5, shocks=(ban("S1"),),
+                          params=fixed(spare_capacity=0.0))
+    res = simulate(spec, baseline=three_node(), runs=2, rng=0)
+    day0 = (START, START)
+    in_tonnes = Outcome(metric="imports", economy="C", good="h", direction="up", period="",
+                        source=Citation("t", "p", "https://x"), year=2025, unit="tonnes",
+                        partner="S2", window=day0)
+    p1 = math.exp(math.log(4.0) / 0.24 * (1.0 - math.exp(-1.0 / 30.0)))
+    # in tonnes (real): S2's volume is unchanged; in USD (nominal): 0.125 x (1 + P1) / 2
+    # over the pre-shock 0.125, i.e. (1 + P1) / 2 - 1 = +10.42 %
+    tonnes = simulated_change(in_tonnes, res, START)
+    usd = simulated_change(dataclasses.replace(in_tonnes, unit="usd"), res, START)
+    assert tonnes == pytest.approx(0.0, abs=1e-6)
+    assert usd == pytest.approx((1.0 + p1) / 2.0 - 1.0, rel=1e-5)
+    assert p1 == pytest.approx(1.2085, abs=1e-4)

@@ -32,7 +32,7 @@ def replays(
         "turn (of --without, default all), then all off.")] = False,
 ) -> None:
     """Score every shipped replay: one row per documented outcome (scenario, outcome, role,
-    period, documented, simulated, tolerance, within_tolerance, direction_ok, source), then
+    period, documented, simulated, tolerance, within_tolerance, direction_ok, source, unit), then
     the skill per replay and overall, counting validation outcomes only (calibration rows
     are shown and marked; outcomes the model cannot simulate are shown with the reason and
     count as misses).
@@ -96,7 +96,7 @@ def replays(
                                    f"{len(skill.summary)} skill rows to {out}")
         return
     if fmt is OutputFormat.table and out is None:
-        shown = skill.outcomes[["scenario", "outcome", "role", "period", "documented",
+        shown = skill.outcomes[["scenario", "outcome", "role", "period", "unit", "documented",
                                 "simulated", "tolerance", "within_tolerance", "direction_ok",
                                 "status", "reason", "source"]]
         emit(shown, fmt, None, title=title, wide=wide)

@@ -84,7 +84,8 @@ def simulate(
     store: Annotated[bool, typer.Option("--store/--no-store",
                                         help="Keep the run in the DuckDB store.")] = True,
     table: Annotated[str, typer.Option(help="summary, timeseries, diversion, trade (arrivals "
-                                       "by buyer, good and supplier over time), prices (price "
+                                       "by buyer, good and supplier over time, in real USD, "
+                                       "nominal USD and tonnes), prices (price "
                                        "index per good, 1 = pre-shock) or outcomes "
                                        "(replays: documented vs simulated).")] = "summary",
     top: TopOpt = 20,

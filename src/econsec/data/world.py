@@ -38,6 +38,25 @@ WORLD_FILES = (
 )
 
 
+@dataclass(frozen=True)
+class UnitValue:
+    """USD per tonne of *good* (``unit_values.csv``): the figure of *year* from *source*
+    over HS codes *hs6*; *backcast*: no figure up to the year asked for, so the earliest
+    one is used (as a model baseline does, docs/world-format.md "Time")."""
+
+    good: str
+    year: int
+    usd_per_t: float
+    hs6: str
+    source: str
+    backcast: bool = False
+
+
+class NoUnitValue(LookupError):
+    """A good has no unit value in the world: the reason (no HS code, or no dataset holds
+    a quantity for its codes)."""
+
+
 @dataclass(frozen=True, eq=False)
 class World:
     """A validated world. Frames are never mutated in place: a scenario copies them."""
@@ -56,6 +75,11 @@ class World:
     #: empty): economy, good, share, year, basis, source, note
     domestic_shares: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=[c.name for c in schema.DOMESTIC_SHARES]))
+    #: USD per tonne per good and year, built from trade quantities (optional file; may be
+    #: empty): good, year, usd_per_t, value_usd, quantity_t, hs6, basis, source, note and
+    #: the provenance columns
+    unit_values: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=[c.name for c in schema.UNIT_VALUES]))
 
     # ----- convenience views -------------------------------------------------------
     @property
@@ -139,6 +163,27 @@ class World:
             return dom.copy()
         dom = checks.as_of_rows(dom, ["economy", "good"], as_of)
         return dom.drop_duplicates(["economy", "good"], keep="first").reset_index(drop=True)
+
+    def unit_value(self, good: str, as_of: int | None = None) -> UnitValue:
+        """USD per tonne of *good* for year *as_of* (None: the latest year): the
+        first-listed figure of the latest year up to *as_of*, or, with none up to it, of
+        the earliest year (``backcast``). :class:`NoUnitValue` says why a good has none
+        (no HS code, or no dataset in the build holds a quantity for its codes); the
+        world never guesses one."""
+        rows = self.unit_values[self.unit_values["good"] == good]
+        if rows.empty:
+            codes = self.good(good)["hs6"]
+            if not codes:
+                raise NoUnitValue(f"no unit value for {good}: the good has no HS6 code "
+                                  "(goods.csv), so no trade quantity stands for it")
+            raise NoUnitValue(f"no unit value for {good}: no dataset of the world build "
+                              f"holds a traded quantity for HS {'+'.join(codes)}")
+        rows = checks.as_of_rows(rows, ["good"], as_of, earliest=True)
+        year = int(rows["year"].max())
+        first = rows[rows["year"] == year].iloc[0]
+        backcast = bool(first["backcast"]) if "backcast" in rows.columns else False
+        return UnitValue(good, year, float(first["usd_per_t"]), ";".join(first["hs6"]),
+                         str(first["source"]), backcast)
 
     def stale_figures(self, older_than: int = 3, today: int | None = None) -> pd.DataFrame:
         """The figures in use (the latest year per key) older than *older_than* years
@@ -284,6 +329,7 @@ def _load_world_cached(folder: Path, stamp: tuple[Any, ...]) -> World:
         folder / "bilateral.csv", bilateral, ["importer", "good", "year", "period", "source"]
     )
     domestic = _read_domestic(folder / "domestic_shares.csv", sources, good_ids, codes)
+    unit_values = _read_unit_values(folder / "unit_values.csv", sources, good_ids)
     measures = _read_measures(folder / "measures.yaml", sources, good_ids, codes)
     investments = _read_investments(folder / "investments.yaml", sources, good_ids, codes)
     measure_ids = {m.id for m in measures}
@@ -308,6 +354,7 @@ def _load_world_cached(folder: Path, stamp: tuple[Any, ...]) -> World:
         measures=tuple(measures),
         investments=tuple(investments),
         domestic_shares=domestic,
+        unit_values=unit_values,
     )
 
 
@@ -433,6 +480,29 @@ def _read_domestic(path: Path, sources: dict[str, Source], good_ids: set[str],
         return pd.DataFrame(columns=[c.name for c in schema.DOMESTIC_SHARES])
     frame = read_table(path, schema.DOMESTIC_SHARES, key=("economy", "good", "year", "source"))
     checks.check_refs(path, frame, {"economy": codes, "good": good_ids, "source": set(sources)})
+    return frame
+
+
+def _read_unit_values(path: Path, sources: dict[str, Source],
+                      good_ids: set[str]) -> pd.DataFrame:
+    """The optional unit values (empty frame when the file is absent): every row derived
+    (provenance required), a positive USD per tonne equal to value / quantity."""
+    if not path.is_file():
+        return pd.DataFrame(columns=[c.name for c in schema.UNIT_VALUES])
+    frame = read_table(path, schema.UNIT_VALUES, key=("good", "year", "source", "hs6"))
+    checks.check_refs(path, frame, {"good": good_ids, "source": set(sources)})
+    for row in records(frame):
+        for col in ("dataset", "edition", "file", "cell"):
+            if getattr(row, col) is None:
+                raise DataError(path, f"a unit value is derived: '{col}' is required",
+                                line=int(row._line), field=col)
+        if not row.usd_per_t > 0 or not row.quantity_t > 0:
+            raise DataError(path, "usd_per_t and quantity_t must be positive",
+                            line=int(row._line), field="usd_per_t")
+        if abs(row.value_usd / row.quantity_t - row.usd_per_t) > 0.01 + 1e-3 * row.usd_per_t:
+            raise DataError(path, f"usd_per_t {row.usd_per_t} is not value_usd / quantity_t "
+                            f"({row.value_usd / row.quantity_t:.2f})", line=int(row._line),
+                            field="usd_per_t")
     return frame
 
 

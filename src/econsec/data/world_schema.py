@@ -102,6 +102,21 @@ DOMESTIC_SHARES = (
 """Optional ``domestic_shares.csv``: share of an economy's use of a good met by its own
 output, including recycling (overrides the world-share proxy for the domestic share)."""
 
+UNIT_VALUES = (
+    Column("good", "id"),
+    Column("year", "year"),
+    Column("usd_per_t", "float"),
+    Column("value_usd", "float"),
+    Column("quantity_t", "float"),
+    Column("hs6", "hs6list"),
+    Column("basis"),
+    Column("source", "id"),
+    Column("note", required=False),
+    *PROVENANCE,
+)
+"""Optional ``unit_values.csv`` (built, never curated): USD per tonne of a good in a year,
+value over quantity of the trade in its HS6 codes (:mod:`econsec.data.build.unit_values`)."""
+
 MEASURE_KEYS_REQUIRED = (
     "id", "name", "type", "imposer", "targets", "goods", "announced", "intensity", "source", "year",
 )

@@ -28,6 +28,21 @@ simulated figure, as a relative change:
   (``SimResult.price_in_window``); a price outcome without a window is not simulated (the
   date of the assessment is needed).
 
+**Units** (the outcome's ``unit``, :mod:`econsec.policy.outcomes`): the engine's flows and
+output are real, USD a day at pre-shock prices, so for one good they are proportional to
+physical quantities (the unit value is fixed) and an outcome in ``tonnes``, ``kg`` or
+``units`` is compared on them as they are. An outcome in ``usd`` (a customs value) is
+compared on nominal values: in each recorded interval the real rate times the good's
+simulated price index over the interval (``SimResult.interval_prices``), i.e. for a window
+``W`` against the pre-shock baseline ``z0``
+
+    change = median_r( sum_{i in W} w_i z_{r,i} P_{r,g,i} ) / z0 - 1
+
+(``w_i`` the interval's share of the window, ``P`` = 1 before the shock), and with
+``versus`` both periods are nominal. Shares (``import_share``; the sourcing shares of
+an outcome without a window) are the same in real and nominal terms (one world price per
+good), and a ``price`` outcome is the index itself.
+
 A simulated change below -2 % reads ``down``, above +2 % ``up``, else ``flat``; a ``flat``
 outcome with a range is matched when the simulated change lies within the range.
 """
@@ -133,7 +148,7 @@ def _output_level(outcome: Outcome, result: Any, start: dt.date,
     or without the node."""
     first, last = ((d - start).days for d in period)
     try:
-        labels, vals, x0 = result.output_in_window(first, last)
+        labels, vals, x0 = result.output_in_window(first, last, nominal=outcome.nominal)
     except ValueError:
         return None
     sel = (labels["good"] == outcome.good).to_numpy()
@@ -186,7 +201,8 @@ def _trade_level(outcome: Outcome, result: Any, start: dt.date,
     try:
         # export statistics count a shipment when it leaves, import statistics when it lands
         keys, vals = result.trade_in_window(first, last,
-                                            departed=outcome.metric == "exports")
+                                            departed=outcome.metric == "exports",
+                                            nominal=outcome.nominal)
     except ValueError:
         return None
     good = (keys["good"] == outcome.good).to_numpy()

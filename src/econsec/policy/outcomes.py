@@ -15,6 +15,15 @@ Each outcome of a replay (``outcomes:`` in a scenario file) carries a stable ``i
   sides). Shares, when documented as shares, also take percentage points; relative
   tolerances (``15%`` of the figure) are for levels, which the schema does not document
   yet, so ``%`` is an error for a change. (OpenFisca-style: the case carries its margin.)
+* ``unit`` — what the documented figure counts: ``tonnes`` or ``kg`` (customs volumes),
+  ``usd`` (values in money, or a price quoted in money), ``units`` (pieces: vehicles,
+  phones) or ``share`` (a share of an importer's imports, an availability). It decides
+  what the simulation is compared on (:mod:`econsec.policy.compare`): the engine's flows
+  are real (USD at pre-shock prices, proportional to physical quantities at the good's
+  unit value), so ``tonnes``, ``kg`` and ``units`` compare real quantities; ``usd``
+  compares nominal values, real x the good's simulated price index. Allowed per metric:
+  imports and exports ``tonnes | kg | usd | units``; output ``units | tonnes | kg | usd``
+  (``usd`` only with a ``window``); import_share and availability ``share``; price ``usd``.
 * ``known_miss`` (optional) — why the model lands outside the tolerance; the generic
   replay test then expects the miss (a strict xfail with this reason).
 
@@ -46,11 +55,17 @@ from econsec.policy.shipped import shipped_path
 from econsec.policy.yamlpath import KeyPath, Lines, dotted, load_located
 
 OUTCOME_KEYS = ("id", "metric", "economy", "good", "direction", "period", "source", "year",
-                "role", "tolerance")
+                "role", "tolerance", "unit")
 OUTCOME_OPTIONAL = ("partner", "magnitude", "range", "note", "window", "versus", "known_miss")
 METRICS = ("imports", "exports", "output", "availability", "price", "import_share")
 DIRECTIONS = ("down", "up", "flat")
 ROLES = ("calibration", "validation")
+UNITS = ("tonnes", "kg", "usd", "units", "share")
+#: the units an outcome of each metric may be documented in (module docstring)
+METRIC_UNITS = {"imports": ("tonnes", "kg", "usd", "units"),
+                "exports": ("tonnes", "kg", "usd", "units"),
+                "output": ("units", "tonnes", "kg", "usd"),
+                "import_share": ("share",), "availability": ("share",), "price": ("usd",)}
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_]{0,79}$")
 _TOL_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(pp|%)\s*$")
 CALIBRATED_ON = "calibrated_on"
@@ -76,6 +91,8 @@ class Outcome:
     (e.g. the same month a year earlier, already under an earlier control): the simulated
     change is then taken against the simulated trade in that period.
 
+    *unit* is what the documented figure counts (:data:`UNITS`; ``usd`` is compared on
+    nominal values, the others on real quantities, see :mod:`econsec.policy.compare`).
     *id* is stable within its file; *role* is ``calibration`` or ``validation``;
     *tolerance* is in the unit *tolerance_unit* (``pp``: percentage points of the change,
     as a fraction: 0.05 = 5 pp); *known_miss* says why the model is outside it.
@@ -88,6 +105,7 @@ class Outcome:
     period: str
     source: Citation
     year: int
+    unit: str
     partner: str | None = None
     magnitude: float | None = None
     range: tuple[float, float] | None = None
@@ -99,6 +117,18 @@ class Outcome:
     tolerance: float | None = None
     tolerance_unit: str = "pp"
     known_miss: str = ""
+
+    def __post_init__(self) -> None:
+        allowed = METRIC_UNITS.get(self.metric, UNITS)
+        if self.unit not in allowed:
+            raise ValueError(f"unit '{self.unit}' is not one of {', '.join(allowed)} "
+                             f"(metric {self.metric})")
+
+    @property
+    def nominal(self) -> bool:
+        """True if the documented figure is a value in money (``usd``): compared on nominal
+        values, real x the simulated price index."""
+        return self.unit == "usd"
 
     @property
     def documented_band(self) -> tuple[float, float] | None:
@@ -295,8 +325,12 @@ def _outcome(lines: Lines, key: KeyPath, raw: Any) -> Outcome:
     if mag is None and rng is None:
         raise lines.error(key, "an outcome needs a magnitude or a range (the documented "
                           "change its tolerance applies to)")
-    tolerance, unit = _tolerance(lines, (*key, "tolerance"), o["tolerance"])
+    tolerance, tol_unit = _tolerance(lines, (*key, "tolerance"), o["tolerance"])
+    unit = _unit(lines, (*key, "unit"), str(o["metric"]), o["unit"])
     window = _period(lines, key, o, "window")
+    if unit == "usd" and o["metric"] == "output" and window is None:
+        raise lines.error((*key, "unit"), "an output outcome in usd needs a window (its "
+                          "nominal value is read in the window)")
     versus = _period(lines, key, o, "versus")
     if versus is not None and window is None:
         raise lines.error((*key, "versus"), "versus needs a window (the period compared)")
@@ -304,12 +338,25 @@ def _outcome(lines: Lines, key: KeyPath, raw: Any) -> Outcome:
         metric=str(o["metric"]), economy=str(o["economy"]), good=str(o["good"]),
         direction=str(o["direction"]), period=str(o["period"]),
         source=Citation(str(src["title"]), str(src["publisher"]), str(src["url"])),
-        year=int(number(lines, (*key, "year"), o["year"], 1990, 2100)),
+        year=int(number(lines, (*key, "year"), o["year"], 1990, 2100)), unit=unit,
         partner=None if o.get("partner") is None else str(o["partner"]),
         magnitude=None if mag is None else number(lines, (*key, "magnitude"), mag, -1, 100),
         range=rng, note=str(o.get("note") or ""), window=window, versus=versus, id=oid,
-        role=str(role), tolerance=tolerance, tolerance_unit=unit,
+        role=str(role), tolerance=tolerance, tolerance_unit=tol_unit,
         known_miss=str(o.get("known_miss") or ""))
+
+
+def _unit(lines: Lines, key: KeyPath, metric: str, raw: Any) -> str:
+    """The outcome's ``unit``, checked against :data:`UNITS` and its *metric*."""
+    unit = str(raw)
+    if unit not in UNITS:
+        close = difflib.get_close_matches(unit, UNITS, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise lines.error(key, f"unit '{unit}' is not one of {' | '.join(UNITS)}{hint}")
+    if unit not in METRIC_UNITS[metric]:
+        raise lines.error(key, f"a {metric} outcome is documented in "
+                          f"{' | '.join(METRIC_UNITS[metric])}, not {unit}")
+    return unit
 
 
 def _tolerance(lines: Lines, key: KeyPath, raw: Any) -> tuple[float, str]:

@@ -48,6 +48,9 @@ class RunOutput:
     scenario: Scenario
     result: SimResult
     world_version: str
+    #: the world the run's network was built from (None on the OECD ICIO network): the
+    #: unit values of the trade table's tonnes
+    world: World | None = field(default=None, repr=False)
     _frames: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @property
@@ -95,8 +98,13 @@ class RunOutput:
         return self._frame("diversion", self.result.diversion)
 
     def trade(self) -> pd.DataFrame:
-        """Arrivals by buyer, good and supplier over time."""
-        return self._frame("trade", self.result.trade)
+        """Arrivals by buyer, good and supplier over time, in real USD (pre-shock prices),
+        nominal USD (simulated prices) and tonnes (:mod:`econsec.policy.units`; the stored
+        frame, ``to_frames``, keeps the engine's real columns only)."""
+        from econsec.policy.units import trade_in_units
+
+        return self._frame("trade", lambda: trade_in_units(
+            self.result.trade(nominal=True), self.world, self.result.spec.as_of_year))
 
     def prices(self) -> pd.DataFrame:
         """Price index per good over time: good, date, price_index_p5/p50/p95."""
@@ -187,7 +195,8 @@ def run_scenario(scenario: Scenario | str, world: World | None = None, *, runs: 
         return RunOutput(scenario=scenario, result=result, world_version=net.version)
     result = simulate(spec, world, runs=runs, seed=seed, progress=progress, cancel=cancel,
                       backend=backend, workers=workers, scheduler=scheduler)
-    return RunOutput(scenario=scenario, result=result, world_version=world.version)
+    return RunOutput(scenario=scenario, result=result, world_version=world.version,
+                     world=world)
 
 
 def rerun(store: Store, run_id: str, world: World | None = None) -> tuple[StoredRun, RunOutput]:

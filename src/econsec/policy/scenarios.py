@@ -182,10 +182,11 @@ class Scenario:
             "metric": o.metric, "economy": o.economy, "partner": o.partner or "",
             "good": o.good, "direction": o.direction, "magnitude": o.magnitude,
             "range": "" if o.range is None else f"{o.range[0]:+.0%} .. {o.range[1]:+.0%}",
-            "period": o.period, "source": f"{o.source.publisher}: {o.source.title}",
+            "period": o.period, "unit": o.unit,
+            "source": f"{o.source.publisher}: {o.source.title}",
             "url": o.source.url, "year": o.year, "note": o.note} for o in self.outcomes],
             columns=["metric", "economy", "partner", "good", "direction", "magnitude",
-                     "range", "period", "source", "url", "year", "note"])
+                     "range", "period", "unit", "source", "url", "year", "note"])
 
 
 # ----- loading ---------------------------------------------------------------------------

@@ -33,9 +33,10 @@ from econsec.policy.compare import FLAT_BAND, direction_of, not_simulated_reason
 from econsec.policy.outcomes import Outcome
 from econsec.policy.scenarios import Scenario
 
-#: One row per outcome: the columns of ``econsec replays``, then details.
+#: One row per outcome: the columns of ``econsec replays``, then details (``unit``: what the
+#: documented figure counts, tonnes | kg | usd | units | share; :mod:`econsec.policy.outcomes`).
 OUTCOME_COLUMNS = ["scenario", "outcome", "role", "period", "documented", "simulated",
-                   "tolerance", "within_tolerance", "direction_ok", "source",
+                   "tolerance", "within_tolerance", "direction_ok", "source", "unit",
                    "status", "reason", "metric", "economy", "partner", "good",
                    "documented_low", "documented_high", "documented_direction",
                    "simulated_direction", "known_miss", "url"]
@@ -79,6 +80,7 @@ def score_outcomes(scenario: Scenario, result: Any) -> pd.DataFrame:
                   else "not simulated" if sim is None else "validation")
         rows.append({
             "scenario": scenario.name, "outcome": o.id, "role": o.role, "period": o.period,
+            "unit": o.unit,
             "documented": o.magnitude if o.magnitude is not None else (band[0] + band[1]) / 2,
             "simulated": sim, "tolerance": o.tolerance, "within_tolerance": within,
             "direction_ok": direction, "source": f"{o.source.publisher} ({o.year})",

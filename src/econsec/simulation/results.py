@@ -126,18 +126,21 @@ class SimResult:
             "change": after - before,
         })
 
-    def trade(self) -> pd.DataFrame:
+    def trade(self, *, nominal: bool = False) -> pd.DataFrame:
         """Long frame of simulated trade in the slots with a shocked flow: day, buyer, good,
-        supplier, the arrival rate p5/p50/p95 (USD bn/day, mean over the recorded interval
-        ending on *day*, summed over the buyer's using goods per run) and the baseline rate
-        ``z0`` (USD bn/day)."""
+        supplier, the arrival rate p5/p50/p95 (real: USD bn/day at pre-shock prices, mean
+        over the recorded interval ending on *day*, summed over the buyer's using goods per
+        run) and the baseline rate ``z0`` (USD bn/day). *nominal* adds
+        ``nominal_p5/p50/p95``: per run, the rate times the good's price index over the
+        interval (:meth:`interval_prices`), then the quantiles (USD bn/day at simulated
+        prices; equal to the real rate without the price mechanism)."""
         groups, keys = self._trade_groups
         rec = self.recorder
         days = np.asarray(rec.days[1:], dtype=np.float64)
-        vals = rec.trade[1:].astype(np.float64) @ groups  # [T, R, G]
-        q = _q(vals, axis=1)  # [3, T, G]
+        rates = rec.trade[1:].astype(np.float64)  # [T, R, F]
+        q = _q(rates @ groups, axis=1)  # [3, T, G]
         g = len(keys)
-        return pd.DataFrame({
+        frame = pd.DataFrame({
             "day": np.repeat(days, g),
             "buyer": np.tile(keys["buyer"].to_numpy(), len(days)),
             "good": np.tile(keys["good"].to_numpy(), len(days)),
@@ -145,23 +148,36 @@ class SimResult:
             "p5": q[0].ravel(), "p50": q[1].ravel(), "p95": q[2].ravel(),
             "baseline": np.tile(keys["baseline"].to_numpy(), len(days)),
         })
+        if nominal:
+            good = self.baseline.flow_good[self.diversion_flows]
+            n = _q((rates * self.interval_prices()[1:][:, :, good]) @ groups, axis=1)
+            frame["nominal_p5"], frame["nominal_p50"], frame["nominal_p95"] = (
+                n[0].ravel(), n[1].ravel(), n[2].ravel())
+        return frame
 
-    def trade_in_window(self, first_day: float, last_day: float, *, departed: bool = False
-                        ) -> tuple[pd.DataFrame, F64]:
+    def trade_in_window(self, first_day: float, last_day: float, *, departed: bool = False,
+                        nominal: bool = False) -> tuple[pd.DataFrame, F64]:
         """Per run, the mean arrival rate (*departed*: departure rate, what export
         statistics count; the same without transit) over days ``[first_day, last_day]`` of
         every (buyer, good, supplier) of :meth:`trade`: (keys with ``baseline`` rate and
         ``shocked``, [R, G] array). A recorded interval ``(d_{i-1}, d_i]`` counts in
         proportion to its overlap with the window ``[first_day, last_day + 1)``; ValueError
-        if the window lies outside the simulated horizon."""
+        if the window lies outside the simulated horizon. *nominal*: each interval's rate
+        times the good's price index over the interval (:meth:`interval_prices`), i.e. USD
+        at simulated prices instead of pre-shock prices (the ``baseline`` key stays the
+        pre-shock rate, at index 1)."""
         groups, keys = self._trade_groups
         w = self._window_weights(first_day, last_day)
         rec = self.recorder
         table = rec.departed if departed and rec.departed is not None else rec.trade
-        vals = np.tensordot(w[1:], table[1:].astype(np.float64), axes=(0, 0))
+        rates = table[1:].astype(np.float64)
+        if nominal:
+            good = self.baseline.flow_good[self.diversion_flows]
+            rates = rates * self.interval_prices()[1:][:, :, good]
+        vals = np.tensordot(w[1:], rates, axes=(0, 0))
         return keys.copy(), np.asarray(vals @ groups)
 
-    def output_in_window(self, first_day: float, last_day: float
+    def output_in_window(self, first_day: float, last_day: float, *, nominal: bool = False
                          ) -> tuple[pd.DataFrame, F64, F64]:
         """Per run, the mean output rate (USD bn/day) over days ``[first_day, last_day]`` of
         every tracked node: (labels economy, good; [R, n] means; (n,) baseline ``x0``). The
@@ -169,10 +185,15 @@ class SimResult:
         ``(d_{i-1}, d_i]`` counts in proportion to its overlap with the window
         ``[first_day, last_day + 1)`` (as :meth:`trade_in_window`); ValueError if the window
         lies outside the simulated horizon. The recorded output is read once per result
-        (:attr:`_output_series`), not once per window."""
+        (:attr:`_output_series`), not once per window. *nominal*: each interval's output
+        times the good's price index over the interval (:meth:`interval_prices`)."""
         w = self._window_weights(first_day, last_day)
         series, labels = self._output_series
-        vals = np.tensordot(w[1:], series[1:].astype(np.float64), axes=(0, 0))
+        rates = series[1:].astype(np.float64)
+        if nominal:
+            good = self.baseline.node_good[self.recorder.tracked]
+            rates = rates * self.interval_prices()[1:][:, :, good]
+        vals = np.tensordot(w[1:], rates, axes=(0, 0))
         return (labels.copy(), np.asarray(vals),
                 np.asarray(self.baseline.x0[self.recorder.tracked]))
 
@@ -238,6 +259,19 @@ class SimResult:
             "price_index_p5": q[0].ravel(), "price_index_p50": q[1].ravel(),
             "price_index_p95": q[2].ravel(),
         })
+
+    def interval_prices(self) -> F64:
+        """[T, R, G] the mean price index of each good over each recorded interval, per run:
+        row ``i >= 1`` holds the interval ``(d_{i-1}, d_i]`` of the trade and output records,
+        over which the index is taken as linear between its recorded values (as in
+        :meth:`price_in_window`), so its mean is ``(p_{i-1} + p_i) / 2``; row 0 (the state
+        before any step) is ``p_0``. A nominal value is a real one (USD at pre-shock
+        prices) times this index; without the price mechanism the index is 1 and nominal
+        equals real."""
+        p = np.asarray(self.recorder.prices, dtype=np.float64)  # [T, R, G]
+        out = p.copy()
+        out[1:] = 0.5 * (p[:-1] + p[1:])
+        return out
 
     def price_in_window(self, first_day: float, last_day: float) -> F64:
         """[R, G] per run, the mean price index over days ``[first_day, last_day]``: the

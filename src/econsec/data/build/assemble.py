@@ -8,8 +8,9 @@ Steps (like OWID's etl: raw -> harmonised -> published, provenance on every row)
 2. figures are derived from the datasets in DIR, as the curated derivation tables say
    (``derive_usgs.csv``, ``derive_trade.csv``, ``observed_after.csv``):
    :mod:`econsec.data.build.minerals` (USGS MCS world shares per year) and
-   :mod:`econsec.data.build.trade` (import shares per importer, good and year), each row
-   recording dataset, edition, file and row/cell;
+   :mod:`econsec.data.build.trade` (import shares per importer, good and year) and
+   :mod:`econsec.data.build.unit_values` (USD per tonne per good and year from traded
+   quantities), each row recording dataset, edition, file and row/cell;
 3. derived and curated share rows are merged under the precedence rule below and
    written, with the curated files that need no derivation copied byte for byte;
 4. the result is loaded with :func:`econsec.data.world.load_world` (every check of the
@@ -46,6 +47,7 @@ from econsec.data import world_schema as schema
 from econsec.data.build.minerals import usgs_share_rows
 from econsec.data.build.spec import read_observed_after, read_trade_rules, read_usgs_rules
 from econsec.data.build.trade import baci_rows, pnnl_rows
+from econsec.data.build.unit_values import unit_value_rows
 from econsec.data.tablefile import Column, read_table, records
 from econsec.errors import DataError
 
@@ -109,6 +111,9 @@ def build_world(data: Path, out: Path, curated: Path | None = None) -> BuildRepo
     for name, rows, derived in (("world_shares.csv", ws, ws_derived),
                                 ("bilateral.csv", bil, bil_derived)):
         report.counts[name] = {"derived": len(derived), "curated": len(rows) - len(derived)}
+    unit_values, msgs = unit_value_rows(data, goods_hs6)
+    report.messages.extend(msgs)
+    report.counts["unit_values.csv"] = {"derived": len(unit_values), "curated": 0}
 
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.build-", dir=out.parent))
@@ -118,6 +123,7 @@ def build_world(data: Path, out: Path, curated: Path | None = None) -> BuildRepo
                 shutil.copyfile(path, tmp / path.name)
         _write(tmp / "world_shares.csv", schema.WORLD_SHARES_FULL, ws)
         _write(tmp / "bilateral.csv", schema.BILATERAL_FULL, bil)
+        _write(tmp / "unit_values.csv", schema.UNIT_VALUES, unit_values)
         load_world(tmp)  # every check of the world format, before anything is replaced
         _replace(tmp, out)
     except BaseException:
