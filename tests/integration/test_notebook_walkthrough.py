@@ -23,7 +23,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "docs" / "walkthrough.ipynb"
 WORLD = ROOT / "src" / "econsec" / "data" / "world"
-REPLAY = ROOT / "src" / "econsec" / "data" / "scenarios" / "jpn_kor_2019.yaml"
+SCENARIOS = ROOT / "src" / "econsec" / "data" / "scenarios"
+REPLAY = SCENARIOS / "jpn_kor_2019.yaml"
+FORWARD = SCENARIOS / "chn_full_ban_trilateral.yaml"
 KERNEL = "econsec-walkthrough"
 CELL_TIMEOUT_S = 600  # the forward scenario's cell takes ~20 s on a busy 2-core machine
 
@@ -36,7 +38,8 @@ import json
 (_ax,) = figure.axes
 print(json.dumps({
     "title": _ax.get_title(loc="left"), "xlabel": _ax.get_xlabel(),
-    "ylabel": _ax.get_ylabel(),
+    "ylabel": _ax.get_ylabel(), "first_date": str(_ax.lines[0].get_xdata()[0]),
+    "caption": [t.get_text() for t in _ax.texts],
     "legend": sorted(t.get_text() for t in _ax.get_legend().get_texts()),
     "worst": [str(worst["economy"]), str(worst["good"])],
     "network_nodes": len(net.nodes), "network_edges": int(net.a.nnz),
@@ -97,6 +100,14 @@ def _latest_hf_row() -> dict[str, str]:
     year = max(int(r["year"]) for r in rows)
     (jpn,) = [r for r in rows if int(r["year"]) == year and r["supplier"] == "JPN"]
     return jpn
+
+
+def _name(table: str, key: str, value: str) -> str:
+    """The ``name`` of *value* in the world's *table* (goods.csv, economies.csv), without
+    a trailing parenthesis ("Lithium-ion battery cells (...)" -> its first part)."""
+    with (WORLD / table).open(encoding="utf-8") as fh:
+        (name,) = [r["name"] for r in csv.DictReader(fh) if r[key] == value]
+    return name.split(" (", 1)[0]
 
 
 def _publisher(source_id: str) -> str:
@@ -199,11 +210,17 @@ def test_network_and_figure(executed: dict[str, Any]) -> None:
                 in printed)
         assert len(printed.splitlines()) == 1 + 5  # the counts, then five suppliers
 
-    # the figure is shown inline as a PNG; its title names the worst-hit good, both axes
-    # are labelled and the legend has the band and the median
+    # the figure is shown inline as a PNG; its title names the worst-hit good and its
+    # economy in words, the time axis has dates from the scenario's start, both axes are
+    # labelled, the legend has the band and the median, the caption cites the run
     (figure,) = [o for o in cells["figure"]["outputs"] if o["output_type"] == "execute_result"]
     assert "image/png" in figure["data"]
     economy, good = probe["worst"]
-    assert good in probe["title"] and economy in probe["title"]
-    assert "days from" in probe["xlabel"] and "availability" in probe["ylabel"]
+    assert _name("goods.csv", "good_id", good) in probe["title"]
+    assert _name("economies.csv", "code", economy) in probe["title"]
+    start = yaml.safe_load(FORWARD.read_text(encoding="utf-8"))["start"]
+    assert probe["first_date"] == str(start)
+    assert probe["xlabel"] == "date" and "share of baseline use" in probe["ylabel"]
     assert probe["legend"] == ["median", "p5-p95 over 5 runs"]
+    (caption,) = probe["caption"]
+    assert "chn_full_ban_trilateral (5 runs, seed 0)" in caption
