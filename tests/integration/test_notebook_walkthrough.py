@@ -132,6 +132,7 @@ def executed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     spec = json.loads((jupyter / "kernels" / KERNEL / "kernel.json").read_text())
     assert spec["argv"][0] == sys.executable
     nb = nbformat.read(NOTEBOOK, as_version=4)
+    nbformat.validate(nb)  # raises on a file Jupyter would not open
     # the committed file: outputs stripped, a kernel any Jupyter offers (python3)
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -195,6 +196,9 @@ def test_forward_scenario_lists_the_largest_losses_first(executed: dict[str, Any
     assert len(losses) == 8
     p50 = [float(row["loss_usd_bn_p50"]) for row in losses]
     assert p50 == sorted(p50, reverse=True) and p50[0] > 0
+    # a loss of output over the horizon is at most the output over the horizon
+    assert all(float(row["loss_usd_bn_p50"]) <= float(row["baseline_usd_bn"])
+               for row in losses)
 
 
 def test_network_and_figure(executed: dict[str, Any]) -> None:
