@@ -187,6 +187,11 @@ def test_brief_opens_with_key_findings(doc: BriefDoc, tmp_path: Path) -> None:
     by_outcome = next(t.frame for s in doc.sections for t in s.tables
                       if t.title == "Replay skill by outcome")
     assert "calibration \u2014 not counted" in set(by_outcome["counted"])
+    # each row says what its documented change counts (the scenario files' unit: lines):
+    # July 2019 HF imports in tonnes, Japan's share of them as a share
+    hf = by_outcome[by_outcome["replay"] == "jpn_kor_2019"].set_index("period")["unit"]
+    assert hf["2019-07 vs 2019-06 (tonnes)"] == "tonnes"
+    assert set(hf[hf.index.str.startswith("Japan's share")]) == {"share"}
 
 
 def test_every_figure_has_title_axes_with_units_and_sources(doc: BriefDoc) -> None:

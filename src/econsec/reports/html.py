@@ -201,6 +201,7 @@ def skill_tables(skill: Any, names: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
                     for m, e, p, g in zip(o["metric"], o["economy"], o["partner"], o["good"],
                                           strict=True)],
         "period": o["period"],
+        "unit": o["unit"],  # what the documented change counts (tonnes, kg, usd ...)
         "documented": pd.to_numeric(o["documented"], errors="coerce").round(2),
         "simulated": pd.to_numeric(o["simulated"], errors="coerce").round(2),
         "tolerance": pd.to_numeric(o["tolerance"], errors="coerce").round(2),

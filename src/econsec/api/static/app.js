@@ -240,7 +240,7 @@
       "loss, negative: gain; or availability drop), largest median loss first; " + r.summary_hidden +
       " rows with no loss are hidden (all in the CSV/XLSX).";
     if (r.skill && r.skill.length) {
-      fillTable($("run-skill"), r.skill, ["outcome", "status", "period", "metric", "economy",
+      fillTable($("run-skill"), r.skill, ["outcome", "status", "period", "unit", "metric", "economy",
         "partner", "good", "documented", "simulated", "tolerance", "within_tolerance",
         "direction_ok", "source", "url"], 60, (row) => row.role === "calibration" ? "calibration" : "");
       const all = (r.skill_summary || []).find((x) => x.scenario === "all");
