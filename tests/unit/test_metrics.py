@@ -143,3 +143,21 @@ def test_domestic_supply_shares_replace_the_own_share_by_hand(tiny_copy: Path) -
     # the import-share view is unchanged (domestic supply is not an import)
     d = analysis.exposure("KOR", tiers="direct", world=w)
     assert d[(d["good"] == "chem") & (d["supplier"] == "JPN")]["share"].iloc[0] == 0.9
+
+
+def test_iterative_origin_shares_do_not_depend_on_the_krylov_start(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # the answer's criterion is the Neumann one: a BiCGSTAB start that breaks down (info
+    # < 0) or returns NaN is dropped, and the result is still the exact solve. 3 nodes,
+    # 2 origins; exact values by the direct solve (SuperLU) of the same system
+    import scipy.sparse.linalg as spla
+
+    a = sp.csc_matrix(np.array([[0.1, 0.3, 0.0], [0.2, 0.0, 0.4], [0.0, 0.1, 0.2]]))
+    v = 1.0 - np.asarray(a.sum(axis=0)).ravel()
+    labels = np.array([0, 1, 1])
+    exact = origin_shares(a, v, labels, method="direct")
+    assert exact.sum(axis=0) == pytest.approx(np.ones(3), abs=1e-14)  # v'L = 1
+    for broken in ((np.full(3, np.nan), 0), (np.zeros(3), -10)):
+        monkeypatch.setattr(spla, "bicgstab", lambda *a_, _b=broken, **k: _b)
+        got = origin_shares(a, v, labels, method="iterative", tol=1e-15)
+        assert got == pytest.approx(exact, abs=1e-13)

@@ -13,9 +13,15 @@ each origin, through all tiers:
 
 O is computed without forming L: each origin is one right-hand side of the transposed
 system (I - A)' x_o = v * 1[origin = o], solved by a dense LU (LAPACK) for small tables,
-a sparse LU factorisation (SuperLU) for up to ``DIRECT_MAX_NODES`` nodes and otherwise by
-the Neumann/Jacobi iteration
-x <- v_o + A' x, which converges geometrically at the rate of the largest column sum of A.
+a sparse LU factorisation (SuperLU) for up to ``DIRECT_MAX_NODES`` nodes and otherwise
+iteratively, one origin at a time (a single-vector sparse product measured 1.5x faster
+than the four-vector one on 1M nodes / 20M edges): BiCGSTAB (van der Vorst 1992, SIAM J.
+Sci. Stat. Comput. 13(2)) on (I - A') x = v_o gives a starting point, then the
+Neumann/Jacobi iteration x <- v_o + A' x runs until two iterates differ by at most *tol*
+everywhere. The answer's criterion is the Neumann one alone, so BiCGSTAB only shortens the
+way to it (on the synthetic 1M-node network 20 products plus a few Neumann steps instead of
+41 Neumann steps; the Neumann iteration converges geometrically at the rate of the largest
+column sum of A); a failed or non-finite BiCGSTAB start is dropped for v_o itself.
 """
 
 from __future__ import annotations
@@ -110,7 +116,7 @@ def origin_shares(
     origin_of_node : (n,) integer origin label of every node.
     origins : origin labels to compute (default: all labels present).
     method : "dense" (LAPACK LU in float32 refined to float64), "direct" (SuperLU),
-        "iterative" (Neumann/Jacobi) or
+        "iterative" (BiCGSTAB start, Neumann/Jacobi to *tol*; module docstring) or
         "auto" (dense up to DENSE_MAX_NODES, SuperLU up to DIRECT_MAX_NODES, else iterative).
 
     Returns an array of shape (len(origins), n).
@@ -134,10 +140,32 @@ def origin_shares(
         return np.asarray(sol.T, dtype=float)
     if method != "iterative":
         raise ValueError(f"unknown method {method!r}")
-    x = rhs.copy()
+    out = np.empty((rhs.shape[1], n))
+    for k in range(rhs.shape[1]):
+        out[k] = _neumann(at, rhs[:, k], _krylov_start(at, rhs[:, k], tol, max_iter),
+                          tol, max_iter)
+    return out
+
+
+def _krylov_start(at: sp.csr_matrix, b: npt.NDArray[np.float64], tol: float,
+                  max_iter: int) -> npt.NDArray[np.float64]:
+    """A starting point for :func:`_neumann`: BiCGSTAB on (I - A') x = b, stopped when
+    its residual's 2-norm is below *tol* (or after *max_iter* steps); *b* itself when
+    BiCGSTAB breaks down or returns non-finite values."""
+    n = b.shape[0]
+    op = spla.LinearOperator((n, n), matvec=lambda y: y - at @ y, dtype=np.float64)
+    x, info = spla.bicgstab(op, b, x0=b.copy(), rtol=0.0, atol=tol, maxiter=max_iter)
+    if info < 0 or not np.all(np.isfinite(x)):
+        return b.copy()
+    return np.asarray(x, dtype=np.float64)
+
+
+def _neumann(at: sp.csr_matrix, b: npt.NDArray[np.float64], x: npt.NDArray[np.float64],
+             tol: float, max_iter: int) -> npt.NDArray[np.float64]:
+    """x <- b + A' x from *x* until two iterates differ by at most *tol* everywhere."""
     for _ in range(max_iter):
-        nxt = rhs + at @ x
+        nxt = b + at @ x
         if np.max(np.abs(nxt - x)) <= tol:
-            return np.asarray(nxt.T, dtype=float)
+            return nxt
         x = nxt
     raise RuntimeError(f"Neumann iteration did not converge in {max_iter} steps")
