@@ -65,14 +65,19 @@ def check_mechanisms(names: Sequence[str]) -> tuple[str, ...]:
 def switch_off(spec: SimulationSpec, names: Sequence[str]) -> SimulationSpec:
     """A copy of *spec* with the mechanisms *names* switched off (module docstring)."""
     params = dict(spec.params)
-    switches: dict[str, bool] = {}
+    switched: set[str] = set()
     for name in check_mechanisms(names):
         off = MECHANISMS[name]
         if isinstance(off, str):
-            switches[off] = False
+            switched.add(off)
         else:
             params[off[0]] = ParamDist(DistKind.fixed, (off[1],))
-    return dataclasses.replace(spec, params=MappingProxyType(params), **switches)
+    if switched - {"prices", "licence_spread"}:
+        raise ValueError(f"no spec switch {sorted(switched)}: prices, licence_spread")
+    return dataclasses.replace(spec, params=MappingProxyType(params),
+                               prices=spec.prices and "prices" not in switched,
+                               licence_spread=spec.licence_spread
+                               and "licence_spread" not in switched)
 
 
 def ablation_configs(names: Sequence[str] | None = None) -> list[tuple[str, tuple[str, ...]]]:
