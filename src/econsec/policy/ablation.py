@@ -72,8 +72,9 @@ def switch_off(spec: SimulationSpec, names: Sequence[str]) -> SimulationSpec:
             switched.add(off)
         else:
             params[off[0]] = ParamDist(DistKind.fixed, (off[1],))
-    if switched - {"prices", "licence_spread"}:
-        raise ValueError(f"no spec switch {sorted(switched)}: prices, licence_spread")
+    unknown = sorted(switched - {"prices", "licence_spread"})
+    if unknown:
+        raise ValueError(f"no spec switch {unknown}; known: prices, licence_spread")
     return dataclasses.replace(spec, params=MappingProxyType(params),
                                prices=spec.prices and "prices" not in switched,
                                licence_spread=spec.licence_spread

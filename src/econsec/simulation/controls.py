@@ -82,6 +82,15 @@ class FlowControls:
     spread: F64 | None = None
 
     @functools.cached_property
+    def spread_steps(self) -> npt.NDArray[np.int64]:
+        """Lag steps where some flow's spread CDF rises (the only lags past the per-run
+        delays that receive shipments); empty without a spread."""
+        if self.spread is None:
+            return np.zeros(0, dtype=np.int64)
+        rises = np.diff(self.spread, axis=1, prepend=0.0) != 0.0
+        return np.flatnonzero(rises.any(axis=0)).astype(np.int64)
+
+    @functools.cached_property
     def restricted(self) -> B:
         """(F,) flows under a ban, licensing refusal, quota or tariff."""
         return np.asarray((self.open != 1.0) | self.capped | (self.tariff != 0.0),

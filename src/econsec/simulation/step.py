@@ -389,7 +389,7 @@ def licence_pipeline(st: State, c: StepControls, arrive: F64, dt: float, into: F
         rr = np.arange(arrive.shape[1])[None, :]
         st.pipeline[slot, kk, rr] += delayed
     else:
-        spread_release(st.pipeline, st.step, ctl.spread, lag, delayed)
+        spread_release(st.pipeline, st.step, ctl.spread, lag, delayed, ctl.spread_steps)
     now = st.pipeline[st.step % length].copy()
     st.pipeline[st.step % length] = 0.0
     arrive[pos] = sub - delayed + now
@@ -399,14 +399,17 @@ def licence_pipeline(st: State, c: StepControls, arrive: F64, dt: float, into: F
     return into, out
 
 
-def spread_release(line: F64, step: int, cdf: F64, lag: I64, delayed: F64) -> None:
+def spread_release(line: F64, step: int, cdf: F64, lag: I64, delayed: F64, rises: I64
+                   ) -> None:
     """Put *delayed* ([K, R]) into the ring buffer *line* ([L, K, R]) at step *step*: the
     share ``C_j - C_(j-1)`` ``j`` steps ahead, ``C_j = 1[j >= lag] cdf_min(j, J-1)``
-    (*cdf*: [K, J] over lag steps, ending at 1; *lag*: [K, R] per-run delays in steps)."""
+    (*cdf*: [K, J] over lag steps, ending at 1; *lag*: [K, R] per-run delays in steps).
+    Only the lags up to the longest per-run delay and those where *cdf* rises (*rises*,
+    sorted) can receive a share; ``C`` is constant between them."""
     length = line.shape[0]
     last = cdf.shape[1] - 1
     prev = np.zeros_like(delayed)
-    for j in range(max(last, int(lag.max(initial=0))) + 1):
+    for j in np.union1d(np.arange(int(lag.max(initial=0)) + 1), rises).tolist():
         now = np.where(lag <= j, cdf[:, min(j, last)][:, None], 0.0)
         share = now - prev
         if share.any():
