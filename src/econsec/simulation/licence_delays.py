@@ -39,9 +39,12 @@ reported 60 % of its members' magnet-licence applications issued by 30 Jun 2025 
 earlier) with "hundreds of permits" pending (Reuters via Hindustan Times, 30 Jun 2025,
 https://www.hindustantimes.com/world-news/us-news/chinas-rare-earths-are-flowing-again-but-not-freely-101751251601471.html);
 MOFCOM's statutory review of a dual-use export licence takes 45 working days (about 63
-calendar days), from each application's filing; the first gallium and germanium licences
-came on 21 Sep 2023 (MOFCOM via Reuters) and further ones through November and December
-2023 (a trader's permit "secured in early November", Reuters, 20 Nov 2023; December
+calendar days; the figure of the graphite and rare-earth replays' YAMLs; "up to 45 days are
+estimated" for gallium and germanium, Rawmaterials.net citing Reuters, 21 Sep 2023,
+https://rawmaterials.net/lengthy-licensing-procedures-china-did-not-export-gallium-and-germanium-in-august/),
+counted from each application's filing; the first gallium and germanium licences came on
+21 Sep 2023 (MOFCOM via Reuters; Metal Bulletin, 21 Sep 2023: "a number" granted, further
+applications pending) and further ones through November and December 2023 (a trader's permit "secured in early November", Reuters, 20 Nov 2023; December
 exports 4.6 times November's, China customs); antimony licences from the reopening of
 export channels on 30 Oct 2024 over "two to three months" (ScrapInsight; Reuters, 20 Sep
 2024). A uniform window of first-to-last licence dates is therefore read as the spread of
