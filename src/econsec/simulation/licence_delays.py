@@ -44,8 +44,9 @@ estimated" for gallium and germanium, Rawmaterials.net citing Reuters, 21 Sep 20
 https://rawmaterials.net/lengthy-licensing-procedures-china-did-not-export-gallium-and-germanium-in-august/),
 counted from each application's filing; the first gallium and germanium licences came on
 21 Sep 2023 (MOFCOM via Reuters; Metal Bulletin, 21 Sep 2023: "a number" granted, further
-applications pending) and further ones through November and December 2023 (a trader's permit "secured in early November", Reuters, 20 Nov 2023; December
-exports 4.6 times November's, China customs); antimony licences from the reopening of
+applications pending) and further ones through November and December 2023 (a trader's
+permit "secured in early November", Reuters, 20 Nov 2023; December exports 4.6 times
+November's, China customs); antimony licences from the reopening of
 export channels on 30 Oct 2024 over "two to three months" (ScrapInsight; Reuters, 20 Sep
 2024). A uniform window of first-to-last licence dates is therefore read as the spread of
 the licence dates of one episode's shipments.
