@@ -48,15 +48,17 @@ def test_world_baseline_is_a_steady_state(steps: int, inv: float, weekly: bool) 
 @given(net=chain_networks(), frac=st.floats(0.0, 1.0), kind=st.sampled_from(
     [ShockKind.ban, ShockKind.licensing, ShockKind.quota, ShockKind.tariff]),
     spare=st.floats(0.0, 0.5), inv=st.floats(0.0, 30.0),
-    back=st.sampled_from([np.inf, 0.0, 3.0, 15.0]))
+    back=st.sampled_from([np.inf, 0.0, 3.0, 15.0]), spread=st.booleans())
 @SETTINGS
 def test_goods_are_conserved(net: Baseline, frac: float, kind: ShockKind, spare: float,
-                             inv: float, back: float) -> None:
-    # the shock is lifted on day 40: with return_days (*back*) buyers then move back
+                             inv: float, back: float, spread: bool) -> None:
+    # the shock is lifted on day 40: with return_days (*back*) buyers then move back;
+    # licences after 7 days, or spread over 2-12 days (econsec.simulation.licence_delays)
+    delay = (ParamDist(DistKind.uniform, (2.0, 12.0)) if spread
+             else ParamDist(DistKind.fixed, (7.0,)))
     shock = Shock(kind, frozenset({"E0"}), frozenset(), frozenset({"h", "m"}), start=2,
                   end=40, intensity=frac, approval_rate=0.5 if kind is ShockKind.licensing
-                  else None, licence_delay=ParamDist(DistKind.fixed, (7.0,))
-                  if kind is ShockKind.licensing else None)
+                  else None, licence_delay=delay if kind is ShockKind.licensing else None)
     spec = SimulationSpec(start=START, horizon_days=60, shocks=(shock,))
     prm = params(3, spare_capacity=spare, ramp_days=5.0, inventory_days=inv,
                  licence_delay_days=20.0) | {"return_days": np.full(3, back)}

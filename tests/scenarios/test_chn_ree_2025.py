@@ -1,5 +1,6 @@
-"""chn_ree_2025 beyond its scored outcomes: the licence dates drawn per run, and what they
-imply by hand for the months before and after the last licence."""
+"""chn_ree_2025 beyond its scored outcomes: the licence windows spread over the shipments
+of every run (econsec.simulation.licence_delays), and what they imply by hand for the first
+licences and for the months before and after the last one."""
 
 from __future__ import annotations
 
@@ -25,14 +26,21 @@ def level(first: int, last: int, good: str, supplier: str, buyer: str | None) ->
     return vals[:, sel].sum(axis=1) / keys["baseline"].to_numpy()[sel].sum()
 
 
-def test_licence_delays_are_drawn_per_run_within_the_documented_dates() -> None:
-    params = result().params
-    us, rest = params["licence_delay_days.shock0"], params["licence_delay_days.shock1"]
-    assert len(set(us.tolist())) == RUNS and len(set(rest.tolist())) == RUNS
-    # US customers: a US electronics firm's suppliers (week before 9 Jun 2025) to 30 Jun
-    assert us.min() >= 59 and us.max() <= 87
-    # everyone else: first licences late April (26 Apr = day 22) to 30 Jun (day 87)
-    assert rest.min() >= 22 and rest.max() <= 87
+def test_licences_are_released_over_the_documented_windows() -> None:
+    # the windows are spread over the shipments, not drawn per run: no delay columns
+    assert not [c for c in result().params if c.startswith("licence_delay_days.")]
+    # everyone else: first licences late April (26 Apr = day 22) to 30 Jun (day 87), each
+    # whole day of 22..87 a 1/66 share of a day's approved shipments. Day 0's orders are
+    # the steady state's (the pre-shock flow, all approved), so by hand Germany receives
+    # nothing on day 21 and 1/66 of its pre-shock rate on day 22, in every run
+    np.testing.assert_array_equal(level(21, 21, "ndfeb_magnets", "CHN", "DEU"), 0.0)
+    np.testing.assert_allclose(level(22, 22, "ndfeb_magnets", "CHN", "DEU"), 1 / 66,
+                               rtol=1e-6)  # recorded as float32
+    # US customers: a US electronics firm's suppliers (week before 9 Jun 2025, day 59) to
+    # 30 Jun (day 87): 1/29 of the pre-shock rate on day 59, nothing before
+    np.testing.assert_array_equal(level(58, 58, "ndfeb_magnets", "CHN", "USA"), 0.0)
+    np.testing.assert_allclose(level(59, 59, "ndfeb_magnets", "CHN", "USA"), 1 / 29,
+                               rtol=1e-6)
 
 
 def test_no_magnets_reach_the_us_in_may_and_all_flow_again_in_july() -> None:

@@ -108,12 +108,24 @@ def test_jpn_kor_2019_korea_chip_output_barely_moves() -> None:
     assert dram["loss_usd_bn_p50"] / dram["baseline_usd_bn"] < 0.05
 
 
-def test_jpn_kor_2019_licence_delays_are_drawn_per_run_within_the_documented_dates() -> None:
-    params = replay("jpn_kor_2019")[1].params
-    euv, hf = params["licence_delay_days.shock0"], params["licence_delay_days.shock1"]
-    assert len(set(euv.tolist())) == RUNS  # one draw per run
-    assert euv.min() >= 34 and euv.max() <= 46  # EUV resist licences: 7 and 19 Aug 2019
-    assert hf.min() >= 56 and hf.max() <= 134  # HF: 29 Aug (gas) to ~15 Nov 2019 (liquid)
+def test_jpn_kor_2019_licences_are_released_over_the_documented_dates() -> None:
+    # the windows are spread over the shipments of every run (not drawn per run): EUV
+    # resist licences on 7 and 19 Aug 2019, triangular (34, 40, 46) days after the control
+    # (4 Jul = day 3); a day's approved shipments leave Japan from day 3 + 34 = 37 on, the
+    # first day's share F(34.5) = 0.5^2 / ((46 - 34)(40 - 34)) = 1/288, approved in full
+    # from the steady state's orders: departures are 0 on day 36 and 1/288 of the
+    # pre-shock rate on day 37 in every run
+    result = replay("jpn_kor_2019")[1]
+    assert not [c for c in result.params if c.startswith("licence_delay_days.")]
+
+    def departed(day: int) -> np.ndarray:
+        keys, vals = result.trade_in_window(day, day, departed=True)
+        sel = ((keys["good"] == "photoresist_euv") & (keys["supplier"] == "JPN")
+               & (keys["buyer"] == "KOR")).to_numpy()
+        return np.asarray(vals[:, sel].sum(axis=1) / keys["baseline"].to_numpy()[sel].sum())
+
+    np.testing.assert_array_equal(departed(36), 0.0)
+    np.testing.assert_allclose(departed(37), 1 / 288, rtol=1e-6)  # recorded as float32
 
 
 def test_chn_ga_ge_2023_buyers_turn_to_other_producers() -> None:
@@ -169,9 +181,11 @@ def test_chn_graphite_2023_comtrade_outcomes_recomputed_from_the_data(
 def test_chn_ga_ge_us_ban_2024_us_arrivals_under_the_ban() -> None:
     # the 2024 and 2025 outcomes are scored from the YAML; here: the ban itself
     scenario, result, _ = replay("chn_ga_ge_us_ban_2024")
-    # from April 2025, when shipments licensed before the ban (51-97 days) have arrived
-    first = (pd.Timestamp("2025-04-01").date() - scenario.start).days
-    keys, vals = result.trade_in_window(first, first + 90)
+    # from 9 Apr 2025 to the horizon (30 Jun), when the shipments approved before the ban
+    # (2 Dec 2024 the last) have all arrived: released 51-97 days after their approval
+    # (spread over the window), so by 9 Mar, then 30 days at sea to the US (transit table)
+    first = (pd.Timestamp("2025-04-09").date() - scenario.start).days
+    keys, vals = result.trade_in_window(first, first + 82)
     sel = ((keys["buyer"] == "USA") & (keys["supplier"] == "CHN")
            & (keys["good"] == "germanium")).to_numpy()
     # the registry ban blocks 90 % from 3 Dec 2024 on top of the 40 % approvals: <= 4 %

@@ -65,6 +65,8 @@ def test_switches_set_the_engine_parameters_and_keep_the_rest() -> None:
     assert off.params["return_days"] == ParamDist(DistKind.fixed, (math.inf,))
     assert off.params["inventory_days"] == spec.params["inventory_days"]
     assert off.prices and not switch_off(spec, ["prices"]).prices
+    assert off.licence_spread and not switch_off(spec, ["licence_spread"]).licence_spread
+    assert switch_off(spec, ["licence_spread"]).params == spec.params
     assert spec.params["transit_scale"].args == (3.0 / INTER,)  # the spec is not changed
     with pytest.raises(ValueError, match=r"unknown mechanism.*known: \['prices'"):
         switch_off(spec, ["inventories"])

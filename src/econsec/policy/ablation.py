@@ -15,12 +15,18 @@ scenario:
 * ``transit`` - shipping time (:mod:`econsec.simulation.transit`): ``transit_scale`` fixed
   at 0, goods arrive the day they ship (departures equal arrivals);
 * ``return`` - buyers moving back to the pre-shock suppliers after a lift:
-  ``return_days`` fixed at infinity (never).
+  ``return_days`` fixed at infinity (never);
+* ``licence_spread`` - licence delays spread over the shipments of a run
+  (:mod:`econsec.simulation.licence_delays`): ``spec.licence_spread = False``, so each
+  licensing shock's delay is one value drawn per run for every shipment (the behaviour
+  before the mechanism: exports sit at zero, then jump to the whole approved flow).
 
 A parameter fixed by the switch draws no random numbers; where a scenario drew it from a
 distribution (``return_days`` in ``chn_ree_japan_2010``), the parameters drawn after it
 take other random numbers than in the scenario as shipped (documented draw order,
 :mod:`econsec.simulation.params`), so that row of the ablation also differs by sampling.
+The ``licence_spread`` switch does not: licence delays are drawn after every parameter,
+so the parameters' draws are the same with and without it.
 :func:`econsec.policy.skill.ablation_table` scores the replays under each configuration of
 :func:`ablation_configs`. A switch whose parameter no replay sets (localisation,
 front-loading) leaves the table unchanged: the mechanism exists but no replay has a sourced
@@ -36,13 +42,15 @@ from types import MappingProxyType
 
 from econsec.simulation.spec import DistKind, ParamDist, SimulationSpec
 
-#: mechanism -> the parameter value that switches it off (None: the spec's price switch)
-MECHANISMS: dict[str, tuple[str, float] | None] = {
-    "prices": None,
+#: mechanism -> the parameter value that switches it off, or the spec's boolean switch
+#: (a field of :class:`~econsec.simulation.spec.SimulationSpec` set to False)
+MECHANISMS: dict[str, tuple[str, float] | str] = {
+    "prices": "prices",
     "adaptation": ("localisation_share", 0.0),
     "anticipation": ("frontload_days", 0.0),
     "transit": ("transit_scale", 0.0),
     "return": ("return_days", math.inf),
+    "licence_spread": "licence_spread",
 }
 
 
@@ -57,14 +65,20 @@ def check_mechanisms(names: Sequence[str]) -> tuple[str, ...]:
 def switch_off(spec: SimulationSpec, names: Sequence[str]) -> SimulationSpec:
     """A copy of *spec* with the mechanisms *names* switched off (module docstring)."""
     params = dict(spec.params)
-    prices = spec.prices
+    switched: set[str] = set()
     for name in check_mechanisms(names):
         off = MECHANISMS[name]
-        if off is None:
-            prices = False
+        if isinstance(off, str):
+            switched.add(off)
         else:
             params[off[0]] = ParamDist(DistKind.fixed, (off[1],))
-    return dataclasses.replace(spec, params=MappingProxyType(params), prices=prices)
+    unknown = sorted(switched - {"prices", "licence_spread"})
+    if unknown:
+        raise ValueError(f"no spec switch {unknown}; known: prices, licence_spread")
+    return dataclasses.replace(spec, params=MappingProxyType(params),
+                               prices=spec.prices and "prices" not in switched,
+                               licence_spread=spec.licence_spread
+                               and "licence_spread" not in switched)
 
 
 def ablation_configs(names: Sequence[str] | None = None) -> list[tuple[str, tuple[str, ...]]]:

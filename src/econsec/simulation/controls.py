@@ -10,8 +10,10 @@ the flow (see :mod:`econsec.simulation.spec`):
   (``inf`` if none);
 * ``tariff_k``: sum of the ad-valorem tariffs;
 * ``licensed_k``: the flow is under licensing: approved shipments are delayed by the
-  licence delay, the longest of the active licensing shocks' per-run delays
-  (:meth:`econsec.simulation.params.Draws.shock_delay`).
+  licence delay, the longest of the active licensing shocks' delays: per-run delays
+  (:meth:`econsec.simulation.params.Draws.shock_delay`) as ``delay_days``, delays spread
+  over shipments as the CDF ``spread`` of their longest, ``prod_i F_i`` over lag steps
+  (:mod:`econsec.simulation.licence_delays`).
 
 Licensing shocks without ``approval_rate`` approve ``1 - intensity`` of the pre-shock
 volume (a licensing measure's ``intensity`` is the share refused): orders are licensed up to
@@ -32,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from econsec.simulation.licence_delays import lag_cdf, longest_day
 from econsec.simulation.network_arrays import Baseline
 from econsec.simulation.params import Draws
 from econsec.simulation.spec import (
@@ -74,6 +77,18 @@ class FlowControls:
     tariff: F64
     licensed: B
     delay_days: F64  # (K, R) licence delay of the pipeline flows (``licence_flows``)
+    #: (K, J) CDF over lag steps 0..J-1 of the pipeline flows' delays spread over shipments
+    #: (1 where none; ends at 1); None: no spread delay in effect
+    spread: F64 | None = None
+
+    @functools.cached_property
+    def spread_steps(self) -> npt.NDArray[np.int64]:
+        """Lag steps where some flow's spread CDF rises (the only lags past the per-run
+        delays that receive shipments); empty without a spread."""
+        if self.spread is None:
+            return np.zeros(0, dtype=np.int64)
+        rises = np.diff(self.spread, axis=1, prepend=0.0) != 0.0
+        return np.flatnonzero(rises.any(axis=0)).astype(np.int64)
 
     @functools.cached_property
     def restricted(self) -> B:
@@ -121,6 +136,14 @@ class ShockPlan:
                 lic |= m
         #: flows that can ever be under licensing (the delayed-shipment pipeline's columns)
         self.licence_flows = np.flatnonzero(lic)
+        self.dt = float(spec.step_days)
+        #: lag steps of the spread CDFs: the longest spread delay, at the largest factor
+        self.spread_len = 1 + max([int(np.rint(longest_day(s.licence_delay)
+                                               * self.max_factor() / self.dt))
+                                   for i, s in enumerate(self.shocks)
+                                   if draws.is_spread(i) and s.licence_delay is not None],
+                                  default=0)
+        self._cdfs: dict[tuple[int, float], F64] = {}
 
     def touched_flows(self) -> B:
         out = np.zeros(self.base.n_flows, dtype=np.bool_)
@@ -139,14 +162,33 @@ class ShockPlan:
         days |= {r.start for r in self.reliefs}
         return sorted(days)
 
+    def max_factor(self) -> float:
+        """The largest factor the reliefs can put on a delay (all that lengthen it)."""
+        return float(np.prod([max(r.delay_factor, 1.0) for r in self.reliefs]))
+
     def max_delay(self) -> float:
         """Longest licence delay any run can see (days)."""
         worst = 0.0
-        factor = max([1.0] + [r.delay_factor for r in self.reliefs])
+        factor = self.max_factor()
         for i, s in enumerate(self.shocks):
-            if s.kind is ShockKind.licensing:
+            if s.kind is not ShockKind.licensing:
+                continue
+            if self.draws.is_spread(i) and s.licence_delay is not None:
+                worst = max(worst, longest_day(s.licence_delay) * factor)
+            else:
                 worst = max(worst, float(self.draws.shock_delay(i).max(initial=0.0)) * factor)
         return worst
+
+    def spread_cdf(self, i: int, factor: float) -> F64:
+        """(J,) CDF over lag steps of shock *i*'s delay spread over shipments, scaled by
+        *factor* (:func:`econsec.simulation.licence_delays.lag_cdf`; cached)."""
+        key = (i, factor)
+        if key not in self._cdfs:
+            dist = self.shocks[i].licence_delay
+            if dist is None:
+                raise ValueError(f"shock {i} has no licence delay of its own to spread")
+            self._cdfs[key] = lag_cdf(dist, factor, self.dt, self.spread_len)
+        return self._cdfs[key]
 
     def controls(self, day: float) -> FlowControls:
         nf = self.base.n_flows
@@ -158,6 +200,7 @@ class ShockPlan:
         approved = np.ones(nf)
         lf = self.licence_flows
         delay = np.zeros((len(lf), runs))
+        spread: F64 | None = None
         for i, (s, m) in enumerate(zip(self.shocks, self.masks, strict=True)):
             if s.kind.on_nodes or not (s.start <= day and (s.end is None or day < s.end)):
                 continue
@@ -169,20 +212,28 @@ class ShockPlan:
                 tariff[m] += s.intensity
             else:
                 approve = s.approval_rate if s.approval_rate is not None else 1.0 - s.intensity
-                mean = self.draws.shock_delay(i)
+                factors = []
                 for r in self.reliefs:
                     if r.start <= day and (r.measure_id is None or r.measure_id == s.measure_id):
                         approve = r.approval_rate
-                        mean = mean * r.delay_factor
+                        factors.append(r.delay_factor)
                 approved[m] *= approve
                 licensed |= m
                 ml = m[lf]
+                if self.draws.is_spread(i):  # the longest: P(max <= j) = prod_i F_i(j)
+                    if spread is None:
+                        spread = np.ones((len(lf), self.spread_len))
+                    spread[ml] *= self.spread_cdf(i, float(np.prod(factors)))[None, :]
+                    continue
+                mean = self.draws.shock_delay(i)
+                for f in factors:
+                    mean = mean * f
                 delay[ml] = np.maximum(delay[ml], mean[None, :])
         refused = licensed & (approved < 1.0)
         if refused.any():  # licences up to the approved share of pre-shock volumes
             cap = approved[refused] * open_[refused] * self.z0[refused]
             quota[refused] = np.minimum(quota[refused], cap)
-        return FlowControls(open_, quota, tariff, licensed, delay)
+        return FlowControls(open_, quota, tariff, licensed, delay, spread)
 
 
 def node_shock_weight(shock: Shock, day: float) -> float:

@@ -18,7 +18,9 @@ buyer ``j(q)``, flow ``k`` of slot ``q(k)`` from supplier ``i(k)``, step ``dt`` 
 4. distribution: ``phi_use = min(1, y / D_use)``,
    ``phi_refill = min(1, max(y - D_use, 0) / D_refill)`` (1 where the denominator is 0);
    ``s_k = a_use,k phi_use,i(k) + a_refill,k phi_refill,i(k)``; licensed shipments of the
-   licence-pipeline flows arrive ``round(delay / dt)`` steps later, the others now; then
+   licence-pipeline flows arrive ``c = round(delay / dt)`` steps later (with a delay spread
+   over shipments, CDF ``F`` over lags: the share ``C_j - C_(j-1)`` ``j`` steps later,
+   ``C_j = 1[j >= c] F_j``), the others now; then
    (with ``transit_scale``) what the transit flows ship now arrives ``L_k`` steps later
    (:mod:`econsec.simulation.transit`); ``received_q = sum_{k in q} arrived_k``, final
    deliveries ``f0 phi_use dt``;
@@ -185,11 +187,21 @@ def reference_step(rs: RunState, base: Baseline, prm: RunParams, run: int,
         length = pipe.shape[0]
         lic = ctl.licensed[licence_flows]
         lag = np.rint(ctl.delay_days[:, run] / dt).astype(np.int64)
+        spread = ctl.spread
         for j, k in enumerate(licence_flows):
-            if lic[j]:
+            if not lic[j]:
+                continue
+            if spread is None:
                 pipe[(rs.step + lag[j]) % length, j] += arrive[k]
-                into += arrive[k]
-                arrive[k] = 0.0
+            else:  # C_i = 1[i >= c] F_i, the share C_i - C_(i-1) i steps later
+                last = spread.shape[1] - 1
+                before = 0.0
+                for i in range(max(last, lag[j]) + 1):
+                    cum = spread[j, min(i, last)] if i >= lag[j] else 0.0
+                    pipe[(rs.step + i) % length, j] += (cum - before) * arrive[k]
+                    before = cum
+            into += arrive[k]
+            arrive[k] = 0.0
         now = pipe[rs.step % length].copy()
         pipe[rs.step % length] = 0.0
         arrive[licence_flows] += now

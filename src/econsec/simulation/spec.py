@@ -11,10 +11,13 @@ Shock semantics (per flow supplier ``s`` -> buyer ``c`` of good ``g`` with ``s``
 ``goods``, while ``start <= t < end``):
 
 * ``ban``: a share ``intensity`` of the flow is blocked;
-* ``licensing``: each shipment needs a licence; a share ``approval_rate`` is approved after
-  a delay drawn once per Monte Carlo run from the shock's ``licence_delay`` (a fixed delay
-  of ``d`` days is ``ParamDist(fixed, (d,))``; None: the ``licence_delay_days`` parameter),
-  the rest is refused;
+* ``licensing``: each shipment needs a licence; a share ``approval_rate`` is approved, the
+  rest is refused. An approved shipment waits for its licence: the shock's
+  ``licence_delay`` is the distribution of that wait over the shipments of one run (a
+  fixed delay of ``d`` days is ``ParamDist(fixed, (d,))``; with ``licence_spread``
+  False, one delay drawn per Monte Carlo run for all of them;
+  :mod:`econsec.simulation.licence_delays`); None: the ``licence_delay_days`` parameter,
+  one delay per run;
 * ``quota``: the flow is capped at ``intensity`` x its baseline value;
 * ``tariff``: an ad-valorem wedge ``intensity`` on the supplier's price, which buyers
   weigh when re-sourcing (it does not block shipments).
@@ -73,8 +76,9 @@ class Shock:
     intensity: float = 1.0  # ban: share blocked; quota: cap / baseline; tariff: ad valorem
     approval_rate: float | None = None  # licensing: share of shipments approved
     measure_id: str | None = None  # registry id it came from, for provenance
-    #: licensing: delay of approved shipments (days), drawn once per run; None: the
-    #: ``licence_delay_days`` parameter
+    #: licensing: delay of approved shipments (days), spread over the shipments of a run
+    #: (:mod:`econsec.simulation.licence_delays`); None: the ``licence_delay_days``
+    #: parameter (one delay per run)
     licence_delay: ParamDist | None = None
     #: day offset of the measure's announcement (may be before the scenario start, then
     #: negative); buyers front-load between it and ``start`` (``frontload_days``); None: no
@@ -277,6 +281,10 @@ class SimulationSpec:
     #: False: no price stage (every good's index held at 1.0, so no price feedback either);
     #: the switch of the mechanism ablation (:mod:`econsec.policy.ablation`)
     prices: bool = True
+    #: True: a licensing shock's own non-fixed ``licence_delay`` is spread over the
+    #: shipments of each run; False: one delay drawn per run for all of them (the behaviour
+    #: before; the ``licence_spread`` switch of the mechanism ablation)
+    licence_spread: bool = True
 
     def __post_init__(self) -> None:
         if self.step_days not in (1, 7):

@@ -26,8 +26,10 @@ each):
    ``phi_use = min(1, y / D_use)``, ``phi_refill = min(1, max(y - D_use, 0) / D_refill)``;
    flow ``k`` ships its use part times ``phi_use`` plus its refill part times
    ``phi_refill``, final demand gets ``f0 phi_use``. Shipments under licensing enter a
-   ring buffer and arrive ``round(delay / dt)`` steps later (:func:`licence_pipeline`);
-   others arrive this step.
+   ring buffer and leave it ``round(delay / dt)`` steps later, in shares ``w_j`` over the
+   lags ``j`` where the delay is spread over shipments
+   (``released(t) = sum_j w_j approved(t - j)``; :func:`licence_pipeline`,
+   :mod:`econsec.simulation.licence_delays`); others ship this step.
 4a. **Transit** (:func:`in_transit`; only with ``transit_scale``; default: none). What a
    flow ships (after the licence pipeline) arrives ``L_k = round(transit_scale days_k /
    dt)`` steps later, ``days_k`` the sourced door-to-door days of its good and route
@@ -369,8 +371,11 @@ def licence_pipeline(st: State, c: StepControls, arrive: F64, dt: float, into: F
                      ) -> tuple[F64, F64]:
     """Licensed shipments of the licence-pipeline flows (*arrive*: the special flows'
     amounts this step, changed in place to what arrives now) enter the ring buffer
-    ``round(delay / dt)`` steps ahead; what is due this step leaves it. Returns the amounts
-    into and out of the pipeline ([R]; *into*, *out* when no flow is in it)."""
+    ``c_r = round(delay / dt)`` steps ahead, or, with delays spread over shipments (CDF
+    ``F`` over lags, ``ctl.spread``), in the shares ``w_j = C_j - C_(j-1)`` ``j`` steps
+    ahead, ``C_j = 1[j >= c_r] F_j`` (:mod:`econsec.simulation.licence_delays`); what is
+    due this step leaves it. Returns the amounts into and out of the pipeline ([R];
+    *into*, *out* when no flow is in it)."""
     ctl = c.ctl
     length = st.pipeline.shape[0]
     pos = c.lic_pos
@@ -378,10 +383,13 @@ def licence_pipeline(st: State, c: StepControls, arrive: F64, dt: float, into: F
     sub = arrive[pos]
     delayed = np.where(lic, sub, 0.0)
     lag = np.rint(ctl.delay_days / dt).astype(np.int64)  # [K, R]
-    slot = (st.step + lag) % length
-    kk = np.arange(sub.shape[0])[:, None]
-    rr = np.arange(arrive.shape[1])[None, :]
-    st.pipeline[slot, kk, rr] += delayed
+    if ctl.spread is None:
+        slot = (st.step + lag) % length
+        kk = np.arange(sub.shape[0])[:, None]
+        rr = np.arange(arrive.shape[1])[None, :]
+        st.pipeline[slot, kk, rr] += delayed
+    else:
+        spread_release(st.pipeline, st.step, ctl.spread, lag, delayed, ctl.spread_steps)
     now = st.pipeline[st.step % length].copy()
     st.pipeline[st.step % length] = 0.0
     arrive[pos] = sub - delayed + now
@@ -389,6 +397,24 @@ def licence_pipeline(st: State, c: StepControls, arrive: F64, dt: float, into: F
         into = np.cumsum(delayed, axis=0)[-1]
         out = np.cumsum(now, axis=0)[-1]
     return into, out
+
+
+def spread_release(line: F64, step: int, cdf: F64, lag: I64, delayed: F64, rises: I64
+                   ) -> None:
+    """Put *delayed* ([K, R]) into the ring buffer *line* ([L, K, R]) at step *step*: the
+    share ``C_j - C_(j-1)`` ``j`` steps ahead, ``C_j = 1[j >= lag] cdf_min(j, J-1)``
+    (*cdf*: [K, J] over lag steps, ending at 1; *lag*: [K, R] per-run delays in steps).
+    Only the lags up to the longest per-run delay and those where *cdf* rises (*rises*,
+    sorted) can receive a share; ``C`` is constant between them."""
+    length = line.shape[0]
+    last = cdf.shape[1] - 1
+    prev = np.zeros_like(delayed)
+    for j in np.union1d(np.arange(int(lag.max(initial=0)) + 1), rises).tolist():
+        now = np.where(lag <= j, cdf[:, min(j, last)][:, None], 0.0)
+        share = now - prev
+        if share.any():
+            line[(step + j) % length] += share * delayed
+        prev = now
 
 
 def in_transit(st: State, prm: RunParams, ships: Shipments, runs: int) -> tuple[F64, F64]:
