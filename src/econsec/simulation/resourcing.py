@@ -7,6 +7,13 @@ Re-sourcing works on the flows of the slots at risk only
 (:class:`~econsec.simulation.topology.RiskFlows`, kept per set of slots while the controls
 are the same), or on the whole arrays when most slots are at risk; sums per slot add the
 flows in order, so a run's result does not depend on the other runs of its chunk.
+
+Arranged for few passes over the ``[flow, run]`` arrays, with the same bits as forming
+every term for every flow: ``1 / o_q`` and the masks "the slot orders" and "the slot is at
+risk in the run" are formed per slot and gathered once; the factors ``cut_q`` and
+``movable_q`` multiply only the flows of the slots where they are not 1 in some run
+(``x * 1 = x``), and ``gain_q w_k`` is added only in the slots that gain in some run (the
+others would add ``+0``, which leaves a share as it is: shares are never ``-0``).
 """
 
 from __future__ import annotations
@@ -130,7 +137,7 @@ def resource(st: State, topo: Topology, c: StepControls, o_q: F64, u_q: F64,
     np.divide(lost_q, w_q, out=gain, where=movable)
     # lost x cut x movable: only the slots where a factor is not 1 in some run (x 1 keeps
     # the bits)
-    scaled = ~movable.all(axis=1)
+    scaled: B = np.asarray(~movable.all(axis=1), dtype=np.bool_)
     if any_over:
         scaled |= over.any(axis=1)
     if scaled.any():
@@ -143,7 +150,7 @@ def resource(st: State, topo: Topology, c: StepControls, o_q: F64, u_q: F64,
         lost[rows] = sub
     new = np.subtract(share, lost, out=lost)
     # + gain_q w_k: only the slots that gain in some run (+ 0 keeps the bits of a share)
-    gaining = gain.any(axis=1)
+    gaining: B = np.asarray(gain.any(axis=1), dtype=np.bool_)
     if gaining.all():
         new += rk.per_flow(gain) * w
     elif gaining.any():
