@@ -407,9 +407,9 @@ def simulate(
         params = draw_params(spec, runs, np.random.default_rng(rng))
     dt = float(spec.step_days)
     n_steps = int(np.ceil(spec.horizon_days / dt))
-    probe = Engine(baseline, spec, params.take(slice(0, 1)))
-    tracked = tracked_nodes(baseline, probe.plan, spec)
-    shocked = probe.plan.touched_flows()
+    plan = ShockPlan(baseline, spec, params.take(slice(0, 1)))  # which flows, not how much
+    tracked = tracked_nodes(baseline, plan, spec)
+    shocked = plan.touched_flows()
     div_flows = np.flatnonzero(np.isin(baseline.flow_slot, baseline.flow_slot[shocked]))
     # departures kept beside the arrivals when some run has shipments in transit
     in_transit = bool((params.params["transit_scale"] > 0).any())

@@ -7,6 +7,13 @@ Re-sourcing works on the flows of the slots at risk only
 (:class:`~econsec.simulation.topology.RiskFlows`, kept per set of slots while the controls
 are the same), or on the whole arrays when most slots are at risk; sums per slot add the
 flows in order, so a run's result does not depend on the other runs of its chunk.
+
+Arranged for few passes over the ``[flow, run]`` arrays, with the same bits as forming
+every term for every flow: ``1 / o_q`` and the masks "the slot orders" and "the slot is at
+risk in the run" are formed per slot and gathered once; the factors ``cut_q`` and
+``movable_q`` multiply only the flows of the slots where they are not 1 in some run
+(``x * 1 = x``), and ``gain_q w_k`` is added only in the slots that gain in some run (the
+others would add ``+0``, which leaves a share as it is: shares are never ``-0``).
 """
 
 from __future__ import annotations
@@ -56,9 +63,11 @@ def resource(st: State, topo: Topology, c: StepControls, o_q: F64, u_q: F64,
     topo.whole_risk = fa is None
     # destination weights first: where no supplier of a slot at risk has headroom in any
     # run, no share can move and the lost shares need not be formed
-    head = np.maximum(cap_max - demand, 0.0)
+    head = np.subtract(cap_max, demand)
+    np.maximum(head, 0.0, out=head)
     w = take_rows(head, rk.src)
-    w *= rk.open
+    if len(rk.open_rows):  # w x open (x 1 keeps the bits: only the other rows)
+        w[rk.open_rows] *= rk.open[rk.open_rows]
     wedge = rk.wedge
     if wedge is not None:
         w *= wedge
@@ -73,23 +82,40 @@ def resource(st: State, topo: Topology, c: StepControls, o_q: F64, u_q: F64,
     if not movable.any():
         return
     share = st.share if fa is None else take_rows(st.share, fa)
-    oq = take_rows(o_q, rk.fslot)
-    if rk.capped is not None:
-        oq = np.where(rk.capped, take_rows(u_q, rk.fslot), oq)
-    inv_o = np.zeros_like(oq)
-    np.divide(1.0, oq, out=inv_o, where=oq > 0)
-    lost = ships.rates(fa, rk.src, rk.fslot)
-    lost *= inv_o
-    np.subtract(share, lost, out=lost)
-    keep = (lost > 1e-12) & (oq > 0)
+    o_s = o_q if fa is None else take_rows(o_q, rk.slots)  # [slots at risk, R]
+    # 1 / o_k per flow (0 where o_k = 0): formed per slot, gathered; a flow under a cap
+    # divides by the slot's use orders u_q instead
+    inv_q = np.zeros_like(o_s)
+    ordered = o_s > 0
+    np.divide(1.0, o_s, out=inv_q, where=ordered)
+    inv_o = take_rows(inv_q, rk.fpos)
+    # slots where a flow may lose share in a run: ordering, and at risk in that run
     runs = short_r.shape[1]
     if runs > 1 and short.any():  # slots at risk in some runs only lose share in those
         risk = rk.supplied_by(short_r)
         if rk.risk_slots is not None:
             risk |= rk.risk_slots
-        keep &= rk.per_flow(risk)
     elif fa is None and not hit.all():  # the whole network computed: only slots at risk
-        keep &= rk.per_flow(hit[:, None])
+        risk = np.broadcast_to(hit[:, None], ordered.shape)
+    else:
+        risk = None
+    may = ordered if risk is None else ordered & risk
+    may_f = rk.per_flow(may)
+    cap_rows = rk.cap_rows
+    if len(cap_rows):
+        u_c = take_rows(u_q, rk.fslot[cap_rows])
+        inv_c = np.zeros_like(u_c)
+        np.divide(1.0, u_c, out=inv_c, where=u_c > 0)
+        inv_o[cap_rows] = inv_c
+        ok_c = u_c > 0
+        if risk is not None:
+            ok_c &= take_rows(risk, rk.fpos[cap_rows])
+        may_f[cap_rows] = ok_c
+    lost = ships.rates(fa, rk.src, rk.fslot)
+    lost *= inv_o
+    np.subtract(share, lost, out=lost)
+    keep = lost > 1e-12
+    keep &= may_f
     lost *= keep
     if prm.resource_rate is not None:
         lost *= prm.resource_rate
@@ -100,18 +126,38 @@ def resource(st: State, topo: Topology, c: StepControls, o_q: F64, u_q: F64,
     lost_q = rk.per_slot(lost)
     # no more share than the headroom can serve: lost_q o_q <= w_q (else all of it would
     # move to a supplier with any headroom, which then rations and loses it again)
-    need = lost_q * take_rows(o_q, rk.slots)
+    need = lost_q * o_s
     over = need > w_q
-    if over.any():
-        cut = np.ones_like(need)
+    any_over = over.any()
+    cut = np.ones_like(need)
+    if any_over:
         np.divide(w_q, need, out=cut, where=over)
         lost_q *= cut
-        lost *= rk.per_flow(cut)
     gain = np.zeros_like(w_q)
     np.divide(lost_q, w_q, out=gain, where=movable)
-    lost *= rk.per_flow(movable)
+    # lost x cut x movable: only the slots where a factor is not 1 in some run (x 1 keeps
+    # the bits)
+    scaled: B = np.asarray(~movable.all(axis=1), dtype=np.bool_)
+    if any_over:
+        scaled |= over.any(axis=1)
+    if scaled.any():
+        rows = rk.rows_of(scaled)
+        sub = take_rows(lost, rows)
+        pos = rk.fpos[rows]
+        if any_over:
+            sub *= take_rows(cut, pos)
+        sub *= take_rows(movable, pos)
+        lost[rows] = sub
     new = np.subtract(share, lost, out=lost)
-    new += rk.per_flow(gain) * w
+    # + gain_q w_k: only the slots that gain in some run (+ 0 keeps the bits of a share)
+    gaining: B = np.asarray(gain.any(axis=1), dtype=np.bool_)
+    if gaining.all():
+        new += rk.per_flow(gain) * w
+    elif gaining.any():
+        rows = rk.rows_of(gaining)
+        add = take_rows(gain, rk.fpos[rows])
+        add *= take_rows(w, rows)
+        new[rows] += add
     if fa is None:
         st.share = new
     else:

@@ -373,11 +373,17 @@ class RiskFlows:
             self.wedge = None if c.wedge is None else take_rows(c.wedge, fa)
             self._sum = sums.segment_sums(self.count)
         self.n_flows = n_flows
-        #: [flows, 1] flows under a cap (None if none)
+        #: [flows, 1] flows under a cap (None if none), and their positions
         self.capped = capped[:, None] if capped.any() else None
+        self.cap_rows = np.flatnonzero(capped).astype(np.int64)
+        #: positions of the flows not fully open to new orders (``open != 1``)
+        self.open_rows = np.flatnonzero(self.open[:, 0] != 1.0).astype(np.int64)
         #: [slots, 1] slots at risk in every run (a restricted flow), None if none
         self.slots = slots
-        self._supplied = sums._slot_src[slots]
+        #: first position of each slot's flows; each flow's slot position in :attr:`slots`
+        self.first = np.concatenate([[0], np.cumsum(self.count)[:-1]]).astype(np.int64)
+        self.fpos = np.repeat(np.arange(len(slots), dtype=np.int64), self.count)
+        self._supplied = sums._slot_src[slots].astype(np.bool_)  # OR of 0/1: exact
         restricted = c.risk_slots[slots]
         self.risk_slots = restricted[:, None] if restricted.any() else None
 
@@ -389,7 +395,12 @@ class RiskFlows:
         """Slot values [slots at risk, R] repeated for each flow of the slot."""
         return np.repeat(v, self.count, axis=0)
 
+    def rows_of(self, sel: B) -> I64:
+        """Positions (in flow order) of the flows of the slots at risk flagged in *sel*
+        ((slots at risk,) bool)."""
+        return ranges(self.first[sel], self.count[sel])
+
     def supplied_by(self, nodes: B) -> B:
         """[slots at risk, R]: the slot has a flow from a node flagged in *nodes* ([N, R])
-        in that run."""
-        return np.asarray(self._supplied @ nodes.astype(np.float64)) > 0
+        in that run (a boolean sparse product: sums are ORs)."""
+        return np.asarray(self._supplied @ nodes, dtype=np.bool_)
