@@ -4,7 +4,8 @@
 Commands run in-process (typer's CliRunner) against a temporary store (``ECONSEC_DB``);
 the datasets they import come from ``../shared/data`` (skipped, with the reason, when it
 is absent). Placeholders (``<id>``, ``ID``) and paths (``~/data/X``, ``data/wiod2013``)
-are replaced by real values; simulations and replays run with ``--runs 2``. Each dataset
+are replaced by real values; simulations and replays run with ``--runs 2`` (an ablation
+on one replay). Each dataset
 a command needs is imported into the store before the first such command (again after a
 ``data`` command that touched it). ``econsec brief --out`` writes the session's brief
 (``shared_brief``) and the terminal brief reuses the session's replays and forward run
@@ -112,6 +113,11 @@ def _resolve(cmd: str, tmp: Path) -> tuple[list[str] | None, str]:
             fixed[i + 1] = "2"
     if fixed[:1] in (["simulate"], ["replays"]) and "--runs" not in fixed:
         fixed += ["--runs", "2"]
+    if fixed[:1] == ["replays"] and "--ablation" in fixed and "--scenario" not in fixed:
+        # every replay once per mechanism switched off (72 replay runs, ~70 s even at 2
+        # runs each): the example's command runs on one replay; the table over all of them
+        # is tests/unit/test_ablation.py's and the docs' (policy.skill.ablation_table)
+        fixed += ["--scenario", "jpn_kor_2019"]
     if fixed[:1] == ["brief"] and any(a.endswith(".html") for a in fixed):
         fixed += ["--runs", "2"]
     return fixed, ""
