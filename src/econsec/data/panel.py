@@ -74,6 +74,7 @@ from econsec.data.panel_files import (
     _release,
     panels_dir,
 )
+from econsec.domain.years import ranges_text
 from econsec.errors import StoreError
 
 if TYPE_CHECKING:
@@ -547,7 +548,7 @@ def load_flows(
     if missing:
         raise StoreError(
             f"panel {dataset!r} has no year {', '.join(map(str, missing))} "
-            f"(imported: {_year_ranges(available)})"
+            f"(imported: {ranges_text(available)})"
         )
     root = panels_dir(path)
     rel = dict(zip(have["year"].astype(int), have["path"], strict=True))
@@ -599,15 +600,3 @@ def _empty_panel() -> pd.DataFrame:
     )
 
 
-def _year_ranges(years: Sequence[int]) -> str:
-    """``[1995, 1996, 1997, 2001]`` -> ``'1995-1997, 2001'``."""
-    out: list[str] = []
-    ys = sorted(years)
-    i = 0
-    while i < len(ys):
-        j = i
-        while j + 1 < len(ys) and ys[j + 1] == ys[j] + 1:
-            j += 1
-        out.append(str(ys[i]) if i == j else f"{ys[i]}-{ys[j]}")
-        i = j + 1
-    return ", ".join(out)

@@ -163,3 +163,19 @@ def years_list(value: YearsLike | None) -> list[int] | None:
     """The selected years as a sorted list, or None for no selection."""
     parsed = parse_years_or_none(value)
     return None if parsed is None else parsed.as_list()
+
+
+def ranges_text(values: Iterable[int], sep: str = ", ") -> str:
+    """Whole numbers as sorted contiguous runs: ``[1995, 1996, 1997, 2001]`` ->
+    ``'1995-1997, 2001'`` (the form :func:`parse_years` reads back); *sep* joins the runs
+    (``'+'`` for the line numbers of a provenance note)."""
+    out: list[str] = []
+    vs = sorted(values)
+    i = 0
+    while i < len(vs):
+        j = i
+        while j + 1 < len(vs) and vs[j + 1] == vs[j] + 1:
+            j += 1
+        out.append(str(vs[i]) if i == j else f"{vs[i]}-{vs[j]}")
+        i = j + 1
+    return sep.join(out)

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from econsec.data.build.trade import ATLAS, PNNL, _number, _rows_of
+from econsec.domain.years import ranges_text
 from econsec.errors import DataError
 
 MONTHLY = "comtrade_china_ga_ge_graphite_monthly"
@@ -65,20 +66,6 @@ class _Sum:
     tonnes: float = 0.0
     rows: list[int] = field(default_factory=list)
     skipped: int = 0  # rows with a value but no quantity
-
-
-def _ranges(rows: list[int]) -> str:
-    """``[3, 4, 5, 9]`` -> ``3-5+9`` (sorted, contiguous runs joined)."""
-    out: list[str] = []
-    rows = sorted(rows)
-    i = 0
-    while i < len(rows):
-        j = i
-        while j + 1 < len(rows) and rows[j + 1] == rows[j] + 1:
-            j += 1
-        out.append(str(rows[i]) if i == j else f"{rows[i]}-{rows[j]}")
-        i = j + 1
-    return "+".join(out)
 
 
 def _add(sums: dict[tuple[int, str], _Sum], year: int, code: str, row: int,
@@ -163,8 +150,8 @@ def _pnnl_cell(data: Path, rows: list[int]) -> tuple[str, str]:
     for r in rows:
         by_file.setdefault(files[r // _FILE_TAG], []).append(r % _FILE_TAG)
     names = sorted(by_file)
-    lines = "; ".join(f"{n}: lines {_ranges(by_file[n])}" if len(names) > 1
-                      else f"lines {_ranges(by_file[n])}" for n in names)
+    lines = "; ".join(f"{n}: lines {ranges_text(by_file[n], '+')}" if len(names) > 1
+                      else f"lines {ranges_text(by_file[n], '+')}" for n in names)
     return ";".join(names), lines
 
 
