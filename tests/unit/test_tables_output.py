@@ -101,6 +101,35 @@ def test_fit_columns_drops_low_value_then_rightmost() -> None:
     assert fit_columns(widths, {"url"}, 70) == []
 
 
+def test_fit_columns_drops_the_kept_answer_columns_last() -> None:
+    # the replay table's case: the answer (simulated) is the rightmost but one column
+    widths = {"id": 20, "period": 30, "simulated": 9, "reason": 10}
+    # without keep: 23 + 33 + 12 + 13 + 1 = 82 > 50: reason (69 > 50), then the rightmost,
+    # simulated (57 > 50), then period (24): the answer is lost first
+    assert fit_columns(widths, set(), 50) == ["reason", "simulated", "period"]
+    # with simulated kept: reason (69), then period: 23 + 12 + 1 = 36 fits 50
+    assert fit_columns(widths, set(), 50, ("simulated",)) == ["reason", "period"]
+    # kept columns go last: at 30, 36 > 30 so simulated goes too (the first column stays)
+    assert fit_columns(widths, set(), 30, ("simulated",)) == ["reason", "period",
+                                                              "simulated"]
+
+
+def test_an_80_column_replay_table_shows_documented_and_simulated() -> None:
+    df = pd.DataFrame({"scenario": ["jpn_kor_2019"], "outcome": ["hf_share_2020"],
+                       "role": ["validation"], "period": ["Japan's share of Korea's HF"],
+                       "unit": ["share"], "documented": [-0.65], "simulated": [-0.522],
+                       "tolerance": [0.02], "within_tolerance": [False],
+                       "direction_ok": [True], "status": ["known miss"],
+                       "reason": ["x"], "source": ["s_a"]})
+    df.attrs["keep_columns"] = ("outcome", "documented", "simulated", "tolerance")
+    console = Console(width=80, record=True, file=io.StringIO())
+    print_table(df, "t", console=console)
+    text = console.export_text()
+    for cell in ("hf_share_2020", "-0.65", "-0.522", "0.02"):
+        assert cell in text, cell
+    assert max(len(line) for line in text.splitlines()) <= 80
+
+
 def test_wide_table_keeps_every_column_and_whole_text() -> None:
     note = "a long note that is of low value in a narrow terminal " * 3
     df = pd.DataFrame({"id": ["a"], "value": [0.25], "note": [note]})

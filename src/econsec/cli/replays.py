@@ -99,7 +99,10 @@ def replays(
     if fmt is OutputFormat.table and out is None:
         shown = skill.outcomes[["scenario", "outcome", "role", "period", "unit", "documented",
                                 "simulated", "tolerance", "within_tolerance", "direction_ok",
-                                "status", "reason", "source"]]
+                                "status", "reason", "source"]].copy()
+        # the answer first: an 80-column terminal drops period, role, unit ... before these
+        shown.attrs["keep_columns"] = ("outcome", "documented", "simulated", "tolerance",
+                                       "within_tolerance", "direction_ok")
         emit(shown, fmt, None, title=title, wide=wide)
         emit(skill.summary, fmt, None,
              title="Skill: validation outcomes only (not simulated counts as a miss)",

@@ -20,7 +20,9 @@ sources) wrap; when the columns still do not fit the terminal, low-value columns
 URLs, descriptions, then the rightmost) are dropped first and the caption says which
 ("2 columns hidden: note, url; use --wide or --format csv"); source ids print as short
 footnote numbers (``[1,3]``) with the legend under the table (:func:`footnote_sources`).
-``--wide``
+A table names the columns that carry its answer in ``df.attrs["keep_columns"]`` (most
+important first): they are dropped last (the replay table keeps documented and simulated
+values in an 80-column terminal). ``--wide``
 (:func:`emit` with ``wide=True``) keeps every column at its full content width, wider than
 the terminal if need be (the terminal wraps the lines).
 """
@@ -232,20 +234,24 @@ def _is_free_text(name: str, numeric: bool) -> bool:
     return not numeric and (name in _FREE_TEXT or name.endswith(("_note", "_name")))
 
 
-def fit_columns(widths: dict[str, int], free: set[str], width: int) -> list[str]:
+def fit_columns(widths: dict[str, int], free: set[str], width: int,
+                keep: tuple[str, ...] = ()) -> list[str]:
     """Columns of a terminal table to drop so that the others fit *width* characters.
 
     *widths* is each column's content width (header and every cell); a free-text column
     needs only ``min(width, 12)`` (it wraps), any other column its whole width.  Columns
-    of :data:`_LOW_VALUE` go first, then the rightmost; the first column always stays.
+    of :data:`_LOW_VALUE` go first, then the rightmost, then the columns of *keep* (the
+    table's answer, most important first: dropped last, from the end of *keep*); the
+    first column always stays.
     """
     def need(col: str) -> int:
         return (min(widths[col], _FREE_MIN) if col in free else widths[col]) + _FRAME
 
     kept = list(widths)
     dropped: list[str] = []
-    order = [c for c in _LOW_VALUE if c in widths] + [c for c in reversed(kept)
-                                                      if c not in _LOW_VALUE]
+    order = ([c for c in _LOW_VALUE if c in widths and c not in keep]
+             + [c for c in reversed(kept) if c not in _LOW_VALUE and c not in keep]
+             + [c for c in reversed(keep) if c in widths])
     for col in order:
         if sum(need(c) for c in kept) + 1 <= width or len(kept) <= 1:
             break
@@ -274,7 +280,8 @@ def rich_table(df: pd.DataFrame, title: str | None = None, max_rows: int = 200,
                                   for v in vals)]) for c, vals in cells.items()}
     free = set() if wide else {c for c in cells if _is_free_text(c, numeric[c])}
     dropped = [] if wide else fit_columns(widths, free, width if width is not None
-                                          else Console().width)
+                                          else Console().width,
+                                          tuple(df.attrs.get("keep_columns", ())))
     kept = [c for c in cells if c not in dropped]
     # wide: the table's own width is its content's (columns + borders), never the terminal's
     table = Table(title=title, show_lines=False, header_style="bold",
