@@ -77,9 +77,10 @@ def test_narrow_table_names_hidden_columns_and_wide_shows_them(tiny_world_path: 
     # free text (targets, name, source) at most 12 + 3, plus 1 for the last border:
     # id 15+3, type 14+3, imposer 7+3, targets 7+3, goods 5+3, announced 10+3,
     # effective 10+3, lifted 10+3, intensity 9+3, name 12+3, source 9+3 -> 141 + 1 = 142.
-    # At 80 columns: source goes first (low value) -> 130, then the rightmost: name 115,
-    # intensity 103, lifted 90, effective 77 <= 80.
-    hidden = ["source", "name", "intensity", "lifted", "effective"]
+    # At 80 columns: source goes first (low value) -> 130, then the rightmost that is
+    # not one of the answer columns the command keeps (id, type, imposer, targets, goods,
+    # effective): name 115, intensity 103, lifted 90, announced 77 <= 80.
+    hidden = ["source", "name", "intensity", "lifted", "announced"]
     result = runner.invoke(app, ["measures", "list", "--world", str(tiny_world_path)],
                            env={"COLUMNS": "80"})
     assert result.exit_code == 0, result.output

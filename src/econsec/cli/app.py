@@ -272,7 +272,8 @@ def chokepoints(
     if source_ == "icio":
         title = (f"Sector chokepoints ({frame.attrs['source']}; look-through and direct "
                  "shares of the sector's gross output, output in million USD)")
-    show(frame, fmt, out, title=title, wide=wide)
+    show(frame, fmt, out, title=title, wide=wide,
+         keep=("good", "holder", "score", "holder_share", "target_dependence", "target"))
 
 
 @app.command("self-sufficiency")

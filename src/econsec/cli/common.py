@@ -62,13 +62,16 @@ def query(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 
 def show(frame: pd.DataFrame, fmt: OutputFormat, out: Path | None, title: str,
-         wide: bool = False) -> None:
-    """Emit *frame* (*wide*: every column whole in a terminal table), then the query's
-    notes (why rows are missing) on stderr."""
+         wide: bool = False, keep: tuple[str, ...] = ()) -> None:
+    """Emit *frame* (*wide*: every column whole in a terminal table; *keep*: the columns
+    that carry the answer, most important first, hidden last in a narrow terminal), then
+    the query's notes (why rows are missing) on stderr."""
     from rich.console import Console
 
     from econsec.reports.tables import emit
 
+    if keep:
+        frame.attrs["keep_columns"] = keep
     emit(frame, fmt, out, title=title, wide=wide)
     for note in frame.attrs.get("notes", []):
         Console(stderr=True).print(f"[yellow]note:[/] {note}", highlight=False,

@@ -50,7 +50,7 @@ def list_cmd(
                        f"{', '.join(choices)})") from None
     w = query(load_world, world)
     show(query(analysis.measures, type, imposer, good, w), fmt, out, title="Measures",
-         wide=wide)
+         wide=wide, keep=("id", "type", "imposer", "targets", "goods", "effective"))
 
 
 @app.command("show")
