@@ -178,6 +178,21 @@ def test_outcome_unit_is_checked(tmp_path: Path) -> None:
     assert [(o.unit, o.nominal) for o in s.outcomes] == [("tonnes", False), ("usd", True)]
 
 
+def test_recorded_by_is_checked(tmp_path: Path) -> None:
+    # AUG's extra line 42: whose customs statistics; only exporter | importer, and only for
+    # trade metrics (AUG's metric is on line 29)
+    s = load(tmp_path, HEAD + DEC + AUG + "    recorded_by: exporter\n")
+    assert [(o.recorded_by, o.departed) for o in s.outcomes] == [("", False),
+                                                                  ("exporter", True)]
+    err = error_of(tmp_path, HEAD + DEC + AUG + "    recorded_by: china\n")
+    assert (err.line, err.field) == (42, "outcomes[1].recorded_by")
+    assert "exporter, importer" in str(err)
+    text = AUG.replace("metric: imports", "metric: output") + "    recorded_by: exporter\n"
+    err = error_of(tmp_path, HEAD + DEC + text)
+    assert (err.line, err.field) == (42, "outcomes[1].recorded_by")
+    assert "trade outcomes" in str(err)
+
+
 def _o(direction: str = "down", magnitude: float | None = -0.7,
        rng: tuple[float, float] | None = None, tolerance: float = 0.03) -> Outcome:
     return Outcome(metric="imports", economy="K", good="g", direction=direction, period="",

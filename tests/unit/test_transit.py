@@ -185,3 +185,41 @@ def test_exports_count_departures_and_imports_arrivals() -> None:
         _, after = res.trade_in_window(9, 11, departed=True)
         _, landed = res.trade_in_window(9, 11)
         assert after[0, row] == pytest.approx(0.5) and landed[0, row] == pytest.approx(0.5)
+
+
+def test_an_outcome_reads_the_side_whose_customs_recorded_it() -> None:
+    """The ban and transit of test_exports_count_departures_and_imports_arrivals (3 days):
+    over days 2-5 C's arrivals from S run at 0.375 against 0.5 before (-25 %), S's
+    departures at 0 (-100 %). An imports outcome of C from the importer's customs
+    (the default) reads the arrivals; one from the exporter's customs
+    (``recorded_by: exporter``: e.g. China's customs on its exports to the US) the
+    departures, as an exports outcome of S does."""
+    import datetime as dt
+
+    from econsec.policy.compare import simulated_change
+    from econsec.policy.outcomes import Citation, Outcome
+    from econsec.simulation.engine import simulate
+
+    prm = {"transit_scale": ParamDist(DistKind.fixed, (3.0 / INTER,)),
+           "spare_capacity": ParamDist(DistKind.fixed, (0.0,)),
+           "inventory_days": ParamDist(DistKind.fixed, (10.0,))}
+    res = simulate(SimulationSpec(start=START, horizon_days=12, params=prm,
+                                  shocks=(ban("S", start=2, end=6),)),
+                   baseline=two_node(sigma=0.0), runs=1)
+    window = (START + dt.timedelta(days=2), START + dt.timedelta(days=5))
+
+    def change(metric: str, economy: str, recorded_by: str = "") -> float | None:
+        o = Outcome(metric=metric, economy=economy, partner="S" if metric == "imports"
+                    else None, good="h", direction="down", period="days 2-5",
+                    source=Citation("t", "p", "https://example.org"), year=2025,
+                    unit="tonnes", magnitude=-1.0, window=window, recorded_by=recorded_by)
+        return simulated_change(o, res, START)
+
+    assert change("imports", "C") == pytest.approx(-0.25)
+    assert change("imports", "C", "importer") == pytest.approx(-0.25)
+    assert change("imports", "C", "exporter") == pytest.approx(-1.0)
+    assert change("exports", "S") == pytest.approx(-1.0)
+    with pytest.raises(ValueError, match="recorded_by"):
+        Outcome(metric="price", economy="C", good="h", direction="up", period="x",
+                source=Citation("t", "p", "https://example.org"), year=2025, unit="usd",
+                magnitude=0.1, recorded_by="exporter")

@@ -14,6 +14,9 @@ simulated figure, as a relative change:
   reference is the simulated figure in that period instead of the baseline:
   ``median_r(now_r / ref_r) - 1``;
 * ``exports`` (economy = exporter): the same over every shocked buyer of the good;
+* trade figures are read on departures when the documented figure is the exporter's
+  customs statistics (``recorded_by: exporter``, the default for ``exports``) and on
+  arrivals when it is the importer's (the default for ``imports`` and ``import_share``);
 * ``output``: minus the median output loss over the baseline output value
   (``SimResult.summary()``: ``loss_usd_bn_p50 / baseline_usd_bn``); with a ``window``:
   the mean output rate in the window over the baseline rate ``x0``, minus 1, median over
@@ -199,9 +202,9 @@ def _trade_level(outcome: Outcome, result: Any, start: dt.date,
     and its baseline value; None outside the horizon or without the flows."""
     first, last = ((d - start).days for d in period)
     try:
-        # export statistics count a shipment when it leaves, import statistics when it lands
-        keys, vals = result.trade_in_window(first, last,
-                                            departed=outcome.metric == "exports",
+        # export statistics count a shipment when it leaves, import statistics when it
+        # lands: the outcome says whose statistics it is (Outcome.departed)
+        keys, vals = result.trade_in_window(first, last, departed=outcome.departed,
                                             nominal=outcome.nominal)
     except ValueError:
         return None

@@ -24,6 +24,14 @@ Each outcome of a replay (``outcomes:`` in a scenario file) carries a stable ``i
   compares nominal values, real x the good's simulated price index. Allowed per metric:
   imports and exports ``tonnes | kg | usd | units``; output ``units | tonnes | kg | usd``
   (``usd`` only with a ``window``); import_share and availability ``share``; price ``usd``.
+* ``recorded_by`` (optional; trade metrics) — whose customs statistics the documented
+  figure comes from: ``exporter`` (export statistics count a shipment in the month it
+  leaves) or ``importer`` (import statistics count it in the month it lands, after the
+  transit time). Default: ``exporter`` for ``exports``, ``importer`` for ``imports`` and
+  ``import_share``; a bilateral figure from the exporter's customs (China's customs data
+  on its exports to the United States, Japan's Ministry of Finance on its exports to
+  Korea) is an ``imports`` outcome of the buyer with ``recorded_by: exporter``, compared
+  on the simulated departures (:mod:`econsec.policy.compare`).
 * ``known_miss`` (optional) — why the model lands outside the tolerance; the generic
   replay test then expects the miss (a strict xfail with this reason).
 
@@ -56,7 +64,11 @@ from econsec.policy.yamlpath import KeyPath, Lines, dotted, load_located
 
 OUTCOME_KEYS = ("id", "metric", "economy", "good", "direction", "period", "source", "year",
                 "role", "tolerance", "unit")
-OUTCOME_OPTIONAL = ("partner", "magnitude", "range", "note", "window", "versus", "known_miss")
+OUTCOME_OPTIONAL = ("partner", "magnitude", "range", "note", "window", "versus", "known_miss",
+                    "recorded_by")
+#: whose customs statistics a trade figure comes from (``recorded_by``)
+RECORDERS = ("exporter", "importer")
+TRADE_METRICS = ("imports", "exports", "import_share")
 METRICS = ("imports", "exports", "output", "availability", "price", "import_share")
 DIRECTIONS = ("down", "up", "flat")
 ROLES = ("calibration", "validation")
@@ -96,6 +108,8 @@ class Outcome:
     *id* is stable within its file; *role* is ``calibration`` or ``validation``;
     *tolerance* is in the unit *tolerance_unit* (``pp``: percentage points of the change,
     as a fraction: 0.05 = 5 pp); *known_miss* says why the model is outside it.
+    *recorded_by* (trade metrics: ``exporter`` or ``importer``; empty: the metric's own
+    side) is whose customs statistics the figure comes from (:attr:`departed`).
     """
 
     metric: str
@@ -117,12 +131,26 @@ class Outcome:
     tolerance: float | None = None
     tolerance_unit: str = "pp"
     known_miss: str = ""
+    recorded_by: str = ""
 
     def __post_init__(self) -> None:
         allowed = METRIC_UNITS.get(self.metric, UNITS)
         if self.unit not in allowed:
             raise ValueError(f"unit '{self.unit}' is not one of {', '.join(allowed)} "
                              f"(metric {self.metric})")
+        if self.recorded_by and (self.recorded_by not in RECORDERS
+                                 or self.metric not in TRADE_METRICS):
+            raise ValueError(f"recorded_by '{self.recorded_by}' needs a trade metric "
+                             f"({', '.join(TRADE_METRICS)}) and is one of "
+                             f"{', '.join(RECORDERS)}")
+
+    @property
+    def departed(self) -> bool:
+        """True if the figure counts shipments when they leave (the exporter's customs
+        statistics: ``recorded_by: exporter``, the default for ``exports``), False if when
+        they land (the importer's, the default for ``imports`` and ``import_share``)."""
+        return (self.recorded_by or ("exporter" if self.metric == "exports"
+                                     else "importer")) == "exporter"
 
     @property
     def nominal(self) -> bool:
@@ -334,6 +362,14 @@ def _outcome(lines: Lines, key: KeyPath, raw: Any) -> Outcome:
     versus = _period(lines, key, o, "versus")
     if versus is not None and window is None:
         raise lines.error((*key, "versus"), "versus needs a window (the period compared)")
+    recorded = o.get("recorded_by")
+    if recorded is not None:
+        if o["metric"] not in TRADE_METRICS:
+            raise lines.error((*key, "recorded_by"), "recorded_by is for trade outcomes "
+                              f"({', '.join(TRADE_METRICS)}), not {o['metric']}")
+        if recorded not in RECORDERS:
+            raise lines.error((*key, "recorded_by"), f"recorded_by must be one of "
+                              f"{', '.join(RECORDERS)}, got '{recorded}'")
     return Outcome(
         metric=str(o["metric"]), economy=str(o["economy"]), good=str(o["good"]),
         direction=str(o["direction"]), period=str(o["period"]),
@@ -343,7 +379,7 @@ def _outcome(lines: Lines, key: KeyPath, raw: Any) -> Outcome:
         magnitude=None if mag is None else number(lines, (*key, "magnitude"), mag, -1, 100),
         range=rng, note=str(o.get("note") or ""), window=window, versus=versus, id=oid,
         role=str(role), tolerance=tolerance, tolerance_unit=tol_unit,
-        known_miss=str(o.get("known_miss") or ""))
+        known_miss=str(o.get("known_miss") or ""), recorded_by=str(recorded or ""))
 
 
 def _unit(lines: Lines, key: KeyPath, metric: str, raw: Any) -> str:
