@@ -123,7 +123,7 @@ def test_polysilicon_split_by_grade(world) -> None:  # type: ignore[no-untyped-d
     assert "polysilicon_electronic" in into_wafer and "polysilicon" not in into_wafer
     ws = world.world_shares
     eg = ws[(ws["good"] == "polysilicon_electronic") & (ws["year"] == 2024)]
-    assert eg.set_index("economy")["share"].to_dict() == {"JPN": 0.2, "DEU": 0.2}
+    assert eg.set_index("economy")["share"].to_dict() == {"JPN": 0.2}
     solar = ws[(ws["good"] == "polysilicon") & (ws["year"] == 2024)]
     assert float(solar.set_index("economy").loc["CHN", "share"]) == 0.935  # Bernreuter 93.5%
 
