@@ -112,3 +112,30 @@ def test_curated_override_of_a_mixed_hs_code(world) -> None:  # type: ignore[no-
     assert "d_baci_v202601" in set(rows["source"])  # kept for comparison
     first = rows.sort_values("_line").iloc[0]
     assert first["source"] == "s_usgs_myb2023_gallium"
+
+
+def test_polysilicon_split_by_grade(world) -> None:  # type: ignore[no-untyped-def]
+    """Issue 12: chip wafers take electronic-grade polysilicon, solar modules the solar
+    grade. Tokuyama alone holds more than 20% of semiconductor polysilicon (Nikkei/METI
+    2024), so Japan's share is at least 0.20; China is not a producer of record."""
+    edges = world.edges
+    into_wafer = set(edges.loc[edges["output"] == "silicon_wafer", "input"])
+    assert "polysilicon_electronic" in into_wafer and "polysilicon" not in into_wafer
+    ws = world.world_shares
+    eg = ws[(ws["good"] == "polysilicon_electronic") & (ws["year"] == 2024)]
+    assert eg.set_index("economy")["share"].to_dict() == {"JPN": 0.2}
+    solar = ws[(ws["good"] == "polysilicon") & (ws["year"] == 2024)]
+    assert float(solar.set_index("economy").loc["CHN", "share"]) == 0.935  # Bernreuter 93.5%
+
+
+def test_pv_module_edges_from_published_figures(world) -> None:  # type: ignore[no-untyped-def]
+    """Recomputed by hand from the published figures, not read from the code:
+    polysilicon: 2 g/W (Fraunhofer ISE) x USD 25/kg / USD 0.263/W (Rethink, Jan 2023) = 0.190;
+    antimony: 50,000 t in PV glass (Fastmarkets 2023) / 502 GW (ITRPV) = 0.0996 g/W,
+    x USD 5.49/lb x 2.20462 lb/kg = USD 0.001205/W, / mean module price
+    (0.263 + 0.263/2) / 2 = USD 0.197/W -> 0.0061."""
+    e = world.edges.set_index(["input", "output"])["weight"]
+    assert abs(float(e[("polysilicon", "solar_pv_modules")]) - 0.002 * 25 / 0.263) < 0.005
+    sb = 50_000e3 / 502e9 * 5.49 * 2.20462 / ((0.263 + 0.263 / 2) / 2)
+    assert abs(sb - 0.0061) < 0.0001
+    assert abs(float(e[("antimony", "solar_pv_modules")]) - sb) < 0.0005
