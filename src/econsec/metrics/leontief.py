@@ -24,13 +24,15 @@ instead of 41 Neumann steps; the Neumann iteration converges geometrically at th
 the largest column sum of A); a BiCGSTAB start that breaks down or is not finite is dropped
 for v_o itself.
 
-No transposed copy of A is made: A' in CSR is A in CSC with the same three arrays, and the
-dense system (I - A)' in Fortran order is I - A in C order. The dense LU runs with
-``DENSE_BLAS_THREADS`` BLAS threads (see there).
+No transposed copy of A is made: A' in CSR is A in CSC with the same three arrays; the
+dense LU factors whichever of I - A and (I - A)' is Fortran-ordered in A's memory order
+and solves transposed if need be, and SuperLU factors I - A and solves transposed. The
+dense LU runs with ``DENSE_BLAS_THREADS`` BLAS threads (see there).
 """
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -60,15 +62,22 @@ the limit is process-wide)."""
 _BLAS_LOCK = threading.Lock()
 
 
+@functools.cache
+def _blas_controller() -> Any:
+    """threadpoolctl's view of the loaded BLAS libraries (made on first use, after scipy's
+    LAPACK is loaded; building it scans the process's libraries, about 2 ms)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
 @contextmanager
 def _blas_threads(threads: int | None) -> Iterator[None]:
     """Limit the BLAS thread pools to *threads* for the block (None: leave them)."""
     if threads is None:
         yield
         return
-    from threadpoolctl import threadpool_limits
-
-    with _BLAS_LOCK, threadpool_limits(limits=threads, user_api="blas"):
+    with _BLAS_LOCK, _blas_controller().limit(limits=threads, user_api="blas"):
         yield
 
 
@@ -102,22 +111,30 @@ def _dense_solve(a: npt.NDArray[np.float64], rhs: npt.NDArray[np.float64],
     """Solve (I - A)' X = rhs: LU in float32, then float64 iterative refinement
     X <- X + LU^-1 (rhs - (I - A)' X) until the residual is below *tol* (Wilkinson's
     mixed-precision refinement; Higham 2002, *Accuracy and Stability of Numerical
-    Algorithms*, ch. 12). Falls back to a float64 LU if refinement stalls."""
+    Algorithms*, ch. 12). Falls back to a float64 LU if refinement stalls.
+
+    LAPACK factors a Fortran-ordered matrix in place: A in Fortran order (a pandas
+    frame's ``to_numpy()``) gives I - A, solved transposed; A in C order gives (I - A)'
+    (its transpose is Fortran-ordered), solved as it is. Either way no transposed copy."""
     import scipy.linalg as sla
 
     n = a.shape[0]
     at = a.T
-    # (I - A)' in Fortran order is (I - A) in C order: LAPACK factors it in place, no copy
-    system = np.negative(a, dtype=np.float32, order="C").T
-    system[np.diag_indices(n)] += 1.0
+    system = a.astype(np.float32)  # keeps a's memory order
+    np.negative(system, out=system)
+    trans = 1 if system.flags.f_contiguous else 0
+    if not trans:
+        system = np.asfortranarray(system.T)  # no copy when a was C-ordered
+    system.flat[:: n + 1] += 1.0
     with _blas_threads(DENSE_BLAS_THREADS):
         lu = sla.lu_factor(system, check_finite=False, overwrite_a=True)
-        x = sla.lu_solve(lu, rhs.astype(np.float32), check_finite=False).astype(np.float64)
+        x = sla.lu_solve(lu, rhs.astype(np.float32), trans=trans,
+                         check_finite=False).astype(np.float64)
         for _ in range(10):
             resid = rhs - x + at @ x
             if float(np.max(np.abs(resid), initial=0.0)) <= tol:
                 return x
-            x += sla.lu_solve(lu, resid.astype(np.float32), check_finite=False)
+            x += sla.lu_solve(lu, resid.astype(np.float32), trans=trans, check_finite=False)
         exact = np.negative(at)
         exact[np.diag_indices(n)] += 1.0
         return np.asarray(sla.solve(exact, rhs, check_finite=False, overwrite_a=True))
