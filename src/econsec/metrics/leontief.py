@@ -19,8 +19,8 @@ slower than as many single-vector products on 1M nodes / 20M edges): BiCGSTAB (v
 Vorst 1992, SIAM J. Sci. Stat. Comput. 13(2)) on (I - A') x = v_o gives a starting point,
 then the Neumann/Jacobi iteration x <- v_o + A' x runs until two iterates differ by at most
 *tol* everywhere. The answer's criterion is the Neumann one alone, so BiCGSTAB only shortens
-the way to it (on the synthetic 1M-node network about 16 products plus one Neumann step
-instead of 41 Neumann steps; the Neumann iteration converges geometrically at the rate of
+the way to it (on the synthetic 1M-node network 17 products plus one Neumann step instead
+of 41 Neumann steps; the Neumann iteration converges geometrically at the rate of
 the largest column sum of A); a BiCGSTAB start that breaks down or is not finite is dropped
 for v_o itself.
 
@@ -53,9 +53,10 @@ DENSE_BLAS_THREADS: int | None = 1
 """BLAS threads for the dense LU and its refinement (None: the library's default).
 
 One thread: on WIOD 2011 (1,435 nodes, 41 origins) on the shared 2-core test machine the
-single-threaded float32 LU took 0.035-0.045 CPU-s against 0.09-0.12 CPU-s with two threads,
-and less wall time too (bench/results/exposure_lookthrough.json; at this size the threads'
-synchronisation costs more than they share). The limit is set through threadpoolctl only
+single-threaded float32 LU took 0.035-0.045 CPU-s against 0.09-0.25 CPU-s with two threads
+(at this size the threads' synchronisation costs more than they share); the whole call
+0.105 CPU-s median against 0.30 with the library's threads, interleaved in one session
+(bench/results/exposure_lookthrough.json). The limit is set through threadpoolctl only
 for the duration of the call, under a lock (the API calls this from several threads and
 the limit is process-wide)."""
 
