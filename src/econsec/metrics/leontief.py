@@ -56,7 +56,9 @@ One thread: on WIOD 2011 (1,435 nodes, 41 origins) on the shared 2-core test mac
 single-threaded float32 LU took 0.035-0.045 CPU-s against 0.09-0.25 CPU-s with two threads
 (at this size the threads' synchronisation costs more than they share); the whole call
 0.105 CPU-s median against 0.30 with the library's threads, interleaved in one session
-(bench/results/exposure_lookthrough.json). The limit is set through threadpoolctl only
+(bench/results/exposure_lookthrough.json); at 4,000 nodes one thread was also faster
+there (0.88-1.00 s wall against 1.22-1.32 s). A machine with idle cores may do better with
+None. The limit is set through threadpoolctl only
 for the duration of the call, under a lock (the API calls this from several threads and
 the limit is process-wide)."""
 
