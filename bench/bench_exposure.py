@@ -12,8 +12,10 @@
    its peak RSS (``ru_maxrss``, network included) is this part's alone. Goal: four
    origins < 10 s, < 4 GB.
 
-Run: ``python bench/bench_exposure.py [--repeat 5 --big-repeat 3]``
-(results in ``bench/results/exposure.json``).
+Run: ``python bench/bench_exposure.py [--repeat 5 --big-repeat 3] [--out NAME]``
+(results in ``bench/results/NAME.json``, default ``exposure``). ``--dense-blas-threads``
+sets ``econsec.metrics.leontief.DENSE_BLAS_THREADS`` for econsec's WIOD solve (``default``:
+no limit, the BLAS library's own thread count; pymrio always runs with the library's).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "integrat
 
 from _common import fmt, machine, measure, peak_rss_gb, stats, write_results
 
+from econsec.metrics import leontief
 from econsec.metrics.leontief import origin_shares, value_added_coefficients
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -76,6 +79,7 @@ def bench_wiod(repeat: int) -> dict[str, Any]:
         diff = max(diff, float(np.max(np.abs(ref - got))))
     ps, es = stats(p_wall), stats(e_wall)
     out = {"nodes": int(z.shape[0]), "origins": len(names), "repeats": repeat,
+           "econsec_dense_blas_threads": getattr(leontief, "DENSE_BLAS_THREADS", None),
            "pymrio_wall_s": ps, "pymrio_cpu_s": stats(p_cpu),
            "econsec_wall_s": es, "econsec_cpu_s": stats(e_cpu),
            "ratio_of_medians_wall": ps["median"] / es["median"],
@@ -141,15 +145,26 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=5, help="WIOD repeats")
     p.add_argument("--big-repeat", type=int, default=3, help="synthetic network repeats")
     p.add_argument("--skip-wiod", action="store_true")
+    p.add_argument("--skip-big", action="store_true", help="WIOD only")
+    p.add_argument("--dense-blas-threads", default=None,
+                   help="econsec's dense LU BLAS threads: a number or 'default' (no limit)")
+    p.add_argument("--out", default="exposure", help="results file bench/results/OUT.json")
     p.add_argument("--part", choices=["big"])
     args = p.parse_args()
     if args.part == "big":
         print(json.dumps(bench_synthetic(args.economies, args.goods, args.inputs,
                                          args.big_repeat)))
         return
+    if args.dense_blas_threads is not None:
+        leontief.DENSE_BLAS_THREADS = (None if args.dense_blas_threads == "default"
+                                       else int(args.dense_blas_threads))
     figures: dict[str, Any] = {"machine_start": machine()}
     if not args.skip_wiod and SHARED.is_dir():
         figures["wiod"] = bench_wiod(args.repeat)
+    if args.skip_big:
+        figures["machine_end"] = machine()
+        print("wrote", write_results(args.out, figures))
+        return
     cmd = [sys.executable, __file__, "--part", "big", "--economies", str(args.economies),
            "--goods", str(args.goods), "--inputs", str(args.inputs), "--big-repeat",
            str(args.big_repeat)]
@@ -164,7 +179,7 @@ def main() -> None:
     print(f"  peak RSS {big['peak_rss_gb']:.2f} GB; goal < 10 s, < 4 GB: "
           f"{'met' if big['goal_met'] else 'NOT MET'}")
     figures["machine_end"] = machine()
-    print("wrote", write_results("exposure", figures))
+    print("wrote", write_results(args.out, figures))
 
 
 if __name__ == "__main__":

@@ -161,3 +161,30 @@ def test_iterative_origin_shares_do_not_depend_on_the_krylov_start(
         monkeypatch.setattr(spla, "bicgstab", lambda *a_, _b=broken, **k: _b)
         got = origin_shares(a, v, labels, method="iterative", tol=1e-15)
         assert got == pytest.approx(exact, abs=1e-13)
+
+
+def test_krylov_start_breaks_down_to_the_right_hand_side() -> None:
+    # A = [[0, 1], [1, 0]] swaps the two nodes, so A' (1, 1) = (1, 1): BiCGSTAB from
+    # x = b = (1, 1) has residual r = A' b = (1, 1) and (I - A') r = 0, the zero inner
+    # product rhat' (I - A') p = 0 of a break-down; the start falls back to b itself
+    from econsec.metrics.leontief import _krylov_start
+
+    at = sp.csr_matrix(np.array([[0.0, 1.0], [1.0, 0.0]]))
+    b = np.array([1.0, 1.0])
+    assert list(_krylov_start(at, b, 1e-13, 100)) == [1.0, 1.0]
+
+
+def test_krylov_start_reaches_the_max_norm_tolerance() -> None:
+    # the 3-node system above, origin 1 (nodes 1 and 2): the start already solves
+    # (I - A') x = b to the tolerance asked, checked against SuperLU's direct solve
+    import scipy.sparse.linalg as spla
+
+    from econsec.metrics.leontief import _krylov_start
+
+    dense = np.array([[0.1, 0.3, 0.0], [0.2, 0.0, 0.4], [0.0, 0.1, 0.2]])
+    v = 1.0 - dense.sum(axis=0)
+    b = np.where(np.array([0, 1, 1]) == 1, v, 0.0)
+    exact = spla.spsolve(sp.csc_matrix(np.eye(3) - dense.T), b)
+    x = _krylov_start(sp.csr_matrix(dense.T), b, 1e-13, 100)
+    assert np.max(np.abs(x - exact)) < 1e-12
+    assert np.max(np.abs(b - x + dense.T @ x)) <= 1e-13

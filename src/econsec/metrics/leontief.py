@@ -14,19 +14,28 @@ each origin, through all tiers:
 O is computed without forming L: each origin is one right-hand side of the transposed
 system (I - A)' x_o = v * 1[origin = o], solved by a dense LU (LAPACK) for small tables,
 a sparse LU factorisation (SuperLU) for up to ``DIRECT_MAX_NODES`` nodes and otherwise
-iteratively, one origin at a time (a single-vector sparse product measured 1.5x faster
-than the four-vector one on 1M nodes / 20M edges): BiCGSTAB (van der Vorst 1992, SIAM J.
-Sci. Stat. Comput. 13(2)) on (I - A') x = v_o gives a starting point, then the
-Neumann/Jacobi iteration x <- v_o + A' x runs until two iterates differ by at most *tol*
-everywhere. The answer's criterion is the Neumann one alone, so BiCGSTAB only shortens the
-way to it (on the synthetic 1M-node network 20 products plus a few Neumann steps instead of
-41 Neumann steps; the Neumann iteration converges geometrically at the rate of the largest
-column sum of A); a failed or non-finite BiCGSTAB start is dropped for v_o itself.
+iteratively, one origin at a time (scipy's sparse product with several vectors measured
+slower than as many single-vector products on 1M nodes / 20M edges): BiCGSTAB (van der
+Vorst 1992, SIAM J. Sci. Stat. Comput. 13(2)) on (I - A') x = v_o gives a starting point,
+then the Neumann/Jacobi iteration x <- v_o + A' x runs until two iterates differ by at most
+*tol* everywhere. The answer's criterion is the Neumann one alone, so BiCGSTAB only shortens
+the way to it (on the synthetic 1M-node network 17 products plus one Neumann step instead
+of 41 Neumann steps; the Neumann iteration converges geometrically at the rate of
+the largest column sum of A); a BiCGSTAB start that breaks down or is not finite is dropped
+for v_o itself.
+
+No transposed copy of A is made: A' in CSR is A in CSC with the same three arrays; the
+dense LU factors whichever of I - A and (I - A)' is Fortran-ordered in A's memory order
+and solves transposed if need be, and SuperLU factors I - A and solves transposed. The
+dense LU runs with ``DENSE_BLAS_THREADS`` BLAS threads (see there).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -39,6 +48,40 @@ DIRECT_MAX_NODES = 200_000
 
 DENSE_MAX_NODES = 4_000
 """Up to this many nodes a dense LAPACK LU beats SuperLU (MRIO tables fill in densely)."""
+
+DENSE_BLAS_THREADS: int | None = 1
+"""BLAS threads for the dense LU and its refinement (None: the library's default).
+
+One thread: on WIOD 2011 (1,435 nodes, 41 origins) on the shared 2-core test machine the
+single-threaded float32 LU took 0.035-0.045 CPU-s against 0.09-0.25 CPU-s with two threads
+(at this size the threads' synchronisation costs more than they share); the whole call
+0.105 CPU-s median against 0.30 with the library's threads, interleaved in one session
+(bench/results/exposure_lookthrough.json); at 4,000 nodes one thread was also faster
+there (0.88-1.00 s wall against 1.22-1.32 s). A machine with idle cores may do better with
+None. The limit is set through threadpoolctl only
+for the duration of the call, under a lock (the API calls this from several threads and
+the limit is process-wide)."""
+
+_BLAS_LOCK = threading.Lock()
+
+
+@functools.cache
+def _blas_controller() -> Any:
+    """threadpoolctl's view of the loaded BLAS libraries (made on first use, after scipy's
+    LAPACK is loaded; building it scans the process's libraries, about 2 ms)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+@contextmanager
+def _blas_threads(threads: int | None) -> Iterator[None]:
+    """Limit the BLAS thread pools to *threads* for the block (None: leave them)."""
+    if threads is None:
+        yield
+        return
+    with _BLAS_LOCK, _blas_controller().limit(limits=threads, user_api="blas"):
+        yield
 
 
 def technical_coefficients(
@@ -71,23 +114,33 @@ def _dense_solve(a: npt.NDArray[np.float64], rhs: npt.NDArray[np.float64],
     """Solve (I - A)' X = rhs: LU in float32, then float64 iterative refinement
     X <- X + LU^-1 (rhs - (I - A)' X) until the residual is below *tol* (Wilkinson's
     mixed-precision refinement; Higham 2002, *Accuracy and Stability of Numerical
-    Algorithms*, ch. 12). Falls back to a float64 LU if refinement stalls."""
+    Algorithms*, ch. 12). Falls back to a float64 LU if refinement stalls.
+
+    LAPACK factors a Fortran-ordered matrix in place: A in Fortran order (a pandas
+    frame's ``to_numpy()``) gives I - A, solved transposed; A in C order gives (I - A)'
+    (its transpose is Fortran-ordered), solved as it is. Either way no transposed copy."""
     import scipy.linalg as sla
 
     n = a.shape[0]
     at = a.T
-    system = np.negative(at, dtype=np.float32)
-    system[np.diag_indices(n)] += 1.0
-    lu = sla.lu_factor(system, check_finite=False, overwrite_a=True)
-    x = sla.lu_solve(lu, rhs.astype(np.float32), check_finite=False).astype(np.float64)
-    for _ in range(10):
-        resid = rhs - x + at @ x
-        if float(np.max(np.abs(resid), initial=0.0)) <= tol:
-            return x
-        x += sla.lu_solve(lu, resid.astype(np.float32), check_finite=False)
-    exact = np.negative(at)
-    exact[np.diag_indices(n)] += 1.0
-    return np.asarray(sla.solve(exact, rhs, check_finite=False, overwrite_a=True))
+    system = a.astype(np.float32)  # keeps a's memory order
+    np.negative(system, out=system)
+    trans = 1 if system.flags.f_contiguous else 0
+    if not trans:
+        system = np.asfortranarray(system.T)  # no copy when a was C-ordered
+    system.flat[:: n + 1] += 1.0
+    with _blas_threads(DENSE_BLAS_THREADS):
+        lu = sla.lu_factor(system, check_finite=False, overwrite_a=True)
+        x = sla.lu_solve(lu, rhs.astype(np.float32), trans=trans,
+                         check_finite=False).astype(np.float64)
+        for _ in range(10):
+            resid = rhs - x + at @ x
+            if float(np.max(np.abs(resid), initial=0.0)) <= tol:
+                return x
+            x += sla.lu_solve(lu, resid.astype(np.float32), trans=trans, check_finite=False)
+        exact = np.negative(at)
+        exact[np.diag_indices(n)] += 1.0
+        return np.asarray(sla.solve(exact, rhs, check_finite=False, overwrite_a=True))
 
 
 def leontief_inverse(a: sp.spmatrix | npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -132,32 +185,76 @@ def origin_shares(
             method = "direct" if n <= DIRECT_MAX_NODES else "iterative"
     if method == "dense":
         return np.asarray(_dense_solve(_dense(a), rhs, tol).T, dtype=float)
-    at = sp.csr_matrix(a).T.tocsr()  # A' as CSR: rows are the columns of A
+    csc = sp.csc_matrix(a, dtype=float)  # no copy when *a* is already a float CSC matrix
     if method == "direct":
-        system = sp.csc_matrix(sp.identity(n, format="csc") - at.tocsc())
-        lu = spla.splu(system)
-        sol = lu.solve(rhs)
-        return np.asarray(sol.T, dtype=float)
+        # (I - A)' X = rhs by the transposed solve of the LU of I - A (no transposed copy)
+        lu = spla.splu(sp.csc_matrix(sp.identity(n, format="csc") - csc))
+        return np.asarray(lu.solve(rhs, trans="T").T, dtype=float)
     if method != "iterative":
         raise ValueError(f"unknown method {method!r}")
+    # A' as CSR shares A's CSC arrays: rows of A' are the columns of A
+    at = sp.csr_matrix((csc.data, csc.indices, csc.indptr), shape=(n, n))
     out = np.empty((rhs.shape[1], n))
     for k in range(rhs.shape[1]):
-        out[k] = _neumann(at, rhs[:, k], _krylov_start(at, rhs[:, k], tol, max_iter),
-                          tol, max_iter)
+        b = np.ascontiguousarray(rhs[:, k])
+        out[k] = _neumann(at, b, _krylov_start(at, b, tol, max_iter), tol, max_iter)
     return out
 
 
 def _krylov_start(at: sp.csr_matrix, b: npt.NDArray[np.float64], tol: float,
                   max_iter: int) -> npt.NDArray[np.float64]:
-    """A starting point for :func:`_neumann`: BiCGSTAB on (I - A') x = b, stopped when
-    its residual's 2-norm is below *tol* (or after *max_iter* steps); *b* itself when
-    BiCGSTAB breaks down or returns non-finite values."""
-    n = b.shape[0]
-    op = spla.LinearOperator((n, n), matvec=lambda y: y - at @ y, dtype=np.float64)
-    x, info = spla.bicgstab(op, b, x0=b.copy(), rtol=0.0, atol=tol, maxiter=max_iter)
-    if info < 0 or not np.all(np.isfinite(x)):
+    """A starting point for :func:`_neumann`: BiCGSTAB (van der Vorst 1992, Algorithm
+    "Bi-CGSTAB") on (I - A') x = b from x = b, stopped when its (recursively updated)
+    residual is at most *tol* everywhere, the criterion :func:`_neumann` checks (or after
+    *max_iter* steps, or at the iterate reached when the stabilising step vanishes);
+    *b* itself when BiCGSTAB breaks down (a zero inner product) or returns non-finite
+    values. Written out rather than ``scipy.sparse.linalg.bicgstab``:
+    that one stops on the residual's 2-norm (up to sqrt(n) times stricter than the
+    max-norm asked for: three more products on 1M nodes) and allocates around each
+    product."""
+    x = b.copy()
+    r = at @ b  # b - (I - A') b
+    work = np.empty_like(b)
+    if _max_abs(r, work) <= tol:
+        return x
+    rhat = r.copy()
+    p = r.copy()
+    rho = float(rhat @ r)
+    for _ in range(max_iter):
+        v = at @ p
+        np.subtract(p, v, out=v)  # v = (I - A') p
+        denom = float(rhat @ v)
+        if rho == 0.0 or denom == 0.0 or not np.isfinite(denom):
+            return b.copy()
+        alpha = rho / denom
+        r -= alpha * v  # s
+        if _max_abs(r, work) <= tol:
+            x += alpha * p
+            break
+        t = at @ r
+        np.subtract(r, t, out=t)  # t = (I - A') s
+        tt = float(t @ t)
+        if tt == 0.0 or not np.isfinite(tt):
+            return b.copy()
+        omega = float(t @ r) / tt
+        x += alpha * p
+        x += omega * r
+        r -= omega * t
+        if omega == 0.0 or _max_abs(r, work) <= tol:
+            break
+        rho_next = float(rhat @ r)
+        beta = (rho_next / rho) * (alpha / omega)
+        rho = rho_next
+        p -= omega * v
+        p *= beta
+        p += r
+    if not np.all(np.isfinite(x)):
         return b.copy()
-    return np.asarray(x, dtype=np.float64)
+    return x
+
+
+def _max_abs(y: npt.NDArray[np.float64], work: npt.NDArray[np.float64]) -> float:
+    return float(np.abs(y, out=work).max(initial=0.0))
 
 
 def _neumann(at: sp.csr_matrix, b: npt.NDArray[np.float64], x: npt.NDArray[np.float64],
