@@ -8,8 +8,7 @@ the field (FastAPI's own ``{"detail": [{"loc": [...], "msg": ...}]}`` shape).
 from __future__ import annotations
 
 import contextlib
-import functools
-import json
+import threading
 from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from econsec import analysis
 from econsec.api import builder, handlers, runviews
+from econsec.api.answers import MEMO_KEY, AnswerMemo, Answers, store_stamp
 from econsec.api.handlers import FieldError
 from econsec.api.jobs import Job, JobManager, JobStatus, RunStore, StoreBusy
 from econsec.api.security import LOCAL_HOST_NAMES, Guard, Limits
@@ -70,12 +70,16 @@ def create_app(*, world: World | None = None, token: str | None = None,
     store = RunStore(db)
     jobs = JobManager(store, world, workers=workers, max_active=lim.max_active_runs,
                       keep_runs=lim.keep_runs)
-    state: dict[str, World] = {}
+    state: dict[str, Any] = {}
+    loading = threading.Lock()
 
     def w() -> World:
         if "w" not in state:
-            state["w"] = world if world is not None else load_world()
-        return state["w"]
+            with loading:  # routes run in threads: load the built-in world once
+                if "w" not in state:
+                    state["w"] = world if world is not None else load_world()
+        got: World = state["w"]
+        return got
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -86,11 +90,15 @@ def create_app(*, world: World | None = None, token: str | None = None,
                   docs_url=None, redoc_url=None,  # they load script from a CDN
                   description="Economic-security API: exposure, chokepoints, measures, "
                   "trade comparison and scenario runs. Every row carries its source.")
+    # encoded answers (computed by `call`, below); the memo sits inside the guard
+    answers = Answers(lambda name, args: call(getattr(handlers, name), *args))
+    app.add_middleware(AnswerMemo, answers=answers)  # type: ignore[arg-type]
     app.add_middleware(Guard, token=token, max_body=lim.max_body_bytes,  # type: ignore[arg-type]
                        allowed_hosts=(*LOCAL_HOST_NAMES, *allowed_hosts))
     app.state.jobs = jobs
     app.state.limits = lim
     app.state.store = store
+    app.state.answers = answers
 
     @app.exception_handler(StoreBusy)
     async def store_busy(_: Request, exc: StoreBusy) -> JSONResponse:
@@ -103,35 +111,38 @@ def create_app(*, world: World | None = None, token: str | None = None,
         except FieldError as exc:
             raise _field_error(exc) from None
 
-    @functools.lru_cache(maxsize=4096)
-    def cached_json(name: str, *args: Any) -> bytes:
-        """Serialised answer of handler *name*: the world is immutable, so each distinct
-        query is computed and encoded once (FieldErrors are not cached)."""
-        return json.dumps(call(getattr(handlers, name), *args), allow_nan=False,
-                          separators=(",", ":")).encode()
+    async def answer(request: Request, name: str, *args: Any, gzipped: bool = True,
+                     store_backed: bool = False) -> Response:
+        """Handler *name*'s answer on *args*, encoded once (:class:`Answers`): a hit is
+        served on the event loop, a miss computed in a worker thread (a new query takes
+        0.2-2 s); gzipped (also stored) when *gzipped* and the client accepts it. An
+        answer of the immutable world is marked for :class:`AnswerMemo`; a
+        *store_backed* one is keyed by the store's stamp instead (an import or a stored
+        run invalidates it)."""
+        gz = gzipped and "gzip" in request.headers.get("accept-encoding", "")
+        stamp = store_stamp(store.path) if store_backed else None
+        key = Answers.key(name, args, gz, stamp)
+        body = answers.peek(key)
+        if body is None:
+            from starlette.concurrency import run_in_threadpool
 
-    @functools.lru_cache(maxsize=4096)
-    def cached_gzip(name: str, *args: Any) -> bytes:
-        import gzip
-
-        return gzip.compress(cached_json(name, *args), compresslevel=5, mtime=0)
-
-    def json_response(name: str, *args: Any, request: Request | None = None) -> Response:
-        """The cached JSON answer, gzipped (also cached) when the client accepts it."""
-        if request is not None and "gzip" in request.headers.get("accept-encoding", ""):
-            return Response(cached_gzip(name, *args), media_type="application/json",
+            body = await run_in_threadpool(answers.get, name, args, gz, stamp)
+        if not store_backed:
+            request.scope[MEMO_KEY] = key
+        if gz:
+            return Response(body, media_type="application/json",
                             headers={"content-encoding": "gzip", "vary": "accept-encoding"})
-        return Response(cached_json(name, *args), media_type="application/json")
+        return Response(body, media_type="application/json")
 
     @app.get("/api/world", tags=["world"], response_class=JSONResponse)
-    def get_world() -> Response:
+    async def get_world(request: Request) -> Response:
         """World version, counts, economies and blocs."""
-        return json_response("world_info")
+        return await answer(request, "world_info", gzipped=False)
 
     @app.get("/api/goods", tags=["world"], response_class=JSONResponse)
-    def get_goods() -> Response:
+    async def get_goods(request: Request) -> Response:
         """Goods with stage, HS codes, market size, top supplier and world HHI."""
-        return json_response("goods")
+        return await answer(request, "goods", gzipped=False)
 
     @app.get("/api/exposure", tags=["analysis"], response_class=JSONResponse)
     async def get_exposure(request: Request, economy: Economy, good: GoodQ = None,
@@ -142,16 +153,12 @@ def create_app(*, world: World | None = None, token: str | None = None,
                      ) -> Response:
         """Who *economy* depends on, good by good (direct or look-through); with
         source=icio, ICIO sector by sector from the OECD ICIO table in the store. *tiers*
-        and *source* are checked as in the CLI. Curated answers are served on the event
-        loop (a repeated query is a cache hit; a new one computes once, tens of ms);
-        store-backed ones (trade, icio: seconds) in a worker thread."""
+        and *source* are checked as in the CLI. Each distinct query is computed once, in
+        a worker thread, then served from memory (:mod:`econsec.api.answers`)."""
+        backed = source in ("trade", "icio")
         args = (economy.upper(), good or None, tiers, year, source, sector or None,
-                str(store.path) if source in ("trade", "icio") else None)
-        if source == "curated":
-            return json_response("exposure", *args, request=request)
-        from starlette.concurrency import run_in_threadpool
-
-        return await run_in_threadpool(json_response, "exposure", *args, request=request)
+                str(store.path) if backed else None)
+        return await answer(request, "exposure", *args, store_backed=backed)
 
     @app.get("/api/chokepoints", tags=["analysis"], response_class=JSONResponse)
     async def get_chokepoints(request: Request, bloc: BlocQ = None, against: BlocQ = None,
@@ -164,20 +171,18 @@ def create_app(*, world: World | None = None, token: str | None = None,
         holder's minimum share of world supply (default 0.25); with source=icio, the ICIO
         sectors of each side that rest on the other, all tiers, from the OECD ICIO table
         in the store (*min_share*: minimum look-through share, default 0.05)."""
-        args = (bloc, against, min_share, top, source,
-                str(store.path) if source == "icio" else None)
-        if source == "curated":
-            return json_response("chokepoints", *args, request=request)
-        from starlette.concurrency import run_in_threadpool
-
-        return await run_in_threadpool(json_response, "chokepoints", *args, request=request)
+        backed = source == "icio"
+        args = (bloc, against, min_share, top, source, str(store.path) if backed else None)
+        return await answer(request, "chokepoints", *args, store_backed=backed)
 
     @app.get("/api/measures", tags=["analysis"], response_class=JSONResponse)
-    def get_measures(type: Annotated[str | None, Query(max_length=40)] = None,
-                     imposer: Annotated[str | None, Query(max_length=3)] = None,
-                     good: GoodQ = None) -> Response:
+    async def get_measures(request: Request,
+                           type: Annotated[str | None, Query(max_length=40)] = None,
+                           imposer: Annotated[str | None, Query(max_length=3)] = None,
+                           good: GoodQ = None) -> Response:
         """The measures registry, filtered by type, imposer and good."""
-        return json_response("measures", type or None, imposer or None, good or None)
+        return await answer(request, "measures", type or None, imposer or None, good or None,
+                            gzipped=False)
 
     @app.get("/api/compare", tags=["analysis"])
     def get_compare(a: Economy, b: Economy,
@@ -205,7 +210,11 @@ def create_app(*, world: World | None = None, token: str | None = None,
         return {"scenarios": handlers.scenarios(w()), "limits": lim.__dict__}
 
     def nodes() -> int:
-        return max(1, len(w().latest_world_shares()))
+        """Producing economy-good pairs of the world (computed once: 60-80 ms)."""
+        if "nodes" not in state:
+            state["nodes"] = max(1, len(w().latest_world_shares()))
+        got: int = state["nodes"]
+        return got
 
     @app.post("/api/runs", tags=["runs"], status_code=202)
     def post_run(req: Annotated[RunRequest, Body()]) -> dict[str, Any]:

@@ -2,8 +2,10 @@
 notebooks). Each validates its arguments and raises :class:`FieldError` naming the field;
 results are JSON-ready dicts whose rows carry their ``source``.
 
-Results depend only on the (immutable) world and the arguments, so they are cached per
-world: an exposure query is computed once and then served from memory.
+The small world-level answers (world info, goods, scenarios, measures) are cached per
+world here; the server keeps the encoded answers of the queries (exposure, chokepoints:
+one to two hundred kB each) in :class:`econsec.api.answers.Answers`, bounded in bytes,
+whose keys also carry the run store's stamp for answers read from the store.
 """
 
 from __future__ import annotations
@@ -133,7 +135,6 @@ def _scenarios(w: World) -> tuple[dict[str, Any], ...]:
     return tuple(out)
 
 
-@functools.lru_cache(maxsize=1024)
 def exposure(w: World, economy: str, good: str | None = None, tiers: str = "direct",
              year: int | None = None, source: str = "curated", sector: str | None = None,
              db: str | None = None) -> dict[str, Any]:
@@ -214,7 +215,6 @@ def _icio_exposure(economy: str, good: str | None, tiers: str, year: int | None,
             "tiers": tiers, "year": int(frame.attrs["year"]), **_icio_payload(frame)}
 
 
-@functools.lru_cache(maxsize=256)
 def chokepoints(w: World, bloc: str | None = None, against: str | None = None,
                 min_share: float | None = None, top: int | None = None,
                 source: str = "curated", db: str | None = None) -> dict[str, Any]:
