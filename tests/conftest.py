@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -68,14 +69,40 @@ def wiod_db(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
                        tmp_path_factory)
 
 
+# ----- shipped scenarios' runs, once per test run ------------------------------------------
+# The replays and the forward scenario are run by the brief (HTML and terminal), by
+# `econsec replays`, by `replay_table` and by the replay tests. `shared_runs` makes
+# `policy.runner.run_scenario` compute a plain run of an unchanged shipped scenario on the
+# built-in world once per session (`simhelpers.shared_run`: same arguments, same seed, same
+# bytes); tests only read the outputs. Runs with progress, cancel, a backend, a store or a
+# changed scenario always run.
+
+
+@contextlib.contextmanager
+def _runs_shared() -> Iterator[None]:
+    from econsec.policy import runner
+    from simhelpers import shared_run
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(runner, "run_scenario", shared_run)
+        yield
+
+
+@pytest.fixture
+def shared_runs() -> Iterator[None]:
+    with _runs_shared():
+        yield
+
+
 # ----- the brief, built once per test run (runner) ----------------------------------------
 # Building the brief runs every shipped replay and a forward scenario (tens of seconds), so
 # one session builds it once: `brief_doc` is that document (built-in world, TRILATERAL
-# against CHN, 8 runs, seed 1); `shared_brief` makes every build_brief call for that world
+# against CHN, 10 runs, seed 0: the runs and seed of `econsec brief`, so the terminal brief
+# reads the same shared runs); `shared_brief` makes every build_brief call for that world
 # and pair (the API's /api/brief.html, `econsec brief --out`) return it; `terminal_brief`
 # is the output of `econsec brief` (its replay table runs the five replays), run once.
 
-BRIEF_RUNS, BRIEF_SEED = 8, 1
+BRIEF_RUNS, BRIEF_SEED = 10, 0
 
 
 @pytest.fixture(scope="session")
@@ -83,7 +110,9 @@ def brief_doc() -> Any:
     from econsec.data.world import load_world
     from econsec.reports.html import build_brief
 
-    return build_brief(load_world(), "TRILATERAL", "CHN", runs=BRIEF_RUNS, seed=BRIEF_SEED)
+    with _runs_shared():
+        return build_brief(load_world(), "TRILATERAL", "CHN", runs=BRIEF_RUNS,
+                           seed=BRIEF_SEED)
 
 
 @pytest.fixture
@@ -121,7 +150,8 @@ def brief_runs_once() -> Callable[..., Any]:
     def runs(world: Any, runs: int, seed: int) -> Any:
         key = (id(world), runs, seed)
         if key not in done:  # the world is kept beside its answer: its id stays its own
-            done[key] = (world, real(world, runs, seed))
+            with _runs_shared():
+                done[key] = (world, real(world, runs, seed))
         return done[key][1]
 
     return runs

@@ -8,7 +8,8 @@
 * parameters: :func:`params` (per-run arrays), :func:`fixed` (distributions),
   :func:`draw_runs` (drawn as the engine draws them);
 * the built-in world, loaded once: :func:`world`, :func:`world_baseline`;
-* a shipped scenario's run, once per (name, runs, seed): :func:`shipped_run`.
+* a shipped scenario's run, once per (name, runs, seed): :func:`shipped_run`, and
+  :func:`shared_run`, the runner memoised for such runs (the ``shared_runs`` fixture).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
+from econsec.policy.runner import run_scenario as _run_scenario
 from econsec.simulation.controls import allied_members
 from econsec.simulation.engine import Engine
 from econsec.simulation.network_arrays import Baseline, assemble, baseline_from_world
@@ -201,11 +203,55 @@ def world_baseline() -> Baseline:
     return baseline_from_world(world())
 
 
+#: plain runs of shipped scenarios on the built-in world, by (name, runs, seed, horizon,
+#: mechanisms switched off): computed once per test session, kept beside the world
+_SHARED: dict[tuple[Any, ...], Any] = {}
+
+
 @functools.cache
-def shipped_run(name: str, runs: int, seed: int) -> Any:
-    """The :class:`~econsec.policy.runner.RunOutput` of the shipped scenario *name* on the
-    built-in world, computed once per test session (tests only read it)."""
-    from econsec.policy.runner import run_scenario
+def _shipped_as_loaded(name: str) -> tuple[Any, ...]:
+    """YAML text, horizon, step and file of the shipped scenario *name* as loaded."""
     from econsec.policy.scenarios import load_named
 
-    return run_scenario(load_named(name), runs=runs, seed=seed)
+    s = load_named(name)
+    return s.text, s.horizon_days, s.step_days, s.path
+
+
+def shared_run(scenario: Any, world: Any = None, *, runs: int, seed: int,
+               horizon_days: int | None = None, without: Any = (), **kw: Any) -> Any:
+    """:func:`econsec.policy.runner.run_scenario`, computed once per test session for a
+    plain run of a shipped scenario on the built-in world, the scenario unchanged (same
+    YAML, horizon, step and file; no progress, cancel, backend, workers or store): the
+    same arguments give the same bytes (same seed), so every test that asks for such a run
+    reads the one output (tests only read it). Any other call runs the real function."""
+    from econsec.data.world import load_world
+    from econsec.policy.scenarios import scenario_names
+
+    real = _run_scenario  # the runner itself, imported before any fixture patches it
+    plain = all(kw.get(k, d) == d for k, d in (("progress", None), ("cancel", None),
+                                                 ("backend", "local"), ("workers", 1),
+                                                 ("scheduler", None), ("db", None)))
+    name = scenario if isinstance(scenario, str) else getattr(scenario, "name", None)
+    built_in = load_world()
+    if not (plain and set(kw) <= {"progress", "cancel", "backend", "workers", "scheduler",
+                                  "db"}
+            and (world is None or world is built_in) and name in scenario_names()):
+        return real(scenario, world, runs=runs, seed=seed, horizon_days=horizon_days,
+                    without=without, **kw)
+    if not isinstance(scenario, str) and (
+            (scenario.text, scenario.horizon_days, scenario.step_days, scenario.path)
+            != _shipped_as_loaded(name)):
+        return real(scenario, world, runs=runs, seed=seed, horizon_days=horizon_days,
+                    without=without, **kw)
+    key = (name, runs, seed, horizon_days, tuple(without))
+    if key not in _SHARED:  # the world is kept beside its answer: the built-in world's id
+        _SHARED[key] = (built_in, real(scenario, built_in, runs=runs, seed=seed,
+                                       horizon_days=horizon_days, without=without))
+    return _SHARED[key][1]
+
+
+def shipped_run(name: str, runs: int, seed: int) -> Any:
+    """The :class:`~econsec.policy.runner.RunOutput` of the shipped scenario *name* on the
+    built-in world, computed once per test session (tests only read it; shared with
+    every :func:`shared_run` of the same run)."""
+    return shared_run(name, runs=runs, seed=seed)

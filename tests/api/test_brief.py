@@ -24,7 +24,7 @@ def world() -> World:
 
 @pytest.fixture
 def doc(brief_doc: BriefDoc) -> BriefDoc:
-    """The session's brief (tests/conftest.py: built-in world, 8 runs, seed 1)."""
+    """The session's brief (tests/conftest.py: built-in world, 10 runs, seed 0)."""
     return brief_doc
 
 
@@ -74,7 +74,7 @@ def test_replays_and_forward_scenario_with_bands(doc: BriefDoc) -> None:
     assert "replay_outcomes" in keys  # documented vs simulated, every replay in one plot
     runs = next(t.frame for t in sec.tables if t.title == "Runs shown")
     assert {"replay", "forward"} <= set(runs["kind"])
-    assert (runs["runs"] == 8).all()
+    assert (runs["runs"] == 10).all()  # the session's brief: BRIEF_RUNS in tests/conftest.py
     jk = next(f for f in sec.figures if f.key == "run_jpn_kor_2019")
     assert "p5-p95" in jk.svg
     assert "p_meti_2019_wto_consult" in jk.sources or any(

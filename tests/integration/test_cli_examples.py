@@ -4,8 +4,9 @@
 Commands run in-process (typer's CliRunner) against a temporary store (``ECONSEC_DB``);
 the datasets they import come from ``../shared/data`` (skipped, with the reason, when it
 is absent). Placeholders (``<id>``, ``ID``) and paths (``~/data/X``, ``data/wiod2013``)
-are replaced by real values; simulations and replays run with ``--runs 2`` (an ablation
-on one replay). Each dataset
+are replaced by real values; simulations and ablations run with ``--runs 2`` (an ablation
+on one replay); the replays read the session's runs of the replay tests (``shared_runs``:
+20 runs, seed 0, computed once). Each dataset
 a command needs is imported into the store before the first such command (again after a
 ``data`` command that touched it). ``econsec brief --out`` writes the session's brief
 (``shared_brief``) and the terminal brief reuses the session's replays and forward run
@@ -26,6 +27,9 @@ from econsec.cli.app import app
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = (REPO.parent / "shared" / "data").resolve()
+
+#: runs and seed of `econsec replays` here: the replay tests' (shared with them)
+SHARED_RUNS, SHARED_SEED = 20, 0
 
 #: Commands not run, with the reason.
 EXCLUDED = {
@@ -108,11 +112,17 @@ def _resolve(cmd: str, tmp: Path) -> tuple[list[str] | None, str]:
                 fixed[-1:] == ["--out"] and not Path(a).is_absolute()):
             a = str(tmp / Path(a).name)  # outputs (files or folders) never in the checkout
         fixed.append(a)
+    # the replays (not an ablation) read the session's runs (shared_runs), at the replay
+    # tests' runs and seed (tests/scenarios/test_replays.py): run once per session
+    shared = fixed[:1] == ["replays"] and "--ablation" not in fixed
+    runs = str(SHARED_RUNS) if shared else "2"
     for i, a in enumerate(fixed):
         if a == "--runs" and i + 1 < len(fixed):
-            fixed[i + 1] = "2"
+            fixed[i + 1] = runs
+        if shared and a == "--seed" and i + 1 < len(fixed):
+            fixed[i + 1] = str(SHARED_SEED)
     if fixed[:1] in (["simulate"], ["replays"]) and "--runs" not in fixed:
-        fixed += ["--runs", "2"]
+        fixed += ["--runs", runs]
     if fixed[:1] == ["replays"] and "--ablation" in fixed and "--scenario" not in fixed:
         # every replay once per mechanism switched off (72 replay runs, ~70 s even at 2
         # runs each): the example's command runs on one replay; the table over all of them
@@ -157,6 +167,8 @@ def test_example_runs(cmd: str, store: Path, imported: set[str], tmp_path: Path,
         imported.difference_update(argv)  # e.g. `data import wiod ... --years 2000-2011`
     if argv[:1] == ["brief"]:
         request.getfixturevalue("shared_brief" if "--out" in argv else "shared_brief_runs")
+    if argv[:1] == ["replays"]:
+        request.getfixturevalue("shared_runs")
     result = runner.invoke(app, argv, env=env)
     text = result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), (

@@ -227,15 +227,16 @@ def test_calibrated_parameters_name_what_they_were_fitted_on() -> None:
         "chn_sb_2024": []}   # licence delays from the press, the registry's approval
 
 
-def test_econsec_replays_json_schema() -> None:
+def test_econsec_replays_json_schema(shared_runs: None) -> None:
     import json
 
     from typer.testing import CliRunner
 
     from econsec.cli.app import app
 
-    res = CliRunner().invoke(app, ["replays", "--scenario", "jpn_kor_2019", "--runs", "2",
-                                   "--format", "json"])
+    # the session's runs of the replay (shared_runs: RUNS, SEED as above, run once)
+    res = CliRunner().invoke(app, ["replays", "--scenario", "jpn_kor_2019", "--runs",
+                                   str(RUNS), "--format", "json"])
     assert res.exit_code == 0, res.output
     rows = json.loads(res.stdout)
     assert list(rows[0])[:11] == ["scenario", "outcome", "role", "period", "documented",
@@ -247,8 +248,8 @@ def test_econsec_replays_json_schema() -> None:
     assert [r["outcome"] for r in rows] == [o.id for o in load_named("jpn_kor_2019").outcomes]
     dec = next(r for r in rows if r["outcome"] == "hf_2019_12")
     assert dec["role"] == "calibration" and dec["status"] == "calibration (not counted)"
-    res = CliRunner().invoke(app, ["replays", "--scenario", "jpn_kor_2019", "--runs", "2",
-                                   "--format", "json", "--summary"])
+    res = CliRunner().invoke(app, ["replays", "--scenario", "jpn_kor_2019", "--runs",
+                                   str(RUNS), "--format", "json", "--summary"])
     summary = {r["scenario"]: r for r in json.loads(res.stdout)}
     # 7 outcomes, one of them calibration: 6 validation outcomes counted
     assert summary["all"]["validation"] == 6 and summary["all"]["calibration"] == 1
@@ -256,10 +257,10 @@ def test_econsec_replays_json_schema() -> None:
     assert res.exit_code == 2 and "not a replay" in res.output
 
 
-def test_replay_table_keeps_outcomes_the_world_cannot_simulate() -> None:
+def test_replay_table_keeps_outcomes_the_world_cannot_simulate(shared_runs: None) -> None:
     from econsec.policy.runner import replay_table
 
-    table = replay_table(runs=2, seed=0)
+    table = replay_table(runs=RUNS, seed=SEED)  # the session's runs (shared_runs)
     # neodymium's documented rise (Jan-Aug 2010) precedes the replay's start (1 Sep 2010)
     nd = table[(table["replay"] == "chn_ree_japan_2010")
                & table["outcome"].str.startswith("price ROW rare_earth_processing")]
