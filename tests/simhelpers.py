@@ -217,6 +217,11 @@ def _shipped_as_loaded(name: str) -> tuple[Any, ...]:
     return s.text, s.horizon_days, s.step_days, s.path
 
 
+#: the runner's keyword arguments of a plain run, at their defaults
+_PLAIN: dict[str, Any] = {"progress": None, "cancel": None, "backend": "local", "workers": 1,
+                          "scheduler": None, "db": None}
+
+
 def shared_run(scenario: Any, world: Any = None, *, runs: int, seed: int,
                horizon_days: int | None = None, without: Any = (), **kw: Any) -> Any:
     """:func:`econsec.policy.runner.run_scenario`, computed once per test session for a
@@ -228,19 +233,12 @@ def shared_run(scenario: Any, world: Any = None, *, runs: int, seed: int,
     from econsec.policy.scenarios import scenario_names
 
     real = _run_scenario  # the runner itself, imported before any fixture patches it
-    plain = all(kw.get(k, d) == d for k, d in (("progress", None), ("cancel", None),
-                                                 ("backend", "local"), ("workers", 1),
-                                                 ("scheduler", None), ("db", None)))
+    plain = set(kw) <= _PLAIN.keys() and all(kw[k] == _PLAIN[k] for k in kw)
     name = scenario if isinstance(scenario, str) else getattr(scenario, "name", None)
     built_in = load_world()
-    if not (plain and set(kw) <= {"progress", "cancel", "backend", "workers", "scheduler",
-                                  "db"}
-            and (world is None or world is built_in) and name in scenario_names()):
-        return real(scenario, world, runs=runs, seed=seed, horizon_days=horizon_days,
-                    without=without, **kw)
-    if not isinstance(scenario, str) and (
-            (scenario.text, scenario.horizon_days, scenario.step_days, scenario.path)
-            != _shipped_as_loaded(name)):
+    if not (plain and (world is None or world is built_in) and name in scenario_names()
+            and (isinstance(scenario, str) or _shipped_as_loaded(name) == (
+                scenario.text, scenario.horizon_days, scenario.step_days, scenario.path))):
         return real(scenario, world, runs=runs, seed=seed, horizon_days=horizon_days,
                     without=without, **kw)
     key = (name, runs, seed, horizon_days, tuple(without))

@@ -59,7 +59,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from econsec.policy.outcomes import Outcome
+from econsec.policy.outcomes import TRADE_METRICS, Outcome
 from econsec.policy.scenarios import Scenario
 
 FLAT_BAND = 0.02
@@ -99,9 +99,9 @@ def not_simulated_reason(outcome: Outcome, result: Any, start: dt.date | None = 
 def _simulated(outcome: Outcome, result: Any, start: dt.date | None) -> float | None:
     if outcome.metric == "price":
         return None if start is None else _price_change(outcome, result, start)
-    if outcome.metric in ("imports", "import_share", "exports") and outcome.window:
+    if outcome.metric in TRADE_METRICS and outcome.window:
         return None if start is None else _trade_change(outcome, result, start)
-    if outcome.metric in ("imports", "import_share", "exports"):
+    if outcome.metric in TRADE_METRICS:
         div = result.diversion()
         rows = div[div["good"] == outcome.good]
         if outcome.metric == "exports":
