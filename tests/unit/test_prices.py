@@ -17,10 +17,12 @@ from econsec.data.price_elasticities import (
     read_price_elasticities,
 )
 from econsec.errors import DataError
+from econsec.policy.compare import price_market
+from econsec.policy.outcomes import Citation, Outcome
 from econsec.simulation.engine import Engine, simulate
 from econsec.simulation.network_arrays import Baseline, assemble
-from econsec.simulation.prices import PriceRule, log_ratio, supply_response
-from econsec.simulation.spec import SimulationSpec
+from econsec.simulation.prices import Markets, PriceRule, log_ratio, supply_response
+from econsec.simulation.spec import ShockKind, SimulationSpec
 from simhelpers import START, ban, engine, params, three_node
 
 
@@ -116,21 +118,58 @@ def test_restocking_orders_do_not_raise_the_price() -> None:
     np.testing.assert_array_equal(eng.state.price, 1.0)
 
 
-def test_the_market_is_world_consumption() -> None:
+def test_an_export_ban_splits_the_market() -> None:
     # C buys h from S1 (75 %) and S2 (25 %); S1 makes 1.5 of h a day, 0.375 for C and the
     # rest, 1.125, for final demand in its own economy (a producer's own market, like
-    # China's own gallium users). S1 bans exports, no spare. Per step: C_h = u_C + f0_S1 =
-    # 0.5 + 1.125 = 1.625 wanted; A_h = 0.125 (from S2) + 1.125 (S1's own buyers, served
-    # in full: phi_use = 1) = 1.25; z = ln(1.625 / 1.25) = ln 1.3: 0.375 / 1.625 = 23 % of
-    # world consumption short, not 75 % of C's orders (which would give z = ln 4)
+    # China's own gallium users). S1 bans exports, no spare: S1 becomes a home market of h.
+    # International market (C only): C_h = u_C = 0.5 wanted, A_h = 0.125 from S2, so
+    # z = ln 4 and ln P1 = ln 4 / 0.2 (1 - e^-0.1). Home market (S1's own buyers): 1.125
+    # wanted and served in full (phi_use = 1): z = 0, the home index stays 1. (One world
+    # market would have priced z = ln(1.625 / 1.25) = ln 1.3.)
     net = assemble(["C", "S1", "S2"], ["g", "h"], [(0, 0), (1, 1), (2, 1)],
                    np.array([1.0, 1.5, 0.0]), [(1, 0, 0.5, 0.0, True)],
                    {(0, 1): [(1, 0.75), (2, 0.25)]})
     spec = SimulationSpec(start=START, horizon_days=10, shocks=(ban("S1"),))
     eng = three_node_engine(spec, net=net)
     eng.step()
-    p1 = math.log(1.3) / 0.2 * (1.0 - math.exp(-0.1))
+    p1 = math.log(4.0) / 0.2 * (1.0 - math.exp(-0.1))
     assert math.log(eng.state.price[H, 0]) == pytest.approx(p1, rel=1e-12)
+    assert eng.state.price[2 + H, 0] == 1.0  # home market of h (rows: G international, G home)
+    # good g: one market (nobody holds g back): both rows follow it, served in full
+    assert eng.state.price[G, 0] == eng.state.price[2 + G, 0] == 1.0
+
+
+def test_without_controls_the_two_indices_are_one_market() -> None:
+    # no shock; C's inventory of h set by hand to 0.2 (need 0.5 a day): C makes
+    # y = 1 x min(1, 0.2 + 0.5 / 0.5)... the shortage is in g's production, not h's
+    # purchases; whatever the indices do, with no flow held back the home row of every
+    # good equals its international row at every step (the same z from the same start)
+    spec = SimulationSpec(start=START, horizon_days=20)
+    eng = three_node_engine(spec, spare=0.0)
+    eng.state.inventory = eng.state.inventory.copy()
+    eng.state.inventory[0] = 0.2
+    for _ in range(5):
+        eng.step()
+        np.testing.assert_array_equal(eng.state.price[:2], eng.state.price[2:])
+    assert (eng.state.price[:2] != 1.0).any()  # the test exercises a moving index
+
+
+def test_after_a_lift_the_markets_merge() -> None:
+    # ban by S1 on days 0-4, then free trade: from step 6 (day 5) h is one market again,
+    # so both rows move toward the same target ln P* = z / 0.2 with the same decay e^-0.1:
+    # their log-gap shrinks by exactly e^-0.1 a step
+    net = assemble(["C", "S1", "S2"], ["g", "h"], [(0, 0), (1, 1), (2, 1)],
+                   np.array([1.0, 1.5, 0.0]), [(1, 0, 0.5, 0.0, True)],
+                   {(0, 1): [(1, 0.75), (2, 0.25)]})
+    spec = SimulationSpec(start=START, horizon_days=20, shocks=(ban("S1", end=5),))
+    eng = three_node_engine(spec, net=net)
+    for _ in range(5):
+        eng.step()
+    gap = math.log(eng.state.price[H, 0]) - math.log(eng.state.price[2 + H, 0])
+    assert gap > 0.1  # abroad short, at home served
+    eng.step()
+    gap1 = math.log(eng.state.price[H, 0]) - math.log(eng.state.price[2 + H, 0])
+    assert gap1 == pytest.approx(gap * math.exp(-0.1), rel=1e-9)
 
 
 @pytest.mark.parametrize(("feedback", "weekly"), [(0.0, False), (1.0, False), (1.0, True)])
@@ -175,12 +214,20 @@ def test_feedback_brings_spare_capacity_on_line_within_its_ceiling() -> None:
                                       "price_feedback": np.array([1.0, 0.0])})
     rule = with_elasticities(eng, 0.1, 0.1, 10.0).prm.prices
     assert rule is not None
-    price = np.array([[1.0, 1.0], [2.0, 2.0]])
+    # rows: international P_g = 1, P_h = 2, then home H_g = 1, H_h = 3
+    price = np.array([[1.0, 1.0], [2.0, 2.0], [1.0, 1.0], [3.0, 3.0]])
     cap = np.array([[1.0, 1.0], [0.375, 0.375], [0.14, 0.14]])
     cap_max = np.array([[1.2, 1.2], [0.45, 0.45], [0.15, 0.15]])
     got = supply_response(cap, price, cap_max, rule)
     np.testing.assert_allclose(got[:, 0], [1.0, 0.375 * 2.0 ** 0.1, 0.15], rtol=1e-15)
     np.testing.assert_array_equal(got[:, 1], cap[:, 1])
+    # S1 holding h back is a home market: its capacity answers the home index,
+    # 0.375 x 3^0.1 = 0.41854 (below 0.45); S2 still the international one
+    mk = Markets(slot_home=np.zeros((1, 1)), node_home=np.array([[0.0], [1.0], [0.0]]),
+                 split=np.array([False, True]), slot_row=np.array([1]),
+                 node_row=np.array([0, 1 + 2, 1]))
+    got = supply_response(cap, price, cap_max, rule, mk)
+    np.testing.assert_allclose(got[:, 0], [1.0, 0.375 * 3.0 ** 0.1, 0.15], rtol=1e-15)
 
 
 def test_log_ratio_tolerance_and_floor() -> None:
@@ -247,10 +294,14 @@ def test_prices_table_and_window() -> None:
     spec = SimulationSpec(start=START, horizon_days=5, shocks=(ban("S1"),))
     res = simulate(spec, baseline=three_node(), runs=3, rng=0)
     frame = res.prices()
-    assert list(frame.columns) == ["good", "date", "price_index_p5", "price_index_p50",
-                                   "price_index_p95"]
-    assert len(frame) == 2 * 6  # goods g, h at days 0..5
-    h = frame[frame["good"] == "h"].reset_index(drop=True)
+    assert list(frame.columns) == ["good", "market", "date", "price_index_p5",
+                                   "price_index_p50", "price_index_p95"]
+    assert len(frame) == 2 * 2 * 6  # goods g, h in two markets at days 0..5
+    h = frame[(frame["good"] == "h") & (frame["market"] == "international")
+              ].reset_index(drop=True)
+    # S1's home market of h has no buyer (S1 makes h for C only): no consumption, z = 0
+    home = frame[(frame["good"] == "h") & (frame["market"] == "home")]
+    assert (home["price_index_p50"] == 1.0).all()
     assert h["date"].iloc[0] == START and h["price_index_p50"].iloc[0] == 1.0
     # step 1 as in test_price_path_of_a_known_shortage, but spare 10 % (default) and
     # default elasticities: S2 adds nothing on day 0 (ramp starts after a step of
@@ -261,3 +312,21 @@ def test_prices_table_and_window() -> None:
     assert res.price_in_window(0, 0)[:, 1] == pytest.approx(p1, rel=1e-6)
     with pytest.raises(ValueError, match="outside the simulated horizon"):
         res.price_in_window(-3, -1)
+
+
+def test_a_price_outcome_is_read_in_the_market_of_its_economy() -> None:
+    # the outcome's economy is the market the price is assessed in: an economy a ban,
+    # licensing or quota of the scenario holds the good back from is a home market; a
+    # tariff splits nothing; any other economy (ROW, Rotterdam) is international
+
+    def price_in(economy: str) -> Outcome:
+        return Outcome(metric="price", economy=economy, good="h", direction="up",
+                       period="test", source=Citation("t", "p", "https://x"), year=2024,
+                       unit="usd")
+
+    tariff = replace(ban("S2"), kind=ShockKind.tariff)
+    shocks = (ban("S1"), tariff)
+    assert price_market(price_in("S1"), shocks) == "home"
+    assert price_market(price_in("S2"), shocks) == "international"
+    assert price_market(price_in("ROW"), shocks) == "international"
+    assert price_market(replace(price_in("S1"), good="g"), shocks) == "international"

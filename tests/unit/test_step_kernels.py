@@ -125,8 +125,8 @@ def test_the_reference_detects_a_wrong_stage(stage: str, monkeypatch: pytest.Mon
     wrong: dict[str, Callable[..., Any]] = {
         "ration": lambda y, d_use, d_ref: (ration(y, d_use, d_ref)[0],) * 2,
         "ramp_capacity": lambda st, cap, demand, prm, dt: ramp(st, cap, demand, prm, 2 * dt),
-        "place_orders": lambda st, topo, k, prm, target: orders(
-            st, topo, k, replace(prm, refill_days=prm.refill_days / 2), target),
+        "place_orders": lambda st, topo, k, prm, target, mk=None: orders(
+            st, topo, k, replace(prm, refill_days=prm.refill_days / 2), target, mk),
     }
     monkeypatch.setattr(step_module, stage, wrong[stage])
     with pytest.raises(AssertionError):

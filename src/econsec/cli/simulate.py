@@ -153,6 +153,9 @@ def simulate(
             frame = frame.rename(columns=SHORT)
     else:
         frame = frames[table]()
+    if table == "prices":  # a narrow terminal keeps the median price, dropped last
+        frame.attrs["keep_columns"] = ("good", "price_index_p50", "date", "market",
+                                       "price_index_p95", "price_index_p5")
     emit(frame, fmt, out, title=f"{sc.title} - {table} ({runs} runs, seed {seed})",
          wide=wide)
 

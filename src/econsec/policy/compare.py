@@ -24,12 +24,14 @@ simulated figure, as a relative change:
   period, ``median_r(now_r / ref_r) - 1``); economy ``WLD`` sums the good's nodes in every
   economy (world output of the good);
 * ``availability``: minus the median maximum availability drop;
-* ``price`` (economy = the market where the price is assessed; the engine has one world
-  price index per good, :mod:`econsec.simulation.prices`): the mean price index over the
-  outcome's ``window`` (the price at the end of each day), over the mean in ``versus`` if
-  given (else over the pre-shock 1.0), minus 1, median over runs
-  (``SimResult.price_in_window``); a price outcome without a window is not simulated (the
-  date of the assessment is needed).
+* ``price`` (economy = the market where the price is assessed; the engine has an
+  international and a home index per good, :mod:`econsec.simulation.prices`): the mean
+  price index over the outcome's ``window`` (the price at the end of each day), over the
+  mean in ``versus`` if given (else over the pre-shock 1.0), minus 1, median over runs
+  (``SimResult.price_in_window``), in the home market when the outcome's economy is one the
+  scenario's bans, licensing or quotas hold the good back from, else in the international
+  market (Rotterdam, Europe, ``ROW``); a price outcome without a window is not simulated
+  (the date of the assessment is needed).
 
 **Units** (the outcome's ``unit``, :mod:`econsec.policy.outcomes`): the engine's flows and
 output are real, USD a day at pre-shock prices, so for one good they are proportional to
@@ -43,8 +45,8 @@ simulated price index over the interval (``SimResult.interval_prices``), i.e. fo
 
 (``w_i`` the interval's share of the window, ``P`` = 1 before the shock), and with
 ``versus`` both periods are nominal. Shares (``import_share``; the sourcing shares of
-an outcome without a window) are the same in real and nominal terms (one world price per
-good), and a ``price`` outcome is the index itself.
+an outcome without a window) are the same in real and nominal terms (the traded flows of a
+good all carry its international index), and a ``price`` outcome is the index itself.
 
 A simulated change below -2 % reads ``down``, above +2 % ``up``, else ``flat``; a ``flat``
 outcome with a range is matched when the simulated change lies within the range.
@@ -61,6 +63,7 @@ import pandas as pd
 
 from econsec.policy.outcomes import TRADE_METRICS, Outcome
 from econsec.policy.scenarios import Scenario
+from econsec.simulation.prices import HOLDING_BACK
 
 FLAT_BAND = 0.02
 F64 = npt.NDArray[np.float64]
@@ -135,13 +138,26 @@ def _price_change(outcome: Outcome, result: Any, start: dt.date) -> float | None
     if outcome.window is None or outcome.good not in goods:
         return None
     g = goods.index(outcome.good)
+    market = price_market(outcome, result.spec.shocks)
     try:
-        now = result.price_in_window(*((d - start).days for d in outcome.window))[:, g]
+        now = result.price_in_window(*((d - start).days for d in outcome.window),
+                                     market=market)[:, g]
         ref = (np.ones_like(now) if outcome.versus is None else
-               result.price_in_window(*((d - start).days for d in outcome.versus))[:, g])
+               result.price_in_window(*((d - start).days for d in outcome.versus),
+                                      market=market)[:, g])
     except ValueError:
         return None
     return float(np.median(now / ref)) - 1.0
+
+
+def price_market(outcome: Outcome, shocks: Any) -> str:
+    """``home`` when the price outcome's economy holds its good back in one of *shocks*
+    (a ban, licensing or a quota it imposes on the good), else ``international``."""
+    for sh in shocks:
+        if (sh.kind in HOLDING_BACK and outcome.economy in sh.imposers
+                and outcome.good in sh.goods):
+            return "home"
+    return "international"
 
 
 def _output_level(outcome: Outcome, result: Any, start: dt.date,

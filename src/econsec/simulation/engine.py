@@ -221,7 +221,7 @@ class Engine:
             inventory=self.target.copy(),
             share=np.repeat(share[:, None], runs, axis=1),
             pipeline=np.zeros((length, n_lic, runs)),
-            price=np.ones((len(base.goods), runs)),
+            price=np.ones((2 * len(base.goods), runs)),  # both markets (prices.py)
             transit=np.zeros((0, 0, runs)),
         )
         tr = self.prm.transit

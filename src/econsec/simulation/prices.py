@@ -1,28 +1,50 @@
 """Market price index per traded good, driven by the shortage of consumption, and its feedback
 on quantities.
 
-One price index ``P_h`` per good ``h`` (1.0 = pre-shock), shared by every buyer and supplier
-of the good: the documented outcomes are world reference prices of a good (gallium in
-Rotterdam, neodymium metal), and the engine's goods are homogeneous commodities whose
-suppliers differ by origin, not by quality. (A price per (good, supplier economy) would need
-an Armington price system the outcomes cannot check; a segmented market, e.g. the gap
-between China's domestic gallium price and Rotterdam's under export controls, is therefore
-not represented: the index is the world market's.)
+Two price indices per good ``h`` (1.0 = pre-shock): the **international** market's ``P_h``
+and the **home** market's ``H_h`` of the economies whose exports of ``h`` are held back. The
+engine's goods are homogeneous commodities whose suppliers differ by origin, not by quality,
+so while trade is free one market clears every buyer of ``h`` and the two indices are one.
+An export control splits it: what the controlling economy does not ship cannot reach buyers
+abroad, so arbitrage across its border stops and the international price (Rotterdam's
+gallium, Europe's antimony, dysprosium outside China: the prices the replays' outcomes
+assess) prices the shortage of the buyers outside, while the controlling economy's own
+buyers, served first by its producers, pay a home price. That is what the price reports of
+every episode show: under China's 2023 licensing gallium in Rotterdam rose 114 % by
+mid-December (Fastmarkets, 15 Dec 2023) while China's domestic price was expected to fall as
+the curbs kept supply at home (SMM via Bloomberg, 14 Jul 2023); in January 2025 antimony in
+Europe stood 57 % above September's while China's domestic price had fallen 10.5 % (Argus
+via Reuters, 20 Jan 2025); in April 2025 dysprosium and terbium outside China tripled while
+China's domestic prices stayed flat and the spread between home and abroad widened (SMM,
+2025).
 
-**The market.** A competitive world market for a storable commodity: consumption
+**The markets.** An economy ``e`` is a home market of good ``h`` while some flow of ``h``
+from ``e`` is held back (a ban, licensing refusals or delays, a quota: ``open_k < 1``, a cap
+or licensing; a tariff alone is a wedge on price, not a closed border, and splits nothing).
+The buyers of ``h`` in those economies (input slots of their nodes, final demand of their
+nodes of ``h``) form the home market; every other buyer of ``h`` is in the international
+market. Several economies holding back the same good are pooled in one home market. Without
+such a flow the home market of ``h`` is empty and both indices follow the international
+(world) market. Each market is a competitive market for a storable commodity: consumption
 ``C(P) = C0 P^-eps_d``, flow supply ``S(P) = S0 P^eps_s``, short-run elasticities from
-estimates (``data/price_elasticities.csv``). The market is every buyer of the good in the
-world: the use of every input slot buying ``h`` and the final demand of every node making
-``h``, the producer economy's own buyers included (China's own gallium users count in the
-market as much as Japan's), so a control cutting part of one producer's exports is a
-shortage share of *world* consumption, not of the refused buyers' orders.
+estimates (``data/price_elasticities.csv``), the same in both markets. The home market's
+index is a scarcity index like the other: the glut that lowers a controlling economy's
+domestic price (its producers' output that can no longer be exported) is not priced, since
+the engine produces to orders and holds no unsold output, so ``H_h`` stays near 1 where the
+real home price fell (documented, not modelled).
 
-**Shortage** (stage 4b of :mod:`econsec.simulation.step`, after distribution). Per good and
-run, consumption wanted at the pre-shock price against what reached consumers::
+**Shortage** (stage 4b of :mod:`econsec.simulation.step`, after distribution). Per good,
+market ``m`` (international or home) and run, consumption wanted at the pre-shock price
+against what reached consumers::
 
-    C_h = sum_{q: good h} u_q + sum_{i: good h} f0_i
-    A_h = sum_{q: good h} min(received_q / dt, u_q) + sum_{i: good h} f0_i phi_use_i
-    z_h = ln(C_h / max(A_h, 1e-3 C_h))     (0 where C_h = 0 or z_h <= PRICE_TOL)
+    C_h^m = sum_{q: good h, buyer in m} u_q + sum_{i: good h, in m} f0_i
+    A_h^m = sum_{q: good h, buyer in m} min(received_q / dt, u_q)
+            + sum_{i: good h, in m} f0_i phi_use_i
+    z_h^m = ln(C_h^m / max(A_h^m, 1e-3 C_h^m))     (0 where C = 0 or z <= PRICE_TOL)
+
+and ``z_h^home = z_h^int`` for a good no economy holds back (one market). The exports a
+controlling economy does ship (approved licences, what a quota lets through) are arrivals of
+the international market's buyers, so they count in its ``A_h``.
 
 ``u_q = c_q p_j`` is the slot's use order (its consumption; not its restocking order) and
 ``min(received_q / dt, u_q)`` the part of its arrivals that meets it: restocking is neither
@@ -34,7 +56,8 @@ pipeline lower ``A_h``; ``0 <= A_h <= C_h`` so ``z_h >= 0`` (1e-3 bounds it when
 arrives at all). The index is a scarcity index: a surplus (a demand collapse) is not
 priced, since the engine produces to orders and holds no unsold output.
 
-**Price** (partial adjustment to the market-clearing price of the shortage). With the
+**Price** (partial adjustment to the market-clearing price of the shortage; each market's
+index from its own ``z``, written ``z_h`` below). With the
 constant-elasticity curves, the price at which consumption ``C0 P^-eps_d`` equals the supply
 left ``A P^eps_s`` is ``ln P* = ln(C0 / A) / (eps_d + eps_s)`` - the "virtual price" of the
 rationed quantity (Neary & Roberts 1980, European Economic Review 13(1) 25-42) - and the
@@ -76,7 +99,12 @@ does not clear). Without feedback (the default) the quantities do not respond an
 is the price that would clear the measured shortage with the elasticities. Feedback is off
 by default because the elasticities are transferred from another market (no short-run
 estimate was found for the replays' goods: ``data/price_elasticities.csv`` gives each
-value's basis); the price index is computed either way.
+value's basis); the price index is computed either way. Each buyer and supplier responds to
+its own market's index (a supplier in a home market to the home index).
+
+**Layout.** The indices are one array ``[2 G, R]``: row ``h`` the international index of good
+``h``, row ``G + h`` its home index (:data:`MARKETS`); a slot or node reads row
+``good + G x home`` (:class:`Markets`).
 
 Without shocks ``A_h = C_h`` up to rounding (``z = 0`` under :data:`PRICE_TOL`), so
 ``P = 1`` exactly and the feedback scales by ``1^x = 1``: the baseline stays a steady state.
@@ -84,7 +112,7 @@ Without shocks ``A_h = C_h`` up to rounding (``z = 0`` under :data:`PRICE_TOL`),
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -92,9 +120,11 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from econsec.simulation.kernels import take_rows
+from econsec.simulation.spec import ShockKind
 
 if TYPE_CHECKING:
     from econsec.data.price_elasticities import PriceElasticity
+    from econsec.simulation.controls import FlowControls
     from econsec.simulation.network_arrays import Baseline
 
 F64 = npt.NDArray[np.float64]
@@ -106,6 +136,28 @@ PRICE_TOL = 1e-9
 #: consumption met below this share of consumption counts as this share (bounds ``z`` at
 #: ln 1000; a numerical bound, not a model parameter)
 MIN_SUPPLY = 1e-3
+
+
+#: the two markets of every good, in the order of the index's rows (module docstring)
+MARKETS = ("international", "home")
+#: the measures that hold a good back and so make its imposers a home market (a tariff does not)
+HOLDING_BACK = frozenset({ShockKind.ban, ShockKind.licensing, ShockKind.quota})
+
+
+@dataclass(frozen=True)
+class Markets:
+    """Who is in a home market while some exports are held back (module docstring).
+
+    *slot_home* [S, 1] and *node_home* [N, 1] are 1.0 for the buyers (input slots, final
+    demand and supply of nodes) in a home market of their good, else 0.0; *split* (G,) the
+    goods with a home market; *slot_row* (S,) and *node_row* (N,) each one's row of the
+    ``[2 G, R]`` index (``good + G x home``)."""
+
+    slot_home: F64
+    node_home: F64
+    split: npt.NDArray[np.bool_]
+    slot_row: I64
+    node_row: I64
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,6 +175,13 @@ class PriceRule:
     feedback: F64
     by_slot: sp.csr_matrix  # [G, S] 0/1: sums over the slots of each good
     by_node: sp.csr_matrix  # [G, N] 0/1
+    slot_eco: I64  # (S,) economy of each slot's buyer
+    node_eco: I64  # (N,) economy of each node
+    flow_good: I64  # (F,) good of each flow
+    flow_eco: I64  # (F,) economy of each flow's supplier
+    n_economies: int
+    #: the markets of the last controls seen (:meth:`markets`): (controls, markets)
+    memo: list[object] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def n_goods(self) -> int:
@@ -154,20 +213,60 @@ class PriceRule:
                    eps_d=col([r.demand for r in rows]), eps_s=col([r.supply for r in rows]),
                    decay=np.exp(-dt / col([r.adjustment_days for r in rows])),
                    feedback=np.asarray(feedback, dtype=np.float64),
-                   by_slot=ones(base.slot_good), by_node=ones(base.node_good))
+                   by_slot=ones(base.slot_good), by_node=ones(base.node_good),
+                   slot_eco=base.node_economy[base.slot_node], node_eco=base.node_economy,
+                   flow_good=base.slot_good[base.flow_slot], flow_eco=base.flow_supplier,
+                   n_economies=len(base.economies))
+
+    def markets(self, ctl: FlowControls) -> Markets | None:
+        """The home markets under the controls *ctl*: economy ``e`` is a home market of
+        good ``h`` while a flow of ``h`` from ``e`` is banned, refused, capped or licensed
+        (``open < 1``, a cap, ``licensed``); None while no flow is held back (one market per
+        good). The last answer is kept: controls change on event days only."""
+        if self.memo and self.memo[0] is ctl:
+            return self.memo[1]  # type: ignore[return-value]
+        held = (ctl.open != 1.0) | ctl.capped | ctl.licensed
+        found: Markets | None = None
+        if held.any():
+            g = self.n_goods
+            pair = np.zeros(self.n_economies * g, dtype=np.bool_)
+            pair[self.flow_eco[held] * g + self.flow_good[held]] = True
+            slot_home = pair[self.slot_eco * g + self.slot_good]
+            node_home = pair[self.node_eco * g + self.node_good]
+            found = Markets(slot_home=slot_home.astype(np.float64)[:, None],
+                            node_home=node_home.astype(np.float64)[:, None],
+                            split=np.asarray(pair.reshape(self.n_economies, g).any(axis=0)),
+                            slot_row=self.slot_good + g * slot_home,
+                            node_row=self.node_good + g * node_home)
+        self.memo[:] = [ctl, found]
+        return found
 
 
-def excess_demand(rule: PriceRule, use: F64, f0: F64, received: F64, phi_u: F64, dt: float
-                  ) -> F64:
-    """[G, R] log shortage ratio ``z_h`` (module docstring) of the use orders *use* [S, R]
-    (consumption; not restocking), final demand *f0* [N, R], arrivals *received* [S, R]
-    (amounts over *dt* days, of which only up to the use order counts) and the use rationing
-    *phi_u* [N, R]."""
-    wanted = np.asarray(rule.by_slot @ use) + np.asarray(rule.by_node @ f0)
+def excess_demand(rule: PriceRule, use: F64, f0: F64, received: F64, phi_u: F64, dt: float,
+                  mk: Markets | None = None) -> tuple[F64, F64]:
+    """[G, R] log shortage ratios ``z_h`` (module docstring) of the international and the
+    home market, of the use orders *use* [S, R] (consumption; not restocking), final demand
+    *f0* [N, R], arrivals *received* [S, R] (amounts over *dt* days, of which only up to
+    the use order counts) and the use rationing *phi_u* [N, R]; *mk*: the markets (None:
+    one market per good, both ratios the same)."""
     met = received / dt if dt != 1.0 else received.copy()
     np.minimum(met, use, out=met)
-    got = np.asarray(rule.by_slot @ met) + np.asarray(rule.by_node @ (f0 * phi_u))
-    return log_ratio(wanted, got)
+    final = f0 * phi_u
+    if mk is None:
+        z = log_ratio(np.asarray(rule.by_slot @ use) + np.asarray(rule.by_node @ f0),
+                      np.asarray(rule.by_slot @ met) + np.asarray(rule.by_node @ final))
+        return z, z
+
+    def market(s_in: F64, n_in: F64) -> F64:
+        return log_ratio(np.asarray(rule.by_slot @ (use * s_in))
+                         + np.asarray(rule.by_node @ (f0 * n_in)),
+                         np.asarray(rule.by_slot @ (met * s_in))
+                         + np.asarray(rule.by_node @ (final * n_in)))
+
+    z_int = market(1.0 - mk.slot_home, 1.0 - mk.node_home)
+    z_home = market(mk.slot_home, mk.node_home)
+    z_home[~mk.split] = z_int[~mk.split]
+    return z_int, z_home
 
 
 def log_ratio(demand: F64, supply: F64) -> F64:
@@ -192,25 +291,36 @@ def adjust(price: F64, z: F64, rule: PriceRule) -> F64:
 
 
 def update_prices(price: F64, rule: PriceRule, use: F64, f0: F64, received: F64,
-                  phi_u: F64, dt: float) -> F64:
-    """Stage 4b: the new price index [G, R] (see :func:`excess_demand`, :func:`adjust`)."""
-    return adjust(price, excess_demand(rule, use, f0, received, phi_u, dt), rule)
+                  phi_u: F64, dt: float, mk: Markets | None = None) -> F64:
+    """Stage 4b: the new indices [2 G, R] of both markets (see :func:`excess_demand`,
+    :func:`adjust`; layout in the module docstring) under the markets *mk*."""
+    g = rule.n_goods
+    z_int, z_home = excess_demand(rule, use, f0, received, phi_u, dt, mk)
+    return np.concatenate([adjust(price[:g], z_int, rule), adjust(price[g:], z_home, rule)])
 
 
-def demand_response(coef: F64, f0: F64, price: F64, rule: PriceRule) -> tuple[F64, F64]:
+def demand_response(coef: F64, f0: F64, price: F64, rule: PriceRule,
+                    mk: Markets | None = None) -> tuple[F64, F64]:
     """Use coefficients (per slot) and final demand (per node) scaled by ``P^-eps_d`` of
-    their good in the runs with feedback (*coef* and *f0* themselves without feedback or
-    while every price is 1)."""
+    their good in their market (*mk*; None: the international market) in the runs with
+    feedback (*coef* and *f0* themselves without feedback or while every price is 1)."""
     if not rule.any_feedback or not (price != 1.0).any():
         return coef, f0
-    scale = np.power(price, -rule.eps_d * rule.feedback)  # [G, R]; P^0 = 1 without feedback
-    return coef * take_rows(scale, rule.slot_good), f0 * take_rows(scale, rule.node_good)
+    eps = np.concatenate([rule.eps_d, rule.eps_d])
+    scale = np.power(price, -eps * rule.feedback)  # [2G, R]; P^0 = 1 without feedback
+    s_row = rule.slot_good if mk is None else mk.slot_row
+    n_row = rule.node_good if mk is None else mk.node_row
+    return coef * take_rows(scale, s_row), f0 * take_rows(scale, n_row)
 
 
-def supply_response(cap: F64, price: F64, cap_max: F64, rule: PriceRule) -> F64:
-    """Capacity on line ``min(cap P^eps_s, cap_max)`` in the runs with feedback ([N, R];
-    *cap* itself without feedback or while every price is 1)."""
+def supply_response(cap: F64, price: F64, cap_max: F64, rule: PriceRule,
+                    mk: Markets | None = None) -> F64:
+    """Capacity on line ``min(cap P^eps_s, cap_max)`` at the index of the node's market
+    (*mk*; None: international) in the runs with feedback ([N, R]; *cap* itself without
+    feedback or while every price is 1)."""
     if not rule.any_feedback or not (price != 1.0).any():
         return cap
-    scale = np.power(price, rule.eps_s * rule.feedback)
-    return np.minimum(cap * take_rows(scale, rule.node_good), cap_max)
+    eps = np.concatenate([rule.eps_s, rule.eps_s])
+    scale = np.power(price, eps * rule.feedback)
+    n_row = rule.node_good if mk is None else mk.node_row
+    return np.minimum(cap * take_rows(scale, n_row), cap_max)

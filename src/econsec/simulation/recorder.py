@@ -22,8 +22,9 @@ Two kinds of record:
   layout): export statistics count a shipment when it leaves, import statistics when it
   lands.
 
-* **prices**: the price index of every good (:mod:`econsec.simulation.prices`) at each
-  recorded step, float32 ``[step, run, good]`` (row 0: 1.0, before any step).
+* **prices**: the price index of every good in both markets
+  (:mod:`econsec.simulation.prices`) at each recorded step, float32 ``[step, run, 2 good]``
+  (the international indices, then the home ones; row 0: 1.0, before any step).
 
 Series, trade and prices are kept every ``every`` steps so that at most :data:`MAX_CELLS` values
 are held.
@@ -115,7 +116,8 @@ class Recorder:
         self.departed = self.trade.copy() if departures else None
         # prices: G values per run and step, few beside the series: not in the budget above
         # (so the recorded steps are those of a run without prices)
-        self.prices = np.ones((len(self.rec_steps), runs, len(base.goods)), np.float32)
+        # [T, R, 2G]: the international then the home index (prices.MARKETS)
+        self.prices = np.ones((len(self.rec_steps), runs, 2 * len(base.goods)), np.float32)
         n = base.n_nodes
         self.loss = np.zeros((runs, n))
         self.min_avail = np.ones((runs, n))

@@ -43,14 +43,14 @@ def field_cells(n_rec: int, n_tracked: int, n_nodes: int, n_flows: int, n_goods:
     """Each stored field's cell count and dtype: ``series/<metric>`` (recorded step x
     tracked node, float32), ``trade`` (recorded step x diversion flow, float32),
     ``departed`` (as ``trade``, departures, only with shipments in transit:
-    :mod:`econsec.simulation.transit`), ``prices`` (recorded step x good, float32;
-    :mod:`econsec.simulation.prices`), the
+    :mod:`econsec.simulation.transit`), ``prices`` (recorded step x market x good, float32:
+    the international then the home index, :mod:`econsec.simulation.prices`), the
     accumulators (node, float64) and ``share_start``/``share_end`` (diversion flow)."""
     cells = {f"series/{m}": (n_rec * n_tracked, "float32") for m in SERIES}
     cells["trade"] = (n_rec * n_flows, "float32")
     if departures:
         cells["departed"] = (n_rec * n_flows, "float32")
-    cells["prices"] = (n_rec * n_goods, "float32")
+    cells["prices"] = (n_rec * 2 * n_goods, "float32")
     cells.update({a: (n_nodes, "float64") for a in ACCUMULATORS})
     cells["share_start"] = (n_flows, "float64")
     cells["share_end"] = (n_flows, "float64")
@@ -68,7 +68,7 @@ def chunk_arrays(rec: Recorder, start: F64, end: F64) -> dict[str, Any]:
     # departures: the arrivals when this chunk has no shipments in transit
     d = rec.trade if rec.departed is None else rec.departed
     out["departed"] = np.ascontiguousarray(d.transpose(0, 2, 1)).reshape(-1, d.shape[1])
-    p = rec.prices  # [T, r, G]
+    p = rec.prices  # [T, r, 2G]
     out["prices"] = np.ascontiguousarray(p.transpose(0, 2, 1)).reshape(-1, p.shape[1])
     for a in ACCUMULATORS:
         out[a] = np.ascontiguousarray(getattr(rec, a).T)
@@ -202,9 +202,10 @@ class RunRecords:
 
     @property
     def prices(self) -> Array:
-        """``[T, R, G]`` float32 price index of every good."""
+        """``[T, R, 2G]`` float32 price index of every good, international then home market
+        (:data:`econsec.simulation.prices.MARKETS`)."""
         t = len(self.days)
-        g = self.shape["goods"]
+        g = 2 * self.shape["goods"]
         return np.ascontiguousarray(self.full("prices").reshape(t, g, self.runs)
                                     .transpose(0, 2, 1))
 

@@ -46,13 +46,18 @@ Node shocks (``node_shock``: demand and outage shocks of the day,
 :class:`~econsec.simulation.controls.NodeShocks`): ``f0_i x final_i`` in place of ``f0_i``,
 ``cap x keep_i`` and ``capmax x keep_i`` in place of ``cap``, ``capmax`` (before prices).
 
-Prices (:mod:`econsec.simulation.prices`): with feedback (``fb = 1``) the step uses
-``c_q P_h(q)^-eps_d``, ``f0_i P_h(i)^-eps_d`` in place of ``c_q``, ``f0_i`` and capacity
-``min(cap P_h(i)^eps_s, capmax)``; after stage 4, per good ``h``:
-``C_h = sum_{q: h} u_q + sum_{i: h} f0_i``,
-``A_h = sum_{q: h} min(received_q / dt, u_q) + sum_{i: h} f0_i phi_use,i``,
-``z_h = ln(C_h / max(A_h, 1e-3 C_h))`` (0 if ``C_h = 0`` or ``|z| <= PRICE_TOL``),
-``ln P_h += (1 - exp(-dt / tau_h)) (z_h / (eps_d + eps_s) - ln P_h)``.
+Prices (:mod:`econsec.simulation.prices`): economy ``e`` is a home market of good ``h``
+while a flow of ``h`` from ``e`` has ``open < 1``, a quota or licensing; market ``m(q)`` of a
+slot (``m(i)`` of a node) is home if its (buyer's) economy is a home market of its good,
+else international; ``P_{h,m}`` the index of good ``h`` in market ``m``. With feedback
+(``fb = 1``) the step uses ``c_q P_{h(q),m(q)}^-eps_d``, ``f0_i P_{h(i),m(i)}^-eps_d`` in
+place of ``c_q``, ``f0_i`` and capacity ``min(cap P_{h(i),m(i)}^eps_s, capmax)``; after
+stage 4, per good ``h`` and market ``m``:
+``C_hm = sum_{q: h, m} u_q + sum_{i: h, m} f0_i``,
+``A_hm = sum_{q: h, m} min(received_q / dt, u_q) + sum_{i: h, m} f0_i phi_use,i``,
+``z_hm = ln(C_hm / max(A_hm, 1e-3 C_hm))`` (0 if ``C_hm = 0`` or ``|z| <= PRICE_TOL``;
+the home ``z`` is the international one for a good without a home market),
+``ln P_hm += (1 - exp(-dt / tau_h)) (z_hm / (eps_d + eps_s) - ln P_hm)``.
 
 Results agree with the fast step to rounding (the sums add the same terms in another
 order); the tests require agreement within 1e-12, relative and absolute, for every state
@@ -91,7 +96,7 @@ class RunState:
     share: F64
     pipeline: F64
     step: int
-    price: F64  # (G,) price index per good
+    price: F64  # (2G,) price index per good, international then home market
     transit: F64  # [L, T] shipments on the way by arrival step
 
     @classmethod
@@ -144,12 +149,23 @@ def reference_step(rs: RunState, base: Baseline, prm: RunParams, run: int,
         f0 = f0 * final
         cap, cap_max = cap * keep, cap_max * keep
     pr = prm.prices
+    if pr is not None:  # markets: home where the economy's exports of the good are held back
+        g = pr.n_goods
+        held = (ctl.open != 1.0) | np.isfinite(ctl.quota) | ctl.licensed
+        home_pair = np.zeros((len(base.economies), g), dtype=bool)
+        home_pair[base.node_economy[src[held]], pr.slot_good[fs[held]]] = True
+        slot_home = home_pair[base.node_economy[node], pr.slot_good]
+        node_home = home_pair[base.node_economy, pr.node_good]
+        split = home_pair.any(axis=0)
+        s_row = pr.slot_good + g * slot_home  # row of the [2G] index: good + G x home
+        n_row = pr.node_good + g * node_home
     if pr is not None:  # price feedback (fb = 0: P^0 = 1, the same numbers)
         fb = pr.feedback[0, run]
         p_g = rs.price
-        scale = p_g ** (-pr.eps_d[:, 0] * fb)
-        coef, f0 = coef * scale[pr.slot_good], f0 * scale[pr.node_good]
-        cap = np.minimum(cap * (p_g ** (pr.eps_s[:, 0] * fb))[pr.node_good], cap_max)
+        eps_d, eps_s = np.tile(pr.eps_d[:, 0], 2), np.tile(pr.eps_s[:, 0], 2)
+        scale = p_g ** (-eps_d * fb)
+        coef, f0 = coef * scale[s_row], f0 * scale[n_row]
+        cap = np.minimum(cap * (p_g ** (eps_s * fb))[n_row], cap_max)
     # 1. orders
     plan = np.minimum(cap, rs.demand)
     refill = np.maximum(target[:, run] - rs.inventory, 0.0) / prm.refill_days[0, run]
@@ -219,19 +235,19 @@ def reference_step(rs: RunState, base: Baseline, prm: RunParams, run: int,
         arrive[tr.flows] = now
         t_out = float(now.sum())
     received = np.asarray(np.bincount(fs, arrive, minlength=s), dtype=np.float64)
-    if pr is not None:  # 4b. prices
-        g = len(rs.price)
-        dem_g = (np.bincount(pr.slot_good, use_q, minlength=g)
-                 + np.bincount(pr.node_good, f0, minlength=g))
-        sup_g = (np.bincount(pr.slot_good, np.minimum(received / dt, use_q), minlength=g)
-                 + np.bincount(pr.node_good, f0 * phi_u, minlength=g))
-        z = np.zeros(g)
-        pos = dem_g > 0
-        z[pos] = np.log(dem_g[pos] / np.maximum(sup_g[pos], 1e-3 * dem_g[pos]))
+    if pr is not None:  # 4b. prices, per good and market
+        dem = (np.bincount(s_row, use_q, minlength=2 * g)
+               + np.bincount(n_row, f0, minlength=2 * g))
+        sup = (np.bincount(s_row, np.minimum(received / dt, use_q), minlength=2 * g)
+               + np.bincount(n_row, f0 * phi_u, minlength=2 * g))
+        z = np.zeros(2 * g)
+        pos = dem > 0
+        z[pos] = np.log(dem[pos] / np.maximum(sup[pos], 1e-3 * dem[pos]))
         z[np.abs(z) <= PRICE_TOL] = 0.0
-        eps_sum = pr.eps_d[:, 0] + pr.eps_s[:, 0]
+        z[g:][~split] = z[:g][~split]  # one market: the home index follows the world's
+        eps_sum = np.tile(pr.eps_d[:, 0] + pr.eps_s[:, 0], 2)
         log_p = np.log(rs.price)
-        rs.price = np.exp(log_p + (1.0 - pr.decay[:, 0]) * (z / eps_sum - log_p))
+        rs.price = np.exp(log_p + (1.0 - np.tile(pr.decay[:, 0], 2)) * (z / eps_sum - log_p))
     # 5. inventories
     use_need = coef * y[node] * dt
     used = np.minimum(rs.inventory, use_need)

@@ -18,6 +18,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from econsec.simulation.network_arrays import Baseline
+from econsec.simulation.prices import MARKETS
 from econsec.simulation.recorder import SERIES
 from econsec.simulation.records import RunRecords
 from econsec.simulation.spec import SimulationSpec
@@ -245,39 +246,49 @@ class SimResult:
         return groups, keys
 
     def prices(self) -> pd.DataFrame:
-        """Long frame of the market price index per good (1.0 = pre-shock;
-        :mod:`econsec.simulation.prices`): good, date (the scenario's start plus the recorded
-        day: the price at the end of the day before), price_index_p5/p50/p95 over runs."""
+        """Long frame of the price index per good and market (1.0 = pre-shock;
+        :mod:`econsec.simulation.prices`): good, market (``international``: buyers outside
+        the economies holding the good back, the market reference prices assess; ``home``:
+        buyers in them, the same as international while nobody holds the good back), date
+        (the scenario's start plus the recorded day: the price at the end of the day
+        before), price_index_p5/p50/p95 over runs."""
         rec = self.recorder
         days = np.asarray(rec.days, dtype=np.float64)
         goods = np.asarray(self.baseline.goods)
-        q = _q(rec.prices, axis=1)  # [3, T, G]
+        g = len(goods)
+        q = _q(rec.prices, axis=1)  # [3, T, 2G]
         dates = [self.spec.start + dt.timedelta(days=float(d)) for d in days]
-        return pd.DataFrame({
-            "good": np.tile(goods, len(days)),
-            "date": np.repeat(np.asarray(dates, dtype=object), len(goods)),
-            "price_index_p5": q[0].ravel(), "price_index_p50": q[1].ravel(),
-            "price_index_p95": q[2].ravel(),
-        })
+        frames = [pd.DataFrame({
+            "good": np.tile(goods, len(days)), "market": market,
+            "date": np.repeat(np.asarray(dates, dtype=object), g),
+            "price_index_p5": q[0][:, m * g:(m + 1) * g].ravel(),
+            "price_index_p50": q[1][:, m * g:(m + 1) * g].ravel(),
+            "price_index_p95": q[2][:, m * g:(m + 1) * g].ravel(),
+        }) for m, market in enumerate(MARKETS)]
+        return (pd.concat(frames, ignore_index=True)
+                .sort_values(["date", "good", "market"], kind="stable", ignore_index=True))
 
     def interval_prices(self) -> F64:
-        """[T, R, G] the mean price index of each good over each recorded interval, per run:
-        row ``i >= 1`` holds the interval ``(d_{i-1}, d_i]`` of the trade and output records,
-        over which the index is taken as linear between its recorded values (as in
-        :meth:`price_in_window`), so its mean is ``(p_{i-1} + p_i) / 2``; row 0 (the state
-        before any step) is ``p_0``. A nominal value is a real one (USD at pre-shock
-        prices) times this index; without the price mechanism the index is 1 and nominal
+        """[T, R, G] the mean international price index of each good over each recorded
+        interval, per run: row ``i >= 1`` holds the interval ``(d_{i-1}, d_i]`` of the trade
+        and output records, over which the index is taken as linear between its recorded
+        values (as in :meth:`price_in_window`), so its mean is ``(p_{i-1} + p_i) / 2``; row
+        0 (the state before any step) is ``p_0``. A nominal value of trade is a real one
+        (USD at pre-shock prices) times this index (goods crossing a border are priced in
+        the international market); without the price mechanism the index is 1 and nominal
         equals real."""
-        p = np.asarray(self.recorder.prices, dtype=np.float64)  # [T, R, G]
+        g = len(self.baseline.goods)
+        p = np.asarray(self.recorder.prices[:, :, :g], dtype=np.float64)  # [T, R, G]
         out = p.copy()
         out[1:] = 0.5 * (p[:-1] + p[1:])
         return out
 
-    def price_in_window(self, first_day: float, last_day: float) -> F64:
-        """[R, G] per run, the mean price index over days ``[first_day, last_day]``: the
-        price at the end of each day of the window (day ``d`` ends at ``d + 1``), linearly
-        interpolated between recorded steps; ValueError if the window lies outside the
-        simulated horizon."""
+    def price_in_window(self, first_day: float, last_day: float,
+                        market: str = "international") -> F64:
+        """[R, G] per run, the mean price index in *market* (:data:`MARKETS`) over days
+        ``[first_day, last_day]``: the price at the end of each day of the window (day
+        ``d`` ends at ``d + 1``), linearly interpolated between recorded steps; ValueError
+        if the window lies outside the simulated horizon."""
         ends = np.asarray(self.recorder.days, dtype=np.float64)
         at = np.arange(np.floor(first_day), np.floor(last_day) + 1.0) + 1.0
         if first_day < 0 or len(at) == 0 or at[-1] > ends[-1]:
@@ -286,7 +297,9 @@ class SimResult:
         hi = np.clip(np.searchsorted(ends, at), 1, len(ends) - 1)
         lo = hi - 1
         w = (at - ends[lo]) / (ends[hi] - ends[lo])  # [D]
-        p = self.recorder.prices.astype(np.float64)  # [T, R, G]
+        g = len(self.baseline.goods)
+        m = MARKETS.index(market)
+        p = self.recorder.prices[:, :, m * g:(m + 1) * g].astype(np.float64)  # [T, R, G]
         vals = p[lo] * (1.0 - w)[:, None, None] + p[hi] * w[:, None, None]
         return np.asarray(vals.mean(axis=0))
 

@@ -38,7 +38,8 @@ class State:
     share: F64  # [F, R] sourcing shares (sum to 1 per slot)
     pipeline: F64  # [L, K, R] licensed shipments in transit by arrival step (ring buffer)
     # --- prices (econsec.simulation.prices) ---
-    #: [G, R] market price index per good (1.0 = pre-shock); empty: no price stage
+    #: [2 G, R] price index per good (1.0 = pre-shock), international market then home
+    #: market (:data:`econsec.simulation.prices.MARKETS`); empty: no price stage
     price: F64 = field(default_factory=lambda: np.ones((0, 0)))
     # --- transit (econsec.simulation.transit) ---
     #: [L, T, R] shipments on the way by arrival step (ring buffer); empty: no transit

@@ -138,7 +138,12 @@ from econsec.simulation.adaptation import LocalStep, localise
 from econsec.simulation.controls import FlowControls
 from econsec.simulation.kernels import take_rows
 from econsec.simulation.network_arrays import Baseline
-from econsec.simulation.prices import demand_response, supply_response, update_prices
+from econsec.simulation.prices import (
+    Markets,
+    demand_response,
+    supply_response,
+    update_prices,
+)
 from econsec.simulation.resourcing import resource, return_shares
 from econsec.simulation.shipments import Shipments
 from econsec.simulation.state import RunParams, State, StepFlows
@@ -188,12 +193,13 @@ def step(
     k = topo.consts(base, prm, x_cap, invest)
     if node_shock is not None:  # demand and outage shocks on nodes
         k = node_response(k, *node_shock)
+    mk = prm.prices.markets(ctl) if prm.prices is not None else None
     if prm.prices is not None:  # price feedback on use and final demand (prices.py)
-        coef, f0 = demand_response(k.coef, k.f0, st.price, prm.prices)
+        coef, f0 = demand_response(k.coef, k.f0, st.price, prm.prices, mk)
         if coef is not k.coef:
             k = replace(k, coef=coef, f0=f0)
     sums = WeightedSums(topo, topo.weights(st.share, c), runs=st.demand.shape[1])
-    orders = place_orders(st, topo, k, prm, target)  # 1
+    orders = place_orders(st, topo, k, prm, target, mk)  # 1
     dem = demand_on_suppliers(st.share, c, k, orders, sums)  # 2
     y, rho = produce(st.inventory, topo, k, orders.cap, dem.total, dt)  # 3
     phi_u, phi_r = ration(y, dem.use, dem.refill)  # 4
@@ -202,7 +208,8 @@ def step(
     if ships.arrived is not None:
         received = topo.flows_to_slots(ships.arrived)
     if prm.prices is not None:  # 4b. prices (prices.py)
-        st.price = update_prices(st.price, prm.prices, orders.use, k.f0, received, phi_u, dt)
+        st.price = update_prices(st.price, prm.prices, orders.use, k.f0, received, phi_u, dt,
+                                 mk)
     used, use_need = draw_inventories(st, topo, k, y, received, dt)  # 5
     short_r = np.asarray(phi_u < 1.0 - SHORT_TOL, dtype=np.bool_)
     resource(st, topo, c, orders.o_q, orders.use, ships, short_r, dem.total, k.cap_max,  # 6
@@ -248,14 +255,14 @@ class Orders:
     r_slots: I64 | None  # one run: the slots with refill orders (None: several runs)
 
 
-def place_orders(st: State, topo: Topology, k: StepConsts, prm: RunParams, target: F64
-                 ) -> Orders:
+def place_orders(st: State, topo: Topology, k: StepConsts, prm: RunParams, target: F64,
+                 mk: Markets | None = None) -> Orders:
     """Stage 1: ``p_j = min(cap_j, D_j(t-1))``, ``u_q = c_q p_j``,
     ``r_q = max(T_q - I_q, 0) / refill_days``, ``o_q = u_q + r_q``."""
     cap = st.ramp * k.spare_cap
     cap += k.cap0
     if prm.prices is not None:  # price feedback on capacity (prices.py)
-        cap = supply_response(cap, st.price, k.cap_max, prm.prices)
+        cap = supply_response(cap, st.price, k.cap_max, prm.prices, mk)
     plan = np.minimum(cap, st.demand)
     refill = np.subtract(target, st.inventory)
     np.maximum(refill, 0.0, out=refill)
