@@ -93,3 +93,26 @@ def test_brief_has_replays_section(terminal_brief: Any) -> None:
                 if "jpn_kor_2019" in x and "import_share" in x)
     # Japan's share of Korea's HF imports: documented -65 %, simulated about -51 %
     assert "-65%" in line and line.rstrip(" │").endswith("yes")
+
+
+def test_simulate_good_filter_names_its_rows_or_why_there_are_none() -> None:
+    # --good takes an id or a name, repeated; the prices table keeps both markets of each
+    # good and nothing else. China licenses gallium and germanium exports from day 0
+    # (1 Aug 2023): on the first recorded day every index is still 1.
+    args = ["simulate", "chn_ga_ge_2023", "--runs", "2", "--horizon", "10d", "--no-store",
+            "--table", "prices", "--format", "json"]
+    res = runner.invoke(app, [*args, "--good", "Gallium", "--good", "germanium"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    assert {(r["good"], r["market"]) for r in rows} == {
+        (g, m) for g in ("gallium", "germanium") for m in ("international", "home")}
+    assert len(rows) == 2 * 2 * 11  # goods x markets x days 0..10
+    # an unknown good is a named error with the close names
+    res = runner.invoke(app, [*args, "--good", "galium"])
+    assert res.exit_code == 2 and "unknown good 'galium'" in res.output
+    assert "gallium" in res.output
+    # a good the world has but the table has no row of: say why, not an empty table
+    res = runner.invoke(app, [*args[:-4], "--good", "cobalt"])
+    assert res.exit_code == 2
+    assert "no summary rows for cobalt: no node of it loses output" in " ".join(
+        res.output.split())

@@ -73,6 +73,42 @@ def summary_table(summ: Any, top: int) -> Any:
     return hit.sort_values("loss_usd_bn_p50", ascending=False).head(top).round(4)
 
 
+#: why a table can hold no row of a good the world has
+NO_ROWS = {
+    "summary": "no node of it loses output or availability in this run (the summary lists "
+               "the nodes hit; --table timeseries shows the others)",
+    "timeseries": "no node of it is touched by a shock or downstream of one (the series "
+                  "track those nodes)",
+    "diversion": "no flow of it is shocked or re-sourced (the diversion table lists those)",
+    "trade": "no flow of it is shocked or re-sourced (the trade table lists those)",
+    "prices": "the scenario's network does not trade it",
+    "outcomes": "the scenario documents no outcome for it",
+}
+
+
+def _goods(values: list[str] | None, world: Any) -> list[str] | None:
+    """The good ids of ``--good`` (ids or names; an unknown one is a named error)."""
+    from econsec.analysis.names import resolve_good
+    from econsec.errors import EconsecError
+
+    if not values:
+        return None
+    try:
+        return list(dict.fromkeys(resolve_good(v, world) for v in values))
+    except EconsecError as exc:
+        raise fail(f"--good: {exc}") from None
+
+
+def only_goods(frame: Any, goods: list[str], table: str) -> Any:
+    """The rows of *frame* whose ``good`` is one of *goods* (its ``attrs`` kept); a named
+    error saying why when none is left."""
+    kept = frame[frame["good"].isin(goods)]
+    kept.attrs.update(frame.attrs)
+    if kept.empty:
+        raise fail(f"no {table} rows for {', '.join(goods)}: {NO_ROWS[table]}")
+    return kept
+
+
 def simulate(
     scenario: Annotated[str, typer.Argument(help="Scenario file (*.yaml) or the name of a "
                                             "shipped scenario (see `econsec scenarios list`).")],
@@ -89,6 +125,9 @@ def simulate(
                                        "index per good, 1 = pre-shock) or outcomes "
                                        "(replays: documented vs simulated).")] = "summary",
     top: TopOpt = 20,
+    good: Annotated[list[str] | None, typer.Option(
+        "--good", "-g", help="Only the rows of this good (id or name; repeat for several), "
+        "e.g. --table prices --good gallium.")] = None,
     fmt: FormatOpt = OutputFormat.table,
     out: OutOpt = None,
     wide: WideOpt = False,
@@ -108,7 +147,8 @@ def simulate(
     Examples: `econsec simulate jpn_kor_2019 --runs 200 --seed 1`;
     `econsec simulate my_scenario.yaml --horizon 104w --step week --no-store`;
     `econsec simulate chn_full_ban_trilateral --table timeseries --format csv --out ts.csv`;
-    `econsec simulate chn_ga_ge_2023 --runs 10000 --backend dask --scheduler tcp://host:8786`
+    `econsec simulate chn_ga_ge_2023 --runs 10000 --backend dask --scheduler tcp://host:8786`;
+    `econsec simulate chn_ga_ge_2023 --table prices --good gallium`
     """
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -120,6 +160,7 @@ def simulate(
     if table not in ("summary", "timeseries", "diversion", "trade", "prices", "outcomes"):
         raise fail("--table must be summary, timeseries, diversion, trade, prices or outcomes")
     w = _world(world)
+    goods = _goods(good, w)
     sc = _scenario(scenario, w)
     try:
         sc = sc.with_overrides(horizon=horizon, step=step)
@@ -148,11 +189,14 @@ def simulate(
     if table == "outcomes":
         frame = run.outcomes
     elif table == "summary":
-        frame = summary_table(run.summary(), top)
-        if fmt is OutputFormat.table and out is None:
-            frame = frame.rename(columns=SHORT)
+        summ = run.summary()
+        frame = summary_table(summ if goods is None else summ[summ["good"].isin(goods)], top)
     else:
         frame = frames[table]()
+    if goods is not None:
+        frame = only_goods(frame, goods, table)
+    if table == "summary" and fmt is OutputFormat.table and out is None:
+        frame = frame.rename(columns=SHORT)
     if table == "prices":  # a narrow terminal keeps the median price, dropped last
         frame.attrs["keep_columns"] = ("good", "price_index_p50", "date", "market",
                                        "price_index_p95", "price_index_p5")
@@ -257,6 +301,9 @@ def runs_show(
     table: Annotated[str, typer.Option(help="summary, timeseries, diversion, trade, "
                                        "parameters or yaml.")] = "summary",
     top: TopOpt = 20,
+    good: Annotated[list[str] | None, typer.Option(
+        "--good", "-g", help="Only the rows of this good (id or name; repeat for several), "
+        "e.g. --table prices --good gallium.")] = None,
     fmt: FormatOpt = OutputFormat.table,
     out: OutOpt = None,
     wide: WideOpt = False,
@@ -287,6 +334,9 @@ def runs_compare(
     a: Annotated[str, typer.Argument(help="First run id.")],
     b: Annotated[str, typer.Argument(help="Second run id.")],
     top: TopOpt = 20,
+    good: Annotated[list[str] | None, typer.Option(
+        "--good", "-g", help="Only the rows of this good (id or name; repeat for several), "
+        "e.g. --table prices --good gallium.")] = None,
     fmt: FormatOpt = OutputFormat.table,
     out: OutOpt = None,
     wide: WideOpt = False,
