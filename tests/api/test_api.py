@@ -177,8 +177,17 @@ def test_run_lifecycle_csv_xlsx(client: TestClient, world: World) -> None:
                                                  nan_ok=True)
     xl = pd.read_excel(io.BytesIO(client.get(f"/api/runs/{rid}/xlsx").content),
                        sheet_name=None)
-    assert set(xl) == {"timeseries", "summary", "diversion", "outcomes", "skill", "inputs"}
+    assert set(xl) == {"timeseries", "summary", "diversion", "prices", "outcomes", "skill",
+                       "inputs"}
     assert len(xl["timeseries"]) == len(ts)
+    # every good in both markets on every recorded day (day 0 .. 120)
+    n_goods = len(direct.result.baseline.goods)
+    assert len(xl["prices"]) == n_goods * 2 * 121
+    # Japan licenses HF to Korea: Korea's buyers, in the international market, are short,
+    # so its international index rises; the dashboard lists the goods whose price moved
+    moved = pd.DataFrame(job["result"]["prices"])
+    hf = moved[(moved["good"] == "hydrogen_fluoride") & (moved["market"] == "international")]
+    assert job["result"]["prices_stored"] and len(hf) == 1 and hf["peak_p50"].iloc[0] > 1.0
     # the replay's documented outcomes beside the simulated ones: July 2019 HF imports
     # from Japan (documented -84 %) lie within the 120 days, the 2020 figures do not
     out = pd.DataFrame(job["result"]["outcomes"])

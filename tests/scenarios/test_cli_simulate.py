@@ -65,7 +65,20 @@ def test_simulate_store_show_compare_rerun(tmp_path: Path) -> None:
     assert res.exit_code == 0 and "loss_diff_usd_bn" in res.stdout.splitlines()[0]
     res = runner.invoke(app, ["runs", "rerun", ids[1], "--db", db])
     assert res.exit_code == 0, res.output
-    assert "identical numbers" in res.stdout
+    assert "identical numbers" in res.stdout and "prices" in res.stdout
+    # the stored prices of one good: the replay steps daily, so days 0..56 in both markets
+    res = runner.invoke(app, ["runs", "show", ids[0], "--db", db, "--table", "prices",
+                              "--good", "graphite_natural", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    assert {r["market"] for r in rows} == {"international", "home"} and len(rows) == 2 * 57
+    assert {r["good"] for r in rows} == {"graphite_natural"}
+    res = runner.invoke(app, ["runs", "compare", ids[0], ids[1], "--db", db, "--good",
+                              "graphite_natural", "--format", "json"])
+    assert res.exit_code == 0 and {r["good"] for r in json.loads(res.stdout)} == {
+        "graphite_natural"}
+    res = runner.invoke(app, ["runs", "show", ids[0], "--db", db, "--good", "graphit"])
+    assert res.exit_code == 2 and "unknown good 'graphit'" in res.output
 
 
 def test_simulate_outcomes_table_and_xlsx(tmp_path: Path) -> None:

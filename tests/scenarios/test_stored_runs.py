@@ -67,3 +67,24 @@ def test_runs_of_scenarios_with_different_parameters_share_one_store(tmp_path: P
         again, new = rerun(store, b, world)
     pd.testing.assert_frame_equal(again.frames["parameters"], new.result.parameters(),
                                   check_dtype=False, rtol=0, atol=0)
+
+
+def test_a_run_stored_before_prices_loads_without_them(tmp_path: Path) -> None:
+    """The prices frame is never empty when stored, so a run with no rows in a store that
+    has the table was stored before econsec kept prices: it loads without the frame (and
+    `runs rerun` compares the frames it has) instead of with an empty one."""
+    from econsec.data.runs import RunRecord, save_frames
+
+    world = load_world()
+    scenario = load_named("chn_graphite_2023").with_overrides(horizon="14d")
+    result = run_scenario(scenario, world, runs=2, seed=1).result
+    frames = result.to_frames()
+    assert len(frames["prices"]) == len(result.baseline.goods) * 2 * 15  # days 0..14
+    record = RunRecord(scenario.name, scenario.text, world.version, 2, 1, 14, 1)
+    with Store(tmp_path / "runs.duckdb") as store:
+        new = save_frames(store, record, frames)
+        old = save_frames(store, record, {k: v for k, v in frames.items() if k != "prices"})
+        assert "prices" in load_run(store, new).frames
+        assert "prices" not in load_run(store, old).frames
+        again, rerun_new = rerun(store, old, world)
+    assert "prices" in rerun_new.to_frames() and "prices" not in again.frames

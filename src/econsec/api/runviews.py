@@ -140,6 +140,27 @@ def to_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return records(obj.where(frame.notna(), None))
 
 
+def price_moves(prices: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per good and market whose median price index left 1 (by more than
+    :data:`HIT`): good, market, its peak median index and the date of the peak, the median
+    index on the last recorded date; highest peak first. Empty for a run without a prices
+    frame (stored before econsec kept it) or without a moving price."""
+    cols = ["good", "market", "peak_p50", "peak_date", "last_p50"]
+    if prices is None or prices.empty:
+        return pd.DataFrame(columns=cols)
+    frame = prices.sort_values("date", kind="stable")
+    rows = []
+    for (good, market), g in frame.groupby(["good", "market"], sort=False):
+        p50 = g["price_index_p50"].to_numpy(dtype=float)
+        if not (abs(p50 - 1.0) > HIT).any():
+            continue
+        top = int(abs(p50 - 1.0).argmax())
+        rows.append({"good": good, "market": market, "peak_p50": float(p50[top]),
+                     "peak_date": str(g["date"].iloc[top]), "last_p50": float(p50[-1])})
+    out = pd.DataFrame(rows, columns=cols)
+    return out.sort_values("peak_p50", ascending=False, kind="stable", ignore_index=True)
+
+
 def result_json(view: StoredView) -> dict[str, Any]:
     """The stored run as the dashboard shows it (JSON-ready)."""
     from econsec.policy.skill import skill_summary
@@ -160,6 +181,8 @@ def result_json(view: StoredView) -> dict[str, Any]:
             "diversion": to_records(view.frames["diversion"].head(200)),
             "outcomes": to_records(view.frames.get("outcomes", pd.DataFrame())),
             "skill": to_records(skill) if skill is not None else [],
+            "prices": to_records(price_moves(view.frames.get("prices"))),
+            "prices_stored": "prices" in view.frames,
             "skill_summary": to_records(skill_summary(skill)) if skill is not None
             and len(skill) else [],
             "chart_series": list(dict.fromkeys(chart["series"])),
@@ -186,10 +209,11 @@ def compare_json(a: StoredView, b: StoredView, top: int) -> dict[str, Any]:
 
 
 def xlsx_bytes(view: StoredView) -> bytes:
-    """Time series, summary, diversion, a replay's outcomes and skill, and the inputs."""
+    """Time series, summary, diversion, prices, a replay's outcomes and skill, and the
+    inputs."""
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-        for name in ("timeseries", "summary", "diversion", "outcomes", "skill"):
+        for name in ("timeseries", "summary", "diversion", "prices", "outcomes", "skill"):
             if name in view.frames:
                 view.frames[name].to_excel(xl, sheet_name=name, index=False)
         pd.DataFrame([view.meta]).to_excel(xl, sheet_name="inputs", index=False)

@@ -83,7 +83,11 @@ NO_ROWS = {
     "trade": "no flow of it is shocked or re-sourced (the trade table lists those)",
     "prices": "the scenario's network does not trade it",
     "outcomes": "the scenario documents no outcome for it",
+    "compare": "neither run has a row of it",
 }
+#: the prices table's columns, in the order a narrow terminal keeps them
+PRICE_COLUMNS = ("good", "price_index_p50", "date", "market", "price_index_p95",
+                 "price_index_p5")
 
 
 def _goods(values: list[str] | None, world: Any) -> list[str] | None:
@@ -95,6 +99,20 @@ def _goods(values: list[str] | None, world: Any) -> list[str] | None:
         return None
     try:
         return list(dict.fromkeys(resolve_good(v, world) for v in values))
+    except EconsecError as exc:
+        raise fail(f"--good: {exc}") from None
+
+
+def _stored_goods(values: list[str], frame: Any, table: str) -> list[str]:
+    """The good ids of ``--good`` among the goods of a stored run's *frame* (a stored run
+    may come from another world: its own rows name the goods); a named error otherwise."""
+    from econsec.domain.names import match_choice
+    from econsec.errors import EconsecError
+
+    have = sorted({str(g) for g in frame["good"].dropna()})
+    try:
+        return list(dict.fromkeys(match_choice(v, have, kind="good", where=f"the goods of "
+                                               f"this run's {table} table") for v in values))
     except EconsecError as exc:
         raise fail(f"--good: {exc}") from None
 
@@ -198,8 +216,7 @@ def simulate(
     if table == "summary" and fmt is OutputFormat.table and out is None:
         frame = frame.rename(columns=SHORT)
     if table == "prices":  # a narrow terminal keeps the median price, dropped last
-        frame.attrs["keep_columns"] = ("good", "price_index_p50", "date", "market",
-                                       "price_index_p95", "price_index_p5")
+        frame.attrs["keep_columns"] = PRICE_COLUMNS
     emit(frame, fmt, out, title=f"{sc.title} - {table} ({runs} runs, seed {seed})",
          wide=wide)
 
@@ -299,10 +316,10 @@ def _load(db: Path | None, run_id: str) -> Any:
 def runs_show(
     run_id: Annotated[str, typer.Argument(help="Run id (or a unique prefix).")],
     table: Annotated[str, typer.Option(help="summary, timeseries, diversion, trade, "
-                                       "parameters or yaml.")] = "summary",
+                                       "prices, parameters or yaml.")] = "summary",
     top: TopOpt = 20,
     good: Annotated[list[str] | None, typer.Option(
-        "--good", "-g", help="Only the rows of this good (id or name; repeat for several), "
+        "--good", "-g", help="Only the rows of this good (id; repeat for several), "
         "e.g. --table prices --good gallium.")] = None,
     fmt: FormatOpt = OutputFormat.table,
     out: OutOpt = None,
@@ -320,10 +337,16 @@ def runs_show(
         print(stored.meta["scenario_yaml"], end="")
         return
     if table not in stored.frames:
-        raise fail("--table must be summary, timeseries, diversion, trade, parameters or "
-                   "yaml (trade: runs stored since econsec recorded trade)")
-    frame = summary_table(stored.frames[table], top) if table == "summary" \
-        else stored.frames[table]
+        raise fail("--table must be summary, timeseries, diversion, trade, prices, parameters "
+                   "or yaml (trade, prices: runs stored since econsec kept them)")
+    frame = stored.frames[table]
+    goods = _stored_goods(good, frame, table) if good else None
+    if table == "summary":
+        frame = summary_table(frame if goods is None else frame[frame["good"].isin(goods)], top)
+    if goods is not None:
+        frame = only_goods(frame, goods, table)
+    if table == "prices":
+        frame.attrs["keep_columns"] = PRICE_COLUMNS
     m = stored.meta
     emit(frame, fmt, out, title=f"run {m['run_id']}: {m['scenario']} ({m['runs']} runs, "
          f"seed {m['seed']}, world {m['world_version']})", wide=wide)
@@ -335,8 +358,8 @@ def runs_compare(
     b: Annotated[str, typer.Argument(help="Second run id.")],
     top: TopOpt = 20,
     good: Annotated[list[str] | None, typer.Option(
-        "--good", "-g", help="Only the rows of this good (id or name; repeat for several), "
-        "e.g. --table prices --good gallium.")] = None,
+        "--good", "-g", help="Only the rows of this good (id; repeat for several), "
+        "e.g. --good gallium.")] = None,
     fmt: FormatOpt = OutputFormat.table,
     out: OutOpt = None,
     wide: WideOpt = False,
@@ -351,6 +374,8 @@ def runs_compare(
 
     ra, rb = _load(db, a), _load(db, b)
     frame = compare_summaries(ra.frames["summary"], rb.frames["summary"])
+    if good:
+        frame = only_goods(frame, _stored_goods(good, frame, "compare"), "compare")
     emit(frame.head(top).round(4), fmt, out,
          title=f"{ra.meta['scenario']} ({ra.run_id}) vs {rb.meta['scenario']} ({rb.run_id})",
          wide=wide)

@@ -2,9 +2,10 @@
 
 A run is one row of ``sim_runs`` (id, created, scenario name, the exact scenario YAML text,
 world version, econsec version, runs, seed, horizon, step) plus its result frames in
-``sim_timeseries``, ``sim_summary``, ``sim_diversion`` and ``sim_parameters`` (each with a
-``run_id`` column), and optionally ``sim_outcomes`` / ``sim_skill`` (a replay's documented
-vs simulated outcomes and their scores, stored by the API). A run is written in one
+``sim_timeseries``, ``sim_summary``, ``sim_diversion``, ``sim_trade`` and ``sim_parameters``
+(each with a ``run_id`` column), and optionally ``sim_prices`` (the price index of every
+good in both markets) and ``sim_outcomes`` / ``sim_skill`` (a replay's documented vs
+simulated outcomes and their scores, stored by the API). A run is written in one
 transaction. ``origin`` says who stored it (``cli`` or ``api``); :func:`prune_runs` keeps
 the newest *keep* runs of one origin (the server's retention limit). This module stores and loads
 runs; it does not run them (:func:`econsec.policy.runner.rerun` re-simulates a stored run
@@ -25,8 +26,12 @@ from econsec.errors import StoreError
 
 RUNS_TABLE = "sim_runs"
 FRAMES = ("timeseries", "summary", "diversion", "trade", "parameters")
-#: frames a run may carry besides the engine's (the API stores a replay's outcome checks)
-EXTRA_FRAMES = ("outcomes", "skill")
+#: frames a run may carry besides the required ones: the price index of every good in both
+#: markets (never empty when stored; runs stored before econsec kept it have none) and a
+#: replay's outcome checks (the API stores those)
+EXTRA_FRAMES = ("prices", "outcomes", "skill")
+#: extra frames that are never empty when stored: no rows means the run predates them
+NEVER_EMPTY = ("prices",)
 ORIGINS = ("cli", "api")
 _RUNS_DDL = f"""
 CREATE TABLE IF NOT EXISTS {RUNS_TABLE} (
@@ -219,6 +224,8 @@ def load_run(store: Store, run_id: str) -> StoredRun:
             continue
         frame = store.con.execute(f"SELECT * FROM sim_{name} WHERE run_id = ?", ids).df()
         frame = frame.drop(columns="run_id").reset_index(drop=True)
+        if name in NEVER_EMPTY and frame.empty:  # stored before econsec kept this frame
+            continue
         if name == "parameters":  # columns vary by scenario: keep this run's own
             frame = frame.loc[:, frame.notna().any(axis=0)]
         frames[name] = frame

@@ -308,8 +308,10 @@ class SimResult:
         return pd.DataFrame({"run": np.arange(self.runs), **self.params})
 
     def to_frames(self) -> dict[str, pd.DataFrame]:
-        """Frames for storage: timeseries, summary, diversion, trade, parameters (the price
-        index, :meth:`prices`, is not stored)."""
+        """Frames for storage: timeseries, summary, diversion, trade, parameters, prices
+        (dates as ISO text, as the store keeps them)."""
+        prices = self.prices()
+        prices["date"] = prices["date"].map(lambda d: d.isoformat()).astype("string")
         return {"timeseries": self.timeseries(), "summary": self.summary(),
                 "diversion": self.diversion(), "trade": self.trade(),
-                "parameters": self.parameters()}
+                "parameters": self.parameters(), "prices": prices}

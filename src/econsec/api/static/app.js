@@ -181,6 +181,7 @@
   function clearRun() {
     $("run-chart").replaceChildren(); $("run-summary").replaceChildren();
     $("run-skill").replaceChildren(); $("run-skill-box").hidden = true;
+    $("run-prices").replaceChildren(); $("run-prices-box").hidden = true;
     $("run-summary-note").textContent = "";
     $("run-downloads").hidden = true; $("run-sources").textContent = "";
   }
@@ -239,6 +240,16 @@
     $("run-summary-note").textContent = r.summary_hit + " economy-good rows move (output " +
       "loss, negative: gain; or availability drop), largest median loss first; " + r.summary_hidden +
       " rows with no loss are hidden (all in the CSV/XLSX).";
+    if (r.prices_stored) {
+      fillTable($("run-prices"), r.prices, ["good", "market", "peak_p50", "peak_date",
+        "last_p50"], 100);
+      $("run-prices-note").textContent = r.prices.length ? ("Median price index (1 = " +
+        "pre-shock) of the goods whose price moved: its peak, the date of the peak and the " +
+        "last day. international = buyers outside the economies holding the good back " +
+        "(the market reference prices assess); home = buyers inside them. Every day of " +
+        "every good is in the XLSX (sheet prices).") : "No price index moved in this run.";
+      $("run-prices-box").hidden = false;
+    }
     if (r.skill && r.skill.length) {
       fillTable($("run-skill"), r.skill, ["outcome", "status", "period", "unit", "metric", "economy",
         "partner", "good", "documented", "simulated", "tolerance", "within_tolerance",
