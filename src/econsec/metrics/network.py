@@ -144,27 +144,38 @@ def supply_mix(
             [ws, pd.DataFrame({"good": missing, "economy": "ROW", "share": 1.0})],
             ignore_index=True,
         )
-    parts = []
     pooled = ws.rename(columns={"economy": "supplier"})
     bil = import_shares[["importer", "good", "supplier", "share"]]
+    bil = bil[bil["importer"].isin(buyers)]
+    # one frame per part, all buyers at once, in the order the per-buyer loop added them
+    # (world-share proxies, import shares, domestic), so the group sums below add the same
+    # terms in the same order
+    order = {c: i for i, c in enumerate(dict.fromkeys(buyers))}
+    proxy = pd.DataFrame({"buyer": list(order)}).merge(pooled, how="cross")
     bil_keys = set(zip(bil["importer"], bil["good"], strict=True))
-    for c in buyers:
-        own = pooled[pooled["supplier"] == c].set_index("good")["share"]
-        p = pooled.assign(buyer=c, basis="world-share proxy")
-        have = [(c, g) in bil_keys for g in p["good"]]
-        parts.append(p[~np.asarray(have, dtype=bool)])
-        b = bil[bil["importer"] == c]
-        if not b.empty:
-            d = b["good"].map(own).fillna(0.0).to_numpy()
-            imp = b.assign(buyer=c, share=b["share"].to_numpy() * (1.0 - d),
-                           basis="import shares")
-            parts.append(imp.drop(columns="importer"))
-            dom_goods = b["good"].unique()
-            dom = pd.DataFrame({"good": dom_goods, "supplier": c, "buyer": c,
-                                "share": [float(own.get(g, 0.0)) for g in dom_goods],
-                                "basis": "domestic (world share)"})
-            parts.append(dom[dom["share"] > 0])
-    mix = pd.concat(parts, ignore_index=True)
+    has = np.fromiter(((c, g) in bil_keys for c, g in zip(proxy["buyer"], proxy["good"],
+                                                            strict=True)),
+                      dtype=bool, count=len(proxy))
+    proxy = proxy[~has].assign(basis="world-share proxy")
+    own = {(str(e), str(g)): float(v) for e, g, v in zip(
+        pooled["supplier"], pooled["good"], pooled["share"], strict=True)}
+    d = np.array([own.get((c, g), 0.0) for c, g in zip(bil["importer"], bil["good"],
+                                                       strict=True)], dtype=float)
+    imp = pd.DataFrame({"supplier": bil["supplier"].to_numpy(), "good": bil["good"].to_numpy(),
+                        "share": bil["share"].to_numpy() * (1.0 - d),
+                        "buyer": bil["importer"].to_numpy(), "basis": "import shares"})
+    pairs = bil[["importer", "good"]].drop_duplicates()
+    dom = pd.DataFrame({"good": pairs["good"].to_numpy(), "supplier": pairs["importer"].to_numpy(),
+                        "buyer": pairs["importer"].to_numpy(),
+                        "share": [own.get((c, g), 0.0) for c, g in zip(
+                            pairs["importer"], pairs["good"], strict=True)],
+                        "basis": "domestic (world share)"})
+    dom = dom[dom["share"] > 0]
+    parts = []
+    for frame, rank in ((proxy, 0), (imp, 1), (dom, 2)):
+        parts.append(frame.assign(_buyer=frame["buyer"].map(order), _part=rank))
+    mix = pd.concat(parts, ignore_index=True).sort_values(["_buyer", "_part"], kind="stable")
+    mix = mix.drop(columns=["_buyer", "_part"])
     mix = mix.groupby(["buyer", "good", "supplier"], as_index=False).agg(
         share=("share", "sum"), basis=("basis", "first"))
     if domestic is not None and not domestic.empty:
