@@ -15,6 +15,38 @@ TINY = ROOT / "tests" / "fixtures" / "tiny_world"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
 
+# ----- the suite on several processes (pytest-xdist, `-n auto --dist loadgroup`) -------------
+# The brief, the shipped scenarios' runs and the real-data stores below are computed once
+# per test process. Under xdist each worker is a process, so the tests that read one of
+# them run on one worker (an xdist_group): each is computed once per test run, as without
+# xdist. Every other test runs with the other tests of its file (its module fixtures are
+# built once). A test that reads one of them without requesting the fixture (a helper
+# called directly, request.getfixturevalue) names the fixture: `@pytest.mark.shares(name)`.
+
+#: fixture -> the group of the tests that read what it computes once per process
+SHARED_GROUPS = {
+    "brief_doc": "brief", "shared_brief": "brief", "brief_runs_once": "brief",
+    "shared_brief_runs": "brief", "terminal_brief": "brief",
+    "shared_runs": "shipped-runs",  # and simhelpers.shipped_run, which it shares
+    "icio_db": "icio-store", "wiod_db": "wiod-store",
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("dist", "no") != "loadgroup":
+        return
+    for item in items:
+        named = [m.args[0] for m in item.iter_markers("shares")]
+        if unknown := set(named) - SHARED_GROUPS.keys():
+            raise pytest.UsageError(f"{item.nodeid}: shares({', '.join(sorted(unknown))}): "
+                                    f"not one of {sorted(SHARED_GROUPS)}")
+        groups = {SHARED_GROUPS[f] for f in [*getattr(item, "fixturenames", ()), *named]
+                  if f in SHARED_GROUPS}
+        for group in sorted(groups) or [item.path.relative_to(config.rootpath).as_posix()]:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture
 def tiny_world_path() -> Path:
     return TINY
