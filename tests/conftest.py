@@ -15,15 +15,21 @@ TINY = ROOT / "tests" / "fixtures" / "tiny_world"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
 
-# ----- the suite on several processes (pytest-xdist, `-n auto --dist loadgroup`) -------------
+# ----- the suite on several processes (pytest-xdist: `-n auto --dist worksteal`) -----------
 # The brief, the shipped scenarios' runs and the real-data stores below are computed once
-# per test process. Under xdist each worker is a process, so the tests that read one of
-# them run on one worker (an xdist_group): each is computed once per test run, as without
-# xdist. Every other test runs with the other tests of its file (its module fixtures are
-# built once). A test that reads one of them without requesting the fixture (a helper
-# called directly, request.getfixturevalue) names the fixture: `@pytest.mark.shares(name)`.
+# per test process, and each xdist worker is a process. worksteal hands each worker one
+# contiguous part of the collection (the first worker the first part) and lets an idle one
+# take the last tests of a busy one's queue, so the tests that read one of these results
+# come first, one group after another (in file order otherwise): the first worker computes
+# each once, early, and the other rarely needs it. (--dist loadgroup would keep such tests
+# together but groups nothing under pytest 9.2, pytest-xdist issue #1386; it and
+# loadscope/loadfile also run only one of the schemathesis tests in test_fuzz.py, which
+# share one node id.) A test that reads one of these results without requesting the
+# fixture (a helper called directly, request.getfixturevalue) names the fixture:
+# `@pytest.mark.shares(name)`.
 
-#: fixture -> the group of the tests that read what it computes once per process
+#: fixture -> the group of the tests that read what it computes once per process, in the
+#: order the groups run
 SHARED_GROUPS = {
     "brief_doc": "brief", "shared_brief": "brief", "brief_runs_once": "brief",
     "shared_brief_runs": "brief", "terminal_brief": "brief",
@@ -32,19 +38,20 @@ SHARED_GROUPS = {
 }
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups
+def _shared_rank(item: pytest.Item, rank: dict[str, int]) -> int:
+    """The rank of the first group of results *item* reads (len(rank): none)."""
+    named = [m.args[0] for m in item.iter_markers("shares")]
+    if unknown := set(named) - SHARED_GROUPS.keys():
+        raise pytest.UsageError(f"{item.nodeid}: shares({', '.join(sorted(unknown))}): "
+                                f"not one of {sorted(SHARED_GROUPS)}")
+    return min((rank[SHARED_GROUPS[f]] for f in [*getattr(item, "fixturenames", ()), *named]
+                if f in SHARED_GROUPS), default=len(rank))
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if config.getoption("dist", "no") != "loadgroup":
-        return
-    for item in items:
-        named = [m.args[0] for m in item.iter_markers("shares")]
-        if unknown := set(named) - SHARED_GROUPS.keys():
-            raise pytest.UsageError(f"{item.nodeid}: shares({', '.join(sorted(unknown))}): "
-                                    f"not one of {sorted(SHARED_GROUPS)}")
-        groups = {SHARED_GROUPS[f] for f in [*getattr(item, "fixturenames", ()), *named]
-                  if f in SHARED_GROUPS}
-        for group in sorted(groups) or [item.path.relative_to(config.rootpath).as_posix()]:
-            item.add_marker(pytest.mark.xdist_group(group))
+    rank = {group: i for i, group in enumerate(dict.fromkeys(SHARED_GROUPS.values()))}
+    order = sorted(range(len(items)), key=lambda i: (_shared_rank(items[i], rank), i))
+    items[:] = [items[i] for i in order]
 
 
 @pytest.fixture

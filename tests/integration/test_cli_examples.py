@@ -144,8 +144,8 @@ def _session_fixture(cmd: str) -> str | None:
 
 
 def _params() -> list[Any]:
-    """Every command, marked with the session fixture it reads (tests/conftest.py: its
-    tests run on one xdist worker, which computes it once)."""
+    """Every command, marked with the session fixture it reads (tests/conftest.py runs
+    such tests first: on the first xdist worker, which computes it once)."""
     return [pytest.param(cmd, marks=[pytest.mark.shares(f)] if (f := _session_fixture(cmd))
                          else []) for cmd in all_commands()]
 
