@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -36,6 +37,16 @@ SHARED_GROUPS = {
     "shared_runs": "shipped-runs",  # and simhelpers.shipped_run, which it shares
     "icio_db": "icio-store", "wiod_db": "wiod-store",
 }
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: no error without xdist
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto`: one worker per CPU this process may run on (xdist asks psutil, when it is
+    installed, for the physical cores: 1 on a 2-vCPU machine with hyperthreads, the host's
+    in a container); PYTEST_XDIST_AUTO_NUM_WORKERS, when set, decides (xdist reads it)."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS") or not hasattr(os, "sched_getaffinity"):
+        return None  # xdist's own count
+    return max(1, len(os.sched_getaffinity(0)))
 
 
 def _shared_rank(item: pytest.Item, rank: dict[str, int]) -> int:
