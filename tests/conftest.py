@@ -19,9 +19,9 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 # ----- the suite on several processes (pytest-xdist: `-n auto --dist worksteal`) -----------
 # The brief, the shipped scenarios' runs and the real-data stores below are computed once
 # per test process, and each xdist worker is a process. worksteal hands each worker one
-# contiguous part of the collection (the first worker the first part) and lets an idle one
+# contiguous part of the collection (one of them the first part) and lets an idle one
 # take the last tests of a busy one's queue, so the tests that read one of these results
-# come first, one group after another (in file order otherwise): the first worker computes
+# come first, one group after another (in file order otherwise): the worker given them computes
 # each once, early, and the other rarely needs it. (--dist loadgroup would keep such tests
 # together but groups nothing under pytest 9.2, pytest-xdist issue #1386; it and
 # loadscope/loadfile also run only one of the schemathesis tests in test_fuzz.py, which
