@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,6 +14,55 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "fixtures" / "tiny_world"
 SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+# ----- the suite on several processes (pytest-xdist: `-n auto --dist worksteal`) -----------
+# The brief, the shipped scenarios' runs and the real-data stores below are computed once
+# per test process, and each xdist worker is a process. worksteal hands each worker one
+# contiguous part of the collection (one of them the first part) and lets an idle one
+# take the last tests of a busy one's queue, so the tests that read one of these results
+# come first, one group after another (in file order otherwise): the worker given them computes
+# each once, early, and the other rarely needs it. (--dist loadgroup would keep such tests
+# together but groups nothing under pytest 9.2, pytest-xdist issue #1386; it and
+# loadscope/loadfile also run only one of the schemathesis tests in test_fuzz.py, which
+# share one node id.) A test that reads one of these results without requesting the
+# fixture (a helper called directly, request.getfixturevalue) names the fixture:
+# `@pytest.mark.shares(name)`.
+
+#: fixture -> the group of the tests that read what it computes once per process, in the
+#: order the groups run
+SHARED_GROUPS = {
+    "brief_doc": "brief", "shared_brief": "brief", "brief_runs_once": "brief",
+    "shared_brief_runs": "brief", "terminal_brief": "brief",
+    "shared_runs": "shipped-runs",  # and simhelpers.shipped_run, which it shares
+    "icio_db": "icio-store", "wiod_db": "wiod-store",
+}
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: no error without xdist
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto`: one worker per CPU this process may run on (xdist asks psutil, when it is
+    installed, for the physical cores: 1 on a 2-vCPU machine with hyperthreads, the host's
+    in a container); PYTEST_XDIST_AUTO_NUM_WORKERS, when set, decides (xdist reads it)."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS") or not hasattr(os, "sched_getaffinity"):
+        return None  # xdist's own count
+    return max(1, len(os.sched_getaffinity(0)))
+
+
+def _shared_rank(item: pytest.Item, rank: dict[str, int]) -> int:
+    """The rank of the first group of results *item* reads (len(rank): none)."""
+    named = [m.args[0] for m in item.iter_markers("shares")]
+    if unknown := set(named) - SHARED_GROUPS.keys():
+        raise pytest.UsageError(f"{item.nodeid}: shares({', '.join(sorted(unknown))}): "
+                                f"not one of {sorted(SHARED_GROUPS)}")
+    return min((rank[SHARED_GROUPS[f]] for f in [*getattr(item, "fixturenames", ()), *named]
+                if f in SHARED_GROUPS), default=len(rank))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    rank = {group: i for i, group in enumerate(dict.fromkeys(SHARED_GROUPS.values()))}
+    order = sorted(range(len(items)), key=lambda i: (_shared_rank(items[i], rank), i))
+    items[:] = [items[i] for i in order]
 
 
 @pytest.fixture

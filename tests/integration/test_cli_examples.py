@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import shlex
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -133,6 +134,22 @@ def _resolve(cmd: str, tmp: Path) -> tuple[list[str] | None, str]:
     return fixed, ""
 
 
+def _session_fixture(cmd: str) -> str | None:
+    """The session fixture *cmd* reads (the brief, the replays' runs: computed once per
+    test process), or None."""
+    args = shlex.split(cmd)[1:2]
+    if args == ["brief"]:
+        return "shared_brief" if "--out" in cmd.split() else "shared_brief_runs"
+    return "shared_runs" if args == ["replays"] else None
+
+
+def _params() -> list[Any]:
+    """Every command, marked with the session fixture it reads (tests/conftest.py runs
+    such tests first: on the first xdist worker, which computes it once)."""
+    return [pytest.param(cmd, marks=[pytest.mark.shares(f)] if (f := _session_fixture(cmd))
+                         else []) for cmd in all_commands()]
+
+
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("store") / "econsec.duckdb"
@@ -144,7 +161,7 @@ def imported() -> set[str]:
     return set()
 
 
-@pytest.mark.parametrize("cmd", all_commands())
+@pytest.mark.parametrize("cmd", _params())
 def test_example_runs(cmd: str, store: Path, imported: set[str], tmp_path: Path,
                       request: pytest.FixtureRequest) -> None:
     argv, why = _resolve(cmd, tmp_path)
@@ -165,10 +182,8 @@ def test_example_runs(cmd: str, store: Path, imported: set[str], tmp_path: Path,
                 imported.add(dataset)
     if argv[:1] == ["data"]:
         imported.difference_update(argv)  # e.g. `data import wiod ... --years 2000-2011`
-    if argv[:1] == ["brief"]:
-        request.getfixturevalue("shared_brief" if "--out" in argv else "shared_brief_runs")
-    if argv[:1] == ["replays"]:
-        request.getfixturevalue("shared_runs")
+    if session := _session_fixture(cmd):
+        request.getfixturevalue(session)
     result = runner.invoke(app, argv, env=env)
     text = result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), (

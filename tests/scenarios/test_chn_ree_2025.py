@@ -7,10 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pytest
 
 from simhelpers import shipped_run
 
 RUNS, SEED = 20, 0
+pytestmark = pytest.mark.shares("shared_runs")  # shipped_run: the session's runs
 
 
 def result() -> Any:

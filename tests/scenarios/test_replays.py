@@ -29,6 +29,7 @@ from econsec.policy.scenarios import Scenario, load_named
 from simhelpers import shipped_run
 
 RUNS, SEED = 20, 0
+pytestmark = pytest.mark.shares("shared_runs")  # shipped_run: the session's runs
 
 
 @functools.cache
