@@ -47,6 +47,9 @@ SPARSE = 10
 #: sums of several runs are formed again only where their terms changed (False: always
 #: the whole sum; the same bits either way)
 INCREMENTAL = True
+#: the step's hot loops over several runs (weighted sums, re-sourcing) run the compiled
+#: kernels of :mod:`econsec.simulation.fused` (False: the numpy paths; the same bits)
+FUSED = True
 #: sets of changed sources (slots) whose sub-matrices are kept, and at most this many
 #: flows over all of them (times the network's flows): on large networks where most
 #: items change every step the kept sets would otherwise hold many copies of the network

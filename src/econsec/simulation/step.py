@@ -463,8 +463,10 @@ class WeightedSums:
 
     def __init__(self, topo: Topology, wts: OrderWeights, runs: int) -> None:
         self.topo, self.wts = topo, wts
-        self.keep = runs > 1 and topo.f * runs <= KEEP_VALUES and topo.whole_risk
-        self.incremental = runs > 1 and not self.keep and kernels.INCREMENTAL
+        self.fused = runs > 1 and kernels.FUSED
+        many = runs > 1 and not self.fused
+        self.keep = many and topo.f * runs <= KEEP_VALUES and topo.whole_risk
+        self.incremental = many and not self.keep and kernels.INCREMENTAL
         self._per_flow: list[F64] | None = None
         #: per-flow ``g phi_use``, ``g phi_ref``, ``u``, ``r`` when kept (for :class:`Shipments`)
         self.kept: tuple[F64 | None, F64 | None, F64, F64] | None = None
@@ -473,6 +475,12 @@ class WeightedSums:
         """``P(g, u)`` and ``P(g, r)`` ([N, R]; zeros without refill orders)."""
         topo, wts, g = self.topo, self.wts, self.wts.g
         use, refill = orders.use, orders.refill
+        if self.fused:
+            from econsec.simulation import fused
+
+            both = fused.by_source(g, use, refill, orders.has_refill, topo.flow_slot,
+                                   topo.flow_src, topo.n)
+            return both[0], (both[1] if orders.has_refill else np.zeros_like(both[0]))
         if self.incremental:
             d_use = topo.by_source_since("use", wts, use)
             d_ref = (topo.by_source_since("refill", wts, refill) if orders.has_refill
@@ -505,7 +513,17 @@ class WeightedSums:
             names.append("phi_r")
         q_sums: list[F64]
         q_flow: list[F64] | None
-        if self.incremental:
+        if self.fused:
+            q_flow = None
+            if ys:
+                from econsec.simulation import fused
+
+                out = fused.by_slot(wts.g, ys[0], ys[-1], len(ys) == 2, topo.sums.slot_ptr,
+                                    topo.flow_src)
+                q_sums = list(out)
+            else:
+                q_sums = []
+        elif self.incremental:
             q_flow = None
             q_sums = [topo.by_slot_since(name, wts, y)
                       for name, y in zip(names, ys, strict=True)]

@@ -1,0 +1,203 @@
+"""Compiled kernels of the step's hot loops over ``[item, run]`` arrays (numba).
+
+The numpy evaluation of the step rule (:mod:`econsec.simulation.step`,
+:mod:`econsec.simulation.resourcing`) makes ~30 passes over ``[flow, run]`` arrays per
+step; each kernel here makes one, looping over flows (slots) with the runs innermost
+(C order), and computes the same numbers with the same bits:
+
+* every element-wise expression is written with the same operations in the same order
+  (IEEE 754 double, round to nearest; numba compiles without ``fastmath``, so LLVM neither
+  reassociates nor contracts ``a * b + c`` into a fused multiply-add);
+* every sum over flows starts from 0 and adds its terms one at a time in flow order, as
+  the 0/1 sparse products of :class:`~econsec.simulation.kernels.FlowSums` do (``1 * t =
+  t`` exactly);
+* where the numpy path skips a factor of 1 or a term of ``+0`` (``x * 1 = x``,
+  ``s + 0 = s`` for a share, which is never ``-0``), the kernel may apply it.
+
+The tests compare each kernel with the numpy expression it replaces, bit for bit, and the
+step with the plain reference step (:mod:`econsec.simulation.reference`). This module is
+the only one that imports numba; the step imports it on first use, so commands that do not
+simulate do not load numba. Kernels are compiled on first call and cached on disk
+(``cache=True``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+B = npt.NDArray[np.bool_]
+
+
+@njit(cache=True)
+def by_source(g: F64, xa: F64, xb: F64, two: bool, flow_slot: I64, flow_src: I64,
+              n_nodes: int) -> F64:
+    """``P(g, x)_i = sum_{k: src(k) = i} x_q(k) g_k`` of *xa* and, if *two*, of *xb*
+    ([S, R] each): [1 or 2, N, R], flows added in order (the products ``x g`` as
+    :meth:`~econsec.simulation.kernels.FlowSums.by_source_many` forms them)."""
+    runs = g.shape[1]
+    out = np.zeros((2 if two else 1, n_nodes, runs))
+    for k in range(g.shape[0]):
+        q = flow_slot[k]
+        i = flow_src[k]
+        for r in range(runs):
+            out[0, i, r] += xa[q, r] * g[k, r]
+        if two:
+            for r in range(runs):
+                out[1, i, r] += xb[q, r] * g[k, r]
+    return out
+
+
+@njit(cache=True)
+def by_slot(g: F64, ya: F64, yb: F64, two: bool, slot_ptr: I64, flow_src: I64) -> F64:
+    """``Q(g, y)_q = sum_{k in q} y_src(k) g_k`` of *ya* and, if *two*, of *yb* ([N, R]
+    each): [1 or 2, S, R], each slot's flows added in order (*slot_ptr*: (S + 1,) first
+    flow of each slot; the products ``y g`` as
+    :meth:`~econsec.simulation.kernels.FlowSums.by_slot_many` forms them)."""
+    runs = g.shape[1]
+    n_slots = len(slot_ptr) - 1
+    out = np.zeros((2 if two else 1, n_slots, runs))
+    for q in range(n_slots):
+        for k in range(slot_ptr[q], slot_ptr[q + 1]):
+            i = flow_src[k]
+            for r in range(runs):
+                out[0, q, r] += ya[i, r] * g[k, r]
+            if two:
+                for r in range(runs):
+                    out[1, q, r] += yb[i, r] * g[k, r]
+    return out
+
+
+@njit(cache=True)
+def resource_slots(slots: I64, slot_ptr: I64, flow_src: I64, share: F64, g: F64,
+                   phi_u: F64, phi_r: F64, use: F64, refill: F64, o_q: F64, sp_pos: I64,
+                   sp_rate: F64, capped: B, dest_open: F64, wedge: F64, has_wedge: bool,
+                   ramp_step: F64, head: F64, restricted: B, short_r: B, sup_member: B,
+                   buy_member: B, allied: bool, rate: F64, has_rate: bool, out: F64) -> bool:
+    """Re-sourcing (stage 6 of :mod:`econsec.simulation.step`) in the slots *slots*
+    (sorted): the new shares of their flows, in flow order, into *out*
+    ([flows of the slots, R]). Returns False when nothing moves (no slot has headroom or
+    no flow loses share: the shares stay as they are). Per flow ``k`` of slot ``q`` from
+    supplier ``i``, run ``r`` (the numpy path, :func:`econsec.simulation.resourcing.resource`,
+    term for term):
+
+    * weight ``w_k = head_i open_k wedge_k`` (``head = max(capmax - D, 0)``; with
+      *allied* members first: ``w_k sup_k`` where the slot's member suppliers have headroom
+      and the buyer is a member); ``w_q = sum_{k in q} w_k``; movable ``w_q > 0``;
+    * shipment rate ``s_k = (g_k phi_use,i) u_q + (g_k phi_ref,i) r_q`` (special flows:
+      *sp_rate*, at *sp_pos*, -1 elsewhere);
+    * ``lost_k = (share_k - s_k inv_k) 1[lost > 1e-12, may]`` with ``inv = 1 / o_q``
+      (capped flows: ``1 / u_q``; 0 where the orders are 0) and ``may``: orders > 0 and the
+      slot at risk in the run (a restricted flow or a supplier with ``phi_use < 1``,
+      *short_r*); times *rate* (``min(1, dt / resourcing_days)``) if *has_rate*; plus
+      ``(share_k - lost_k)((1 - wedge_k) ramp_step)`` if *has_wedge*
+      (``ramp_step = dt / ramp_days``);
+    * ``lost_q = sum lost_k``; ``cut_q = w_q / (lost_q o_q)`` where that need exceeds
+      ``w_q`` (else 1), ``lost_q *= cut_q``; ``gain_q = lost_q / w_q`` (0 if not movable);
+    * ``new_k = share_k - lost_k cut_q movable_q``, ``+ gain_q w_k`` in slots that gain in
+      some run.
+
+    *wedge* is [F, 1] or [F, R]; *rate* and *ramp_step* (R,)."""
+    runs = share.shape[1]
+    wide = 0
+    for s in slots:
+        wide = max(wide, slot_ptr[s + 1] - slot_ptr[s])
+    w = np.empty((wide, runs))
+    lost = np.empty((wide, runs))
+    w_q = np.empty(runs)
+    wa_q = np.empty(runs)
+    lost_q = np.empty(runs)
+    gain = np.empty(runs)
+    scale = np.empty(runs)
+    risk = np.empty(runs, dtype=np.bool_)
+    wr = wedge.shape[1] > 1
+    any_move = False
+    any_lost = False
+    at = 0
+    for q in slots:
+        k0 = slot_ptr[q]
+        n = slot_ptr[q + 1] - k0
+        # weights and the slot at risk in each run
+        for r in range(runs):
+            risk[r] = restricted[q]
+            wa_q[r] = 0.0
+        for j in range(n):
+            k = k0 + j
+            i = flow_src[k]
+            op = dest_open[k]
+            for r in range(runs):
+                v = head[i, r] * op
+                if has_wedge:
+                    v = v * wedge[k, r if wr else 0]
+                w[j, r] = v
+                if short_r[i, r]:
+                    risk[r] = True
+        if allied:
+            for j in range(n):
+                sup = 1.0 if sup_member[k0 + j] else 0.0
+                for r in range(runs):
+                    wa_q[r] += w[j, r] * sup
+            if buy_member[q]:
+                for j in range(n):
+                    sup = 1.0 if sup_member[k0 + j] else 0.0
+                    for r in range(runs):
+                        if wa_q[r] > 0.0:
+                            w[j, r] = w[j, r] * sup
+        for r in range(runs):
+            w_q[r] = 0.0
+        for j in range(n):
+            for r in range(runs):
+                w_q[r] += w[j, r]
+        for r in range(runs):
+            if w_q[r] > 0.0:
+                any_move = True
+        # lost shares
+        for r in range(runs):
+            lost_q[r] = 0.0
+        for j in range(n):
+            k = k0 + j
+            i = flow_src[k]
+            p = sp_pos[k]
+            for r in range(runs):
+                if p >= 0:
+                    s = sp_rate[p, r]
+                else:
+                    s = (g[k, r] * phi_u[i, r]) * use[q, r] + (g[k, r] * phi_r[i, r]) * refill[q, r]
+                den = use[q, r] if capped[k] else o_q[q, r]
+                inv = 1.0 / den if den > 0.0 else 0.0
+                v = share[k, r] - s * inv
+                keep = v > 1e-12 and den > 0.0 and risk[r]
+                v = v * (1.0 if keep else 0.0)
+                if has_rate:
+                    v = v * rate[r]
+                if has_wedge:
+                    v = v + (share[k, r] - v) * ((1.0 - wedge[k, r if wr else 0]) * ramp_step[r])
+                if v != 0.0:
+                    any_lost = True
+                lost[j, r] = v
+                lost_q[r] += v
+        # no more than the headroom serves; the gain per unit of weight
+        gains = False
+        for r in range(runs):
+            need = lost_q[r] * o_q[q, r]
+            cut = w_q[r] / need if need > w_q[r] else 1.0
+            lq = lost_q[r] * cut
+            movable = w_q[r] > 0.0
+            gain[r] = lq / w_q[r] if movable else 0.0
+            scale[r] = cut
+            risk[r] = movable  # reused: movable in the run
+            if gain[r] != 0.0:
+                gains = True
+        for j in range(n):
+            k = k0 + j
+            for r in range(runs):
+                v = (lost[j, r] * scale[r]) * (1.0 if risk[r] else 0.0)
+                v = share[k, r] - v
+                if gains:
+                    v = v + gain[r] * w[j, r]
+                out[at + j, r] = v
+        at += n
+    return any_move and any_lost
