@@ -113,6 +113,11 @@ def resource_slots(slots: I64, slot_ptr: I64, flow_src: I64, share: F64, g: F64,
     gain = np.empty(runs)
     scale = np.empty(runs)
     risk = np.empty(runs, dtype=np.bool_)
+    ship = np.empty(runs)
+    inv_o = np.empty(runs)
+    inv_u = np.empty(runs)
+    ok_o = np.empty(runs, dtype=np.bool_)
+    ok_u = np.empty(runs, dtype=np.bool_)
     wr = wedge.shape[1] > 1
     any_move = False
     any_lost = False
@@ -133,8 +138,7 @@ def resource_slots(slots: I64, slot_ptr: I64, flow_src: I64, share: F64, g: F64,
                 if has_wedge:
                     v = v * wedge[k, r if wr else 0]
                 w[j, r] = v
-                if short_r[i, r]:
-                    risk[r] = True
+                risk[r] |= short_r[i, r]
         if allied:
             for j in range(n):
                 sup = 1.0 if sup_member[k0 + j] else 0.0
@@ -155,28 +159,36 @@ def resource_slots(slots: I64, slot_ptr: I64, flow_src: I64, share: F64, g: F64,
             if w_q[r] > 0.0:
                 any_move = True
         # lost shares
+        # (1 / o_q and 1 / u_q formed per slot: the same quotients)
         for r in range(runs):
             lost_q[r] = 0.0
+            o = o_q[q, r]
+            u = use[q, r]
+            inv_o[r] = 1.0 / o if o > 0.0 else 0.0
+            inv_u[r] = 1.0 / u if u > 0.0 else 0.0
+            ok_o[r] = o > 0.0 and risk[r]
+            ok_u[r] = u > 0.0 and risk[r]
         for j in range(n):
             k = k0 + j
             i = flow_src[k]
             p = sp_pos[k]
+            if p >= 0:
+                for r in range(runs):
+                    ship[r] = sp_rate[p, r]
+            else:
+                for r in range(runs):
+                    gk = g[k, r]
+                    ship[r] = (gk * phi_u[i, r]) * use[q, r] + (gk * phi_r[i, r]) * refill[q, r]
+            inv = inv_u if capped[k] else inv_o
+            ok = ok_u if capped[k] else ok_o
             for r in range(runs):
-                if p >= 0:
-                    s = sp_rate[p, r]
-                else:
-                    s = (g[k, r] * phi_u[i, r]) * use[q, r] + (g[k, r] * phi_r[i, r]) * refill[q, r]
-                den = use[q, r] if capped[k] else o_q[q, r]
-                inv = 1.0 / den if den > 0.0 else 0.0
-                v = share[k, r] - s * inv
-                keep = v > 1e-12 and den > 0.0 and risk[r]
-                v = v * (1.0 if keep else 0.0)
+                v = share[k, r] - ship[r] * inv[r]
+                v = v * (1.0 if v > 1e-12 and ok[r] else 0.0)
                 if has_rate:
                     v = v * rate[r]
                 if has_wedge:
                     v = v + (share[k, r] - v) * ((1.0 - wedge[k, r if wr else 0]) * ramp_step[r])
-                if v != 0.0:
-                    any_lost = True
+                any_lost |= v != 0.0
                 lost[j, r] = v
                 lost_q[r] += v
         # no more than the headroom serves; the gain per unit of weight
@@ -201,3 +213,150 @@ def resource_slots(slots: I64, slot_ptr: I64, flow_src: I64, share: F64, g: F64,
                 out[at + j, r] = v
         at += n
     return any_move and any_lost
+
+
+@njit(cache=True, error_model="numpy")
+def orders(cap: F64, demand: F64, target: F64, inventory: F64, inv_refill: F64,
+           slot_node: I64, coef: F64) -> tuple[F64, F64, F64, bool]:
+    """Stage 1 per slot ``q`` of node ``j`` (:func:`econsec.simulation.step.place_orders`):
+    use orders ``u_q = min(cap_j, D_j) c_q``, refill orders
+    ``r_q = max(T_q - I_q, 0) (1 / refill_days)`` (*inv_refill*: (R,) ``1 / refill_days``)
+    and ``o_q = u_q + r_q`` ([S, R] each), and whether some slot places refill orders."""
+    n_slots, runs = inventory.shape
+    use = np.empty((n_slots, runs))
+    refill = np.empty((n_slots, runs))
+    o_q = np.empty((n_slots, runs))
+    has_refill = False
+    for q in range(n_slots):
+        j = slot_node[q]
+        for r in range(runs):
+            c = cap[j, r]
+            d = demand[j, r]
+            u = (c if c <= d else d) * coef[q, r]
+            gap = target[q, r] - inventory[q, r]
+            rf = (gap if gap >= 0.0 else 0.0) * inv_refill[r]
+            if rf != 0.0:
+                has_refill = True
+            use[q, r] = u
+            refill[q, r] = rf
+            o_q[q, r] = u + rf
+    return use, refill, o_q, has_refill
+
+
+@njit(cache=True, error_model="numpy")
+def produce_ration(d_use: F64, d_ref: F64, demand: F64, cap: F64, inventory: F64, coef: F64,
+                   sigma: F64, node_ptr: I64, essential: B, mixed: B, dt: float
+                   ) -> tuple[F64, F64, F64, F64]:
+    """Stages 3 and 4 (rationing) per node ``j`` with slots ``node_ptr[j]:node_ptr[j + 1]``
+    (:func:`econsec.simulation.step.produce`, :func:`~econsec.simulation.step.ration`):
+    ``w = min(cap, D)``, ``alpha_q = fmin(I_q / (w_j c_q dt), 1)`` (``x dt`` only if
+    ``dt != 1``; a 0/0 or x/0 ratio gives 1), ``rho_j = min`` over essential slots of
+    ``(1 - alpha) sigma + alpha`` (1 without; at most 1 for a node with a non-essential
+    slot, *mixed*), ``y = w rho``, ``phi_use = fmin(y / D_use, 1)``,
+    ``phi_refill = fmin(max(y - D_use, 0) / D_refill, 1)``. Returns ``y``, ``rho``,
+    ``phi_use``, ``phi_refill`` ([N, R])."""
+    n, runs = demand.shape
+    y = np.empty((n, runs))
+    rho = np.empty((n, runs))
+    phi_u = np.empty((n, runs))
+    phi_r = np.empty((n, runs))
+    low = np.empty(runs)
+    wanted = np.empty(runs)
+    for j in range(n):
+        for r in range(runs):
+            c = cap[j, r]
+            d = demand[j, r]
+            wanted[r] = c if c <= d else d
+            low[r] = 1.0
+        has_ess = False
+        for q in range(node_ptr[j], node_ptr[j + 1]):
+            if not essential[q]:
+                continue
+            for r in range(runs):
+                need = wanted[r] * coef[q, r]
+                if dt != 1.0:
+                    need = need * dt
+                a = inventory[q, r] / need
+                alpha = a if a < 1.0 else 1.0  # fmin: NaN gives 1
+                eff = (1.0 - alpha) * sigma[q, r] + alpha
+                if not has_ess or eff < low[r]:
+                    low[r] = eff
+            has_ess = True
+        for r in range(runs):
+            rj = low[r]
+            if has_ess and mixed[j] and not rj <= 1.0:
+                rj = 1.0
+            out = wanted[r] * rj
+            rho[j, r] = rj
+            y[j, r] = out
+            du = d_use[j, r]
+            pu = out / du
+            phi_u[j, r] = pu if pu < 1.0 else 1.0
+            rest = out - du
+            pr = (rest if rest >= 0.0 else 0.0) / d_ref[j, r]
+            phi_r[j, r] = pr if pr < 1.0 else 1.0
+    return y, rho, phi_u, phi_r
+
+
+@njit(cache=True, error_model="numpy")
+def receipts(use: F64, s_use: F64, refill: F64, s_ref: F64, has_ref: bool, dt: float
+             ) -> F64:
+    """Stage 4 receipts over the freely open flows (:func:`econsec.simulation.step.deliver`):
+    ``(u_q Q(phi_use)_q + r_q Q(phi_refill)_q) dt`` ([S, R]; the refill term only if
+    *has_ref*, ``x dt`` only if ``dt != 1``)."""
+    n_slots, runs = use.shape
+    out = np.empty((n_slots, runs))
+    for q in range(n_slots):
+        for r in range(runs):
+            v = use[q, r] * s_use[q, r]
+            if has_ref:
+                v = v + refill[q, r] * s_ref[q, r]
+            if dt != 1.0:
+                v = v * dt
+            out[q, r] = v
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def draw_inventories(inventory: F64, y: F64, coef: F64, received: F64, slot_node: I64,
+                     dt: float) -> tuple[F64, F64, F64]:
+    """Stage 5 (:func:`econsec.simulation.step.draw_inventories`): need
+    ``c_q y_j dt`` (``x dt`` only if ``dt != 1``), ``used = min(I, need)``, the new
+    inventory ``I + received - used``. Returns (new inventory, used, need), [S, R]."""
+    n_slots, runs = inventory.shape
+    new = np.empty((n_slots, runs))
+    used = np.empty((n_slots, runs))
+    need = np.empty((n_slots, runs))
+    for q in range(n_slots):
+        j = slot_node[q]
+        for r in range(runs):
+            nd = y[j, r] * coef[q, r]
+            if dt != 1.0:
+                nd = nd * dt
+            inv = inventory[q, r]
+            u = inv if inv <= nd else nd
+            need[q, r] = nd
+            used[q, r] = u
+            new[q, r] = inv + received[q, r] - u
+    return new, used, need
+
+
+@njit(cache=True, error_model="numpy")
+def ramp_capacity(ramp: F64, demand: F64, cap: F64, cap_tol: float, ramp_step: F64
+                  ) -> tuple[F64, bool]:
+    """Stage 8 (:func:`econsec.simulation.step.ramp_capacity`): where
+    ``D > cap (1 + cap_tol)``, ``ramp + ramp_step`` capped at 1 (*ramp_step*: (R,)
+    ``dt / ramp_days``; elsewhere ``ramp + 0``, the same). Returns the new ramp and
+    whether demand exceeded capacity anywhere (if not, the ramp is unchanged)."""
+    n, runs = ramp.shape
+    out = np.empty((n, runs))
+    factor = 1.0 + cap_tol
+    pressed = False
+    for i in range(n):
+        for r in range(runs):
+            hot = demand[i, r] > cap[i, r] * factor
+            v = ramp[i, r] + (1.0 if hot else 0.0) * ramp_step[r]
+            out[i, r] = v if v <= 1.0 else 1.0
+            if hot:
+                pressed = True
+    return out, pressed

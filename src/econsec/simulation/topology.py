@@ -68,6 +68,13 @@ class Topology:
         self.min_essential = NodeMin(base.slot_node, self.n, base.slot_essential)
         other = np.bincount(base.slot_node, weights=~base.slot_essential, minlength=self.n)
         self.mixed_rows = np.flatnonzero(other[self.min_essential.nodes] > 0)
+        #: (N + 1,) first slot of each node; (S,) essential slots; (N,) nodes with an
+        #: essential and a non-essential slot (the compiled stages, simulation/fused.py)
+        self.node_ptr = np.concatenate(
+            [[0], np.cumsum(np.bincount(base.slot_node, minlength=self.n))]).astype(np.int64)
+        self.slot_essential = np.asarray(base.slot_essential, dtype=np.bool_)
+        self.node_mixed = np.zeros(self.n, dtype=np.bool_)
+        self.node_mixed[self.min_essential.nodes[self.mixed_rows]] = True
         self._consts: StepConsts | None = None
         self._ctl: StepControls | None = None
         self._weights: OrderWeights | None = None
@@ -215,6 +222,9 @@ class StepControls:
     risk_slots: B  # (S,) slots with a flow under a ban, licensing refusal, quota or tariff
     elasticity: F64  # [1, R] tariff elasticity eps of each run
     wedge: F64 | None  # [F, 1] or [F, R] (1 + tau)^-eps, None without tariffs
+    sp_pos: I64  # (F,) position of each flow in *special*, -1 for the others
+    capped: B  # (F,) flows under a cap (ctl.capped)
+    destination_open: F64  # (F,) ctl.destination_open
 
     @classmethod
     def of(cls, topo: Topology, ctl: FlowControls, licence: I64, piped: bool,
@@ -231,13 +241,17 @@ class StepControls:
         tariffed = bool(ctl.tariff.any())
         partly = (np.flatnonzero(open_eff != 1.0) if open_eff is not None
                   else np.zeros(0, np.int64))
+        sp_pos = np.full(topo.f, -1, dtype=np.int64)
+        sp_pos[special] = np.arange(len(special))
         return cls(ctl=ctl, licence=licence, piped=piped, open_eff=open_eff,
                    partly_open=partly.astype(np.int64), special=special,
                    sp_slot=topo.flow_slot[special], sp_src=topo.flow_src[special],
                    sp_open=ctl.open[special][:, None], sp_quota=ctl.quota[special][:, None],
                    lic_pos=np.searchsorted(special, lic).astype(np.int64), risk_slots=risk,
                    elasticity=elasticity,
-                   wedge=tariff_wedge(ctl.tariff, elasticity) if tariffed else None)
+                   wedge=tariff_wedge(ctl.tariff, elasticity) if tariffed else None,
+                   sp_pos=sp_pos, capped=np.ascontiguousarray(ctl.capped),
+                   destination_open=np.ascontiguousarray(ctl.destination_open))
 
 
 
@@ -352,6 +366,9 @@ class RiskFlows:
         self.hit, self.c = hit, c
         sums = topo.sums
         slots = np.flatnonzero(hit)
+        #: the slots at risk and their flows, in order (the compiled re-sourcing)
+        self.hit_slots = slots.astype(np.int64)
+        self.hit_flows = sums.flows_of_slots(self.hit_slots)
         n_flows = int(sums.slot_count[slots].sum())
         ctl = c.ctl
         self.fa: I64 | None
