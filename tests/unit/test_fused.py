@@ -19,8 +19,10 @@ from econsec.simulation import fused, kernels
 from econsec.simulation import step as step_module
 from econsec.simulation.kernels import FlowSums
 from econsec.simulation.network_arrays import Baseline, baseline_from_world
+from econsec.simulation.recorder import Recorder
+from econsec.simulation.records import chunk_arrays
 from econsec.simulation.spec import SimulationSpec
-from simhelpers import busy_spec, draw_runs, random_busy_network, world
+from simhelpers import busy_spec, draw_runs, engine, random_busy_network, world
 
 RNG = np.random.default_rng(20261207)
 
@@ -205,6 +207,37 @@ def test_compiled_step_equals_the_numpy_step_bit_for_bit(
     fast = states(net, spec, 5, seed, 45, compiled=True, monkeypatch=monkeypatch)
     assert_identical(fast, plain)
     assert not np.array_equal(fast[-1]["share"], fast[0]["share"])  # shares moved
+
+
+def records(net: Baseline, spec: SimulationSpec, runs: int, seed: int, steps: int, *,
+            compiled: bool, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """A chunk's records (every node tracked, every step recorded, the first flows'
+    trade), as :func:`econsec.simulation.engine._run_chunk` records them."""
+    monkeypatch.setattr(kernels, "FUSED", compiled)
+    eng = engine(net, spec, draw_runs(spec, runs, seed))
+    flows = np.arange(min(25, net.n_flows))
+    rec = Recorder(net, runs, steps, np.arange(net.n_nodes), eng.d_ref, 1, flows=flows)
+    rec.record(eng.state, eng.topo, eng.dt)
+    for _ in range(steps):
+        moved = eng.step()
+        rec.record(eng.state, eng.topo, eng.dt, moved.arrived_at(flows))
+    rec.end()
+    return chunk_arrays(rec, eng.state.share[flows].T.copy(), eng.state.share[flows].T.copy())
+
+
+@pytest.mark.parametrize("step_days", [1, 7])
+def test_compiled_recorder_equals_the_numpy_recorder(step_days: int,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loss, minimum availability, last day below the band, minimum inventory days (and
+    the series): the same bytes with the compiled accumulators."""
+    net = random_busy_network(2)
+    spec = busy_spec(horizon=80 if step_days == 1 else 280, step_days=step_days)
+    plain = records(net, spec, 4, 2, 40, compiled=False, monkeypatch=monkeypatch)
+    fast = records(net, spec, 4, 2, 40, compiled=True, monkeypatch=monkeypatch)
+    assert plain.keys() == fast.keys()
+    for k, v in plain.items():
+        assert (np.asarray(v).tobytes() == np.asarray(fast[k]).tobytes()), k
+    assert (plain["loss"] > 0).any() and np.isfinite(plain["last_below"]).any()
 
 
 def world_case(horizon: int) -> tuple[Baseline, SimulationSpec]:

@@ -125,19 +125,26 @@ def resource_slots(slots: I64, slot_ptr: I64, flow_src: I64, share: F64, g: F64,
     for q in slots:
         k0 = slot_ptr[q]
         n = slot_ptr[q + 1] - k0
-        # weights and the slot at risk in each run
+        # weights and the slot at risk in each run (loop-invariant choices outside the
+        # loops over runs)
         for r in range(runs):
             risk[r] = restricted[q]
             wa_q[r] = 0.0
+            w_q[r] = 0.0
         for j in range(n):
             k = k0 + j
             i = flow_src[k]
             op = dest_open[k]
             for r in range(runs):
-                v = head[i, r] * op
-                if has_wedge:
-                    v = v * wedge[k, r if wr else 0]
-                w[j, r] = v
+                w[j, r] = head[i, r] * op
+            if has_wedge and wr:
+                for r in range(runs):
+                    w[j, r] = w[j, r] * wedge[k, r]
+            elif has_wedge:
+                wk = wedge[k, 0]
+                for r in range(runs):
+                    w[j, r] = w[j, r] * wk
+            for r in range(runs):
                 risk[r] |= short_r[i, r]
         if allied:
             for j in range(n):
@@ -150,16 +157,12 @@ def resource_slots(slots: I64, slot_ptr: I64, flow_src: I64, share: F64, g: F64,
                     for r in range(runs):
                         if wa_q[r] > 0.0:
                             w[j, r] = w[j, r] * sup
-        for r in range(runs):
-            w_q[r] = 0.0
         for j in range(n):
             for r in range(runs):
                 w_q[r] += w[j, r]
         for r in range(runs):
-            if w_q[r] > 0.0:
-                any_move = True
-        # lost shares
-        # (1 / o_q and 1 / u_q formed per slot: the same quotients)
+            any_move |= w_q[r] > 0.0
+        # lost shares (1 / o_q and 1 / u_q formed per slot: the same quotients)
         for r in range(runs):
             lost_q[r] = 0.0
             o = o_q[q, r]
@@ -183,34 +186,43 @@ def resource_slots(slots: I64, slot_ptr: I64, flow_src: I64, share: F64, g: F64,
             ok = ok_u if capped[k] else ok_o
             for r in range(runs):
                 v = share[k, r] - ship[r] * inv[r]
-                v = v * (1.0 if v > 1e-12 and ok[r] else 0.0)
-                if has_rate:
-                    v = v * rate[r]
-                if has_wedge:
-                    v = v + (share[k, r] - v) * ((1.0 - wedge[k, r if wr else 0]) * ramp_step[r])
+                lost[j, r] = v * (1.0 if v > 1e-12 and ok[r] else 0.0)
+            if has_rate:
+                for r in range(runs):
+                    lost[j, r] = lost[j, r] * rate[r]
+            if has_wedge and wr:
+                for r in range(runs):
+                    v = lost[j, r]
+                    lost[j, r] = v + (share[k, r] - v) * ((1.0 - wedge[k, r]) * ramp_step[r])
+            elif has_wedge:
+                wk = 1.0 - wedge[k, 0]
+                for r in range(runs):
+                    v = lost[j, r]
+                    lost[j, r] = v + (share[k, r] - v) * (wk * ramp_step[r])
+            for r in range(runs):
+                v = lost[j, r]
                 any_lost |= v != 0.0
-                lost[j, r] = v
                 lost_q[r] += v
         # no more than the headroom serves; the gain per unit of weight
         gains = False
         for r in range(runs):
             need = lost_q[r] * o_q[q, r]
             cut = w_q[r] / need if need > w_q[r] else 1.0
-            lq = lost_q[r] * cut
             movable = w_q[r] > 0.0
-            gain[r] = lq / w_q[r] if movable else 0.0
-            scale[r] = cut
-            risk[r] = movable  # reused: movable in the run
-            if gain[r] != 0.0:
-                gains = True
-        for j in range(n):
-            k = k0 + j
-            for r in range(runs):
-                v = (lost[j, r] * scale[r]) * (1.0 if risk[r] else 0.0)
-                v = share[k, r] - v
-                if gains:
-                    v = v + gain[r] * w[j, r]
-                out[at + j, r] = v
+            gain[r] = (lost_q[r] * cut) / w_q[r] if movable else 0.0
+            # (lost cut) movable = lost (cut movable): cut is in (0, 1], movable 0 or 1
+            scale[r] = cut * (1.0 if movable else 0.0)
+            gains |= gain[r] != 0.0
+        if gains:
+            for j in range(n):
+                k = k0 + j
+                for r in range(runs):
+                    out[at + j, r] = (share[k, r] - lost[j, r] * scale[r]) + gain[r] * w[j, r]
+        else:
+            for j in range(n):
+                k = k0 + j
+                for r in range(runs):
+                    out[at + j, r] = share[k, r] - lost[j, r] * scale[r]
         at += n
     return any_move and any_lost
 
@@ -360,3 +372,34 @@ def ramp_capacity(ramp: F64, demand: F64, cap: F64, cap_tol: float, ramp_step: F
             if hot:
                 pressed = True
     return out, pressed
+
+
+@njit(cache=True, error_model="numpy")
+def accumulate(inv_min: F64, inventory: F64, loss: F64, min_avail: F64, last_below: F64,
+               x0: F64, output: F64, availability: F64, band: F64, dt: float, day: float
+               ) -> None:
+    """A step's accumulators of :class:`~econsec.simulation.recorder.Recorder`, in place
+    (its ``record`` term for term): ``inv_min = fmin(inv_min, I)`` ([S, R]);
+    ``loss += (x0 - y) dt`` (``x dt`` only if ``dt != 1``), ``min_avail = min(min_avail,
+    rho)`` (NaN propagates, as ``np.minimum``), ``last_below = day`` where ``y < band``
+    ([N, R]; *x0*, *band*: (N,))."""
+    n_slots, runs = inventory.shape
+    for q in range(n_slots):
+        for r in range(runs):
+            a = inv_min[q, r]
+            b = inventory[q, r]
+            if (not b >= a and not np.isnan(b)) or np.isnan(a):  # fmin: NaN only if both
+                inv_min[q, r] = b
+    for i in range(x0.shape[0]):
+        for r in range(runs):
+            y = output[i, r]
+            lost = x0[i] - y
+            if dt != 1.0:
+                lost = lost * dt
+            loss[i, r] += lost
+            a = min_avail[i, r]
+            b = availability[i, r]
+            if b < a or np.isnan(b):
+                min_avail[i, r] = b
+            if y < band[i]:
+                last_below[i, r] = day

@@ -199,14 +199,10 @@ def resource_fused(st: State, topo: Topology, c: StepControls, rk: RiskFlows, o_
         out)
     if not moved:
         return
-    if rk.fa is not None:
-        topo.set_share_rows(st, rk.fa, out)
-    elif len(flows) == topo.f:
+    if len(flows) == topo.f:
         st.share = out
-    else:
-        new = st.share.copy()
-        new[flows] = out
-        st.share = new
+    else:  # in place: the order weights are kept, updated in these rows
+        topo.set_share_rows(st, flows, out)
 
 
 def return_shares(st: State, topo: Topology, ctl: FlowControls, o_q: F64, short_r: B,
