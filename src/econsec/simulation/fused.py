@@ -403,3 +403,24 @@ def accumulate(inv_min: F64, inventory: F64, loss: F64, min_avail: F64, last_bel
                 min_avail[i, r] = b
             if y < band[i]:
                 last_below[i, r] = day
+
+
+@njit(cache=True)
+def write_rows(share: F64, g: F64, open_eff: F64, own_g: bool, rows: I64, new: F64,
+               old: F64, keep_old: bool) -> None:
+    """Shares of the flows *rows* set in place
+    (:meth:`econsec.simulation.topology.Topology.set_share_rows`): ``old = g[rows]`` (if
+    *keep_old*), ``share[rows] = new`` and, when the order weights are an array of their
+    own (*own_g*), ``g[rows] = new open_eff[rows]``."""
+    runs = new.shape[1]
+    for j in range(len(rows)):
+        k = rows[j]
+        if keep_old:
+            for r in range(runs):
+                old[j, r] = g[k, r]
+        for r in range(runs):
+            share[k, r] = new[j, r]
+        if own_g:
+            oe = open_eff[k]
+            for r in range(runs):
+                g[k, r] = new[j, r] * oe

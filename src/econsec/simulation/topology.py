@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from econsec.simulation import kernels
 from econsec.simulation.controls import FlowControls
 from econsec.simulation.kernels import FlowSums, NodeMin, SumMemo, ranges, take_rows
 from econsec.simulation.network_arrays import Baseline
@@ -158,6 +159,9 @@ class Topology:
         w = self._weights
         if w is not None and w.share is not share:
             w = None
+        if new.shape[1] > 1 and kernels.FUSED and share.flags.owndata:
+            self._set_rows_compiled(share, w, rows, new)
+            return
         if w is not None:
             old = take_rows(w.g, rows)
             for s in self._readers:
@@ -172,6 +176,26 @@ class Topology:
         if w is not None:
             share.flags.writeable = False
             w.set_rows(rows, new)
+
+    def _set_rows_compiled(self, share: F64, w: OrderWeights | None, rows: I64, new: F64
+                           ) -> None:
+        """:meth:`set_share_rows` by one compiled pass over the rows
+        (:func:`econsec.simulation.fused.write_rows`): the old rows of ``g`` for the
+        shipments that read it, the new shares, ``g`` of the new shares."""
+        from econsec.simulation.fused import write_rows
+
+        readers = [] if w is None else [s for s in self._readers if s.g is w.g]
+        own_g = w is not None and w.g is not share
+        open_eff = (w.c.open_eff if own_g and w is not None else None)
+        old = np.empty((len(rows) if readers else 0, new.shape[1]))
+        share.flags.writeable = True
+        write_rows(share, share if w is None else w.g, np.zeros(0) if open_eff is None
+                   else open_eff, own_g, rows, new, old, bool(readers))
+        for s in readers:
+            s.patches.append((rows, old))
+        if w is not None:
+            share.flags.writeable = False
+            w.set_rows(rows, new, g_done=True)
 
     def risk(self, hit: B, c: StepControls) -> RiskFlows:
         """Flows of the slots *hit* under *c* (kept for up to :data:`RISK_SETS` sets while
@@ -336,10 +360,11 @@ class OrderWeights:
             return self._rows[:0]
         return self._rows if stamp[1] == self.version - 1 else None
 
-    def set_rows(self, rows: I64, new: F64) -> None:
+    def set_rows(self, rows: I64, new: F64, g_done: bool = False) -> None:
         """The shares of *rows* (sorted) are now *new* (already in :attr:`share`): ``g``
-        of those rows again (``new x open_eff``; ``x 1`` keeps the bits)."""
-        if self.g is not self.share:
+        of those rows again (``new x open_eff``; ``x 1`` keeps the bits; *g_done*: already
+        written)."""
+        if self.g is not self.share and not g_done:
             open_eff = self.c.open_eff
             assert open_eff is not None
             self.g[rows] = new * open_eff[rows][:, None]
