@@ -274,32 +274,37 @@ def produce_ration(d_use: F64, d_ref: F64, demand: F64, cap: F64, inventory: F64
     phi_r = np.empty((n, runs))
     low = np.empty(runs)
     wanted = np.empty(runs)
+    eff = np.empty(runs)
     for j in range(n):
         for r in range(runs):
             c = cap[j, r]
             d = demand[j, r]
             wanted[r] = c if c <= d else d
             low[r] = 1.0
-        has_ess = False
+        first = True
         for q in range(node_ptr[j], node_ptr[j + 1]):
             if not essential[q]:
                 continue
-            for r in range(runs):
+            for r in range(runs):  # the slot's (1 - alpha) sigma + alpha
                 need = wanted[r] * coef[q, r]
                 if dt != 1.0:
                     need = need * dt
                 a = inventory[q, r] / need
                 alpha = a if a < 1.0 else 1.0  # fmin: NaN gives 1
-                eff = (1.0 - alpha) * sigma[q, r] + alpha
-                if not has_ess or eff < low[r]:
-                    low[r] = eff
-            has_ess = True
+                eff[r] = (1.0 - alpha) * sigma[q, r] + alpha
+            if first:
+                for r in range(runs):
+                    low[r] = eff[r]
+                first = False
+            else:
+                for r in range(runs):
+                    low[r] = eff[r] if eff[r] < low[r] else low[r]
+        if not first and mixed[j]:
+            for r in range(runs):
+                low[r] = 1.0 if low[r] > 1.0 else low[r]  # np.minimum: NaN stays
         for r in range(runs):
-            rj = low[r]
-            if has_ess and mixed[j] and not rj <= 1.0:
-                rj = 1.0
-            out = wanted[r] * rj
-            rho[j, r] = rj
+            out = wanted[r] * low[r]
+            rho[j, r] = low[r]
             y[j, r] = out
             du = d_use[j, r]
             pu = out / du
