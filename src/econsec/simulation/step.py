@@ -124,6 +124,13 @@ non-essential slot): the same numbers.
 Constants of the runs (``c_q``, ``spare x0``, capacities, ``f0``) are broadcast to full
 arrays once (:class:`~econsec.simulation.topology.StepConsts`). A run's result does not
 depend on the other runs of its chunk, bit for bit.
+
+With several runs (``kernels.FUSED``, :func:`fused_runs`) the stages run as compiled
+kernels of :mod:`econsec.simulation.fused`, each one pass over flows, slots or nodes with
+the runs innermost (the weighted sums, orders, production with rationing, receipts,
+inventories and the capacity ramp here; re-sourcing and the share updates in
+:mod:`~econsec.simulation.resourcing` and :mod:`~econsec.simulation.topology`), written
+term for term as the numpy expressions below them: the same bits (tests/unit/test_fused.py).
 """
 
 from __future__ import annotations
@@ -497,10 +504,12 @@ def compiled() -> ModuleType:
 class WeightedSums:
     """The weighted flow sums of one step, ``P(g, x)`` by supplier and ``Q(g, y)`` by slot
     (module docstring), by the fastest of paths that give the same bits: sparse products
-    for one run; for several runs, sums formed again only where terms changed
-    (:meth:`Topology.by_source_since`; ``kernels.INCREMENTAL``) or whole ``[F, R]`` products
-    kept (while ``[F, R]`` has at most :data:`KEEP_VALUES` values and the last re-sourcing
-    worked on the whole arrays) to serve the per-flow shipments (:attr:`kept`)."""
+    for one run; for several runs the compiled kernels (:attr:`fused`, the default) or,
+    with ``kernels.FUSED`` off, sums formed again only where terms changed
+    (:meth:`Topology.by_source_since`; ``kernels.INCREMENTAL``) or whole ``[F, R]``
+    products kept (while ``[F, R]`` has at most :data:`KEEP_VALUES` values and the last
+    re-sourcing worked on the whole arrays) to serve the per-flow shipments
+    (:attr:`kept`)."""
 
     def __init__(self, topo: Topology, wts: OrderWeights, runs: int) -> None:
         self.topo, self.wts = topo, wts
@@ -517,8 +526,8 @@ class WeightedSums:
         topo, wts, g = self.topo, self.wts, self.wts.g
         use, refill = orders.use, orders.refill
         if self.fused:
-            both = compiled().by_source(g, use, refill, orders.has_refill, topo.flow_slot,
-                                   topo.flow_src, topo.n)
+            both = compiled().by_source(g, use, refill, orders.has_refill,
+                                        topo.flow_slot, topo.flow_src, topo.n)
             return both[0], (both[1] if orders.has_refill else np.zeros_like(both[0]))
         if self.incremental:
             d_use = topo.by_source_since("use", wts, use)
@@ -555,8 +564,8 @@ class WeightedSums:
         if self.fused:
             q_flow = None
             if ys:
-                out = compiled().by_slot(wts.g, ys[0], ys[-1], len(ys) == 2, topo.sums.slot_ptr,
-                                    topo.flow_src)
+                out = compiled().by_slot(wts.g, ys[0], ys[-1], len(ys) == 2,
+                                         topo.sums.slot_ptr, topo.flow_src)
                 q_sums = list(out)
             else:
                 q_sums = []
