@@ -120,7 +120,10 @@ def test_the_reference_detects_a_wrong_stage(stage: str, monkeypatch: pytest.Mon
                                              ) -> None:
     """A step with one stage changed no longer agrees with the reference (the check can
     fail): restocking served like use, capacity ramped twice as fast, refill orders over
-    half the refill days."""
+    half the refill days (rationing: in the numpy path, the compiled one fuses it with
+    production; test_fused.py checks that one)."""
+    if stage == "ration":
+        monkeypatch.setattr(kernels, "FUSED", False)
     ration, ramp, orders = step_module.ration, step_module.ramp_capacity, step_module.place_orders
     wrong: dict[str, Callable[..., Any]] = {
         "ration": lambda y, d_use, d_ref: (ration(y, d_use, d_ref)[0],) * 2,
@@ -176,7 +179,9 @@ def test_one_run_and_many_runs_give_the_same_bits(seed: int, transit: bool) -> N
 
 def test_internal_paths_give_the_same_bits(monkeypatch: pytest.MonkeyPatch) -> None:
     """Kept per-flow products or gathers again; sub-matrices of the slots with refill
-    orders or the whole matrix: every path adds the same products in the same order."""
+    orders or the whole matrix: every path adds the same products in the same order (the
+    numpy paths of several runs; the compiled ones: test_fused.py)."""
+    monkeypatch.setattr(kernels, "FUSED", False)
     net = random_busy_network(7)
     spec = busy_spec()
     prm = draw_runs(spec, 3, 7)
@@ -196,7 +201,9 @@ def test_internal_paths_give_the_same_bits(monkeypatch: pytest.MonkeyPatch) -> N
 def test_incremental_sums_give_the_same_bits_as_whole_sums(
         seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """Sums of several runs re-added only where a weight or quantity changed (the default)
-    equal the whole sums formed every step, bit for bit, over a busy random network."""
+    equal the whole sums formed every step, bit for bit, over a busy random network (the
+    numpy paths; the compiled kernels form whole sums)."""
+    monkeypatch.setattr(kernels, "FUSED", False)
     net = random_busy_network(seed)
     spec = busy_spec()
     prm = draw_runs(spec, 5, seed)

@@ -47,6 +47,11 @@ SPARSE = 10
 #: sums of several runs are formed again only where their terms changed (False: always
 #: the whole sum; the same bits either way)
 INCREMENTAL = True
+#: the step of several runs (weighted sums, orders, production and rationing, receipts,
+#: inventories, capacity ramp, re-sourcing, share updates, the recorder's accumulators)
+#: runs the compiled kernels of :mod:`econsec.simulation.fused` (False: the numpy paths;
+#: the same bits; one run always takes the numpy paths)
+FUSED = True
 #: sets of changed sources (slots) whose sub-matrices are kept, and at most this many
 #: flows over all of them (times the network's flows): on large networks where most
 #: items change every step the kept sets would otherwise hold many copies of the network

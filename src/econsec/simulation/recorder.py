@@ -37,6 +37,7 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
+from econsec.simulation import kernels
 from econsec.simulation.kernels import NodeMin
 from econsec.simulation.network_arrays import Baseline
 from econsec.simulation.state import State
@@ -191,7 +192,16 @@ class Recorder:
             x0 = np.repeat(self.base.x0[:, None], r, axis=1)
             self._full = (x0, RECOVERY_BAND * x0)
         x0, band = self._full
-        if self._inv_min is None:
+        runs = x0.shape[1]
+        compiled = runs > 1 and kernels.FUSED and st.step > 0 and self._inv_min is not None
+        if compiled:  # the accumulators in one compiled pass (the same bits)
+            from econsec.simulation.fused import accumulate
+
+            assert self._inv_min is not None
+            accumulate(self._inv_min, st.inventory, self._loss, self._min_avail,
+                       self._last_below, self.base.x0, st.output, st.availability,
+                       RECOVERY_BAND * self.base.x0, dt, st.day)
+        elif self._inv_min is None:
             self._inv_min = st.inventory.copy()
         else:
             np.fmin(self._inv_min, st.inventory, out=self._inv_min)
@@ -201,7 +211,7 @@ class Recorder:
             inv_days = _inventory_days(st.inventory, self._low, self._inv_d_rows())
         if st.step == 0:
             self.inv0[self._rows] = np.asarray(inv_days).T
-        else:
+        elif not compiled:
             lost = np.subtract(x0, st.output)
             if dt != 1.0:
                 lost *= dt

@@ -21,12 +21,13 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from econsec.simulation import kernels
 from econsec.simulation.controls import FlowControls
 from econsec.simulation.kernels import take_rows
 from econsec.simulation.network_arrays import Baseline
 from econsec.simulation.shipments import Shipments
 from econsec.simulation.state import RunParams, State
-from econsec.simulation.topology import StepControls, Topology
+from econsec.simulation.topology import RiskFlows, StepControls, Topology
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -61,10 +62,13 @@ def resource(st: State, topo: Topology, c: StepControls, o_q: F64, u_q: F64,
     rk = topo.risk(hit, c)
     fa = rk.fa
     topo.whole_risk = fa is None
-    # destination weights first: where no supplier of a slot at risk has headroom in any
-    # run, no share can move and the lost shares need not be formed
     head = np.subtract(cap_max, demand)
     np.maximum(head, 0.0, out=head)
+    if kernels.FUSED and short_r.shape[1] > 1:  # several runs: one compiled pass
+        resource_fused(st, topo, c, rk, o_q, ships, short_r, head, prm, dt, allies, base)
+        return
+    # destination weights first: where no supplier of a slot at risk has headroom in any
+    # run, no share can move and the lost shares need not be formed
     w = take_rows(head, rk.src)
     if len(rk.open_rows):  # w x open (x 1 keeps the bits: only the other rows)
         w[rk.open_rows] *= rk.open[rk.open_rows]
@@ -162,6 +166,43 @@ def resource(st: State, topo: Topology, c: StepControls, o_q: F64, u_q: F64,
         st.share = new
     else:
         topo.set_share_rows(st, fa, new)
+
+
+def resource_fused(st: State, topo: Topology, c: StepControls, rk: RiskFlows, o_q: F64,
+                   ships: Shipments, short_r: B, head: F64, prm: RunParams, dt: float,
+                   allies: B | None, base: Baseline) -> None:
+    """:func:`resource` in the slots at risk *rk* by one compiled pass
+    (:func:`econsec.simulation.fused.resource_slots`; the same bits); *head*
+    ``max(capmax - D, 0)``."""
+    from econsec.simulation import fused
+
+    if ships.patches:  # the step's own weights are read (no update since the shipments)
+        raise RuntimeError("re-sourcing after an update of the order weights")
+    runs = short_r.shape[1]
+    allied = allies is not None and bool(allies.any())
+    if allied:
+        assert allies is not None
+        sup = allies[base.node_economy[topo.flow_src]]
+        buy = allies[base.node_economy[topo.slot_node]]
+    else:
+        sup = buy = np.zeros(1, dtype=np.bool_)
+    rate = prm.resource_rate
+    flows = rk.hit_flows
+    out = np.empty((len(flows), runs))
+    moved = fused.resource_slots(
+        rk.hit_slots, topo.sums.slot_ptr, topo.flow_src, st.share, ships.g, ships.phi_u,
+        ships.phi_r, ships.use, ships.refill, o_q, c.sp_pos, ships.sp_rate, c.capped,
+        c.destination_open, np.ones((1, 1)) if c.wedge is None else c.wedge,
+        c.wedge is not None, np.ascontiguousarray((dt / prm.ramp_days)[0]), head,
+        c.risk_slots, short_r, sup, buy, allied,
+        np.ones(runs) if rate is None else np.ascontiguousarray(rate[0]), rate is not None,
+        out)
+    if not moved:
+        return
+    if len(flows) == topo.f:
+        st.share = out
+    else:  # in place: the order weights are kept, updated in these rows
+        topo.set_share_rows(st, flows, out)
 
 
 def return_shares(st: State, topo: Topology, ctl: FlowControls, o_q: F64, short_r: B,

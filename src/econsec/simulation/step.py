@@ -124,11 +124,19 @@ non-essential slot): the same numbers.
 Constants of the runs (``c_q``, ``spare x0``, capacities, ``f0``) are broadcast to full
 arrays once (:class:`~econsec.simulation.topology.StepConsts`). A run's result does not
 depend on the other runs of its chunk, bit for bit.
+
+With several runs (``kernels.FUSED``, :func:`fused_runs`) the stages run as compiled
+kernels of :mod:`econsec.simulation.fused`, each one pass over flows, slots or nodes with
+the runs innermost (the weighted sums, orders, production with rationing, receipts,
+inventories and the capacity ramp here; re-sourcing and the share updates in
+:mod:`~econsec.simulation.resourcing` and :mod:`~econsec.simulation.topology`), written
+term for term as the numpy expressions below them: the same bits (tests/unit/test_fused.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from types import ModuleType
 
 import numpy as np
 import numpy.typing as npt
@@ -201,8 +209,13 @@ def step(
     sums = WeightedSums(topo, topo.weights(st.share, c), runs=st.demand.shape[1])
     orders = place_orders(st, topo, k, prm, target, mk)  # 1
     dem = demand_on_suppliers(st.share, c, k, orders, sums)  # 2
-    y, rho = produce(st.inventory, topo, k, orders.cap, dem.total, dt)  # 3
-    phi_u, phi_r = ration(y, dem.use, dem.refill)  # 4
+    if sums.fused:  # 3, 4: node by node, compiled (simulation/fused.py)
+        y, rho, phi_u, phi_r = compiled().produce_ration(
+            dem.use, dem.refill, dem.total, orders.cap, st.inventory, k.coef, prm.sigma,
+            topo.node_ptr, topo.slot_essential, topo.node_mixed, dt)
+    else:
+        y, rho = produce(st.inventory, topo, k, orders.cap, dem.total, dt)  # 3
+        phi_u, phi_r = ration(y, dem.use, dem.refill)  # 4
     received, ships, into, out = deliver(st, c, k, orders, dem, phi_u, phi_r, sums, dt)
     tr_in, tr_out = in_transit(st, prm, ships, received.shape[1])  # 4a
     if ships.arrived is not None:
@@ -263,6 +276,12 @@ def place_orders(st: State, topo: Topology, k: StepConsts, prm: RunParams, targe
     cap += k.cap0
     if prm.prices is not None:  # price feedback on capacity (prices.py)
         cap = supply_response(cap, st.price, k.cap_max, prm.prices, mk)
+    if fused_runs(cap.shape[1]):  # compiled, slot by slot (simulation/fused.py)
+        use, refill, o_q, has_refill = compiled().orders(
+            cap, st.demand, target, st.inventory,
+            np.ascontiguousarray((1.0 / prm.refill_days)[0]), topo.slot_node, k.coef)
+        return Orders(cap=cap, use=use, refill=refill, o_q=o_q, has_refill=has_refill,
+                      r_slots=None)
     plan = np.minimum(cap, st.demand)
     refill = np.subtract(target, st.inventory)
     np.maximum(refill, 0.0, out=refill)
@@ -353,10 +372,15 @@ def deliver(st: State, c: StepControls, k: StepConsts, orders: Orders, dem: Dema
     the step's :class:`Shipments` and the amounts into and out of the pipeline ([R])."""
     topo = sums.topo
     s_use, s_ref = sums.by_slot(phi_u, phi_r, orders)
-    rate = orders.use * s_use
-    if s_ref is not None:
-        rate += orders.refill * s_ref
-    received = rate * dt if dt != 1.0 else rate
+    if sums.fused:
+        received = compiled().receipts(orders.use, s_use, orders.refill,
+                                       s_use if s_ref is None else s_ref, s_ref is not None,
+                                       dt)
+    else:
+        rate = orders.use * s_use
+        if s_ref is not None:
+            rate += orders.refill * s_ref
+        received = rate * dt if dt != 1.0 else rate
     runs = received.shape[1]
     into, out = np.zeros(runs), np.zeros(runs)
     sp_rate = sp_arrive = np.zeros((0, runs))
@@ -444,6 +468,10 @@ def draw_inventories(st: State, topo: Topology, k: StepConsts, y: F64, received:
                      dt: float) -> tuple[F64, F64]:
     """Stage 5: ``I_q += received_q - used_q``, ``used_q = min(I_q, c_q y_j dt)``. Returns
     ``used`` and the need ``c_q y_j dt`` ([S, R])."""
+    if fused_runs(y.shape[1]):
+        st.inventory, used, need = compiled().draw_inventories(
+            st.inventory, y, k.coef, received, topo.slot_node, dt)
+        return used, need
     use_need = take_rows(y, topo.slot_node)
     use_need *= k.coef
     if dt != 1.0:
@@ -455,23 +483,47 @@ def draw_inventories(st: State, topo: Topology, k: StepConsts, y: F64, received:
 
 def ramp_capacity(st: State, cap: F64, demand: F64, prm: RunParams, dt: float) -> None:
     """Stage 8: ``ramp += dt / ramp_days`` (capped at 1) where demand exceeds capacity."""
+    if fused_runs(cap.shape[1]):
+        ramp, pressed = compiled().ramp_capacity(
+            st.ramp, demand, cap, CAP_TOL, np.ascontiguousarray((dt / prm.ramp_days)[0]))
+        if pressed:
+            st.ramp = ramp
+        return
     pressure = demand > cap * (1.0 + CAP_TOL)
     if pressure.any():
         st.ramp = np.minimum(st.ramp + pressure * (dt / prm.ramp_days), 1.0)
 
 
+def fused_runs(runs: int) -> bool:
+    """The step of *runs* runs uses the compiled kernels (several runs and
+    ``kernels.FUSED``)."""
+    return runs > 1 and kernels.FUSED
+
+
+def compiled() -> ModuleType:
+    """:mod:`econsec.simulation.fused`, imported on first use (numba is loaded only by
+    the step of several runs)."""
+    from econsec.simulation import fused
+
+    return fused
+
+
 class WeightedSums:
     """The weighted flow sums of one step, ``P(g, x)`` by supplier and ``Q(g, y)`` by slot
     (module docstring), by the fastest of paths that give the same bits: sparse products
-    for one run; for several runs, sums formed again only where terms changed
-    (:meth:`Topology.by_source_since`; ``kernels.INCREMENTAL``) or whole ``[F, R]`` products
-    kept (while ``[F, R]`` has at most :data:`KEEP_VALUES` values and the last re-sourcing
-    worked on the whole arrays) to serve the per-flow shipments (:attr:`kept`)."""
+    for one run; for several runs the compiled kernels (:attr:`fused`, the default) or,
+    with ``kernels.FUSED`` off, sums formed again only where terms changed
+    (:meth:`Topology.by_source_since`; ``kernels.INCREMENTAL``) or whole ``[F, R]``
+    products kept (while ``[F, R]`` has at most :data:`KEEP_VALUES` values and the last
+    re-sourcing worked on the whole arrays) to serve the per-flow shipments
+    (:attr:`kept`)."""
 
     def __init__(self, topo: Topology, wts: OrderWeights, runs: int) -> None:
         self.topo, self.wts = topo, wts
-        self.keep = runs > 1 and topo.f * runs <= KEEP_VALUES and topo.whole_risk
-        self.incremental = runs > 1 and not self.keep and kernels.INCREMENTAL
+        self.fused = fused_runs(runs)
+        many = runs > 1 and not self.fused
+        self.keep = many and topo.f * runs <= KEEP_VALUES and topo.whole_risk
+        self.incremental = many and not self.keep and kernels.INCREMENTAL
         self._per_flow: list[F64] | None = None
         #: per-flow ``g phi_use``, ``g phi_ref``, ``u``, ``r`` when kept (for :class:`Shipments`)
         self.kept: tuple[F64 | None, F64 | None, F64, F64] | None = None
@@ -480,6 +532,10 @@ class WeightedSums:
         """``P(g, u)`` and ``P(g, r)`` ([N, R]; zeros without refill orders)."""
         topo, wts, g = self.topo, self.wts, self.wts.g
         use, refill = orders.use, orders.refill
+        if self.fused:
+            both = compiled().by_source(g, use, refill, orders.has_refill,
+                                        topo.flow_slot, topo.flow_src, topo.n)
+            return both[0], (both[1] if orders.has_refill else np.zeros_like(both[0]))
         if self.incremental:
             d_use = topo.by_source_since("use", wts, use)
             d_ref = (topo.by_source_since("refill", wts, refill) if orders.has_refill
@@ -512,7 +568,15 @@ class WeightedSums:
             names.append("phi_r")
         q_sums: list[F64]
         q_flow: list[F64] | None
-        if self.incremental:
+        if self.fused:
+            q_flow = None
+            if ys:
+                out = compiled().by_slot(wts.g, ys[0], ys[-1], len(ys) == 2,
+                                         topo.sums.slot_ptr, topo.flow_src)
+                q_sums = list(out)
+            else:
+                q_sums = []
+        elif self.incremental:
             q_flow = None
             q_sums = [topo.by_slot_since(name, wts, y)
                       for name, y in zip(names, ys, strict=True)]

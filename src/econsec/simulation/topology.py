@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from econsec.simulation import kernels
 from econsec.simulation.controls import FlowControls
 from econsec.simulation.kernels import FlowSums, NodeMin, SumMemo, ranges, take_rows
 from econsec.simulation.network_arrays import Baseline
@@ -68,6 +69,13 @@ class Topology:
         self.min_essential = NodeMin(base.slot_node, self.n, base.slot_essential)
         other = np.bincount(base.slot_node, weights=~base.slot_essential, minlength=self.n)
         self.mixed_rows = np.flatnonzero(other[self.min_essential.nodes] > 0)
+        #: (N + 1,) first slot of each node; (S,) essential slots; (N,) nodes with an
+        #: essential and a non-essential slot (the compiled stages, simulation/fused.py)
+        self.node_ptr = np.concatenate(
+            [[0], np.cumsum(np.bincount(base.slot_node, minlength=self.n))]).astype(np.int64)
+        self.slot_essential = np.asarray(base.slot_essential, dtype=np.bool_)
+        self.node_mixed = np.zeros(self.n, dtype=np.bool_)
+        self.node_mixed[self.min_essential.nodes[self.mixed_rows]] = True
         self._consts: StepConsts | None = None
         self._ctl: StepControls | None = None
         self._weights: OrderWeights | None = None
@@ -151,6 +159,9 @@ class Topology:
         w = self._weights
         if w is not None and w.share is not share:
             w = None
+        if new.shape[1] > 1 and kernels.FUSED and share.flags.owndata:
+            self._set_rows_compiled(share, w, rows, new)
+            return
         if w is not None:
             old = take_rows(w.g, rows)
             for s in self._readers:
@@ -165,6 +176,26 @@ class Topology:
         if w is not None:
             share.flags.writeable = False
             w.set_rows(rows, new)
+
+    def _set_rows_compiled(self, share: F64, w: OrderWeights | None, rows: I64, new: F64
+                           ) -> None:
+        """:meth:`set_share_rows` by one compiled pass over the rows
+        (:func:`econsec.simulation.fused.write_rows`): the old rows of ``g`` for the
+        shipments that read it, the new shares, ``g`` of the new shares."""
+        from econsec.simulation.fused import write_rows
+
+        readers = [] if w is None else [s for s in self._readers if s.g is w.g]
+        own_g = w is not None and w.g is not share
+        open_eff = (w.c.open_eff if own_g and w is not None else None)
+        old = np.empty((len(rows) if readers else 0, new.shape[1]))
+        share.flags.writeable = True
+        write_rows(share, share if w is None else w.g, np.zeros(0) if open_eff is None
+                   else open_eff, own_g, rows, new, old, bool(readers))
+        for s in readers:
+            s.patches.append((rows, old))
+        if w is not None:
+            share.flags.writeable = False
+            w.set_rows(rows, new, g_done=True)
 
     def risk(self, hit: B, c: StepControls) -> RiskFlows:
         """Flows of the slots *hit* under *c* (kept for up to :data:`RISK_SETS` sets while
@@ -215,6 +246,9 @@ class StepControls:
     risk_slots: B  # (S,) slots with a flow under a ban, licensing refusal, quota or tariff
     elasticity: F64  # [1, R] tariff elasticity eps of each run
     wedge: F64 | None  # [F, 1] or [F, R] (1 + tau)^-eps, None without tariffs
+    sp_pos: I64  # (F,) position of each flow in *special*, -1 for the others
+    capped: B  # (F,) flows under a cap (ctl.capped)
+    destination_open: F64  # (F,) ctl.destination_open
 
     @classmethod
     def of(cls, topo: Topology, ctl: FlowControls, licence: I64, piped: bool,
@@ -231,13 +265,17 @@ class StepControls:
         tariffed = bool(ctl.tariff.any())
         partly = (np.flatnonzero(open_eff != 1.0) if open_eff is not None
                   else np.zeros(0, np.int64))
+        sp_pos = np.full(topo.f, -1, dtype=np.int64)
+        sp_pos[special] = np.arange(len(special))
         return cls(ctl=ctl, licence=licence, piped=piped, open_eff=open_eff,
                    partly_open=partly.astype(np.int64), special=special,
                    sp_slot=topo.flow_slot[special], sp_src=topo.flow_src[special],
                    sp_open=ctl.open[special][:, None], sp_quota=ctl.quota[special][:, None],
                    lic_pos=np.searchsorted(special, lic).astype(np.int64), risk_slots=risk,
                    elasticity=elasticity,
-                   wedge=tariff_wedge(ctl.tariff, elasticity) if tariffed else None)
+                   wedge=tariff_wedge(ctl.tariff, elasticity) if tariffed else None,
+                   sp_pos=sp_pos, capped=np.ascontiguousarray(ctl.capped),
+                   destination_open=np.ascontiguousarray(ctl.destination_open))
 
 
 
@@ -322,10 +360,11 @@ class OrderWeights:
             return self._rows[:0]
         return self._rows if stamp[1] == self.version - 1 else None
 
-    def set_rows(self, rows: I64, new: F64) -> None:
+    def set_rows(self, rows: I64, new: F64, g_done: bool = False) -> None:
         """The shares of *rows* (sorted) are now *new* (already in :attr:`share`): ``g``
-        of those rows again (``new x open_eff``; ``x 1`` keeps the bits)."""
-        if self.g is not self.share:
+        of those rows again (``new x open_eff``; ``x 1`` keeps the bits; *g_done*: already
+        written)."""
+        if self.g is not self.share and not g_done:
             open_eff = self.c.open_eff
             assert open_eff is not None
             self.g[rows] = new * open_eff[rows][:, None]
@@ -352,6 +391,9 @@ class RiskFlows:
         self.hit, self.c = hit, c
         sums = topo.sums
         slots = np.flatnonzero(hit)
+        #: the slots at risk and their flows, in order (the compiled re-sourcing)
+        self.hit_slots = slots.astype(np.int64)
+        self.hit_flows = sums.flows_of_slots(self.hit_slots)
         n_flows = int(sums.slot_count[slots].sum())
         ctl = c.ctl
         self.fa: I64 | None

@@ -1,0 +1,431 @@
+"""Compiled kernels of the step's hot loops over ``[item, run]`` arrays (numba).
+
+The numpy evaluation of the step rule (:mod:`econsec.simulation.step`,
+:mod:`econsec.simulation.resourcing`) makes ~30 passes over ``[flow, run]`` arrays per
+step; each kernel here makes one, looping over flows (slots) with the runs innermost
+(C order), and computes the same numbers with the same bits:
+
+* every element-wise expression is written with the same operations in the same order
+  (IEEE 754 double, round to nearest; numba compiles without ``fastmath``, so LLVM neither
+  reassociates nor contracts ``a * b + c`` into a fused multiply-add);
+* every sum over flows starts from 0 and adds its terms one at a time in flow order, as
+  the 0/1 sparse products of :class:`~econsec.simulation.kernels.FlowSums` do (``1 * t =
+  t`` exactly);
+* where the numpy path skips a factor of 1 or a term of ``+0`` (``x * 1 = x``,
+  ``s + 0 = s`` for a share, which is never ``-0``), the kernel may apply it.
+
+The tests compare each kernel with the numpy expression it replaces, bit for bit, and the
+step with the plain reference step (:mod:`econsec.simulation.reference`). This module is
+the only one that imports numba; the step imports it on first use, so commands that do not
+simulate do not load numba. Kernels are compiled on first call and cached on disk
+(``cache=True``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+B = npt.NDArray[np.bool_]
+
+
+@njit(cache=True)
+def by_source(g: F64, xa: F64, xb: F64, two: bool, flow_slot: I64, flow_src: I64,
+              n_nodes: int) -> F64:
+    """``P(g, x)_i = sum_{k: src(k) = i} x_q(k) g_k`` of *xa* and, if *two*, of *xb*
+    ([S, R] each): [1 or 2, N, R], flows added in order (the products ``x g`` as
+    :meth:`~econsec.simulation.kernels.FlowSums.by_source_many` forms them)."""
+    runs = g.shape[1]
+    out = np.zeros((2 if two else 1, n_nodes, runs))
+    for k in range(g.shape[0]):
+        q = flow_slot[k]
+        i = flow_src[k]
+        for r in range(runs):
+            out[0, i, r] += xa[q, r] * g[k, r]
+        if two:
+            for r in range(runs):
+                out[1, i, r] += xb[q, r] * g[k, r]
+    return out
+
+
+@njit(cache=True)
+def by_slot(g: F64, ya: F64, yb: F64, two: bool, slot_ptr: I64, flow_src: I64) -> F64:
+    """``Q(g, y)_q = sum_{k in q} y_src(k) g_k`` of *ya* and, if *two*, of *yb* ([N, R]
+    each): [1 or 2, S, R], each slot's flows added in order (*slot_ptr*: (S + 1,) first
+    flow of each slot; the products ``y g`` as
+    :meth:`~econsec.simulation.kernels.FlowSums.by_slot_many` forms them)."""
+    runs = g.shape[1]
+    n_slots = len(slot_ptr) - 1
+    out = np.zeros((2 if two else 1, n_slots, runs))
+    for q in range(n_slots):
+        for k in range(slot_ptr[q], slot_ptr[q + 1]):
+            i = flow_src[k]
+            for r in range(runs):
+                out[0, q, r] += ya[i, r] * g[k, r]
+            if two:
+                for r in range(runs):
+                    out[1, q, r] += yb[i, r] * g[k, r]
+    return out
+
+
+@njit(cache=True)
+def resource_slots(slots: I64, slot_ptr: I64, flow_src: I64, share: F64, g: F64,
+                   phi_u: F64, phi_r: F64, use: F64, refill: F64, o_q: F64, sp_pos: I64,
+                   sp_rate: F64, capped: B, dest_open: F64, wedge: F64, has_wedge: bool,
+                   ramp_step: F64, head: F64, restricted: B, short_r: B, sup_member: B,
+                   buy_member: B, allied: bool, rate: F64, has_rate: bool, out: F64) -> bool:
+    """Re-sourcing (stage 6 of :mod:`econsec.simulation.step`) in the slots *slots*
+    (sorted): the new shares of their flows, in flow order, into *out*
+    ([flows of the slots, R]). Returns False when nothing moves (no slot has headroom or
+    no flow loses share: the shares stay as they are). Per flow ``k`` of slot ``q`` from
+    supplier ``i``, run ``r`` (the numpy path, :func:`econsec.simulation.resourcing.resource`,
+    term for term):
+
+    * weight ``w_k = head_i open_k wedge_k`` (``head = max(capmax - D, 0)``; with
+      *allied* members first: ``w_k sup_k`` where the slot's member suppliers have headroom
+      and the buyer is a member); ``w_q = sum_{k in q} w_k``; movable ``w_q > 0``;
+    * shipment rate ``s_k = (g_k phi_use,i) u_q + (g_k phi_ref,i) r_q`` (special flows:
+      *sp_rate*, at *sp_pos*, -1 elsewhere);
+    * ``lost_k = (share_k - s_k inv_k) 1[lost > 1e-12, may]`` with ``inv = 1 / o_q``
+      (capped flows: ``1 / u_q``; 0 where the orders are 0) and ``may``: orders > 0 and the
+      slot at risk in the run (a restricted flow or a supplier with ``phi_use < 1``,
+      *short_r*); times *rate* (``min(1, dt / resourcing_days)``) if *has_rate*; plus
+      ``(share_k - lost_k)((1 - wedge_k) ramp_step)`` if *has_wedge*
+      (``ramp_step = dt / ramp_days``);
+    * ``lost_q = sum lost_k``; ``cut_q = w_q / (lost_q o_q)`` where that need exceeds
+      ``w_q`` (else 1), ``lost_q *= cut_q``; ``gain_q = lost_q / w_q`` (0 if not movable);
+    * ``new_k = share_k - lost_k cut_q movable_q``, ``+ gain_q w_k`` in slots that gain in
+      some run.
+
+    *wedge* is [F, 1] or [F, R]; *rate* and *ramp_step* (R,)."""
+    runs = share.shape[1]
+    wide = 0
+    for s in slots:
+        wide = max(wide, slot_ptr[s + 1] - slot_ptr[s])
+    w = np.empty((wide, runs))
+    lost = np.empty((wide, runs))
+    w_q = np.empty(runs)
+    wa_q = np.empty(runs)
+    lost_q = np.empty(runs)
+    gain = np.empty(runs)
+    scale = np.empty(runs)
+    risk = np.empty(runs, dtype=np.bool_)
+    ship = np.empty(runs)
+    inv_o = np.empty(runs)
+    inv_u = np.empty(runs)
+    ok_o = np.empty(runs, dtype=np.bool_)
+    ok_u = np.empty(runs, dtype=np.bool_)
+    wr = wedge.shape[1] > 1
+    any_move = False
+    any_lost = False
+    at = 0
+    for q in slots:
+        k0 = slot_ptr[q]
+        n = slot_ptr[q + 1] - k0
+        # weights and the slot at risk in each run (loop-invariant choices outside the
+        # loops over runs)
+        for r in range(runs):
+            risk[r] = restricted[q]
+            wa_q[r] = 0.0
+            w_q[r] = 0.0
+        for j in range(n):
+            k = k0 + j
+            i = flow_src[k]
+            op = dest_open[k]
+            for r in range(runs):
+                w[j, r] = head[i, r] * op
+            if has_wedge and wr:
+                for r in range(runs):
+                    w[j, r] = w[j, r] * wedge[k, r]
+            elif has_wedge:
+                wk = wedge[k, 0]
+                for r in range(runs):
+                    w[j, r] = w[j, r] * wk
+            for r in range(runs):
+                risk[r] |= short_r[i, r]
+        if allied:
+            for j in range(n):
+                sup = 1.0 if sup_member[k0 + j] else 0.0
+                for r in range(runs):
+                    wa_q[r] += w[j, r] * sup
+            if buy_member[q]:
+                for j in range(n):
+                    sup = 1.0 if sup_member[k0 + j] else 0.0
+                    for r in range(runs):
+                        if wa_q[r] > 0.0:
+                            w[j, r] = w[j, r] * sup
+        for j in range(n):
+            for r in range(runs):
+                w_q[r] += w[j, r]
+        for r in range(runs):
+            any_move |= w_q[r] > 0.0
+        # lost shares (1 / o_q and 1 / u_q formed per slot: the same quotients)
+        for r in range(runs):
+            lost_q[r] = 0.0
+            o = o_q[q, r]
+            u = use[q, r]
+            inv_o[r] = 1.0 / o if o > 0.0 else 0.0
+            inv_u[r] = 1.0 / u if u > 0.0 else 0.0
+            ok_o[r] = o > 0.0 and risk[r]
+            ok_u[r] = u > 0.0 and risk[r]
+        for j in range(n):
+            k = k0 + j
+            i = flow_src[k]
+            p = sp_pos[k]
+            if p >= 0:
+                for r in range(runs):
+                    ship[r] = sp_rate[p, r]
+            else:
+                for r in range(runs):
+                    gk = g[k, r]
+                    ship[r] = (gk * phi_u[i, r]) * use[q, r] + (gk * phi_r[i, r]) * refill[q, r]
+            inv = inv_u if capped[k] else inv_o
+            ok = ok_u if capped[k] else ok_o
+            for r in range(runs):
+                v = share[k, r] - ship[r] * inv[r]
+                lost[j, r] = v * (1.0 if v > 1e-12 and ok[r] else 0.0)
+            if has_rate:
+                for r in range(runs):
+                    lost[j, r] = lost[j, r] * rate[r]
+            if has_wedge and wr:
+                for r in range(runs):
+                    v = lost[j, r]
+                    lost[j, r] = v + (share[k, r] - v) * ((1.0 - wedge[k, r]) * ramp_step[r])
+            elif has_wedge:
+                wk = 1.0 - wedge[k, 0]
+                for r in range(runs):
+                    v = lost[j, r]
+                    lost[j, r] = v + (share[k, r] - v) * (wk * ramp_step[r])
+            for r in range(runs):
+                v = lost[j, r]
+                any_lost |= v != 0.0
+                lost_q[r] += v
+        # no more than the headroom serves; the gain per unit of weight
+        gains = False
+        for r in range(runs):
+            need = lost_q[r] * o_q[q, r]
+            cut = w_q[r] / need if need > w_q[r] else 1.0
+            movable = w_q[r] > 0.0
+            gain[r] = (lost_q[r] * cut) / w_q[r] if movable else 0.0
+            # (lost cut) movable = lost (cut movable): cut is in (0, 1], movable 0 or 1
+            scale[r] = cut * (1.0 if movable else 0.0)
+            gains |= gain[r] != 0.0
+        if gains:
+            for j in range(n):
+                k = k0 + j
+                for r in range(runs):
+                    out[at + j, r] = (share[k, r] - lost[j, r] * scale[r]) + gain[r] * w[j, r]
+        else:
+            for j in range(n):
+                k = k0 + j
+                for r in range(runs):
+                    out[at + j, r] = share[k, r] - lost[j, r] * scale[r]
+        at += n
+    return any_move and any_lost
+
+
+@njit(cache=True, error_model="numpy")
+def orders(cap: F64, demand: F64, target: F64, inventory: F64, inv_refill: F64,
+           slot_node: I64, coef: F64) -> tuple[F64, F64, F64, bool]:
+    """Stage 1 per slot ``q`` of node ``j`` (:func:`econsec.simulation.step.place_orders`):
+    use orders ``u_q = min(cap_j, D_j) c_q``, refill orders
+    ``r_q = max(T_q - I_q, 0) (1 / refill_days)`` (*inv_refill*: (R,) ``1 / refill_days``)
+    and ``o_q = u_q + r_q`` ([S, R] each), and whether some slot places refill orders."""
+    n_slots, runs = inventory.shape
+    use = np.empty((n_slots, runs))
+    refill = np.empty((n_slots, runs))
+    o_q = np.empty((n_slots, runs))
+    has_refill = False
+    for q in range(n_slots):
+        j = slot_node[q]
+        for r in range(runs):
+            c = cap[j, r]
+            d = demand[j, r]
+            u = (c if c <= d else d) * coef[q, r]
+            gap = target[q, r] - inventory[q, r]
+            rf = (gap if gap >= 0.0 else 0.0) * inv_refill[r]
+            if rf != 0.0:
+                has_refill = True
+            use[q, r] = u
+            refill[q, r] = rf
+            o_q[q, r] = u + rf
+    return use, refill, o_q, has_refill
+
+
+@njit(cache=True, error_model="numpy")
+def produce_ration(d_use: F64, d_ref: F64, demand: F64, cap: F64, inventory: F64, coef: F64,
+                   sigma: F64, node_ptr: I64, essential: B, mixed: B, dt: float
+                   ) -> tuple[F64, F64, F64, F64]:
+    """Stages 3 and 4 (rationing) per node ``j`` with slots ``node_ptr[j]:node_ptr[j + 1]``
+    (:func:`econsec.simulation.step.produce`, :func:`~econsec.simulation.step.ration`):
+    ``w = min(cap, D)``, ``alpha_q = fmin(I_q / (w_j c_q dt), 1)`` (``x dt`` only if
+    ``dt != 1``; a 0/0 or x/0 ratio gives 1), ``rho_j = min`` over essential slots of
+    ``(1 - alpha) sigma + alpha`` (1 without; at most 1 for a node with a non-essential
+    slot, *mixed*), ``y = w rho``, ``phi_use = fmin(y / D_use, 1)``,
+    ``phi_refill = fmin(max(y - D_use, 0) / D_refill, 1)``. Returns ``y``, ``rho``,
+    ``phi_use``, ``phi_refill`` ([N, R])."""
+    n, runs = demand.shape
+    y = np.empty((n, runs))
+    rho = np.empty((n, runs))
+    phi_u = np.empty((n, runs))
+    phi_r = np.empty((n, runs))
+    low = np.empty(runs)
+    wanted = np.empty(runs)
+    eff = np.empty(runs)
+    for j in range(n):
+        for r in range(runs):
+            c = cap[j, r]
+            d = demand[j, r]
+            wanted[r] = c if c <= d else d
+            low[r] = 1.0
+        first = True
+        for q in range(node_ptr[j], node_ptr[j + 1]):
+            if not essential[q]:
+                continue
+            for r in range(runs):  # the slot's (1 - alpha) sigma + alpha
+                need = wanted[r] * coef[q, r]
+                if dt != 1.0:
+                    need = need * dt
+                a = inventory[q, r] / need
+                alpha = a if a < 1.0 else 1.0  # fmin: NaN gives 1
+                eff[r] = (1.0 - alpha) * sigma[q, r] + alpha
+            if first:
+                for r in range(runs):
+                    low[r] = eff[r]
+                first = False
+            else:
+                for r in range(runs):
+                    low[r] = eff[r] if eff[r] < low[r] else low[r]
+        if not first and mixed[j]:
+            for r in range(runs):
+                low[r] = 1.0 if low[r] > 1.0 else low[r]  # np.minimum: NaN stays
+        for r in range(runs):
+            out = wanted[r] * low[r]
+            rho[j, r] = low[r]
+            y[j, r] = out
+            du = d_use[j, r]
+            pu = out / du
+            phi_u[j, r] = pu if pu < 1.0 else 1.0
+            rest = out - du
+            pr = (rest if rest >= 0.0 else 0.0) / d_ref[j, r]
+            phi_r[j, r] = pr if pr < 1.0 else 1.0
+    return y, rho, phi_u, phi_r
+
+
+@njit(cache=True, error_model="numpy")
+def receipts(use: F64, s_use: F64, refill: F64, s_ref: F64, has_ref: bool, dt: float
+             ) -> F64:
+    """Stage 4 receipts over the freely open flows (:func:`econsec.simulation.step.deliver`):
+    ``(u_q Q(phi_use)_q + r_q Q(phi_refill)_q) dt`` ([S, R]; the refill term only if
+    *has_ref*, ``x dt`` only if ``dt != 1``)."""
+    n_slots, runs = use.shape
+    out = np.empty((n_slots, runs))
+    for q in range(n_slots):
+        for r in range(runs):
+            v = use[q, r] * s_use[q, r]
+            if has_ref:
+                v = v + refill[q, r] * s_ref[q, r]
+            if dt != 1.0:
+                v = v * dt
+            out[q, r] = v
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def draw_inventories(inventory: F64, y: F64, coef: F64, received: F64, slot_node: I64,
+                     dt: float) -> tuple[F64, F64, F64]:
+    """Stage 5 (:func:`econsec.simulation.step.draw_inventories`): need
+    ``c_q y_j dt`` (``x dt`` only if ``dt != 1``), ``used = min(I, need)``, the new
+    inventory ``I + received - used``. Returns (new inventory, used, need), [S, R]."""
+    n_slots, runs = inventory.shape
+    new = np.empty((n_slots, runs))
+    used = np.empty((n_slots, runs))
+    need = np.empty((n_slots, runs))
+    for q in range(n_slots):
+        j = slot_node[q]
+        for r in range(runs):
+            nd = y[j, r] * coef[q, r]
+            if dt != 1.0:
+                nd = nd * dt
+            inv = inventory[q, r]
+            u = inv if inv <= nd else nd
+            need[q, r] = nd
+            used[q, r] = u
+            new[q, r] = inv + received[q, r] - u
+    return new, used, need
+
+
+@njit(cache=True, error_model="numpy")
+def ramp_capacity(ramp: F64, demand: F64, cap: F64, cap_tol: float, ramp_step: F64
+                  ) -> tuple[F64, bool]:
+    """Stage 8 (:func:`econsec.simulation.step.ramp_capacity`): where
+    ``D > cap (1 + cap_tol)``, ``ramp + ramp_step`` capped at 1 (*ramp_step*: (R,)
+    ``dt / ramp_days``; elsewhere ``ramp + 0``, the same). Returns the new ramp and
+    whether demand exceeded capacity anywhere (if not, the ramp is unchanged)."""
+    n, runs = ramp.shape
+    out = np.empty((n, runs))
+    factor = 1.0 + cap_tol
+    pressed = False
+    for i in range(n):
+        for r in range(runs):
+            hot = demand[i, r] > cap[i, r] * factor
+            v = ramp[i, r] + (1.0 if hot else 0.0) * ramp_step[r]
+            out[i, r] = v if v <= 1.0 else 1.0
+            if hot:
+                pressed = True
+    return out, pressed
+
+
+@njit(cache=True, error_model="numpy")
+def accumulate(inv_min: F64, inventory: F64, loss: F64, min_avail: F64, last_below: F64,
+               x0: F64, output: F64, availability: F64, band: F64, dt: float, day: float
+               ) -> None:
+    """A step's accumulators of :class:`~econsec.simulation.recorder.Recorder`, in place
+    (its ``record`` term for term): ``inv_min = fmin(inv_min, I)`` ([S, R]);
+    ``loss += (x0 - y) dt`` (``x dt`` only if ``dt != 1``), ``min_avail = min(min_avail,
+    rho)`` (NaN propagates, as ``np.minimum``), ``last_below = day`` where ``y < band``
+    ([N, R]; *x0*, *band*: (N,))."""
+    n_slots, runs = inventory.shape
+    for q in range(n_slots):
+        for r in range(runs):
+            a = inv_min[q, r]
+            b = inventory[q, r]
+            if (not b >= a and not np.isnan(b)) or np.isnan(a):  # fmin: NaN only if both
+                inv_min[q, r] = b
+    for i in range(x0.shape[0]):
+        for r in range(runs):
+            y = output[i, r]
+            lost = x0[i] - y
+            if dt != 1.0:
+                lost = lost * dt
+            loss[i, r] += lost
+            a = min_avail[i, r]
+            b = availability[i, r]
+            if b < a or np.isnan(b):
+                min_avail[i, r] = b
+            if y < band[i]:
+                last_below[i, r] = day
+
+
+@njit(cache=True)
+def write_rows(share: F64, g: F64, open_eff: F64, own_g: bool, rows: I64, new: F64,
+               old: F64, keep_old: bool) -> None:
+    """Shares of the flows *rows* set in place
+    (:meth:`econsec.simulation.topology.Topology.set_share_rows`): ``old = g[rows]`` (if
+    *keep_old*), ``share[rows] = new`` and, when the order weights are an array of their
+    own (*own_g*), ``g[rows] = new open_eff[rows]``."""
+    runs = new.shape[1]
+    for j in range(len(rows)):
+        k = rows[j]
+        if keep_old:
+            for r in range(runs):
+                old[j, r] = g[k, r]
+        for r in range(runs):
+            share[k, r] = new[j, r]
+        if own_g:
+            oe = open_eff[k]
+            for r in range(runs):
+                g[k, r] = new[j, r] * oe
