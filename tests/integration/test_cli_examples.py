@@ -89,8 +89,8 @@ def _resolve(cmd: str, tmp: Path) -> tuple[list[str] | None, str]:
     args = shlex.split(cmd)[1:]
     fixed: list[str] = []
     for a in args:
-        if a.startswith(("~/data/", "../shared/data/", "data/")):
-            name = re.sub(r"^(~/data/|\.\./shared/data/|data/)", "", a)
+        if a.startswith(("~/data/", "../shared/data/", "data/")) or a == "../shared/data":
+            name = re.sub(r"^(~/data/?|\.\./shared/data/?|data/)", "", a)
             if not SHARED.is_dir():
                 return None, f"needs ../shared/data (not found at {SHARED})"
             path = SHARED / name

@@ -60,7 +60,8 @@ def test_licensing_approval_defaults_to_one_minus_intensity() -> None:
     assert shock.kind is ShockKind.licensing
     # the scenario overrides the registry's intensity 0.4 with 0.09 (calibrated)
     assert shock.approval_rate == pytest.approx(1 - 0.09)
-    assert shock.licence_delay == ParamDist(DistKind.fixed, (63.0,))  # the scenario's 63 d
+    # the scenario's window: first approvals (day 13) to the statutory limit (day 63)
+    assert shock.licence_delay == ParamDist(DistKind.uniform, (13.0, 63.0))
     assert (shock.start, shock.end, shock.targets) == (0, None, frozenset())
     # one registry measure listed per good: germanium and substrates at the registry's
     # intensity 0.6, gallium with its own approval rate (calibrated on 2024 customs data)

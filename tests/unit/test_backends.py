@@ -58,7 +58,7 @@ def _reference() -> dict[str, bytes]:
 
 def test_local_worker_counts_and_chunkings_give_identical_bytes() -> None:
     ref = _reference()
-    assert set(ref) == {"timeseries", "summary", "diversion", "trade", "parameters"}
+    assert set(ref) == {"timeseries", "summary", "diversion", "trade", "parameters", "prices"}
     assert _csv(_run(workers=2)) == ref
     assert _csv(_run(workers=2, chunk_runs=4)) == ref
     assert _csv(_run(chunk_runs=RUNS)) == ref
