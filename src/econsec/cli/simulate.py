@@ -85,6 +85,10 @@ NO_ROWS = {
     "outcomes": "the scenario documents no outcome for it",
     "compare": "neither run has a row of it",
 }
+#: ``--good`` of simulate and the stored-run commands (a stored run matches its own goods)
+GoodOpt = Annotated[list[str] | None, typer.Option(
+    "--good", "-g", help="Only the rows of this good (id, or a name of the world's goods in "
+    "simulate; repeat for several), e.g. --table prices --good gallium.")]
 #: the prices table's columns, in the order a narrow terminal keeps them
 PRICE_COLUMNS = ("good", "price_index_p50", "date", "market", "price_index_p95",
                  "price_index_p5")
@@ -117,6 +121,18 @@ def _stored_goods(values: list[str], frame: Any, table: str) -> list[str]:
         raise fail(f"--good: {exc}") from None
 
 
+def shown_rows(frame: Any, table: str, goods: list[str] | None, top: int) -> Any:
+    """The rows of *table* to show: a summary's hit rows (:func:`summary_table`), only
+    *goods* (a named error when none is left), the prices' answer columns kept last."""
+    if table == "summary":
+        frame = summary_table(frame if goods is None else frame[frame["good"].isin(goods)], top)
+    if goods is not None:
+        frame = only_goods(frame, goods, table)
+    if table == "prices":  # a narrow terminal keeps the median price, dropped last
+        frame.attrs["keep_columns"] = PRICE_COLUMNS
+    return frame
+
+
 def only_goods(frame: Any, goods: list[str], table: str) -> Any:
     """The rows of *frame* whose ``good`` is one of *goods* (its ``attrs`` kept); a named
     error saying why when none is left."""
@@ -143,9 +159,7 @@ def simulate(
                                        "index per good, 1 = pre-shock) or outcomes "
                                        "(replays: documented vs simulated).")] = "summary",
     top: TopOpt = 20,
-    good: Annotated[list[str] | None, typer.Option(
-        "--good", "-g", help="Only the rows of this good (id or name; repeat for several), "
-        "e.g. --table prices --good gallium.")] = None,
+    good: GoodOpt = None,
     fmt: FormatOpt = OutputFormat.table,
     out: OutOpt = None,
     wide: WideOpt = False,
@@ -204,19 +218,10 @@ def simulate(
         err.print(f"stored run [bold]{run_id}[/] (econsec runs show {run_id})", highlight=False)
     frames = {"summary": run.summary, "timeseries": run.timeseries,
               "diversion": run.diversion, "trade": run.trade, "prices": run.prices}
-    if table == "outcomes":
-        frame = run.outcomes
-    elif table == "summary":
-        summ = run.summary()
-        frame = summary_table(summ if goods is None else summ[summ["good"].isin(goods)], top)
-    else:
-        frame = frames[table]()
-    if goods is not None:
-        frame = only_goods(frame, goods, table)
+    frame = shown_rows(run.outcomes if table == "outcomes" else frames[table](), table, goods,
+                       top)
     if table == "summary" and fmt is OutputFormat.table and out is None:
         frame = frame.rename(columns=SHORT)
-    if table == "prices":  # a narrow terminal keeps the median price, dropped last
-        frame.attrs["keep_columns"] = PRICE_COLUMNS
     emit(frame, fmt, out, title=f"{sc.title} - {table} ({runs} runs, seed {seed})",
          wide=wide)
 
@@ -318,9 +323,7 @@ def runs_show(
     table: Annotated[str, typer.Option(help="summary, timeseries, diversion, trade, "
                                        "prices, parameters or yaml.")] = "summary",
     top: TopOpt = 20,
-    good: Annotated[list[str] | None, typer.Option(
-        "--good", "-g", help="Only the rows of this good (id; repeat for several), "
-        "e.g. --table prices --good gallium.")] = None,
+    good: GoodOpt = None,
     fmt: FormatOpt = OutputFormat.table,
     out: OutOpt = None,
     wide: WideOpt = False,
@@ -340,13 +343,7 @@ def runs_show(
         raise fail("--table must be summary, timeseries, diversion, trade, prices, parameters "
                    "or yaml (trade, prices: runs stored since econsec kept them)")
     frame = stored.frames[table]
-    goods = _stored_goods(good, frame, table) if good else None
-    if table == "summary":
-        frame = summary_table(frame if goods is None else frame[frame["good"].isin(goods)], top)
-    if goods is not None:
-        frame = only_goods(frame, goods, table)
-    if table == "prices":
-        frame.attrs["keep_columns"] = PRICE_COLUMNS
+    frame = shown_rows(frame, table, _stored_goods(good, frame, table) if good else None, top)
     m = stored.meta
     emit(frame, fmt, out, title=f"run {m['run_id']}: {m['scenario']} ({m['runs']} runs, "
          f"seed {m['seed']}, world {m['world_version']})", wide=wide)
@@ -357,9 +354,7 @@ def runs_compare(
     a: Annotated[str, typer.Argument(help="First run id.")],
     b: Annotated[str, typer.Argument(help="Second run id.")],
     top: TopOpt = 20,
-    good: Annotated[list[str] | None, typer.Option(
-        "--good", "-g", help="Only the rows of this good (id; repeat for several), "
-        "e.g. --good gallium.")] = None,
+    good: GoodOpt = None,
     fmt: FormatOpt = OutputFormat.table,
     out: OutOpt = None,
     wide: WideOpt = False,
