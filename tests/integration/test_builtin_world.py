@@ -57,6 +57,13 @@ def test_measures_registry(world) -> None:  # type: ignore[no-untyped-def]
              and "hydrogen_fluoride" in m.goods]
     assert any(m.effective is not None and m.effective.isoformat() == "2019-07-04"
                for m in japan)
+    # MOFCOM Announcement No. 46 of 2024, clause 2: Ga, Ge, Sb and superhard materials to
+    # the US "in principle" not permitted (read as no licence: 1.0); graphite only under
+    # stricter review, with no published refusal rate, so not in the ban
+    us_ban = world.measure("chn_usa_2024_ga_ge_sb_ban")
+    assert us_ban.intensity == 1.0 and us_ban.targets == ("USA",)
+    assert {"gallium", "germanium", "antimony"} <= set(us_ban.goods)
+    assert not any(g.startswith("graphite") for g in us_ban.goods)
     assert len(world.investments) >= 9
 
 

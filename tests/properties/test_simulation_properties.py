@@ -48,10 +48,12 @@ def test_world_baseline_is_a_steady_state(steps: int, inv: float, weekly: bool) 
 @given(net=chain_networks(), frac=st.floats(0.0, 1.0), kind=st.sampled_from(
     [ShockKind.ban, ShockKind.licensing, ShockKind.quota, ShockKind.tariff]),
     spare=st.floats(0.0, 0.5), inv=st.floats(0.0, 30.0),
-    back=st.sampled_from([np.inf, 0.0, 3.0, 15.0]), spread=st.booleans())
+    back=st.sampled_from([np.inf, 0.0, 3.0, 15.0]), spread=st.booleans(),
+    ban_at=st.sampled_from([None, 9, 25]), ban=st.floats(0.0, 1.0))
 @SETTINGS
 def test_goods_are_conserved(net: Baseline, frac: float, kind: ShockKind, spare: float,
-                             inv: float, back: float, spread: bool) -> None:
+                             inv: float, back: float, spread: bool, ban_at: int | None,
+                             ban: float) -> None:
     # the shock is lifted on day 40: with return_days (*back*) buyers then move back;
     # licences after 7 days, or spread over 2-12 days (econsec.simulation.licence_delays)
     delay = (ParamDist(DistKind.uniform, (2.0, 12.0)) if spread
@@ -59,7 +61,11 @@ def test_goods_are_conserved(net: Baseline, frac: float, kind: ShockKind, spare:
     shock = Shock(kind, frozenset({"E0"}), frozenset(), frozenset({"h", "m"}), start=2,
                   end=40, intensity=frac, approval_rate=0.5 if kind is ShockKind.licensing
                   else None, licence_delay=delay if kind is ShockKind.licensing else None)
-    spec = SimulationSpec(start=START, horizon_days=60, shocks=(shock,))
+    # with *ban_at*, a ban of intensity *ban* on the same flows from that day: under
+    # licensing it refuses part of what waits in the pipeline (step.refuse_at_border)
+    extra = (Shock(ShockKind.ban, frozenset({"E0"}), frozenset(), frozenset({"h", "m"}),
+                   start=ban_at, end=45, intensity=ban),) if ban_at is not None else ()
+    spec = SimulationSpec(start=START, horizon_days=60, shocks=(shock, *extra))
     prm = params(3, spare_capacity=spare, ramp_days=5.0, inventory_days=inv,
                  licence_delay_days=20.0) | {"return_days": np.full(3, back)}
     eng = engine(net, spec, prm)
@@ -71,11 +77,12 @@ def test_goods_are_conserved(net: Baseline, frac: float, kind: ShockKind, spare:
         # produced = shipped to buyers + delivered to final demand
         np.testing.assert_allclose(f.output, topo.flows_to_sources(f.shipped) + f.final,
                                    rtol=1e-10, atol=1e-14)
-        # shipped = received + change in transit
+        # shipped = received + change in the licence pipeline + refused at the border
         pipe_after = eng.state.pipeline.sum(axis=(0, 1)) if eng.state.pipeline.size else 0.0
         np.testing.assert_allclose(f.shipped.sum(axis=0),
-                                   f.received.sum(axis=0) + pipe_after - pipe_before,
-                                   rtol=1e-10, atol=1e-14)
+                                   f.received.sum(axis=0) + pipe_after - pipe_before
+                                   + f.refused, rtol=1e-10, atol=1e-14)
+        assert (f.refused >= 0.0).all()
         # inventory change = received - used; inventories and shares stay feasible
         np.testing.assert_allclose(eng.state.inventory - inv_before, f.received - f.used,
                                    rtol=1e-10, atol=1e-13)

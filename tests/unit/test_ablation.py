@@ -67,6 +67,8 @@ def test_switches_set_the_engine_parameters_and_keep_the_rest() -> None:
     assert off.prices and not switch_off(spec, ["prices"]).prices
     assert off.licence_spread and not switch_off(spec, ["licence_spread"]).licence_spread
     assert switch_off(spec, ["licence_spread"]).params == spec.params
+    assert off.border_refusal and not switch_off(spec, ["border_refusal"]).border_refusal
+    assert switch_off(spec, ["border_refusal"]).params == spec.params
     assert spec.params["transit_scale"].args == (3.0 / INTER,)  # the spec is not changed
     with pytest.raises(ValueError, match=r"unknown mechanism.*known: \['prices'"):
         switch_off(spec, ["inventories"])

@@ -187,3 +187,47 @@ def test_spread_one_run_and_many_runs_give_the_same_bits() -> None:
     prm = draw_runs(spec, 4, 4)
     many = run_states(net, spec, prm, 45)
     assert_same_bits(many, [run_states(net, spec, one_run(prm, r), 45) for r in range(4)])
+
+
+@pytest.mark.parametrize(("intensity", "kept"), [(1.0, 0.0), (0.5, 0.5)])
+def test_a_ban_refuses_what_waits_for_its_licence(intensity: float, kept: float) -> None:
+    # licences after a fixed 4 days, half approved: 0.5 a day enters the pipeline and the
+    # shipment of day d arrives on day d + 4 (days 4 and 5: 0.5 each). A ban on the same
+    # flow from day 6: the pipeline then holds the shipments of days 2-5, 4 x 0.5 = 2.0, of
+    # which the ban keeps o'/o = 1 - intensity (refused: 2.0 x intensity, on day 6 only);
+    # the kept half arrives on days 6-9 (0.5 x 0.5 = 0.25 a day); new shipments are capped at
+    # approved x open x z0 = 0.5 x 0.5 x 1 = 0.25 a day and arrive from day 10.
+    ban = Shock(ShockKind.ban, frozenset({"S"}), frozenset(), frozenset({"h"}), start=6,
+                intensity=intensity)
+    spec = SimulationSpec(start=START, horizon_days=14,
+                          shocks=(licensing(ParamDist(DistKind.fixed, (4.0,))), ban))
+    eng = engine(one_to_one(), spec, params())
+    got, refused, held = [], [], []
+    for _ in range(12):
+        f = eng.step()
+        # the ledger: into - out = shipped - received, and the pipeline loses what is refused
+        assert f.into_pipeline[0] - f.out_of_pipeline[0] == pytest.approx(
+            f.shipped[:, 0].sum() - f.received[:, 0].sum(), abs=1e-15)
+        got.append(float(f.received[0, 0]))
+        refused.append(float(f.refused[0]))
+        held.append(float(eng.state.pipeline.sum()))
+    np.testing.assert_allclose(got, [0, 0, 0, 0, 0.5, 0.5] + [0.5 * kept] * 6, atol=1e-15)
+    np.testing.assert_allclose(refused, [0] * 6 + [2.0 * intensity] + [0] * 5, atol=1e-15)
+    # in the pipeline: 0.5, 1, 1.5, 2, 2, 2, then 2 x kept (the kept half of the old
+    # content and new shipments at 0.25 a day replace each other one for one)
+    np.testing.assert_allclose(held, [0.5, 1.0, 1.5, 2.0, 2.0, 2.0] + [2.0 * kept] * 6,
+                               atol=1e-15)
+
+
+def test_border_refusal_switched_off_releases_the_pipeline() -> None:
+    # the same ban with the mechanism off (the ablation's border_refusal switch): the
+    # shipments of days 2-5 still arrive on days 6-9 (0.5 a day), nothing is refused
+    ban = Shock(ShockKind.ban, frozenset({"S"}), frozenset(), frozenset({"h"}), start=6,
+                intensity=1.0)
+    spec = SimulationSpec(start=START, horizon_days=14,
+                          shocks=(licensing(ParamDist(DistKind.fixed, (4.0,))), ban))
+    eng = engine(one_to_one(), switch_off(spec, ["border_refusal"]), params())
+    flows = [eng.step() for _ in range(12)]
+    np.testing.assert_allclose([float(f.received[0, 0]) for f in flows],
+                               [0, 0, 0, 0] + [0.5] * 6 + [0, 0], atol=1e-15)
+    assert all(float(f.refused[0]) == 0.0 for f in flows)

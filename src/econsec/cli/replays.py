@@ -26,7 +26,7 @@ def replays(
         "--world", envvar="ECONSEC_WORLD", help="World folder (default: built-in).")] = None,
     without: Annotated[list[str] | None, typer.Option(
         "--without", help="Switch this mechanism off (repeat for several): prices, "
-        "adaptation, anticipation, transit, return, licence_spread.")] = None,
+        "adaptation, anticipation, transit, return, licence_spread, border_refusal.")] = None,
     ablation: Annotated[bool, typer.Option(
         "--ablation", help="The skill per replay with every mechanism on, each one off in "
         "turn (of --without, default all), then all off.")] = False,
@@ -43,7 +43,8 @@ def replays(
     `--without M` switches mechanism M off (prices: the price index stays 1.0;
     adaptation: no induced localisation; anticipation: no front-loading; transit: goods
     arrive the day they ship; return: buyers never move back after a lift;
-    licence_spread: one licence delay per run for every shipment, not spread over them);
+    licence_spread: one licence delay per run for every shipment, not spread over them;
+    border_refusal: a ban lets what waits in the licence pipeline through);
     `--ablation` prints the skill summary for all on, each off in turn, and all off.
 
     Examples: `econsec replays --runs 20 --seed 0`; `econsec replays --scenario

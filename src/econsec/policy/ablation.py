@@ -19,7 +19,10 @@ scenario:
 * ``licence_spread`` - licence delays spread over the shipments of a run
   (:mod:`econsec.simulation.licence_delays`): ``spec.licence_spread = False``, so each
   licensing shock's delay is one value drawn per run for every shipment (the behaviour
-  before the mechanism: exports sit at zero, then jump to the whole approved flow).
+  before the mechanism: exports sit at zero, then jump to the whole approved flow);
+* ``border_refusal`` - a ban refusing what waits in the licence pipeline when it takes
+  effect (:func:`econsec.simulation.step.refuse_at_border`): ``spec.border_refusal =
+  False``, so that content is still released after the ban starts.
 
 A parameter fixed by the switch draws no random numbers; where a scenario drew it from a
 distribution (``return_days`` in ``chn_ree_japan_2010``), the parameters drawn after it
@@ -51,6 +54,7 @@ MECHANISMS: dict[str, tuple[str, float] | str] = {
     "transit": ("transit_scale", 0.0),
     "return": ("return_days", math.inf),
     "licence_spread": "licence_spread",
+    "border_refusal": "border_refusal",
 }
 
 
@@ -72,11 +76,14 @@ def switch_off(spec: SimulationSpec, names: Sequence[str]) -> SimulationSpec:
             switched.add(off)
         else:
             params[off[0]] = ParamDist(DistKind.fixed, (off[1],))
-    unknown = sorted(switched - {"prices", "licence_spread"})
+    unknown = sorted(switched - {"prices", "licence_spread", "border_refusal"})
     if unknown:
-        raise ValueError(f"no spec switch {unknown}; known: prices, licence_spread")
+        raise ValueError(f"no spec switch {unknown}; known: prices, licence_spread, "
+                         "border_refusal")
     return dataclasses.replace(spec, params=MappingProxyType(params),
                                prices=spec.prices and "prices" not in switched,
+                               border_refusal=spec.border_refusal
+                               and "border_refusal" not in switched,
                                licence_spread=spec.licence_spread
                                and "licence_spread" not in switched)
 

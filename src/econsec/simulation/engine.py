@@ -221,6 +221,7 @@ class Engine:
             inventory=self.target.copy(),
             share=np.repeat(share[:, None], runs, axis=1),
             pipeline=np.zeros((length, n_lic, runs)),
+            lic_open=np.ones(n_lic) if spec.border_refusal and n_lic else None,
             price=np.ones((2 * len(base.goods), runs)),  # both markets (prices.py)
             transit=np.zeros((0, 0, runs)),
         )

@@ -6,6 +6,8 @@ straight from the formulas with none of its speed paths (kept weights, increment
 slots-at-risk subsets, one-by-one special flows). For node ``j``, input slot ``q`` of
 buyer ``j(q)``, flow ``k`` of slot ``q(k)`` from supplier ``i(k)``, step ``dt`` days:
 
+0. refusal at the border: a pipeline flow whose open share fell from ``o`` to ``o'`` since
+   the last step keeps ``o' / o`` of its pipeline content; the rest is refused;
 1. orders: ``cap = xcap + invest + ramp spare x0``, ``p = min(cap, D(t-1))``,
    ``u_q = c_q p_j``, ``r_q = max(T_q - I_q, 0) / refill_days``, ``o_q = u_q + r_q``,
    ``o_k = share_k o_q``;
@@ -96,6 +98,7 @@ class RunState:
     share: F64
     pipeline: F64
     step: int
+    lic_open: F64 | None  # (K,) open share of the pipeline flows at the last step
     price: F64  # (2G,) price index per good, international then home market
     transit: F64  # [L, T] shipments on the way by arrival step
 
@@ -108,6 +111,7 @@ class RunState:
         return cls(ramp=col(st.ramp), demand=col(st.demand), output=col(st.output),
                    availability=col(st.availability), inventory=col(st.inventory),
                    share=col(st.share), pipeline=col(st.pipeline), step=st.step,
+                   lic_open=None if st.lic_open is None else st.lic_open.copy(),
                    price=col(st.price),
                    transit=col(st.transit) if st.transit.size else np.zeros((0, 0)))
 
@@ -126,6 +130,7 @@ class RunFlows:
     arrived: F64  # (F,) arrived per flow (after the licence pipeline and transit)
     into_transit: float
     out_of_transit: float
+    refused: float  # refused at the border (step 0)
 
 
 def reference_step(rs: RunState, base: Baseline, prm: RunParams, run: int,
@@ -138,6 +143,18 @@ def reference_step(rs: RunState, base: Baseline, prm: RunParams, run: int,
     column *run*)."""
     fs, src, node = base.flow_slot, base.flow_src, base.slot_node
     n, s = base.n_nodes, base.n_slots
+    # 0. refusal at the border: a ban closing a pipeline flow (open o -> o' < o) keeps
+    # o' / o of what waits for its licence; the rest is refused
+    refused = 0.0
+    if rs.lic_open is not None and rs.pipeline.shape[0]:
+        o_then, o_now = rs.lic_open, ctl.open[licence_flows]
+        for i in range(rs.pipeline.shape[0]):  # by arrival step, then flow
+            for j in range(len(licence_flows)):
+                if o_now[j] < o_then[j]:
+                    kept = rs.pipeline[i, j] * (o_now[j] / o_then[j])
+                    refused += rs.pipeline[i, j] - kept
+                    rs.pipeline[i, j] = kept
+        rs.lic_open = ctl.open[licence_flows].copy()
     spare, ramp_days = prm.spare[0, run], prm.ramp_days[0, run]
     eps = prm.tariff_elasticity[0, run]
     x_now = x_cap + (invest if invest.ndim == 1 else invest[:, run])
@@ -319,4 +336,4 @@ def reference_step(rs: RunState, base: Baseline, prm: RunParams, run: int,
     rs.step += 1
     return RunFlows(received=received, used=used, final=f0 * phi_u * dt,
                     shipped=ship * dt, into_pipeline=into, out_of_pipeline=out, arrived=arrive,
-                    into_transit=float(t_in), out_of_transit=t_out)
+                    into_transit=float(t_in), out_of_transit=t_out, refused=refused)

@@ -285,6 +285,10 @@ class SimulationSpec:
     #: shipments of each run; False: one delay drawn per run for all of them (the behaviour
     #: before; the ``licence_spread`` switch of the mechanism ablation)
     licence_spread: bool = True
+    #: True: a ban that takes effect on a flow refuses its content waiting in the licence
+    #: pipeline (:func:`econsec.simulation.step.refuse_at_border`); False: that content is
+    #: still released (the behaviour before; the ``border_refusal`` switch of the ablation)
+    border_refusal: bool = True
 
     def __post_init__(self) -> None:
         if self.step_days not in (1, 7):

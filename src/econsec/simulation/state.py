@@ -37,6 +37,10 @@ class State:
     inventory: F64  # [S, R] USD bn on hand
     share: F64  # [F, R] sourcing shares (sum to 1 per slot)
     pipeline: F64  # [L, K, R] licensed shipments in transit by arrival step (ring buffer)
+    #: (K,) open share of each licence-pipeline flow at the last step (bans only), which
+    #: the step compares with today's to refuse pipeline content at the border
+    #: (:func:`econsec.simulation.step.refuse_at_border`); None: the mechanism is off
+    lic_open: F64 | None = None
     # --- prices (econsec.simulation.prices) ---
     #: [2 G, R] price index per good (1.0 = pre-shock), international market then home
     #: market (:data:`econsec.simulation.prices.MARKETS`); empty: no price stage
@@ -66,6 +70,9 @@ class StepFlows:
     #: [R] entered and left transit (:mod:`econsec.simulation.transit`; zeros without it)
     into_transit: F64 = field(default_factory=lambda: np.zeros(1))
     out_of_transit: F64 = field(default_factory=lambda: np.zeros(1))
+    #: [R] refused at the border: licence-pipeline content of flows a ban closed this step
+    #: (it stays with the exporter, outside the modelled trade; ``refuse_at_border``)
+    refused: F64 = field(default_factory=lambda: np.zeros(1))
 
     @property
     def output(self) -> F64:

@@ -6,6 +6,10 @@ day of base-year value; stocks (inventories, shipments in transit) are USD bn. O
 ``dt`` days (1 = daily, 7 = weekly) runs these stages, in order (:func:`step`; one function
 each):
 
+0. **Refusal at the border** (:func:`refuse_at_border`). When a ban takes effect on a flow
+   of the licence pipeline (its open share falls from ``o`` to ``o'``), the flow's content
+   waiting for a licence is multiplied by ``o' / o``; the rest is refused (the ledger's
+   ``refused``).
 1. **Orders** (:func:`place_orders`). Node ``j`` plans ``p_j = min(cap_j, D_j(t-1))`` and
    orders per input slot ``o_q = c_q p_j + max(T_q - I_q, 0) / refill_days`` (use plus
    closing the inventory gap to the target ``T_q = (cover + stockpile + dt) c_q x_ref_j``);
@@ -84,8 +88,9 @@ ceiling) ``x keep_i(t)``.
 ``refill_days`` (30) and ``tariff_elasticity`` (4) are run parameters
 (:data:`econsec.simulation.spec.PARAMETERS`, where their sources are given).
 Goods are conserved by construction: ``y dt = sum s dt + f dt`` per node; shipped = received
-+ change in transit; ``Delta I = received - used``. Without shocks every quantity stays at
-its baseline (``D = x0``, ``rho = 1``, ``o_k = z0_k``): the baseline is a steady state.
++ change in transit (licence pipeline and shipping) + refused at the border;
+``Delta I = received - used``. Without shocks every quantity stays at its baseline
+(``D = x0``, ``rho = 1``, ``o_k = z0_k``): the baseline is a steady state.
 The structure follows adaptive-regional input-output models with inventories and
 rationing (Hallegatte 2008, Risk Analysis 28(3); Guan et al. 2020, Nature Human Behaviour
 4, 577-587; BoARIO, Wang et al. 2024, whose ``calc_production`` and
@@ -197,6 +202,7 @@ def step(
     node shocks, ((N,) final-demand multiplier, (N,) share of capacity kept), or None
     (:class:`~econsec.simulation.controls.NodeShocks`).
     """
+    refused = refuse_at_border(st, ctl, licence_flows)  # 0
     c = topo.controls(ctl, licence_flows, bool(st.pipeline.shape[0]), prm.tariff_elasticity)
     k = topo.consts(base, prm, x_cap, invest)
     if node_shock is not None:  # demand and outage shocks on nodes
@@ -241,7 +247,38 @@ def step(
     st.day += dt
     return StepFlows(output_rate=y, received=received, used=used, need=use_need,
                      into_pipeline=into, out_of_pipeline=out, moves=ships,
-                     into_transit=tr_in, out_of_transit=tr_out)
+                     into_transit=tr_in, out_of_transit=tr_out, refused=refused)
+
+
+def refuse_at_border(st: State, ctl: FlowControls, licence_flows: I64) -> F64:
+    """Stage 0: a ban that takes effect on a licence-pipeline flow also refuses what is
+    waiting for its licence. With the flow's open share ``o`` at the last step and ``o'``
+    now (``o' < o``: a ban began or tightened), the flow's pipeline content is multiplied by
+    ``o' / o``; the rest, ``(1 - o' / o)`` of it, is refused and leaves the modelled trade
+    (it stays with the exporter; the ledger's ``refused``). A licence is checked when the
+    goods clear customs, under the rules in force that day (an export licence must be valid
+    at export; MOFCOM Announcement No. 46 of 2024 applied from the day it was published), so
+    applications pending when a ban starts are not granted: China customs recorded no
+    antimony exports to the US from December 2024, though licences for US buyers had been
+    in process since September (Reuters, 20 Mar 2025). Quotas and approval rates do not
+    refuse pipeline content (they cap what enters it). Returns the refused amounts [R]
+    (zeros when nothing changed; ``st.lic_open`` None: the mechanism is off)."""
+    runs = st.pipeline.shape[2]
+    prev = st.lic_open
+    if prev is None or not st.pipeline.shape[0]:
+        return np.zeros(runs)
+    now = ctl.open[licence_flows]
+    st.lic_open = now
+    closed = now < prev
+    if not closed.any():
+        return np.zeros(runs)
+    ratio = np.where(closed, now / np.where(closed, prev, 1.0), 1.0)  # prev > now >= 0
+    pos = np.flatnonzero(closed)
+    held = st.pipeline[:, pos, :]
+    cut = held - held * ratio[pos][None, :, None]
+    st.pipeline[:, pos, :] = held * ratio[pos][None, :, None]
+    # summed slot by slot, flow by flow: the same bits for any number of runs
+    return np.cumsum(cut.reshape(-1, runs), axis=0)[-1]
 
 
 def node_response(k: StepConsts, final: F64, keep: F64) -> StepConsts:
