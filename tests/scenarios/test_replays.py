@@ -288,15 +288,18 @@ def test_chn_sb_2024_licensed_volumes_and_the_us_ban() -> None:
     assert others.any()
     assert float(np.median(vals[:, others].sum(axis=1))) == pytest.approx(
         0.4 * float(base[others].sum()), rel=1e-6)
-    # from April 2025 the shipments approved before the US ban (3 Dec 2024, + 45-92 days in
-    # the licence pipeline) have arrived: the US gets 40 % x (1 - 0.9) = 4 %
-    first = (pd.Timestamp("2025-04-01").date() - scenario.start).days
-    keys, vals = result.trade_in_window(first, first + 90)
+    # the US ban (3 Dec 2024, Announcement No. 46: "in principle" no licence, intensity 1.0)
+    # refuses what waits in the licence pipeline for US buyers on its first day (the
+    # refusal at the border), so nothing reaches the US from 3 Dec on, in every run
+    first = (pd.Timestamp("2024-12-03").date() - scenario.start).days
+    keys, vals = result.trade_in_window(first, first + 120)
     us = ((keys["buyer"] == "USA") & (keys["supplier"] == "CHN")
           & (keys["good"] == "antimony_trioxide")).to_numpy()
-    us_base = float(keys.loc[us, "baseline"].sum())
-    assert us.any()
-    assert float(np.median(vals[:, us].sum(axis=1))) == pytest.approx(0.04 * us_base, rel=1e-6)
+    assert us.any() and float(keys.loc[us, "baseline"].sum()) > 0
+    assert float(vals[:, us].sum(axis=1).max()) == 0.0
+    # the day before, US buyers were still receiving licensed shipments
+    keys, vals = result.trade_in_window(first - 1, first - 1)
+    assert float(np.median(vals[:, us].sum(axis=1))) > 0.0
 
 
 def _output_in_window_uncached(result: Any, first: float, last: float, *,
