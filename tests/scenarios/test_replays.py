@@ -223,7 +223,7 @@ def test_calibrated_parameters_name_what_they_were_fitted_on() -> None:
                                    ("chn_ga_ge_2023.ga_2024_vs_2022",))],
         "chn_graphite_2023": [("measures[0].intensity", 0.09, ("gr_2024_03_06",))],
         "chn_ree_japan_2010": [], "chn_ree_2025": [],
-        "auto_chips_2021": [("parameters.inventory_days", {"dist": "fixed", "args": [7]},
+        "auto_chips_2021": [("parameters.inventory_days", {"dist": "fixed", "args": [6]},
                              ("lv_2021_q1",))],
         "chn_sb_2024": []}   # licence delays from the press, the registry's approval
 

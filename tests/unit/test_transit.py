@@ -141,6 +141,10 @@ def test_lags_follow_goods_and_routes_of_the_world() -> None:
     assert lags("CHN", "JPN", "rare_earth_processing") == {7}
     assert lags("CHN", "USA", "rare_earth_processing") == {30}
     assert lags("JPN", "KOR", "photoresist_euv") == {table["photoresist_euv"].regional} == {3}
+    # microcontrollers are flown like the table's other chips: 3 days within Asia, 5 from
+    # Germany to Korea
+    assert lags("JPN", "KOR", "microcontrollers") == {3}
+    assert lags("DEU", "KOR", "microcontrollers") == {5}
     domestic = np.flatnonzero(base.flow_supplier == base.flow_buyer)
     assert len(domestic) and not np.isin(domestic, tr.flows).any()
 
