@@ -222,3 +222,26 @@ def test_licence_delay_on_an_inline_ban_is_an_error(tmp_path: Path) -> None:
                    "    goods: gallium\n    start: 0\n    licence_delay_days: 30\n")
     assert (err.line, err.field) == (16, "shocks[0].licence_delay_days")
     assert "licensing shocks only" in str(err)
+
+
+def test_a_file_edited_between_loads_is_read_again_and_callers_get_copies(
+        tmp_path: Path) -> None:
+    """policy.yamlpath memoises the parse per (path, text): the same path with another text
+    (same size, whatever the mtime) is parsed again; a caller's edits to the document it got
+    never reach the next caller."""
+    import os
+
+    from econsec.policy.yamlpath import load_located
+
+    path = write(tmp_path, BASE)
+    assert load_scenario(path).title == "Demo"
+    stat = path.stat()
+    path.write_text(BASE.replace("title: Demo", "title: Omed"), encoding="utf-8")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same size, same mtime
+    assert load_scenario(path).title == "Omed"
+    doc, lines = load_located(path)
+    doc["measures"][0]["intensity"] = 0.1
+    lines.lines[("title",)] = 99
+    again, lines2 = load_located(path)
+    assert again["measures"][0]["intensity"] == 0.8  # BASE, line 8
+    assert lines2.line(("title",)) == 2

@@ -71,10 +71,12 @@ def _construct(path: Path, node: yaml.Node, loader: yaml.SafeLoader, key: str) -
                         field=key) from None
 
 
-def _compose(path: Path) -> yaml.Node | None:
-    """The node tree of *path*, within the bounds above; a syntax error or an exceeded
-    bound becomes a DataError with the file and line."""
-    text = _read_text(path)
+def _compose(path: Path, text: str | None = None) -> yaml.Node | None:
+    """The node tree of *path* (of *text*, when given: the file's text already read),
+    within the bounds above; a syntax error or an exceeded bound becomes a DataError with
+    the file and line."""
+    if text is None:
+        text = _read_text(path)
     try:
         _check_events(path, text)
         loader = yaml.SafeLoader(text)
