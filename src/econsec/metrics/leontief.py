@@ -176,25 +176,50 @@ def origin_shares(
     """
     n = a.shape[0]
     labels = np.asarray(origin_of_node)
-    wanted = list(np.unique(labels)) if origins is None else list(origins)
-    rhs = np.where(labels[:, None] == np.asarray(wanted)[None, :], v[:, None], 0.0)
+    wanted = np.asarray(list(np.unique(labels)) if origins is None else list(origins))
     if method == "auto":
         if n <= DENSE_MAX_NODES:
             method = "dense"
         else:
             method = "direct" if n <= DIRECT_MAX_NODES else "iterative"
+    if method not in ("dense", "direct", "iterative"):
+        raise ValueError(f"unknown method {method!r}")
     if method == "dense":
-        return np.asarray(_dense_solve(_dense(a), rhs, tol).T, dtype=float)
+        return np.asarray(_dense_solve(_dense(a), _rhs(labels, wanted, v), tol).T, dtype=float)
     csc = sp.csc_matrix(a, dtype=float)  # no copy when *a* is already a float CSC matrix
     if method == "direct":
         # (I - A)' X = rhs by the transposed solve of the LU of I - A (no transposed copy)
         lu = spla.splu(sp.csc_matrix(sp.identity(n, format="csc") - csc))
-        return np.asarray(lu.solve(rhs, trans="T").T, dtype=float)
-    if method != "iterative":
-        raise ValueError(f"unknown method {method!r}")
-    # A' as CSR shares A's CSC arrays: rows of A' are the columns of A
-    at = sp.csr_matrix((csc.data, csc.indices, csc.indptr), shape=(n, n))
-    out = np.empty((rhs.shape[1], n))
+        return np.asarray(lu.solve(_rhs(labels, wanted, v), trans="T").T, dtype=float)
+    from econsec.metrics.leontief_block import BlockSolver
+
+    solver = BlockSolver(_transposed(csc))
+    out = np.empty((len(wanted), n))
+    for lo in range(0, len(wanted), solver.width):  # the right-hand sides block by block
+        block = _rhs(labels, wanted[lo:lo + solver.width], v)
+        out[lo:lo + solver.width] = solver.solve(block, tol, max_iter).T
+    return out
+
+
+def _rhs(labels: npt.NDArray[Any], wanted: npt.NDArray[Any],
+         v: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """(n, k) right-hand sides v * 1[origin = wanted[k]], C-ordered."""
+    return np.where(labels[:, None] == wanted[None, :], v[:, None], 0.0)
+
+
+def _transposed(csc: sp.csc_matrix) -> sp.csr_matrix:
+    """A' as CSR sharing A's CSC arrays (rows of A' are the columns of A): no copy."""
+    n = csc.shape[0]
+    return sp.csr_matrix((csc.data, csc.indices, csc.indptr), shape=(n, n))
+
+
+def iterative_plain(a: sp.spmatrix, rhs: npt.NDArray[np.float64], tol: float = 1e-13,
+                    max_iter: int = 10_000) -> npt.NDArray[np.float64]:
+    """The reference of the iterative method: X' (k, n) with (I - A') X = rhs (n, k),
+    one column at a time with scipy's products (:func:`_krylov_start`, then
+    :func:`_neumann`); :mod:`.leontief_block` solves the columns together."""
+    at = _transposed(sp.csc_matrix(a, dtype=float))
+    out = np.empty((rhs.shape[1], at.shape[0]))
     for k in range(rhs.shape[1]):
         b = np.ascontiguousarray(rhs[:, k])
         out[k] = _neumann(at, b, _krylov_start(at, b, tol, max_iter), tol, max_iter)
