@@ -21,10 +21,12 @@ satisfy the same Neumann criterion (the tests compare them within the tolerance)
 
 Cache blocking: the block of four columns of 1M nodes (32 MB) does not stay in a 32 MB
 L3 cache while 240 MB of A' stream past, so each gather would go to memory. The product
-therefore runs over ``segments`` ranges of the columns of A' (nodes j), each range's part
-of every row in turn, adding to the row's sum where the previous range left it (same
-order of terms as one pass when each row's indices are sorted; scipy keeps them sorted
-in a matrix built from coordinates). ``SEGMENT_BYTES`` of the block per range.
+can therefore run over ``segments`` ranges of the columns of A' (nodes j), each range's
+part of every row in turn, adding to the row's sum where the previous range left it: the
+terms in the row's stored order, as one pass. The ranges are consecutive pieces of each
+row, cut where its indices pass a range's bound (:func:`_splits`; with unsorted indices
+the sums are the same, only the locality is lost). ``SEGMENT_BYTES`` of the block per
+range.
 
 This module is the only one in ``metrics`` that imports numba; :mod:`.leontief` imports it
 on first use of the iterative method, so other commands do not load numba. Kernels are
@@ -56,8 +58,10 @@ PARALLEL = False
 
 @njit(cache=True)
 def _splits(indptr: I64, indices: npt.NDArray[np.int32], bounds: I64) -> I64:
-    """(S + 1, n) table: row i's entries with column in [bounds[s], bounds[s + 1]) are
-    positions split[s, i] to split[s + 1, i] - 1 (each row's indices sorted)."""
+    """(S + 1, n) table: range s of row i is positions split[s, i] to split[s + 1, i] - 1,
+    consecutive pieces of the row in its stored order. With the row's indices sorted,
+    range s holds the columns in [bounds[s], bounds[s + 1]); unsorted, some entries fall
+    in another range (still each once, in stored order: the same sum, less locality)."""
     n = indptr.shape[0] - 1
     n_seg = bounds.shape[0] - 1
     out = np.empty((n_seg + 1, n), dtype=np.int64)
@@ -241,11 +245,9 @@ def _all_finite(x: F64) -> npt.NDArray[np.bool_]:
 
 
 class _Product:
-    """A' Y for (n, k) blocks Y over A' in CSR (rows sorted), range by range."""
+    """A' Y for (n, k) blocks Y over A' in CSR, range by range (no copy of A')."""
 
     def __init__(self, at: sp.csr_matrix, segments: int, parallel: bool) -> None:
-        if not at.has_sorted_indices:
-            at = at.sorted_indices()
         n = at.shape[0]
         self.n = n
         self.indices = at.indices
