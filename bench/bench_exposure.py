@@ -119,8 +119,8 @@ def _block_settings() -> dict[str, Any]:
         from econsec.metrics import leontief_block
     except ImportError:
         return {}
-    return {"parallel": leontief_block.PARALLEL, "segment_bytes": leontief_block.SEGMENT_BYTES,
-            "block_columns": leontief_block.BLOCK_COLUMNS}
+    return {"parallel": leontief_block.PARALLEL, "block_columns": leontief_block.BLOCK_COLUMNS,
+            "prefetch_ahead": leontief_block.PREFETCH_AHEAD}
 
 
 def bench_synthetic(n_econ: int, n_goods: int, k: int, repeat: int) -> dict[str, Any]:
@@ -148,14 +148,12 @@ def bench_synthetic(n_econ: int, n_goods: int, k: int, repeat: int) -> dict[str,
     return out
 
 
-def _block_options(parallel: str | None, segment_mb: float | None) -> None:
-    """Set the block solver's thread use and column-range size for this process."""
+def _block_options(parallel: str | None) -> None:
+    """Set the block solver's thread use for this process."""
     from econsec.metrics import leontief_block
 
     if parallel is not None:
         leontief_block.PARALLEL = parallel == "1"
-    if segment_mb is not None:
-        leontief_block.SEGMENT_BYTES = int(segment_mb * 2**20)
 
 
 def main() -> None:
@@ -172,14 +170,11 @@ def main() -> None:
     p.add_argument("--block-parallel", choices=["0", "1"], default=None,
                    help="synthetic part: the block product over numba's threads (1) or "
                    "on one thread (0); default: econsec.metrics.leontief_block.PARALLEL")
-    p.add_argument("--segment-mb", type=float, default=None,
-                   help="synthetic part: MB of the block per column range of the product "
-                   "(default: econsec.metrics.leontief_block.SEGMENT_BYTES)")
     p.add_argument("--out", default="exposure", help="results file bench/results/OUT.json")
     p.add_argument("--part", choices=["big"])
     args = p.parse_args()
     if args.part == "big":
-        _block_options(args.block_parallel, args.segment_mb)
+        _block_options(args.block_parallel)
         print(json.dumps(bench_synthetic(args.economies, args.goods, args.inputs,
                                          args.big_repeat)))
         return
@@ -198,8 +193,6 @@ def main() -> None:
            str(args.big_repeat)]
     if args.block_parallel is not None:
         cmd += ["--block-parallel", args.block_parallel]
-    if args.segment_mb is not None:
-        cmd += ["--segment-mb", str(args.segment_mb)]
     done = subprocess.run(cmd, capture_output=True, text=True, check=True)
     big = json.loads(done.stdout.strip().splitlines()[-1])
     figures["synthetic_1m"] = big

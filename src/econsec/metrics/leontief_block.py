@@ -1,6 +1,6 @@
 """Several origins' iterative Leontief solves sharing each pass over A' (numba kernels).
 
-:func:`solve_block` solves (I - A') X = B for the k columns of B (one per origin) as
+:class:`BlockSolver` solves (I - A') X = B for the k columns of B (one per origin) as
 :func:`econsec.metrics.leontief._krylov_start` and :func:`~econsec.metrics.leontief._neumann`
 solve one column: k independent BiCGSTAB recurrences (van der Vorst 1992, SIAM J. Sci.
 Stat. Comput. 13(2); each column its own scalars rho, alpha, omega) give a start, then
@@ -19,34 +19,33 @@ The inner products are summed row by row in a compiled loop, not by BLAS: they d
 from the single-column path's in the last bits, and so may the iterates; both answers
 satisfy the same Neumann criterion (the tests compare them within the tolerance).
 
-Cache blocking: the block of four columns of 1M nodes (32 MB) does not stay in a 32 MB
-L3 cache while 240 MB of A' stream past, so each gather would go to memory. The product
-can therefore run over ``segments`` ranges of the columns of A' (nodes j), each range's
-part of every row in turn, adding to the row's sum where the previous range left it: the
-terms in the row's stored order, as one pass. The ranges are consecutive pieces of each
-row, cut where its indices pass a range's bound (:func:`_splits`; with unsorted indices
-the sums are the same, only the locality is lost). ``SEGMENT_BYTES`` of the block per
-range.
+Prefetching: the product is bound by the latency of its gathers (20M random rows of a
+32 MB block for 1M nodes and four origins: they no longer stay in a 32 MB L3 cache with
+240 MB of A' streaming past), so the loop asks the CPU to fetch the row ``PREFETCH_AHEAD``
+entries ahead (LLVM's ``llvm.prefetch``, a hint: no effect on the values). Measured on
+the 1M-node network: see :mod:`.leontief`'s module docstring.
 
 This module is the only one in ``metrics`` that imports numba; :mod:`.leontief` imports it
 on first use of the iterative method, so other commands do not load numba. Kernels are
 compiled on first call and cached on disk (``cache=True``, as
-:mod:`econsec.simulation.fused`: the compile, about a second, is paid once per install,
-not per process).
+:mod:`econsec.simulation.fused`: compiling them all took 6.5 s on the test machine, paid
+once per install instead of once per process).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+import llvmlite.ir as ir
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-from numba import njit, prange
+from numba import njit, prange, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
-
-SEGMENT_BYTES = 8 * 2**20
-"""Bytes of the (n, k) block gathered per column range of A' (see module docstring)."""
 
 BLOCK_COLUMNS = 4
 """Origins solved together (the block's k; four doubles of a node share a cache line)."""
@@ -56,72 +55,75 @@ PARALLEL = False
 :mod:`.leontief` for what was measured)."""
 
 
-@njit(cache=True)
-def _splits(indptr: I64, indices: npt.NDArray[np.int32], bounds: I64) -> I64:
-    """(S + 1, n) table: range s of row i is positions split[s, i] to split[s + 1, i] - 1,
-    consecutive pieces of the row in its stored order. With the row's indices sorted,
-    range s holds the columns in [bounds[s], bounds[s + 1]); unsorted, some entries fall
-    in another range (still each once, in stored order: the same sum, less locality)."""
-    n = indptr.shape[0] - 1
-    n_seg = bounds.shape[0] - 1
-    out = np.empty((n_seg + 1, n), dtype=np.int64)
-    for i in range(n):
-        jj = indptr[i]
-        hi = indptr[i + 1]
-        out[0, i] = jj
-        for s in range(1, n_seg):
-            b = bounds[s]
-            while jj < hi and indices[jj] < b:
-                jj += 1
-            out[s, i] = jj
-        out[n_seg, i] = hi
-    return out
+PREFETCH_AHEAD = 16
+"""Entries ahead of the product's loop whose gathered row is prefetched (8 to 24 measured
+alike; a compile-time constant of the cached kernels)."""
 
 
-def _product_kernel(parallel: bool):  # type: ignore[no-untyped-def]
+@intrinsic
+def _prefetch(typingctx: Any, arr: Any, idx: Any) -> Any:
+    """Hint the CPU to bring ``arr[idx]`` into its caches (``llvm.prefetch``: read, high
+    locality, data); *idx* must be within *arr*. No effect on any value."""
+    sig = types.void(arr, idx)
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        aryty = signature.args[0]
+        ary = context.make_array(aryty)(context, builder, args[0])
+        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, [args[1]],
+                                       wraparound=False)
+        i8p = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
+            "llvm.prefetch.p0i8")
+        builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 0),
+                          ir.Constant(i32, 3), ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+def _product_kernel(parallel: bool) -> Any:
     @njit(cache=True, parallel=parallel)
-    def product(split: I64, indices: npt.NDArray[np.int32], data: F64, x: F64,
-                out: F64) -> None:
-        """out = A' x for an (n, k) block x: out[i, c] = sum_jj data[jj] x[indices[jj], c]
-        over row i's entries in order, range by range (see :func:`_splits`)."""
-        n_seg = split.shape[0] - 1
-        n = split.shape[1]
-        k = x.shape[1]
-        for s in range(n_seg):
-            for i in prange(n):
-                lo = split[s, i]
-                hi = split[s + 1, i]
-                if k == 4:
-                    if s == 0:
-                        s0 = 0.0
-                        s1 = 0.0
-                        s2 = 0.0
-                        s3 = 0.0
-                    else:
-                        s0 = out[i, 0]
-                        s1 = out[i, 1]
-                        s2 = out[i, 2]
-                        s3 = out[i, 3]
-                    for jj in range(lo, hi):
-                        j = indices[jj]
-                        d = data[jj]
-                        s0 += d * x[j, 0]
-                        s1 += d * x[j, 1]
-                        s2 += d * x[j, 2]
-                        s3 += d * x[j, 3]
-                    out[i, 0] = s0
-                    out[i, 1] = s1
-                    out[i, 2] = s2
-                    out[i, 3] = s3
-                else:
-                    if s == 0:
-                        for c in range(k):
-                            out[i, c] = 0.0
-                    for jj in range(lo, hi):
-                        j = indices[jj]
-                        d = data[jj]
-                        for c in range(k):
-                            out[i, c] += d * x[j, c]
+    def product(indptr: npt.NDArray[np.int32], indices: npt.NDArray[np.int32], data: F64,
+                xf: F64, k: int, out: F64) -> None:
+        """out = A' x for an (n, k) block x given flat (*xf*, C order):
+        out[i, c] = sum_jj data[jj] x[indices[jj], c] over row i's entries in order."""
+        n = indptr.shape[0] - 1
+        nnz = indices.shape[0]
+        for i in prange(n):
+            lo = indptr[i]
+            hi = indptr[i + 1]
+            if k == 4:
+                s0 = 0.0
+                s1 = 0.0
+                s2 = 0.0
+                s3 = 0.0
+                for jj in range(lo, hi):
+                    q = jj + PREFETCH_AHEAD
+                    if q < nnz:
+                        _prefetch(xf, 4 * np.int64(indices[q]))  # type: ignore[call-arg]
+                    j = 4 * np.int64(indices[jj])
+                    d = data[jj]
+                    s0 += d * xf[j]
+                    s1 += d * xf[j + 1]
+                    s2 += d * xf[j + 2]
+                    s3 += d * xf[j + 3]
+                out[i, 0] = s0
+                out[i, 1] = s1
+                out[i, 2] = s2
+                out[i, 3] = s3
+            else:
+                for c in range(k):
+                    out[i, c] = 0.0
+                for jj in range(lo, hi):
+                    q = jj + PREFETCH_AHEAD
+                    if q < nnz:
+                        _prefetch(xf, k * np.int64(indices[q]))  # type: ignore[call-arg]
+                    j = k * np.int64(indices[jj])
+                    d = data[jj]
+                    for c in range(k):
+                        out[i, c] += d * xf[j + c]
 
     return product
 
@@ -240,47 +242,35 @@ def _all_finite(x: F64) -> npt.NDArray[np.bool_]:
 
 
 class _Product:
-    """A' Y for (n, k) blocks Y over A' in CSR, range by range (no copy of A'); a single
-    column by scipy's product (same bits; the compiled loop measured up to 2x slower
-    than scipy's for one column on 1M nodes, bench/results/exposure_1m_block.json)."""
+    """A' Y for (n, k) C-ordered blocks Y over A' in CSR (no copy of A'); a single column
+    by scipy's product (same bits; the compiled loop measured up to 2x slower than
+    scipy's for one column on 1M nodes, bench/results/exposure_1m_block.json)."""
 
-    def __init__(self, at: sp.csr_matrix, segments: int, parallel: bool) -> None:
-        n = at.shape[0]
+    def __init__(self, at: sp.csr_matrix, parallel: bool) -> None:
         self.at = at
-        self.indices = at.indices
         self.data = np.asarray(at.data, dtype=np.float64)
-        bounds = np.linspace(0, n, segments + 1).round().astype(np.int64)
-        self.split = _splits(at.indptr.astype(np.int64, copy=False), at.indices, bounds)
         self.kernel = _product_parallel if parallel else _product_serial
 
     def __call__(self, x: F64, out: F64) -> F64:
         if x.shape[1] == 1:
             out[:, 0] = self.at @ x[:, 0]
             return out
-        self.kernel(self.split, self.indices, self.data, x, out)
+        xf = x.reshape(-1)  # a view: x is C-ordered
+        self.kernel(self.at.indptr, self.at.indices, self.data, xf, x.shape[1], out)
         return out
-
-
-def segments_for(n: int, k: int, segment_bytes: int = SEGMENT_BYTES) -> int:
-    """Column ranges such that each range's part of an (n, k) float block is at most
-    *segment_bytes* (at least one)."""
-    return max(1, -(-n * k * 8 // segment_bytes))
 
 
 class BlockSolver:
     """Solves (I - A') X = B for blocks B of up to *width* columns, each column to the
     Neumann criterion (module docstring); the block's memory is ~10 n *width* floats.
-    *at*: A' in CSR; *segments*: column ranges of the product (default
-    :func:`segments_for` of *width*); *parallel*: default :data:`PARALLEL`."""
+    *at*: A' in CSR; *parallel*: default :data:`PARALLEL`."""
 
     def __init__(self, at: sp.csr_matrix, width: int = BLOCK_COLUMNS, *,
-                 segments: int | None = None, parallel: bool | None = None) -> None:
+                 parallel: bool | None = None) -> None:
         if width < 1:
             raise ValueError(f"block width must be at least 1, got {width}")
         self.width = width
-        n = at.shape[0]
-        self.product = _Product(at, segments_for(n, width) if segments is None else segments,
-                                PARALLEL if parallel is None else parallel)
+        self.product = _Product(at, PARALLEL if parallel is None else parallel)
 
     def solve(self, rhs: F64, tol: float, max_iter: int) -> F64:
         """X (n, k) for rhs (n, k), k <= width."""
