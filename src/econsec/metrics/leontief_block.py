@@ -51,8 +51,10 @@ BLOCK_COLUMNS = 4
 """Origins solved together (the block's k; four doubles of a node share a cache line)."""
 
 PARALLEL = False
-"""Split each product's rows over numba's threads (see the module docstring of
-:mod:`.leontief` for what was measured)."""
+"""Split each product's rows over numba's threads. Off: on the 1M-node network at load
+2.6-4.1 (2 cores) two threads gave four origins in 6.0 / 7.1 / 10.9 s wall (5.9 / 6.9 /
+9.7 CPU-s) against 6.7 / 7.6 / 10.0 s (5.8 / 7.1 / 9.8 CPU-s) on one, within the noise
+(bench/results/exposure_1m_block.json); a machine with idle cores may gain more."""
 
 
 PREFETCH_AHEAD = 16
@@ -243,8 +245,9 @@ def _all_finite(x: F64) -> npt.NDArray[np.bool_]:
 
 class _Product:
     """A' Y for (n, k) C-ordered blocks Y over A' in CSR (no copy of A'); a single column
-    by scipy's product (same bits; the compiled loop measured up to 2x slower than
-    scipy's for one column on 1M nodes, bench/results/exposure_1m_block.json)."""
+    by scipy's product (same bits; on the 1M-node network the compiled loop took 0.29 /
+    0.41 / 0.59 s for one column against scipy's 0.24 / 0.31 / 0.48 s, 9 repeats at load
+    4.5)."""
 
     def __init__(self, at: sp.csr_matrix, parallel: bool) -> None:
         self.at = at
