@@ -11,7 +11,7 @@ non-finite values starts the Neumann iteration from its b, as the single-column 
 does. The answer's criterion is the Neumann one alone.
 
 What is shared: every product A' Y of the recurrences is one pass over A' for all live
-columns, Y an (n, k) C-ordered block (a gathered node's k values in one cache line), and
+columns, Y an (n, k) C-ordered block (a gathered node's k values side by side), and
 every vector update is one fused pass over the block. The product sums each row's terms
 in the row's index order from 0, as scipy's ``csr_matvec`` does for one column (same
 bits; numba compiles without ``fastmath``, so no reassociation or fused multiply-add).
