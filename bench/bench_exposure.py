@@ -113,6 +113,16 @@ def synthetic_network(n_econ: int, n_goods: int, k: int, seed: int = 7
     return a, v, labels
 
 
+def _block_settings() -> dict[str, Any]:
+    """The block solver's settings in this process (empty on a tree without it)."""
+    try:
+        from econsec.metrics import leontief_block
+    except ImportError:
+        return {}
+    return {"parallel": leontief_block.PARALLEL, "block_columns": leontief_block.BLOCK_COLUMNS,
+            "prefetch_ahead": leontief_block.PREFETCH_AHEAD}
+
+
 def bench_synthetic(n_econ: int, n_goods: int, k: int, repeat: int) -> dict[str, Any]:
     """Runs in its own process (see ``--part big``): its peak RSS is this part's."""
     (a, v, labels), build, _ = measure(lambda: synthetic_network(n_econ, n_goods, k))
@@ -130,11 +140,20 @@ def bench_synthetic(n_econ: int, n_goods: int, k: int, repeat: int) -> dict[str,
            "repeats": repeat, "one_origin_wall_s": stats(one_w),
            "one_origin_cpu_s": stats(one_c), "four_origins_wall_s": stats(four_w),
            "four_origins_cpu_s": stats(four_c), "peak_rss_gb_after_build": rss_network,
-           "peak_rss_gb": peak_rss_gb(), "goal": "four origins < 10 s, < 4 GB"}
+           "peak_rss_gb": peak_rss_gb(), "goal": "four origins < 10 s, < 4 GB",
+           "block": _block_settings()}
     out["goal_met"] = out["four_origins_wall_s"]["max"] < 10.0 and out["peak_rss_gb"] < 4.0
     out["goal_met_on_median"] = (out["four_origins_wall_s"]["median"] < 10.0
                                  and out["peak_rss_gb"] < 4.0)
     return out
+
+
+def _block_options(parallel: str | None) -> None:
+    """Set the block solver's thread use for this process."""
+    from econsec.metrics import leontief_block
+
+    if parallel is not None:
+        leontief_block.PARALLEL = parallel == "1"
 
 
 def main() -> None:
@@ -148,10 +167,14 @@ def main() -> None:
     p.add_argument("--skip-big", action="store_true", help="WIOD only")
     p.add_argument("--dense-blas-threads", default=None,
                    help="econsec's dense LU BLAS threads: a number or 'default' (no limit)")
+    p.add_argument("--block-parallel", choices=["0", "1"], default=None,
+                   help="synthetic part: the block product over numba's threads (1) or "
+                   "on one thread (0); default: econsec.metrics.leontief_block.PARALLEL")
     p.add_argument("--out", default="exposure", help="results file bench/results/OUT.json")
     p.add_argument("--part", choices=["big"])
     args = p.parse_args()
     if args.part == "big":
+        _block_options(args.block_parallel)
         print(json.dumps(bench_synthetic(args.economies, args.goods, args.inputs,
                                          args.big_repeat)))
         return
@@ -168,6 +191,8 @@ def main() -> None:
     cmd = [sys.executable, __file__, "--part", "big", "--economies", str(args.economies),
            "--goods", str(args.goods), "--inputs", str(args.inputs), "--big-repeat",
            str(args.big_repeat)]
+    if args.block_parallel is not None:
+        cmd += ["--block-parallel", args.block_parallel]
     done = subprocess.run(cmd, capture_output=True, text=True, check=True)
     big = json.loads(done.stdout.strip().splitlines()[-1])
     figures["synthetic_1m"] = big

@@ -14,15 +14,26 @@ each origin, through all tiers:
 O is computed without forming L: each origin is one right-hand side of the transposed
 system (I - A)' x_o = v * 1[origin = o], solved by a dense LU (LAPACK) for small tables,
 a sparse LU factorisation (SuperLU) for up to ``DIRECT_MAX_NODES`` nodes and otherwise
-iteratively, one origin at a time (scipy's sparse product with several vectors measured
-slower than as many single-vector products on 1M nodes / 20M edges): BiCGSTAB (van der
-Vorst 1992, SIAM J. Sci. Stat. Comput. 13(2)) on (I - A') x = v_o gives a starting point,
-then the Neumann/Jacobi iteration x <- v_o + A' x runs until two iterates differ by at most
-*tol* everywhere. The answer's criterion is the Neumann one alone, so BiCGSTAB only shortens
-the way to it (on the synthetic 1M-node network 17 products plus one Neumann step instead
-of 41 Neumann steps; the Neumann iteration converges geometrically at the rate of
-the largest column sum of A); a BiCGSTAB start that breaks down or is not finite is dropped
-for v_o itself.
+iteratively: BiCGSTAB (van der Vorst 1992, SIAM J. Sci. Stat. Comput. 13(2)) on
+(I - A') x = v_o gives a starting point, then the Neumann/Jacobi iteration
+x <- v_o + A' x runs until two iterates differ by at most *tol* everywhere. The answer's
+criterion is the Neumann one alone, so BiCGSTAB only shortens the way to it (on the
+synthetic 1M-node network 17 products plus one Neumann step instead of 41 Neumann steps;
+the Neumann iteration converges geometrically at the rate of the largest column sum of A);
+a BiCGSTAB start that breaks down or is not finite is dropped for v_o itself.
+
+The iterative method solves four origins together (:mod:`.leontief_block`: four BiCGSTAB
+recurrences sharing each pass over A', the products a compiled loop over an (n, 4) block
+that prefetches the gathered rows). A block product of several vectors is not slower
+than as many single ones once the gathers are prefetched: on the synthetic 1M-node /
+20M-edge network, four columns 0.51 / 0.62 / 0.81 s against 1.06 / 1.49 / 1.65 s for four
+scipy products (9 repeats, load 4.5); without the prefetch the compiled block product,
+like scipy's product with several vectors, was 0.8-1.4 s, no faster than four single
+ones (load 2.3), as an earlier note found. The whole four-origin call went from
+17.1 / 19.3 / 24.6 s to 6.7 / 7.6 / 10.0 s wall (CPU 13.5 / 17.4 / 19.3 s to 5.8 / 7.1 /
+9.8 s), 6 processes each interleaved with the per-origin path at load 2.6-4.1
+(bench/results/exposure_1m_block.json). The per-origin path with scipy's products stays
+as :func:`iterative_plain`, the reference the tests compare with.
 
 No transposed copy of A is made: A' in CSR is A in CSC with the same three arrays; the
 dense LU factors whichever of I - A and (I - A)' is Fortran-ordered in A's memory order
@@ -176,25 +187,50 @@ def origin_shares(
     """
     n = a.shape[0]
     labels = np.asarray(origin_of_node)
-    wanted = list(np.unique(labels)) if origins is None else list(origins)
-    rhs = np.where(labels[:, None] == np.asarray(wanted)[None, :], v[:, None], 0.0)
+    wanted = np.asarray(list(np.unique(labels)) if origins is None else list(origins))
     if method == "auto":
         if n <= DENSE_MAX_NODES:
             method = "dense"
         else:
             method = "direct" if n <= DIRECT_MAX_NODES else "iterative"
+    if method not in ("dense", "direct", "iterative"):
+        raise ValueError(f"unknown method {method!r}")
     if method == "dense":
-        return np.asarray(_dense_solve(_dense(a), rhs, tol).T, dtype=float)
+        return np.asarray(_dense_solve(_dense(a), _rhs(labels, wanted, v), tol).T, dtype=float)
     csc = sp.csc_matrix(a, dtype=float)  # no copy when *a* is already a float CSC matrix
     if method == "direct":
         # (I - A)' X = rhs by the transposed solve of the LU of I - A (no transposed copy)
         lu = spla.splu(sp.csc_matrix(sp.identity(n, format="csc") - csc))
-        return np.asarray(lu.solve(rhs, trans="T").T, dtype=float)
-    if method != "iterative":
-        raise ValueError(f"unknown method {method!r}")
-    # A' as CSR shares A's CSC arrays: rows of A' are the columns of A
-    at = sp.csr_matrix((csc.data, csc.indices, csc.indptr), shape=(n, n))
-    out = np.empty((rhs.shape[1], n))
+        return np.asarray(lu.solve(_rhs(labels, wanted, v), trans="T").T, dtype=float)
+    from econsec.metrics.leontief_block import BlockSolver
+
+    solver = BlockSolver(_transposed(csc))
+    out = np.empty((len(wanted), n))
+    for lo in range(0, len(wanted), solver.width):  # the right-hand sides block by block
+        block = _rhs(labels, wanted[lo:lo + solver.width], v)
+        out[lo:lo + solver.width] = solver.solve(block, tol, max_iter).T
+    return out
+
+
+def _rhs(labels: npt.NDArray[Any], wanted: npt.NDArray[Any],
+         v: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """(n, k) right-hand sides v * 1[origin = wanted[k]], C-ordered."""
+    return np.where(labels[:, None] == wanted[None, :], v[:, None], 0.0)
+
+
+def _transposed(csc: sp.csc_matrix) -> sp.csr_matrix:
+    """A' as CSR sharing A's CSC arrays (rows of A' are the columns of A): no copy."""
+    n = csc.shape[0]
+    return sp.csr_matrix((csc.data, csc.indices, csc.indptr), shape=(n, n))
+
+
+def iterative_plain(a: sp.spmatrix, rhs: npt.NDArray[np.float64], tol: float = 1e-13,
+                    max_iter: int = 10_000) -> npt.NDArray[np.float64]:
+    """The reference of the iterative method: X' (k, n) with (I - A') X = rhs (n, k),
+    one column at a time with scipy's products (:func:`_krylov_start`, then
+    :func:`_neumann`); :mod:`.leontief_block` solves the columns together."""
+    at = _transposed(sp.csc_matrix(a, dtype=float))
+    out = np.empty((rhs.shape[1], at.shape[0]))
     for k in range(rhs.shape[1]):
         b = np.ascontiguousarray(rhs[:, k])
         out[k] = _neumann(at, b, _krylov_start(at, b, tol, max_iter), tol, max_iter)
