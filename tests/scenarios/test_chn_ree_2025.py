@@ -20,9 +20,10 @@ def result() -> Any:
 
 
 def level(first: int, last: int, good: str, supplier: str, buyer: str | None) -> Any:
-    """(R,) arrivals of *good* from *supplier* (to *buyer*, else to every controlled buyer)
-    over days first..last, over their pre-shock rate."""
-    keys, vals = result().trade_in_window(first, last)
+    """(R,) departures of *good* from *supplier* (to *buyer*, else to every controlled
+    buyer) over days first..last, over their pre-shock rate (departures: the licence
+    releases them; they arrive after the days at sea, data/transit_days.csv)."""
+    keys, vals = result().trade_in_window(first, last, departed=True)
     sel = (keys["good"] == good).to_numpy() & (keys["supplier"] == supplier).to_numpy()
     sel &= (keys["buyer"] == buyer).to_numpy() if buyer else keys["shocked"].to_numpy()
     return vals[:, sel].sum(axis=1) / keys["baseline"].to_numpy()[sel].sum()
@@ -33,8 +34,8 @@ def test_licences_are_released_over_the_documented_windows() -> None:
     assert not [c for c in result().params if c.startswith("licence_delay_days.")]
     # everyone else: first licences late April (26 Apr = day 22) to 30 Jun (day 87), each
     # whole day of 22..87 a 1/66 share of a day's approved shipments. Day 0's orders are
-    # the steady state's (the pre-shock flow, all approved), so by hand Germany receives
-    # nothing on day 21 and 1/66 of its pre-shock rate on day 22, in every run
+    # the steady state's (the pre-shock flow, all approved), so by hand Germany is shipped
+    # nothing on day 21 and 1/66 of its pre-shock rate on day 22, in every run (shipped)
     np.testing.assert_array_equal(level(21, 21, "ndfeb_magnets", "CHN", "DEU"), 0.0)
     np.testing.assert_allclose(level(22, 22, "ndfeb_magnets", "CHN", "DEU"), 1 / 66,
                                rtol=1e-6)  # recorded as float32
@@ -47,8 +48,8 @@ def test_licences_are_released_over_the_documented_windows() -> None:
 
 def test_no_magnets_reach_the_us_in_may_and_all_flow_again_in_july() -> None:
     # start 4 Apr 2025 = day 0: May is days 27..57, July days 88..118. The earliest US
-    # licence is day 59, so by hand nothing arrives in May in any run (-100%); the latest
-    # is day 87 and nothing is refused (approval 1.0), so every run's July arrivals are at
+    # licence is day 59, so by hand nothing leaves for the US in May in any run (-100%); the latest
+    # is day 87 and nothing is refused (approval 1.0), so every run's July departures are at
     # least the pre-shock rate (buyers refill the stocks drawn down while they waited)
     may, july = level(27, 57, "ndfeb_magnets", "CHN", "USA"), level(88, 118, "ndfeb_magnets",
                                                                       "CHN", "USA")

@@ -277,8 +277,10 @@ def test_replay_table_keeps_outcomes_the_world_cannot_simulate(shared_runs: None
 def test_chn_sb_2024_licensed_volumes_and_the_us_ban() -> None:
     # the outcomes are scored from the YAML; here: the mechanism by hand
     scenario, result, _ = replay("chn_sb_2024")
+    # departures (what China's customs count; arrivals follow after the days at sea)
     keys, vals = result.trade_in_window(
-        *((pd.Timestamp(d).date() - scenario.start).days for d in ("2025-01-01", "2025-01-31")))
+        *((pd.Timestamp(d).date() - scenario.start).days for d in ("2025-01-01", "2025-01-31")),
+        departed=True)
     base = keys["baseline"].to_numpy()
     oxide = ((keys["supplier"] == "CHN") & (keys["good"] == "antimony_trioxide")
              & keys["shocked"]).to_numpy()
@@ -290,15 +292,15 @@ def test_chn_sb_2024_licensed_volumes_and_the_us_ban() -> None:
         0.4 * float(base[others].sum()), rel=1e-6)
     # the US ban (3 Dec 2024, Announcement No. 46: "in principle" no licence, intensity 1.0)
     # refuses what waits in the licence pipeline for US buyers on its first day (the
-    # refusal at the border), so nothing reaches the US from 3 Dec on, in every run
+    # refusal at the border), so nothing leaves for the US from 3 Dec on, in every run
     first = (pd.Timestamp("2024-12-03").date() - scenario.start).days
-    keys, vals = result.trade_in_window(first, first + 120)
+    keys, vals = result.trade_in_window(first, first + 120, departed=True)
     us = ((keys["buyer"] == "USA") & (keys["supplier"] == "CHN")
           & (keys["good"] == "antimony_trioxide")).to_numpy()
     assert us.any() and float(keys.loc[us, "baseline"].sum()) > 0
     assert float(vals[:, us].sum(axis=1).max()) == 0.0
-    # the day before, US buyers were still receiving licensed shipments
-    keys, vals = result.trade_in_window(first - 1, first - 1)
+    # the day before, licensed shipments were still leaving for the US
+    keys, vals = result.trade_in_window(first - 1, first - 1, departed=True)
     assert float(np.median(vals[:, us].sum(axis=1))) > 0.0
 
 
