@@ -147,20 +147,35 @@ def test_domestic_supply_shares_replace_the_own_share_by_hand(tiny_copy: Path) -
 
 def test_iterative_origin_shares_do_not_depend_on_the_krylov_start(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    # the answer's criterion is the Neumann one: a BiCGSTAB start that breaks down (info
-    # < 0) or returns NaN is dropped, and the result is still the exact solve. 3 nodes,
+    # the answer's criterion is the Neumann one: whatever finite start BiCGSTAB hands over
+    # (here zeros, or seven times the right-hand side, as a poor start would), the result
+    # is still the exact solve, on the block path and on the plain per-origin one. 3 nodes,
     # 2 origins; exact values by the direct solve (SuperLU) of the same system
-    import scipy.sparse.linalg as spla
+    from econsec.metrics import leontief, leontief_block
 
     a = sp.csc_matrix(np.array([[0.1, 0.3, 0.0], [0.2, 0.0, 0.4], [0.0, 0.1, 0.2]]))
     v = 1.0 - np.asarray(a.sum(axis=0)).ravel()
     labels = np.array([0, 1, 1])
     exact = origin_shares(a, v, labels, method="direct")
     assert exact.sum(axis=0) == pytest.approx(np.ones(3), abs=1e-14)  # v'L = 1
-    for broken in ((np.full(3, np.nan), 0), (np.zeros(3), -10)):
-        monkeypatch.setattr(spla, "bicgstab", lambda *a_, _b=broken, **k: _b)
+    rhs = np.where(labels[:, None] == np.array([0, 1])[None, :], v[:, None], 0.0)
+    for scale in (0.0, 7.0):
+        monkeypatch.setattr(leontief_block, "_bicgstab_block",
+                            lambda prod, b, tol, it, _s=scale: np.array(b * _s))
         got = origin_shares(a, v, labels, method="iterative", tol=1e-15)
         assert got == pytest.approx(exact, abs=1e-13)
+        monkeypatch.setattr(leontief, "_krylov_start",
+                            lambda at, b, tol, it, _s=scale: b * _s)
+        got = leontief.iterative_plain(a, rhs, tol=1e-15)
+        assert got == pytest.approx(exact, abs=1e-13)
+    # a start that is not finite never passes for converged: a named error, not NaN shares
+    monkeypatch.setattr(leontief_block, "_bicgstab_block",
+                        lambda prod, b, tol, it: np.full_like(b, np.nan))
+    with pytest.raises(RuntimeError, match="did not converge"):
+        origin_shares(a, v, labels, method="iterative", tol=1e-15, max_iter=50)
+    monkeypatch.setattr(leontief, "_krylov_start", lambda at, b, tol, it: b * np.nan)
+    with pytest.raises(RuntimeError, match="did not converge"):
+        leontief.iterative_plain(a, rhs, tol=1e-15, max_iter=50)
 
 
 def test_krylov_start_breaks_down_to_the_right_hand_side() -> None:

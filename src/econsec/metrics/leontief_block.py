@@ -156,7 +156,8 @@ def _axpy_maxabs(r: F64, alpha: F64, v: F64) -> F64:
         for c in range(k):
             w = r[i, c] - alpha[c] * v[i, c]
             r[i, c] = w
-            top[c] = max(top[c], abs(w))
+            if not abs(w) <= top[c]:  # NaN is kept (never read as within the tolerance)
+                top[c] = abs(w)
     return top
 
 
@@ -188,7 +189,8 @@ def _step(x: F64, p: F64, r: F64, t: F64, rhat: F64, alpha: F64,
             x[i, c] = (x[i, c] + alpha[c] * p[i, c]) + omega[c] * r[i, c]
             w = r[i, c] - omega[c] * t[i, c]
             r[i, c] = w
-            top[c] = max(top[c], abs(w))
+            if not abs(w) <= top[c]:  # NaN is kept (never read as within the tolerance)
+                top[c] = abs(w)
             rho[c] += rhat[i, c] * w
     return top, rho
 
@@ -218,7 +220,9 @@ def _add_maxdiff(y: F64, b: F64, x: F64) -> F64:
         for c in range(k):
             w = b[i, c] + y[i, c]
             y[i, c] = w
-            top[c] = max(top[c], abs(w - x[i, c]))
+            d = abs(w - x[i, c])
+            if not d <= top[c]:  # a NaN change is kept (never read as converged)
+                top[c] = d
     return top
 
 
@@ -228,7 +232,9 @@ def _maxabs(r: F64) -> F64:
     top = np.zeros(k)
     for i in range(r.shape[0]):
         for c in range(k):
-            top[c] = max(top[c], abs(r[i, c]))
+            d = abs(r[i, c])
+            if not d <= top[c]:  # NaN is kept (never read as within the tolerance)
+                top[c] = d
     return top
 
 
