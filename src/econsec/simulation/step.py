@@ -259,8 +259,8 @@ def refuse_at_border(st: State, ctl: FlowControls, licence_flows: I64) -> F64:
     goods clear customs, under the rules in force that day (an export licence must be valid
     at export; MOFCOM Announcement No. 46 of 2024 applied from the day it was published), so
     applications pending when a ban starts are not granted: China customs recorded no
-    antimony exports to the US from December 2024, though licences for US buyers had been
-    in process since September (Reuters, 20 Mar 2025). Quotas and approval rates do not
+    antimony exports to the US from December 2024 on (Reuters, 20 Mar 2025), with the
+    antimony licensing in force since 15 September. Quotas and approval rates do not
     refuse pipeline content (they cap what enters it). Returns the refused amounts [R]
     (zeros when nothing changed; ``st.lic_open`` None: the mechanism is off)."""
     runs = st.pipeline.shape[2]
