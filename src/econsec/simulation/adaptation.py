@@ -145,8 +145,9 @@ class Localisation:
         """[P, R] ``L(t) = clip((day - t_c) / lead, 0, 1)`` (*lead* [1, R]; ``lead <= 0``:
         1 from ``t_c``)."""
         since = day - self.start[:, None]
-        frac = np.clip(np.divide(since, lead, out=np.full(np.broadcast_shapes(
-            since.shape, lead.shape), np.inf), where=lead > 0), 0.0, 1.0)
+        with np.errstate(over="ignore"):  # a lead of a few ulps: inf, clipped to 1 below
+            frac = np.clip(np.divide(since, lead, out=np.full(np.broadcast_shapes(
+                since.shape, lead.shape), np.inf), where=lead > 0), 0.0, 1.0)
         return np.where(since >= 0, frac, 0.0)
 
     def added(self, ceiling: F64) -> F64:
