@@ -154,3 +154,15 @@ def test_block_width_and_shape_are_checked() -> None:
         lb.BlockSolver(at, 0)
     with pytest.raises(ValueError, match=r"\(n, 1\.\.2\)"):
         lb.BlockSolver(at, 2).solve(np.ones((10, 3)), 1e-13, 100)
+
+
+def test_a_nan_in_the_middle_of_a_column_is_never_within_the_tolerance() -> None:
+    # the column maxima the convergence tests read: a NaN met before larger finite values
+    # stays NaN (max() would drop it, and the column could pass for converged)
+    from econsec.metrics.leontief_block import _add_maxdiff, _maxabs
+
+    r = np.array([[1.0, 2.0], [np.nan, 3.0], [0.5, 9.0]])
+    top = _maxabs(r)
+    assert np.isnan(top[0]) and top[1] == 9.0
+    y = np.array([[1.0], [np.nan], [4.0]])
+    assert np.isnan(_add_maxdiff(y, np.zeros((3, 1)), np.zeros((3, 1)))[0])

@@ -134,6 +134,15 @@ _product_serial = _product_kernel(False)
 _product_parallel = _product_kernel(True)
 
 
+@njit(inline="always")
+def _nan_max(top: float, d: float) -> float:
+    """max(top, d) where a NaN, once met, stays (so it is never read as within a
+    tolerance; ``max`` keeps *top* against a NaN *d*)."""
+    if top != top or d <= top:  # top is NaN, or d is not larger
+        return top
+    return d  # larger, or NaN
+
+
 @njit(cache=True)
 def _sub_dot(p: F64, v: F64, rhat: F64) -> F64:
     """v <- p - v; returns the column inner products rhat' v."""
@@ -156,8 +165,7 @@ def _axpy_maxabs(r: F64, alpha: F64, v: F64) -> F64:
         for c in range(k):
             w = r[i, c] - alpha[c] * v[i, c]
             r[i, c] = w
-            if not abs(w) <= top[c]:  # NaN is kept (never read as within the tolerance)
-                top[c] = abs(w)
+            top[c] = _nan_max(top[c], abs(w))
     return top
 
 
@@ -189,8 +197,7 @@ def _step(x: F64, p: F64, r: F64, t: F64, rhat: F64, alpha: F64,
             x[i, c] = (x[i, c] + alpha[c] * p[i, c]) + omega[c] * r[i, c]
             w = r[i, c] - omega[c] * t[i, c]
             r[i, c] = w
-            if not abs(w) <= top[c]:  # NaN is kept (never read as within the tolerance)
-                top[c] = abs(w)
+            top[c] = _nan_max(top[c], abs(w))
             rho[c] += rhat[i, c] * w
     return top, rho
 
@@ -220,9 +227,7 @@ def _add_maxdiff(y: F64, b: F64, x: F64) -> F64:
         for c in range(k):
             w = b[i, c] + y[i, c]
             y[i, c] = w
-            d = abs(w - x[i, c])
-            if not d <= top[c]:  # a NaN change is kept (never read as converged)
-                top[c] = d
+            top[c] = _nan_max(top[c], abs(w - x[i, c]))
     return top
 
 
@@ -232,9 +237,7 @@ def _maxabs(r: F64) -> F64:
     top = np.zeros(k)
     for i in range(r.shape[0]):
         for c in range(k):
-            d = abs(r[i, c])
-            if not d <= top[c]:  # NaN is kept (never read as within the tolerance)
-                top[c] = d
+            top[c] = _nan_max(top[c], abs(r[i, c]))
     return top
 
 
