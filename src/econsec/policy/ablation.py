@@ -42,6 +42,7 @@ import dataclasses
 import math
 from collections.abc import Sequence
 from types import MappingProxyType
+from typing import Any
 
 from econsec.simulation.spec import DistKind, ParamDist, SimulationSpec
 
@@ -76,16 +77,9 @@ def switch_off(spec: SimulationSpec, names: Sequence[str]) -> SimulationSpec:
             switched.add(off)
         else:
             params[off[0]] = ParamDist(DistKind.fixed, (off[1],))
-    unknown = sorted(switched - {"prices", "licence_spread", "border_refusal"})
-    if unknown:
-        raise ValueError(f"no spec switch {unknown}; known: prices, licence_spread, "
-                         "border_refusal")
-    return dataclasses.replace(spec, params=MappingProxyType(params),
-                               prices=spec.prices and "prices" not in switched,
-                               border_refusal=spec.border_refusal
-                               and "border_refusal" not in switched,
-                               licence_spread=spec.licence_spread
-                               and "licence_spread" not in switched)
+    # each switch is a boolean field of the spec, True as shipped: off is False
+    fields: dict[str, Any] = dict.fromkeys(switched, False)
+    return dataclasses.replace(spec, params=MappingProxyType(params), **fields)
 
 
 def ablation_configs(names: Sequence[str] | None = None) -> list[tuple[str, tuple[str, ...]]]:
