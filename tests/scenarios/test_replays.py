@@ -211,6 +211,15 @@ def test_every_replay_outcome_has_a_source_and_prices_are_simulated() -> None:
     assert price["simulated_direction"] == "up"
 
 
+def test_every_replay_reads_the_world_of_its_own_time() -> None:
+    # a replay of a past episode reads the world's figures up to its start year, never a
+    # later year standing in for it (chn_ree_japan_2010 read the latest figures until
+    # December 2026: China 70 % of Japan's rare-earth imports instead of 90 %)
+    for name in replay_names():
+        scenario = load_named(name)
+        assert scenario.as_of_year == scenario.start.year, name
+
+
 def test_calibrated_parameters_name_what_they_were_fitted_on() -> None:
     # from the scenario notes and the commits that set them (git log): each approved share
     # was fitted on one customs figure
