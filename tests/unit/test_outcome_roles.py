@@ -239,3 +239,15 @@ def test_skill_summary_counts_validation_only() -> None:
     assert s.loc["all", "direction_ok_pct"] == pytest.approx(50.0)
     assert s.loc["all", "within_tolerance_pct"] == pytest.approx(25.0)
 
+
+
+def test_a_replay_reads_the_world_of_its_start_year(tmp_path: Path) -> None:
+    # no as_of_year: the start's year (2019-07-01 -> 2019), not the world's latest figures
+    assert load(tmp_path, HEAD + DEC + AUG).as_of_year == 2019
+    # an earlier year is allowed (the figures of the year before an episode)
+    text = HEAD.replace("horizon: 365d\n", "horizon: 365d\nas_of_year: 2018\n") + DEC + AUG
+    assert load(tmp_path, text).as_of_year == 2018
+    # a later year would stand in for the world before the episode: refused, on its line
+    text = HEAD.replace("horizon: 365d\n", "horizon: 365d\nas_of_year: 2021\n") + DEC + AUG
+    err = error_of(tmp_path, text)
+    assert "line 6" in str(err) and "as_of_year" in str(err) and "2019" in str(err)

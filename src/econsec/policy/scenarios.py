@@ -191,6 +191,20 @@ class Scenario:
 
 # ----- loading ---------------------------------------------------------------------------
 
+def replay_as_of(lines: Lines, as_of: int | None, start: dt.date) -> int:
+    """The year of the world a replay reads: its ``as_of_year``, by default the year of its
+    start (a replay of a past episode reads the world as it stood then). A later year than
+    the start's is refused: it would stand in for the world before the episode with figures
+    that may already carry the episode's effects."""
+    if as_of is None:
+        return start.year
+    if as_of > start.year:
+        raise lines.error(("as_of_year",), f"a replay starting on {start.isoformat()} cannot "
+                          f"read the world as of {as_of}, a later year; give {start.year} "
+                          "or earlier (default: the start year)")
+    return as_of
+
+
 def parse_horizon(lines: Lines, key: KeyPath, value: Any) -> int:
     """``730d`` / ``104w`` / ``730`` -> days."""
     if isinstance(value, int) and not isinstance(value, bool):
@@ -249,6 +263,8 @@ def load_scenario(path: str | Path, world: World | None = None) -> Scenario:
     sections = Sections(measures=tuple(doc.get("measures") or ()),
                         shocks=tuple(doc.get("shocks") or ()), levers=doc.get("levers"))
     network = parse_network(lines, doc.get("network"))
+    if kind == "replay" and not network.on_icio:
+        as_of = replay_as_of(lines, as_of, start)
     if network.on_icio:
         # names are resolved against the imported table when the scenario runs
         # (Scenario.spec_on_icio); what the network cannot take is refused here
