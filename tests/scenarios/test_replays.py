@@ -220,6 +220,27 @@ def test_every_replay_reads_the_world_of_its_own_time() -> None:
         assert scenario.as_of_year == scenario.start.year, name
 
 
+def test_a_month_figure_is_read_over_the_whole_month() -> None:
+    # an outcome whose period is one calendar month ("2010-11 vs ...") is a customs figure
+    # for that whole month, so its window must cover the month (chn_ree_japan_2010's
+    # November outcomes read 1-19 Nov until December 2026, a leftover of an older horizon)
+    import calendar
+    import datetime as dt
+    import re
+
+    months = 0
+    for name in replay_names():
+        for o in load_named(name).outcomes:
+            m = re.match(r"(\d{4})-(\d{2})(?![-/\d])", o.period)
+            if m is None or o.window is None:
+                continue
+            y, mo = int(m.group(1)), int(m.group(2))
+            last = calendar.monthrange(y, mo)[1]
+            assert o.window == (dt.date(y, mo, 1), dt.date(y, mo, last)), (name, o.id)
+            months += 1
+    assert months >= 25  # most outcomes are monthly customs figures
+
+
 def test_calibrated_parameters_name_what_they_were_fitted_on() -> None:
     # from the scenario notes and the commits that set them (git log): each approved share
     # was fitted on one customs figure
