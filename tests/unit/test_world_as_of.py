@@ -158,3 +158,19 @@ def test_self_sufficiency_keeps_members_listed_only_in_older_figures() -> None:
     row = out[out["good"] == "cathode_ncm"].iloc[0]
     assert abs(row["world_share"] - 0.1) < 1e-9
     assert row["self_sufficiency"] > 0
+
+
+def test_backcast_goods_name_the_later_year_standing_in() -> None:
+    world = load_world()
+    # independently: the built-in world's rare-earth mining shares (USGS MCS) begin with
+    # 2020 and its rare-earth separation shares with 2009 (read off the table directly)
+    ws = world.world_shares
+    first = ws.groupby("good")["year"].min()
+    assert int(first["rare_earth_mining"]) == 2020 and int(first["rare_earth_processing"]) <= 2010
+    late = world.backcast_goods(2010)
+    assert late["rare_earth_mining"] == 2020 and "rare_earth_processing" not in late
+    # every good first measured after 2010 is named, with its first year, and no other
+    expected = {str(g): int(y) for g, y in first.items() if y > 2010}
+    assert late == expected
+    assert world.backcast_goods(None) == {}
+    assert world.backcast_goods(int(first.max())) == {}

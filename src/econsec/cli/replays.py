@@ -84,6 +84,8 @@ def replays(
         emit(table, fmt, out, title=f"Skill with mechanisms switched off ({runs} runs, seed "
              f"{seed}; validation outcomes only)")
         return
+    for name, note in skill.notes.items():  # later figures standing in: said, on stderr
+        Console(stderr=True).print(f"note: {name}: {note}", highlight=False)
     title = f"Replays scored ({runs} runs, seed {seed})"
     if off:
         title += f", without {', '.join(off)}"

@@ -216,6 +216,9 @@ def simulate(
         with _store(db) as st:
             run_id = save_run(st, sc, run.result, run.world_version)
         err.print(f"stored run [bold]{run_id}[/] (econsec runs show {run_id})", highlight=False)
+    note = run.backcast_note()
+    if note:  # a later year standing in for the one asked: said, never silent
+        err.print(f"note: {note}", highlight=False)
     frames = {"summary": run.summary, "timeseries": run.timeseries,
               "diversion": run.diversion, "trade": run.trade, "prices": run.prices}
     frame = shown_rows(run.outcomes if table == "outcomes" else frames[table](), table, goods,

@@ -185,6 +185,20 @@ class World:
         return UnitValue(good, year, float(first["usd_per_t"]), ";".join(first["hs6"]),
                          str(first["source"]), backcast)
 
+    def backcast_goods(self, as_of: int | None) -> dict[str, int]:
+        """Goods whose model baseline as of *as_of* stands on a later year's world shares:
+        good -> the year standing in (its earliest figure; :meth:`latest_world_shares`
+        with ``model=True``). Import shares are never backcast (a pair without a figure up
+        to *as_of* falls back to the world shares). Empty for *as_of* None (the latest
+        figures) or when every good has a figure up to *as_of*."""
+        if as_of is None:
+            return {}
+        ws = self.latest_world_shares(as_of, model=True)
+        if "backcast" not in ws.columns:
+            return {}
+        late = ws[ws["backcast"].fillna(False).astype(bool)]
+        return {str(g): int(y) for g, y in late.groupby("good", sort=True)["year"].max().items()}
+
     def stale_figures(self, older_than: int = 3, today: int | None = None) -> pd.DataFrame:
         """The figures in use (the latest year per key) older than *older_than* years
         before *today* (default: this calendar year): world shares per good, import

@@ -80,6 +80,35 @@ class RunOutput:
                 "horizon_days": self.horizon_days, "world_version": self.world_version,
                 "scenario_file": self.scenario.path.name}
 
+    @property
+    def backcast(self) -> dict[str, int]:
+        """Goods whose baseline took a later year's world shares, the run's ``as_of_year``
+        having none up to it: good -> the year standing in (:meth:`World.backcast_goods`;
+        empty without ``as_of_year`` or on the OECD ICIO network)."""
+        if self.world is None:
+            return {}
+        return self.world.backcast_goods(self.result.spec.as_of_year)
+
+    def backcast_note(self, named: int = 6) -> str:
+        """One line for the user when :attr:`backcast` is not empty (else ""): how many
+        goods stand on later figures, naming *named* of them, the scenario's own first
+        (its shocked goods, its outcomes' goods and their direct inputs and outputs)."""
+        late = self.backcast
+        if not late:
+            return ""
+        own = {g for s in self.result.spec.shocks for g in s.goods}
+        own |= {o.good for o in self.scenario.outcomes}
+        if self.world is not None:
+            edges = self.world.edges
+            own |= set(edges.loc[edges["output"].isin(own), "input"].astype(str))
+            own |= set(edges.loc[edges["input"].isin(own), "output"].astype(str))
+        order = sorted(late, key=lambda g: (g not in own, -late[g], g))
+        shown = [f"{g} ({late[g]})" for g in order[:named]]
+        more = len(late) - len(shown)
+        return (f"as of {self.result.spec.as_of_year} the world has no world-share figure "
+                f"for {len(late)} goods; the baseline takes their earliest figures "
+                f"(backcast): {', '.join(shown)}" + (f" and {more} more" if more else ""))
+
     def _frame(self, key: str, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         if key not in self._frames:
             self._frames[key] = make()

@@ -24,7 +24,7 @@ the dashboard; :func:`score_outcomes` scores one replay already run.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -52,6 +52,9 @@ class Skill:
 
     outcomes: pd.DataFrame
     summary: pd.DataFrame
+    #: per replay whose baseline took later figures: the note of
+    #: :meth:`~econsec.policy.runner.RunOutput.backcast_note` (replays without are absent)
+    notes: dict[str, str] = field(default_factory=dict)
 
 
 def score_outcome(outcome: Outcome, simulated: float | None) -> tuple[bool | None, bool | None]:
@@ -127,17 +130,20 @@ def score_replays(world: Any = None, *, names: list[str] | None = None, runs: in
 
     chosen = replay_names(world) if names is None else names
     frames = []
+    notes: dict[str, str] = {}
     for name in chosen:
         scenario = load_named(name, world)
         if scenario.kind != "replay":
             raise ValueError(f"'{name}' is a {scenario.kind} scenario, not a replay: it "
                              "documents no outcomes")
-        result = run_scenario(scenario, world, runs=runs, seed=seed, without=without).result
-        frames.append(score_outcomes(scenario, result))
+        run = run_scenario(scenario, world, runs=runs, seed=seed, without=without)
+        frames.append(score_outcomes(scenario, run.result))
+        if note := run.backcast_note():
+            notes[name] = note
     if not frames:
         raise ValueError("no replay to score")
     outcomes = pd.concat(frames, ignore_index=True)
-    return Skill(outcomes, skill_summary(outcomes))
+    return Skill(outcomes, skill_summary(outcomes), notes)
 
 
 ABLATION_COLUMNS = ["switched_off", "scenario", "validation", "simulated", "direction_ok",

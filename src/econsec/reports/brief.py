@@ -147,6 +147,8 @@ def _print_replays(console: Any, skill: Any, runs: int) -> None:
     s = skill.summary
     console.print(rich_table(s, "Replay skill: validation outcomes only (calibration "
                                 "outcomes shown above, not counted)"))
+    for name, note in skill.notes.items():  # later figures standing in: said
+        console.print(f"note: {name}: {note}", highlight=False)
 
 
 def _pct(x: Any) -> str:

@@ -253,6 +253,8 @@ def _scenario_section(world: World, runs: int, seed: int) -> tuple[Section, Any,
             sec.notes.append(f"{name}: not run, this world cannot resolve it ({exc})")
             continue
         srcs = _scenario_sources(world, scenario.text)
+        if note := out.backcast_note(named=3):  # later figures standing in for its year
+            sec.notes.append(f"{name}: {note}")
         if scenario.kind == "replay":
             scored.append(score_outcomes(scenario, out.result))
         else:
