@@ -46,3 +46,24 @@ def test_chart_shows_touched_losses_largest_first() -> None:
     assert list(dict.fromkeys(frame["series"])) == ["KOR logic", "KOR dram",
                                                     "USA hydrogen_fluoride"]
     assert len(frame) == 6  # 3 series x 2 days
+
+
+def test_a_stored_run_on_backcast_figures_says_so(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from econsec.api.jobs import RunStore
+    from econsec.api.runviews import load, result_json
+    from econsec.data.runs import save_run
+    from econsec.data.world import load_world
+    from econsec.policy.runner import run_scenario
+    from econsec.policy.scenarios import load_named
+
+    world = load_world()
+    # the 2010 replay (as of 2010): rare-earth mining is first measured in 2020 (USGS MCS
+    # 2022), so its 2020 shares stand in; the dashboard's result carries the note
+    scenario = load_named("chn_ree_japan_2010", world).with_overrides(horizon="3d")
+    run = run_scenario(scenario, world, runs=1, seed=0)
+    store = RunStore(tmp_path / "runs.duckdb")
+    with store.session() as st:
+        run_id = save_run(st, scenario, run.result, run.world_version)
+    note = result_json(load(store, run_id, world))["result"]["note"]
+    assert note.startswith("as of 2010 the world has no world-share figure for")
+    assert "(backcast): rare_earth_mining (2020)," in note

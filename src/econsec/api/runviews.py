@@ -60,6 +60,7 @@ def load(store: RunStore, run_id: str, world: World) -> StoredView:
 def _load(store: RunStore, run_id: str, world: World) -> StoredView:
     from econsec.data.runs import load_run
     from econsec.errors import DataError, StoreError
+    from econsec.policy.runner import backcast_note
     from econsec.policy.scenarios import load_scenario_text
 
     with store.session() as st:
@@ -73,6 +74,8 @@ def _load(store: RunStore, run_id: str, world: World) -> StoredView:
         scenario = load_scenario_text(str(meta["scenario_yaml"]), f"run-{run_id}", world)
         econ = sorted({e for s in scenario.shocks for e in (*s.imposers, *s.targets)})
         goods = sorted({g for s in scenario.shocks for g in s.goods})
+        if not scenario.network.on_icio:  # later figures standing in for its year: said
+            note = backcast_note(world, scenario, scenario.as_of_year)
     except DataError as exc:
         econ, goods = [], []
         note = (f"the run's scenario does not resolve on this world ({exc}); the chart "

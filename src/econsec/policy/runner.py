@@ -90,24 +90,10 @@ class RunOutput:
         return self.world.backcast_goods(self.result.spec.as_of_year)
 
     def backcast_note(self, named: int = 6) -> str:
-        """One line for the user when :attr:`backcast` is not empty (else ""): how many
-        goods stand on later figures, naming *named* of them, the scenario's own first
-        (its shocked goods, its outcomes' goods and their direct inputs and outputs)."""
-        late = self.backcast
-        if not late:
+        """:func:`backcast_note` of this run ("" when nothing is backcast)."""
+        if self.world is None:
             return ""
-        own = {g for s in self.result.spec.shocks for g in s.goods}
-        own |= {o.good for o in self.scenario.outcomes}
-        if self.world is not None:
-            edges = self.world.edges
-            own |= set(edges.loc[edges["output"].isin(own), "input"].astype(str))
-            own |= set(edges.loc[edges["input"].isin(own), "output"].astype(str))
-        order = sorted(late, key=lambda g: (g not in own, -late[g], g))
-        shown = [f"{g} ({late[g]})" for g in order[:named]]
-        more = len(late) - len(shown)
-        return (f"as of {self.result.spec.as_of_year} the world has no world-share figure "
-                f"for {len(late)} goods; the baseline takes their earliest figures "
-                f"(backcast): {', '.join(shown)}" + (f" and {more} more" if more else ""))
+        return backcast_note(self.world, self.scenario, self.result.spec.as_of_year, named)
 
     def _frame(self, key: str, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         if key not in self._frames:
@@ -151,6 +137,26 @@ class RunOutput:
     def to_frames(self) -> dict[str, pd.DataFrame]:
         """Every frame of the engine's result (what a stored run keeps)."""
         return self.result.to_frames()
+
+
+def backcast_note(world: World, scenario: Scenario, as_of: int | None, named: int = 6) -> str:
+    """One line for the user when the baseline of *scenario* as of *as_of* takes later
+    figures for some goods (:meth:`World.backcast_goods`; "" when none): how many goods,
+    naming *named* of them, the scenario's own first (its shocked goods, its outcomes'
+    goods and their direct inputs and outputs), then the latest years first."""
+    late = world.backcast_goods(as_of)
+    if not late:
+        return ""
+    own = {g for s in scenario.shocks for g in s.goods} | {o.good for o in scenario.outcomes}
+    edges = world.edges
+    own |= set(edges.loc[edges["output"].isin(own), "input"].astype(str))
+    own |= set(edges.loc[edges["input"].isin(own), "output"].astype(str))
+    order = sorted(late, key=lambda g: (g not in own, -late[g], g))
+    shown = [f"{g} ({late[g]})" for g in order[:named]]
+    more = len(late) - len(shown)
+    return (f"as of {as_of} the world has no world-share figure for {len(late)} goods; the "
+            f"baseline takes their earliest figures (backcast): {', '.join(shown)}"
+            + (f" and {more} more" if more else ""))
 
 
 def shipped_name(name: str) -> str:
