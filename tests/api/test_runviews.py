@@ -57,13 +57,13 @@ def test_a_stored_run_on_backcast_figures_says_so(tmp_path) -> None:  # type: ig
     from econsec.policy.scenarios import load_named
 
     world = load_world()
-    # the 2010 replay (as of 2010): rare-earth mining is first measured in 2020 (USGS MCS
-    # 2022), so its 2020 shares stand in; the dashboard's result carries the note
-    scenario = load_named("chn_ree_japan_2010", world).with_overrides(horizon="3d")
+    # the chip-shortage replay (as of 2020): microcontrollers are first measured in 2021,
+    # so their 2021 shares stand in; the dashboard's result carries the note
+    scenario = load_named("auto_chips_2021", world).with_overrides(horizon="3d")
     run = run_scenario(scenario, world, runs=1, seed=0)
     store = RunStore(tmp_path / "runs.duckdb")
     with store.session() as st:
         run_id = save_run(st, scenario, run.result, run.world_version)
     note = result_json(load(store, run_id, world))["result"]["note"]
-    assert note.startswith("as of 2010 the world has no world-share figure for")
-    assert "(backcast): rare_earth_mining (2020)," in note
+    assert note.startswith("as of 2020 the world has no world-share figure for")
+    assert "(backcast): microcontrollers (2021)," in note

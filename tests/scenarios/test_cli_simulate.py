@@ -132,15 +132,15 @@ def test_simulate_good_filter_names_its_rows_or_why_there_are_none() -> None:
 
 
 def test_simulate_says_which_goods_stand_on_later_figures() -> None:
-    # the 2010 replay reads the world as of 2010; rare-earth mining (the input of the
-    # shocked rare-earth separation) is first measured in 2020 (USGS MCS 2022), so its 2020
-    # shares stand in and the user is told, naming the scenario's own goods first
-    res = runner.invoke(app, ["simulate", "chn_ree_japan_2010", "--runs", "1",
+    # the chip-shortage replay reads the world as of its start (2020); microcontrollers,
+    # its shocked good, are first measured in 2021, so their 2021 shares stand in and the
+    # user is told, naming the scenario's own goods first
+    res = runner.invoke(app, ["simulate", "auto_chips_2021", "--runs", "1",
                               "--horizon", "3d", "--no-store", "--format", "json"])
     assert res.exit_code == 0, res.output
     note = " ".join(res.stderr.split())
-    assert "note: as of 2010 the world has no world-share figure for" in note
-    assert "(backcast): rare_earth_mining (2020)," in note
+    assert "note: as of 2020 the world has no world-share figure for" in note
+    assert "(backcast): microcontrollers (2021)," in note
     json.loads(res.stdout)  # the note goes to stderr: the JSON stays clean
     # a scenario on the latest figures (no as_of_year) gets no note
     res = runner.invoke(app, ["simulate", "chn_full_ban_trilateral", "--runs", "1",

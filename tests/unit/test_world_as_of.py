@@ -162,15 +162,17 @@ def test_self_sufficiency_keeps_members_listed_only_in_older_figures() -> None:
 
 def test_backcast_goods_name_the_later_year_standing_in() -> None:
     world = load_world()
-    # independently: the built-in world's rare-earth mining shares (USGS MCS) begin with
-    # 2020 and its rare-earth separation shares with 2009 (read off the table directly)
+    # independently: the built-in world's microcontroller shares begin with 2021 and its
+    # rare-earth mining shares with 2010 (USGS MCS 2011, for the 2010 replay): read off
+    # the table directly
     ws = world.world_shares
     first = ws.groupby("good")["year"].min()
-    assert int(first["rare_earth_mining"]) == 2020 and int(first["rare_earth_processing"]) <= 2010
-    late = world.backcast_goods(2010)
-    assert late["rare_earth_mining"] == 2020 and "rare_earth_processing" not in late
-    # every good first measured after 2010 is named, with its first year, and no other
-    expected = {str(g): int(y) for g, y in first.items() if y > 2010}
-    assert late == expected
+    assert int(first["microcontrollers"]) == 2021 and int(first["rare_earth_mining"]) == 2010
+    late = world.backcast_goods(2020)
+    assert late["microcontrollers"] == 2021 and "rare_earth_mining" not in late
+    # every good first measured after the year is named, with its first year, and no other
+    for year in (2010, 2020):
+        expected = {str(g): int(y) for g, y in first.items() if y > year}
+        assert world.backcast_goods(year) == expected
     assert world.backcast_goods(None) == {}
     assert world.backcast_goods(int(first.max())) == {}
