@@ -193,6 +193,52 @@ def assert_identical(a: list[dict[str, np.ndarray]], b: list[dict[str, np.ndarra
             assert same_bits(np.asarray(x[k]), np.asarray(y[k])), (t, k)
 
 
+def test_market_sums_by_hand() -> None:
+    """Slots 0, 1 buy good 0, slot 2 good 1; node 0 makes good 1; one run, steps of 2
+    days; slot 1 and node 0 in the home market (weights 0 in the first market)."""
+    use = np.array([[4.0], [2.0], [1.0]])
+    received = np.array([[6.0], [2.0], [3.0]])  # /2: 3 (< 4), 1 (< 2), 1.5 (> 1: counts 1)
+    f0, phi_u = np.array([[5.0]]), np.array([[0.5]])
+    slot_w = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
+    node_w = np.array([[0.0], [1.0]])
+    demand, supply = fused.market_sums(use, f0, received, phi_u, 2.0, np.array([0, 0, 1]),
+                                       np.array([1]), slot_w, node_w, 2)
+    # first market: good 0 C = 4, A = 3; good 1 C = 1, A = 1 (node 0 not in it)
+    # home market: good 0 C = 2, A = 1; good 1 C = 0 + 5, A = 0 + 5 x 0.5 = 2.5
+    np.testing.assert_array_equal(demand[:, :, 0], [[4.0, 1.0], [2.0, 5.0]])
+    np.testing.assert_array_equal(supply[:, :, 0], [[3.0, 1.0], [1.0, 2.5]])
+
+
+@pytest.mark.parametrize("dt", [1.0, 7.0])
+@pytest.mark.parametrize("split", [False, True])
+def test_price_stage_sums_equal_the_numpy_stage(dt: float, split: bool) -> None:
+    """:func:`prices.excess_demand_fused` gives the sparse products' bits, one market per
+    good or split into international and home markets."""
+    from econsec.simulation import prices
+    from econsec.simulation.engine import price_rule
+
+    net, runs = random_busy_network(3), 5
+    rule = price_rule(net, np.zeros((1, runs)), dt)
+    s, n, g = net.n_slots, net.n_nodes, rule.n_goods
+    use = with_edges(RNG.random((s, runs)))
+    use[RNG.random(use.shape) < 0.1] = 0.0
+    received = RNG.random((s, runs)) * 1.5 * dt  # some above the use order
+    f0, phi_u = RNG.random((n, runs)), with_edges(RNG.random((n, runs)))
+    mk = None
+    if split:
+        slot_home, node_home = RNG.random(s) < 0.3, RNG.random(n) < 0.3
+        mk = prices.Markets(slot_home=slot_home.astype(np.float64)[:, None],
+                            node_home=node_home.astype(np.float64)[:, None],
+                            split=RNG.random(g) < 0.5, slot_row=net.slot_good,
+                            node_row=net.node_good)
+    want = prices.excess_demand(rule, use, f0, received, phi_u, dt, mk)
+    got = prices.excess_demand_fused(rule, use, f0, received, phi_u, dt, mk)
+    for a, b in zip(got, want, strict=True):
+        assert same_bits(a, b)
+    assert (want[0] > 0).any()
+    assert not split or not np.array_equal(want[0], want[1])
+
+
 @pytest.mark.parametrize(("seed", "step_days", "extra"), [
     (1, 1, {}), (4, 1, SLOW_MOVES), (5, 1, SLOW_MOVES | TRANSIT), (6, 7, SLOW_MOVES)])
 def test_compiled_step_equals_the_numpy_step_bit_for_bit(

@@ -429,3 +429,45 @@ def write_rows(share: F64, g: F64, open_eff: F64, own_g: bool, rows: I64, new: F
             oe = open_eff[k]
             for r in range(runs):
                 g[k, r] = new[j, r] * oe
+
+
+@njit(cache=True, error_model="numpy")
+def market_sums(use: F64, f0: F64, received: F64, phi_u: F64, dt: float, slot_good: I64,
+                node_good: I64, slot_w: F64, node_w: F64, n_goods: int
+                ) -> tuple[F64, F64]:
+    """The price stage's sums (:func:`econsec.simulation.prices.excess_demand`, term for
+    term) in one pass over slots and one over nodes: per market ``m`` (*slot_w* [M, S] and
+    *node_w* [M, N], 1.0 for the buyers in ``m``, else 0.0), good ``h`` and run,
+    consumption ``C = sum_{q of h} u_q w_mq + sum_{i of h} f0_i w_mi`` and what met it
+    ``A = sum_{q of h} min(received_q / dt, u_q) w_mq + sum_{i of h} (f0_i phi_use_i)
+    w_mi`` (``/ dt`` only if ``dt != 1``; slots and nodes added in order from 0, as the 0/1
+    sparse products do; the slot sum plus the node sum). Returns ``C``, ``A`` ([M, G, R])."""
+    n_slots, runs = use.shape
+    m_n = slot_w.shape[0]
+    c_s = np.zeros((m_n, n_goods, runs))
+    a_s = np.zeros((m_n, n_goods, runs))
+    c_n = np.zeros((m_n, n_goods, runs))
+    a_n = np.zeros((m_n, n_goods, runs))
+    met = np.empty(runs)
+    for q in range(n_slots):
+        h = slot_good[q]
+        for r in range(runs):
+            a = received[q, r]
+            if dt != 1.0:
+                a = a / dt
+            u = use[q, r]
+            met[r] = a if (a <= u or np.isnan(a)) else u  # np.minimum: NaN propagates
+        for m in range(m_n):
+            w = slot_w[m, q]
+            for r in range(runs):
+                c_s[m, h, r] += use[q, r] * w
+                a_s[m, h, r] += met[r] * w
+    for i in range(f0.shape[0]):
+        h = node_good[i]
+        for m in range(m_n):
+            w = node_w[m, i]
+            for r in range(runs):
+                f = f0[i, r]
+                c_n[m, h, r] += f * w
+                a_n[m, h, r] += (f * phi_u[i, r]) * w
+    return c_s + c_n, a_s + a_n

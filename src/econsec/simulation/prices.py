@@ -119,6 +119,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from econsec.simulation import kernels
 from econsec.simulation.kernels import take_rows
 from econsec.simulation.spec import ShockKind
 
@@ -273,21 +274,33 @@ def log_ratio(demand: F64, supply: F64) -> F64:
     """``ln(D / max(S, MIN_SUPPLY D))``, 0 where ``D <= 0`` or within :data:`PRICE_TOL`
     (``S <= D`` in the price stage, so the result is ``>= 0`` there)."""
     floor = np.maximum(supply, MIN_SUPPLY * demand)
+    # the log only where it can pass the tolerance: within 1e-10 of 1, |ln x| < 1.0001e-10
+    # is below PRICE_TOL and reads 0 either way (the same numbers, fewer logs)
+    z = np.zeros(np.shape(demand))
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(demand > 0, np.log(demand / floor), 0.0)
+        ratio = demand / floor
+        np.log(ratio, out=z, where=(demand > 0) & ~(np.abs(ratio - 1.0) <= 1e-10))
     z[np.abs(z) <= PRICE_TOL] = 0.0
-    return np.asarray(z, dtype=np.float64)
+    return z
 
 
 def adjust(price: F64, z: F64, rule: PriceRule) -> F64:
     """The price index after one step: ``ln P' = ln P* + (ln P - ln P*) exp(-dt / tau)``
     with ``ln P* = z / (eps_d + eps_s)`` ([G, R])."""
     target = z / (rule.eps_d + rule.eps_s)
-    log_p = np.log(price)
+    # where P = 1 and the target is 0, P' = exp((0 - 0) decay + 0) = 1 exactly: the log and
+    # the exponential are taken only elsewhere (the same numbers)
+    moving = (target != 0.0) | (price != 1.0)
+    out = np.ones(np.shape(price))
+    if not moving.any():
+        return out
+    log_p = np.zeros(np.shape(price))
+    np.log(price, out=log_p, where=moving)
     log_p -= target
     log_p *= rule.decay
     log_p += target
-    return np.asarray(np.exp(log_p), dtype=np.float64)
+    np.exp(log_p, out=out, where=moving)
+    return out
 
 
 def update_prices(price: F64, rule: PriceRule, use: F64, f0: F64, received: F64,
@@ -295,8 +308,32 @@ def update_prices(price: F64, rule: PriceRule, use: F64, f0: F64, received: F64,
     """Stage 4b: the new indices [2 G, R] of both markets (see :func:`excess_demand`,
     :func:`adjust`; layout in the module docstring) under the markets *mk*."""
     g = rule.n_goods
-    z_int, z_home = excess_demand(rule, use, f0, received, phi_u, dt, mk)
+    if use.shape[1] > 1 and kernels.FUSED:
+        z_int, z_home = excess_demand_fused(rule, use, f0, received, phi_u, dt, mk)
+    else:
+        z_int, z_home = excess_demand(rule, use, f0, received, phi_u, dt, mk)
     return np.concatenate([adjust(price[:g], z_int, rule), adjust(price[g:], z_home, rule)])
+
+
+def excess_demand_fused(rule: PriceRule, use: F64, f0: F64, received: F64, phi_u: F64,
+                        dt: float, mk: Markets | None = None) -> tuple[F64, F64]:
+    """:func:`excess_demand` with the sums over slots and nodes in one compiled pass
+    (:func:`econsec.simulation.fused.market_sums`; the same bits)."""
+    from econsec.simulation.fused import market_sums
+
+    if mk is None:
+        slot_w, node_w = np.ones((1, len(rule.slot_good))), np.ones((1, len(rule.node_good)))
+    else:
+        slot_w = np.stack([1.0 - mk.slot_home[:, 0], mk.slot_home[:, 0]])
+        node_w = np.stack([1.0 - mk.node_home[:, 0], mk.node_home[:, 0]])
+    demand, supply = market_sums(use, f0, received, phi_u, dt, rule.slot_good,
+                                 rule.node_good, slot_w, node_w, rule.n_goods)
+    z_int = log_ratio(demand[0], supply[0])
+    if mk is None:
+        return z_int, z_int
+    z_home = log_ratio(demand[1], supply[1])
+    z_home[~mk.split] = z_int[~mk.split]
+    return z_int, z_home
 
 
 def demand_response(coef: F64, f0: F64, price: F64, rule: PriceRule,
