@@ -229,7 +229,7 @@ def test_price_stage_sums_equal_the_numpy_stage(dt: float, split: bool) -> None:
         slot_home, node_home = RNG.random(s) < 0.3, RNG.random(n) < 0.3
         mk = prices.Markets(slot_home=slot_home.astype(np.float64)[:, None],
                             node_home=node_home.astype(np.float64)[:, None],
-                            split=RNG.random(g) < 0.5, slot_row=net.slot_good,
+                            split=np.arange(g) % 2 == 0, slot_row=net.slot_good,
                             node_row=net.node_good)
     want = prices.excess_demand(rule, use, f0, received, phi_u, dt, mk)
     got = prices.excess_demand_fused(rule, use, f0, received, phi_u, dt, mk)
@@ -237,6 +237,40 @@ def test_price_stage_sums_equal_the_numpy_stage(dt: float, split: bool) -> None:
         assert same_bits(a, b)
     assert (want[0] > 0).any()
     assert not split or not np.array_equal(want[0], want[1])
+
+
+@pytest.mark.parametrize("dt", [1.0, 7.0])
+@pytest.mark.parametrize("split", [False, True])
+def test_compiled_price_stage_equals_the_numpy_stage(dt: float, split: bool,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """:func:`prices.update_prices` with the compiled passes gives the numpy stage's bits:
+    indices at 1 that stay, indices at 1 that move, indices away from 1 that relax."""
+    from econsec.simulation import prices
+    from econsec.simulation.engine import price_rule
+
+    net, runs = random_busy_network(4), 6
+    rule = price_rule(net, np.zeros((1, runs)), dt)
+    s, n, g = net.n_slots, net.n_nodes, rule.n_goods
+    use = RNG.random((s, runs))
+    received = use * dt  # consumption met everywhere ...
+    received[RNG.random(use.shape) < 0.2] *= 0.5  # ... but in some slots
+    f0, phi_u = RNG.random((n, runs)), np.ones((n, runs))
+    price = np.ones((2 * g, runs))
+    price[RNG.random(price.shape) < 0.3] = 1.5
+    mk = None
+    if split:
+        mk = prices.Markets(slot_home=(RNG.random(s) < 0.3).astype(np.float64)[:, None],
+                            node_home=(RNG.random(n) < 0.3).astype(np.float64)[:, None],
+                            split=RNG.random(g) < 0.5, slot_row=net.slot_good,
+                            node_row=net.node_good)
+    monkeypatch.setattr(kernels, "FUSED", False)
+    want = prices.update_prices(price, rule, use, f0, received, phi_u, dt, mk)
+    monkeypatch.setattr(kernels, "FUSED", True)
+    got = prices.update_prices(price, rule, use, f0, received, phi_u, dt, mk)
+    assert same_bits(got, want)
+    moved = want != 1.0
+    assert (moved & (price == 1.0)).any() and (~moved & (price == 1.0)).any()
+    assert ((want < price) & (price > 1.0)).any()
 
 
 @pytest.mark.parametrize(("seed", "step_days", "extra"), [

@@ -137,6 +137,8 @@ PRICE_TOL = 1e-9
 #: consumption met below this share of consumption counts as this share (bounds ``z`` at
 #: ln 1000; a numerical bound, not a model parameter)
 MIN_SUPPLY = 1e-3
+#: a ratio within this of 1 has ``|ln x| < 1.0001e-10 < PRICE_TOL``: its log is not taken
+LOG_NEAR = 1e-10
 
 
 #: the two markets of every good, in the order of the index's rows (module docstring)
@@ -274,12 +276,12 @@ def log_ratio(demand: F64, supply: F64) -> F64:
     """``ln(D / max(S, MIN_SUPPLY D))``, 0 where ``D <= 0`` or within :data:`PRICE_TOL`
     (``S <= D`` in the price stage, so the result is ``>= 0`` there)."""
     floor = np.maximum(supply, MIN_SUPPLY * demand)
-    # the log only where it can pass the tolerance: within 1e-10 of 1, |ln x| < 1.0001e-10
-    # is below PRICE_TOL and reads 0 either way (the same numbers, fewer logs)
+    # the log only where it can pass the tolerance: within LOG_NEAR of 1 it is below
+    # PRICE_TOL and reads 0 either way (the same numbers, fewer logs)
     z = np.zeros(np.shape(demand))
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = demand / floor
-        np.log(ratio, out=z, where=(demand > 0) & ~(np.abs(ratio - 1.0) <= 1e-10))
+        np.log(ratio, out=z, where=(demand > 0) & ~(np.abs(ratio - 1.0) <= LOG_NEAR))
     z[np.abs(z) <= PRICE_TOL] = 0.0
     return z
 
@@ -309,16 +311,40 @@ def update_prices(price: F64, rule: PriceRule, use: F64, f0: F64, received: F64,
     :func:`adjust`; layout in the module docstring) under the markets *mk*."""
     g = rule.n_goods
     if use.shape[1] > 1 and kernels.FUSED:
-        z_int, z_home = excess_demand_fused(rule, use, f0, received, phi_u, dt, mk)
-    else:
-        z_int, z_home = excess_demand(rule, use, f0, received, phi_u, dt, mk)
+        return update_prices_fused(price, rule, use, f0, received, phi_u, dt, mk)
+    z_int, z_home = excess_demand(rule, use, f0, received, phi_u, dt, mk)
     return np.concatenate([adjust(price[:g], z_int, rule), adjust(price[g:], z_home, rule)])
 
 
-def excess_demand_fused(rule: PriceRule, use: F64, f0: F64, received: F64, phi_u: F64,
-                        dt: float, mk: Markets | None = None) -> tuple[F64, F64]:
-    """:func:`excess_demand` with the sums over slots and nodes in one compiled pass
-    (:func:`econsec.simulation.fused.market_sums`; the same bits)."""
+def update_prices_fused(price: F64, rule: PriceRule, use: F64, f0: F64, received: F64,
+                        phi_u: F64, dt: float, mk: Markets | None = None) -> F64:
+    """:func:`update_prices` by compiled passes (:mod:`econsec.simulation.fused`:
+    ``market_sums``, ``shortage_ratio``, ``price_targets``, ``price_relax``, term for
+    term) around numpy's ``log`` and ``exp`` (the same bits as the numpy stage)."""
+    from econsec.simulation import fused
+
+    demand, supply = market_sums_of(rule, use, f0, received, phi_u, dt, mk)
+    ratio, need = fused.shortage_ratio(demand, supply, MIN_SUPPLY, LOG_NEAR)
+    z = np.zeros(ratio.shape)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.log(ratio, out=z, where=need)
+    target, moving, anywhere = fused.price_targets(
+        z, np.zeros(0, dtype=np.bool_) if mk is None else mk.split, mk is not None,
+        (rule.eps_d + rule.eps_s)[:, 0], price, PRICE_TOL)
+    out = np.ones(price.shape)
+    if not anywhere:
+        return out
+    log_p = np.zeros(price.shape)
+    np.log(price, out=log_p, where=moving)
+    fused.price_relax(log_p, target, rule.decay[:, 0])
+    np.exp(log_p, out=out, where=moving)
+    return out
+
+
+def market_sums_of(rule: PriceRule, use: F64, f0: F64, received: F64, phi_u: F64,
+                   dt: float, mk: Markets | None = None) -> tuple[F64, F64]:
+    """Consumption ``C`` and what met it ``A`` ([M, G, R]; M = 1 market per good without
+    *mk*, else 2: international, home) by :func:`econsec.simulation.fused.market_sums`."""
     from econsec.simulation.fused import market_sums
 
     if mk is None:
@@ -326,8 +352,15 @@ def excess_demand_fused(rule: PriceRule, use: F64, f0: F64, received: F64, phi_u
     else:
         slot_w = np.stack([1.0 - mk.slot_home[:, 0], mk.slot_home[:, 0]])
         node_w = np.stack([1.0 - mk.node_home[:, 0], mk.node_home[:, 0]])
-    demand, supply = market_sums(use, f0, received, phi_u, dt, rule.slot_good,
-                                 rule.node_good, slot_w, node_w, rule.n_goods)
+    return market_sums(use, f0, received, phi_u, dt, rule.slot_good, rule.node_good,
+                       slot_w, node_w, rule.n_goods)
+
+
+def excess_demand_fused(rule: PriceRule, use: F64, f0: F64, received: F64, phi_u: F64,
+                        dt: float, mk: Markets | None = None) -> tuple[F64, F64]:
+    """:func:`excess_demand` with the sums over slots and nodes in one compiled pass
+    (:func:`econsec.simulation.fused.market_sums`; the same bits)."""
+    demand, supply = market_sums_of(rule, use, f0, received, phi_u, dt, mk)
     z_int = log_ratio(demand[0], supply[0])
     if mk is None:
         return z_int, z_int
