@@ -76,7 +76,9 @@ def resource_slots(slots: I64, slot_ptr: I64, flow_src: I64, share: F64, g: F64,
                    phi_u: F64, phi_r: F64, use: F64, refill: F64, o_q: F64, sp_pos: I64,
                    sp_rate: F64, capped: B, dest_open: F64, wedge: F64, has_wedge: bool,
                    ramp_step: F64, head: F64, restricted: B, short_r: B, sup_member: B,
-                   buy_member: B, allied: bool, rate: F64, has_rate: bool, out: F64) -> bool:
+                   buy_member: B, allied: bool, rate: F64, has_rate: bool, out: F64,
+                   in_place: bool, share_w: F64, g_w: F64, own_g: bool, open_eff: F64,
+                   old: F64, keep_old: bool) -> bool:
     """Re-sourcing (stage 6 of :mod:`econsec.simulation.step`) in the slots *slots*
     (sorted): the new shares of their flows, in flow order, into *out*
     ([flows of the slots, R]). Returns False when nothing moves (no slot has headroom or
@@ -100,7 +102,13 @@ def resource_slots(slots: I64, slot_ptr: I64, flow_src: I64, share: F64, g: F64,
     * ``new_k = share_k - lost_k cut_q movable_q``, ``+ gain_q w_k`` in slots that gain in
       some run.
 
-    *wedge* is [F, 1] or [F, R]; *rate* and *ramp_step* (R,)."""
+    *wedge* is [F, 1] or [F, R]; *rate* and *ramp_step* (R,).
+
+    *in_place*: instead of *out*, each slot's new shares are written into *share_w* (the
+    shares, writeable) and, with *own_g*, ``new open_eff`` into the order weights *g_w*
+    (as :func:`write_rows`; with *keep_old* the rows of *g_w* before into *old*, in flow
+    order), once the slot is done (its flows are read by no other slot). Where nothing moves, the values written are
+    those already there (``share - (+-0) = share``, ``share open_eff`` is ``g``)."""
     runs = share.shape[1]
     wide = 0
     for s in slots:
@@ -213,7 +221,21 @@ def resource_slots(slots: I64, slot_ptr: I64, flow_src: I64, share: F64, g: F64,
             # (lost cut) movable = lost (cut movable): cut is in (0, 1], movable 0 or 1
             scale[r] = cut * (1.0 if movable else 0.0)
             gains |= gain[r] != 0.0
-        if gains:
+        if in_place:
+            for j in range(n):
+                k = k0 + j
+                if keep_old:
+                    for r in range(runs):
+                        old[at + j, r] = g_w[k, r]
+                oe = open_eff[k] if own_g else 1.0
+                for r in range(runs):
+                    v = share[k, r] - lost[j, r] * scale[r]
+                    if gains:
+                        v = v + gain[r] * w[j, r]
+                    share_w[k, r] = v
+                    if own_g:
+                        g_w[k, r] = v * oe
+        elif gains:
             for j in range(n):
                 k = k0 + j
                 for r in range(runs):

@@ -188,7 +188,20 @@ def resource_fused(st: State, topo: Topology, c: StepControls, rk: RiskFlows, o_
         sup = buy = np.zeros(1, dtype=np.bool_)
     rate = prm.resource_rate
     flows = rk.hit_flows
-    out = np.empty((len(flows), runs))
+    # the new shares written in place where the order weights can follow (the same
+    # values as writing them after, :meth:`Topology.set_share_rows`); else into *out*
+    writer = topo.share_writer(st, ships.g) if len(flows) < topo.f else None
+    if writer is None:
+        out = np.empty((len(flows), runs))
+        share_w, g_w, own_g, open_eff, old = out, out, False, np.zeros(0), out
+    else:
+        w, readers = writer
+        st.share.flags.writeable = True
+        out = share_w = st.share
+        own_g = w.g is not w.share
+        g_w = w.g if own_g else out
+        open_eff = w.c.open_eff if own_g and w.c.open_eff is not None else np.zeros(0)
+        old = np.empty((len(flows) if readers else 0, runs))
     moved = fused.resource_slots(
         rk.hit_slots, topo.sums.slot_ptr, topo.flow_src, st.share, ships.g, ships.phi_u,
         ships.phi_r, ships.use, ships.refill, o_q, c.sp_pos, ships.sp_rate, c.capped,
@@ -196,7 +209,13 @@ def resource_fused(st: State, topo: Topology, c: StepControls, rk: RiskFlows, o_
         c.wedge is not None, np.ascontiguousarray((dt / prm.ramp_days)[0]), head,
         c.risk_slots, short_r, sup, buy, allied,
         np.ones(runs) if rate is None else np.ascontiguousarray(rate[0]), rate is not None,
-        out)
+        out, writer is not None, share_w, g_w, own_g, open_eff, old,
+        writer is not None and bool(writer[1]))
+    if writer is not None:
+        st.share.flags.writeable = False
+        if moved:  # (else every value written was the one there)
+            topo.shares_written(writer[0], flows, old, writer[1])
+        return
     if not moved:
         return
     if len(flows) == topo.f:

@@ -177,6 +177,27 @@ class Topology:
             share.flags.writeable = False
             w.set_rows(rows, new)
 
+    def share_writer(self, st: State, g: F64) -> tuple[OrderWeights, list[Shipments]] | None:
+        """For re-sourcing that writes shares in place (compiled, several runs): the order
+        weights of ``st.share`` (whose ``g`` is *g*) and the shipments reading them, or
+        None where :meth:`set_share_rows` must be used (other weights, shares not an
+        array of their own)."""
+        w = self._weights
+        share = st.share
+        if (w is None or w.share is not share or w.g is not g or not share.flags.owndata
+                or share.shape[1] < 2 or not kernels.FUSED):
+            return None
+        return w, [s for s in self._readers if s.g is w.g]
+
+    def shares_written(self, w: OrderWeights, rows: I64, old: F64,
+                       readers: list[Shipments]) -> None:
+        """After shares of *rows* (sorted) and their ``g`` were written in place: the
+        readers get the old rows of ``g`` (*old*), the weights a new version (as
+        :meth:`_set_rows_compiled`)."""
+        for s in readers:
+            s.patches.append((rows, old))
+        w.set_rows(rows, None, g_done=True)
+
     def _set_rows_compiled(self, share: F64, w: OrderWeights | None, rows: I64, new: F64
                            ) -> None:
         """:meth:`set_share_rows` by one compiled pass over the rows
@@ -360,13 +381,13 @@ class OrderWeights:
             return self._rows[:0]
         return self._rows if stamp[1] == self.version - 1 else None
 
-    def set_rows(self, rows: I64, new: F64, g_done: bool = False) -> None:
+    def set_rows(self, rows: I64, new: F64 | None, g_done: bool = False) -> None:
         """The shares of *rows* (sorted) are now *new* (already in :attr:`share`): ``g``
         of those rows again (``new x open_eff``; ``x 1`` keeps the bits; *g_done*: already
-        written)."""
+        written, *new* not read)."""
         if self.g is not self.share and not g_done:
             open_eff = self.c.open_eff
-            assert open_eff is not None
+            assert open_eff is not None and new is not None
             self.g[rows] = new * open_eff[rows][:, None]
         self._slot_sum = None
         self.version += 1
