@@ -107,8 +107,9 @@ def resource_slots(slots: I64, slot_ptr: I64, flow_src: I64, share: F64, g: F64,
     *in_place*: instead of *out*, each slot's new shares are written into *share_w* (the
     shares, writeable) and, with *own_g*, ``new open_eff`` into the order weights *g_w*
     (as :func:`write_rows`; with *keep_old* the rows of *g_w* before into *old*, in flow
-    order), once the slot is done (its flows are read by no other slot). Where nothing moves, the values written are
-    those already there (``share - (+-0) = share``, ``share open_eff`` is ``g``)."""
+    order), once the slot is done (its flows are read by no other slot). Where nothing
+    moves, the values written are those already there (``share - (+-0) = share``,
+    ``share open_eff`` is ``g``)."""
     runs = share.shape[1]
     wide = 0
     for s in slots:
