@@ -86,6 +86,7 @@ class Topology:
         self._memos: dict[str, SumMemo] = {}
         #: flows of the sets of slots at risk seen under the current controls
         self._risks: dict[bytes, RiskFlows] = {}
+        self._risk_flows: dict[bytes, tuple[I64, I64]] = {}
         #: the last re-sourcing worked on the whole arrays (most slots at risk)
         self.whole_risk = False
 
@@ -217,6 +218,19 @@ class Topology:
         if w is not None:
             share.flags.writeable = False
             w.set_rows(rows, new, g_done=True)
+
+    def risk_flows(self, hit: B) -> tuple[I64, I64]:
+        """The slots *hit* and their flows, in order (what the compiled re-sourcing needs
+        of :class:`RiskFlows`: ``hit_slots``, ``hit_flows``), kept for up to
+        :data:`RISK_SETS` sets."""
+        key = hit.tobytes()
+        got = self._risk_flows.get(key)
+        if got is None:
+            if len(self._risk_flows) >= RISK_SETS:
+                self._risk_flows.clear()
+            slots = np.flatnonzero(hit).astype(np.int64)
+            got = self._risk_flows[key] = (slots, self.sums.flows_of_slots(slots))
+        return got
 
     def risk(self, hit: B, c: StepControls) -> RiskFlows:
         """Flows of the slots *hit* under *c* (kept for up to :data:`RISK_SETS` sets while
