@@ -47,6 +47,19 @@ def test_by_source_by_hand() -> None:
     np.testing.assert_array_equal(two[1], [[2.0, 8.0], [8.0, 4.0], [0.0, 0.0]])
 
 
+def test_by_source_demand_by_hand() -> None:
+    x = np.array([[2.0, 4.0], [3.0, 8.0]])  # [slot, run]
+    f0 = np.array([[1.0, 1.0], [0.0, 2.0], [5.0, 0.0]])  # [node, run]
+    d_use, d_ref, total = fused.by_source_demand(G, x, 2 * x, True, FLOW_SLOT, FLOW_SRC, f0)
+    # P(u) as in test_by_source_by_hand, plus f0; P(r) = 2 P(u); D = D_use + D_refill
+    np.testing.assert_array_equal(d_use, [[2.0, 5.0], [4.0, 4.0], [5.0, 0.0]])
+    np.testing.assert_array_equal(d_ref, [[2.0, 8.0], [8.0, 4.0], [0.0, 0.0]])
+    np.testing.assert_array_equal(total, [[4.0, 13.0], [12.0, 8.0], [5.0, 0.0]])
+    _, none, total = fused.by_source_demand(G, x, 2 * x, False, FLOW_SLOT, FLOW_SRC, f0)
+    assert not none.any()
+    np.testing.assert_array_equal(total, [[2.0, 5.0], [4.0, 4.0], [5.0, 0.0]])
+
+
 def test_by_slot_by_hand() -> None:
     y = np.array([[1.0, 0.5], [0.5, 1.0], [9.0, 9.0]])  # [node, run]
     out = fused.by_slot(G, y, y, False, SLOT_PTR, FLOW_SRC)

@@ -52,6 +52,28 @@ def by_source(g: F64, xa: F64, xb: F64, two: bool, flow_slot: I64, flow_src: I64
 
 
 @njit(cache=True)
+def by_source_demand(g: F64, xa: F64, xb: F64, two: bool, flow_slot: I64, flow_src: I64,
+                     f0: F64) -> tuple[F64, F64, F64]:
+    """Stage 2 without special flows (:func:`econsec.simulation.step.demand_on_suppliers`):
+    :func:`by_source` of the use orders *xa* and, if *two*, the refill orders *xb*, then
+    ``D_use = P(g, u) + f0``, ``D_refill = P(g, r)`` (zeros if not *two*) and
+    ``D = D_use + D_refill`` ([N, R] each)."""
+    n_nodes, runs = f0.shape
+    both = by_source(g, xa, xb, two, flow_slot, flow_src, n_nodes)
+    d_use = np.empty((n_nodes, runs))
+    d_ref = np.zeros((n_nodes, runs))
+    total = np.empty((n_nodes, runs))
+    for i in range(n_nodes):
+        for r in range(runs):
+            u = both[0, i, r] + f0[i, r]
+            d_use[i, r] = u
+            if two:
+                d_ref[i, r] = both[1, i, r]
+            total[i, r] = u + d_ref[i, r]
+    return d_use, d_ref, total
+
+
+@njit(cache=True)
 def by_slot(g: F64, ya: F64, yb: F64, two: bool, slot_ptr: I64, flow_src: I64) -> F64:
     """``Q(g, y)_q = sum_{k in q} y_src(k) g_k`` of *ya* and, if *two*, of *yb* ([N, R]
     each): [1 or 2, S, R], each slot's flows added in order (*slot_ptr*: (S + 1,) first
