@@ -106,6 +106,13 @@ its own market's index (a supplier in a home market to the home index).
 ``h``, row ``G + h`` its home index (:data:`MARKETS`); a slot or node reads row
 ``good + G x home`` (:class:`Markets`).
 
+**Evaluation.** :func:`excess_demand` and :func:`adjust` state the stage in numpy (sparse
+0/1 sums per good); with several runs (``kernels.FUSED``) :func:`update_prices_fused`
+forms the same numbers by compiled passes of :mod:`econsec.simulation.fused` around
+numpy's ``log`` and ``exp`` (tests/unit/test_fused.py compares the two bit for bit). Both
+take the log only where it can pass :data:`PRICE_TOL` and ``log``/``exp`` only where a
+price can move (:data:`LOG_NEAR`; ``P = 1`` with target 0 stays exactly 1).
+
 Without shocks ``A_h = C_h`` up to rounding (``z = 0`` under :data:`PRICE_TOL`), so
 ``P = 1`` exactly and the feedback scales by ``1^x = 1``: the baseline stays a steady state.
 """
