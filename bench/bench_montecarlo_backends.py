@@ -16,7 +16,16 @@ pool workers, Dask nannies and workers), cross-checked by the sum over the proce
 of the last CPU times seen by ``psutil``. RSS: ``psutil`` samples the CLI process and each
 of its descendants every 0.5 s; the peaks are written (the parent's exact high-water mark
 from ``ru_maxrss`` of the child is not available for the CLI process alone, so the
-sampled peak is the figure; short spikes between samples can be missed).
+sampled peak is the figure; short spikes between samples can be missed). Without
+``psutil`` (not a dependency) the CPU-seconds are the same ``RUSAGE_CHILDREN`` figure and
+the peak RSS is ``ru_maxrss`` of the CLI process from ``wait4`` (the largest of it and
+the descendants it reaped: with 1 worker, the CLI process itself); no per-worker figures.
+
+``--trees A B ...`` runs the CLI of other source trees (``PYTHONPATH=TREE/src``; tagged
+by folder name, with their git commit), interleaved repeat by repeat (tree A, tree B, tree
+A, ...), e.g. a branch against main in one session; the median CPU-seconds of each tree
+and their ratio to the first tree's are written, with the MD5 of every summary (the same
+bytes across trees: the same results).
 
 Run: ``python bench/bench_montecarlo_backends.py --runs 10000 --repeats 3`` and
 ``python bench/bench_montecarlo_backends.py --runs 0 --rss-runs 100000``
@@ -27,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import os
 import resource
@@ -38,7 +48,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-import psutil
+try:
+    import psutil
+except ImportError:  # not a dependency: CPU from getrusage, peak RSS from wait4
+    psutil = None
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -106,47 +119,97 @@ class TreeSampler:
         self._thread.join()
 
 
-def one(runs: int, workers: int, backend: str, snapshot: Path | None = None
-        ) -> dict[str, Any]:
-    """One CLI simulation in a subprocess: wall, CPU of all processes, RSS peaks."""
+def _git_commit(tree: Path) -> str:
+    out = subprocess.run(["git", "-C", str(tree), "rev-parse", "HEAD"], capture_output=True,
+                         text=True, check=False)
+    return out.stdout.strip() or "unknown"
+
+
+def _uptime() -> str:
+    out = subprocess.run(["uptime"], capture_output=True, text=True, check=False)
+    return out.stdout.strip()
+
+
+def one(runs: int, workers: int, backend: str, snapshot: Path | None = None,
+        tree: Path | None = None) -> dict[str, Any]:
+    """One CLI simulation in a subprocess: wall, CPU of all processes, RSS peaks (*tree*:
+    the source tree whose ``src`` is put first on the path; None: the installed one)."""
+    load0, up0 = os.getloadavg(), _uptime()
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [*CLI, "simulate", SCENARIO, "--runs", str(runs), "--seed", "0",
                "--horizon", "365d", "--backend", backend, "--workers", str(workers),
                "--format", "json", "--out", str(Path(tmp) / "summary.json")]
         env = {**os.environ, "ECONSEC_DB": str(Path(tmp) / "store.duckdb")}
+        if tree is not None:
+            env["PYTHONPATH"] = str(tree / "src")
         c0, t0 = _children_cpu(), time.perf_counter()
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True)
-        with TreeSampler(proc.pid, snapshot=snapshot) as tree:
-            _out, err = proc.communicate()
+        with open(Path(tmp) / "stderr", "w+") as err_f:
+            proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err_f,
+                                    text=True)
+            if psutil is not None:
+                with TreeSampler(proc.pid, snapshot=snapshot) as sampler:
+                    proc.wait()
+                peak = sampler.parent_peak
+                tree_cpu: float | None = sum(sampler.cpu_last.values())
+                children = sorted((round(v[0], 3), v[1])
+                                  for v in sampler.child_peak.values())
+            else:
+                _pid, status, usage = os.wait4(proc.pid, 0)
+                proc.returncode = os.waitstatus_to_exitcode(status)
+                peak, tree_cpu, children = usage.ru_maxrss / 2**20, None, []
+            err_f.seek(0)
+            err = err_f.read()
         wall = time.perf_counter() - t0
         cpu = _children_cpu() - c0
         summary = Path(tmp) / "summary.json"
         size = summary.stat().st_size if summary.exists() else 0
+        md5 = hashlib.md5(summary.read_bytes()).hexdigest() if size else None
         ok = proc.returncode == 0 and size > 0
-    res = {"wall_s": wall, "cpu_s": cpu, "cpu_s_psutil_tree_last_seen": sum(
-        tree.cpu_last.values()), "returncode": proc.returncode, "ok": ok,
-        "summary_bytes": size, "parent_peak_rss_gb": tree.parent_peak,
-        "child_peak_rss_gb": sorted((round(v[0], 3), v[1]) for v in tree.child_peak.values())}
+    res = {"wall_s": wall, "cpu_s": cpu, "cpu_s_psutil_tree_last_seen": tree_cpu,
+           "returncode": proc.returncode, "ok": ok, "summary_bytes": size,
+           "summary_md5": md5, "parent_peak_rss_gb": peak, "child_peak_rss_gb": children,
+           "peak_rss_source": "psutil samples" if psutil is not None else "wait4 ru_maxrss",
+           "loadavg_start": load0, "loadavg_end": os.getloadavg(), "uptime_start": up0,
+           "uptime_end": _uptime(), "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    if tree is not None:
+        res.update({"tree": str(tree), "git_commit": _git_commit(tree)})
     if not ok:
         res["stderr_tail"] = (err or "")[-1500:]
     return res
 
 
-def bench_10k(runs: int, repeats: int, worker_counts: list[int], slow: float
-              ) -> dict[str, Any]:
+def bench_10k(runs: int, repeats: int, worker_counts: list[int], slow: float,
+              tree: Path | None = None) -> dict[str, Any]:
     """Interleaved repeats; after a repeat of more than *slow* seconds, stop at 2."""
-    rows: dict[int, list[dict[str, Any]]] = {k: [] for k in worker_counts}
+    return summarise(run_repeats(runs, repeats, worker_counts, slow, [tree])[0])
+
+
+def run_repeats(runs: int, repeats: int, worker_counts: list[int], slow: float,
+                trees: list[Path | None]) -> list[dict[int, list[dict[str, Any]]]]:
+    """Per tree, per worker count, the repeats, interleaved: repeat by repeat, tree by
+    tree, worker count by worker count; after a repeat of more than *slow* seconds, stop
+    at 2."""
+    rows: list[dict[int, list[dict[str, Any]]]] = [{k: [] for k in worker_counts}
+                                                    for _ in trees]
     for r in range(repeats):
-        if r >= 2 and max(x["wall_s"] for rs in rows.values() for x in rs) > slow:
+        if r >= 2 and max(x["wall_s"] for t in rows for rs in t.values() for x in rs) > slow:
             print(f"  a repetition took > {slow:.0f} s: stopping at 2 repeats", flush=True)
             break
-        for k in worker_counts:
-            res = one(runs, k, "local")
-            rows[k].append(res)
-            print(f"  [{r}] workers {k}: {res['wall_s']:.1f} s wall, {res['cpu_s']:.1f} CPU-s "
-                  f"(psutil {res['cpu_s_psutil_tree_last_seen']:.1f}), parent peak "
-                  f"{res['parent_peak_rss_gb']:.2f} GB, ok {res['ok']}", flush=True)
+        for tree, tree_rows in zip(trees, rows, strict=True):
+            for k in worker_counts:
+                res = one(runs, k, "local", tree=tree)
+                tree_rows[k].append(res)
+                psu = res["cpu_s_psutil_tree_last_seen"]
+                print(f"  [{r}] {tree or 'installed'} workers {k}: {res['wall_s']:.1f} s "
+                      f"wall, {res['cpu_s']:.1f} CPU-s"
+                      f"{'' if psu is None else f' (psutil {psu:.1f})'}, parent peak "
+                      f"{res['parent_peak_rss_gb']:.2f} GB, ok {res['ok']}, "
+                      f"{res['uptime_end']}", flush=True)
+    return rows
+
+
+def summarise(rows: dict[int, list[dict[str, Any]]]) -> dict[str, Any]:
+    """min/median/max of wall and CPU per worker count, and whether the goal is met."""
     out: dict[str, Any] = {}
     for k, rs in rows.items():
         good = [x for x in rs if x["ok"]]
@@ -174,12 +237,43 @@ def main() -> None:
     ap.add_argument("--results", default=str(RESULTS / "montecarlo.json"))
     ap.add_argument("--slow", type=float, default=180.0,
                     help="stop at 2 repeats if one took longer than this (seconds)")
+    ap.add_argument("--trees", nargs="+", default=None,
+                    help="source trees to compare (PYTHONPATH=TREE/src), interleaved; the "
+                         "first is the reference of the ratios")
     a = ap.parse_args()
     path = Path(a.results)
     figures: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
     cmd_shape = (f"econsec simulate {SCENARIO} --runs N --seed 0 --horizon 365d "
                  "--backend B --workers K --format json --out FILE (ECONSEC_DB=temporary)")
-    if a.runs:
+    if a.runs and a.trees:
+        trees = [Path(t).resolve() for t in a.trees]
+        start = machine()
+        print(f"{SCENARIO}, {a.runs} runs x 365 days, local backend, workers {a.workers}, "
+              f"{a.repeats} repeats interleaved over {[str(t) for t in trees]}", flush=True)
+        per_tree = [summarise(rs) for rs in
+                    run_repeats(a.runs, a.repeats, a.workers, a.slow, list(trees))]
+        ref = per_tree[0]
+        result: dict[str, Any] = {
+            "scenario": SCENARIO, "runs": a.runs, "days": 365, "command": cmd_shape,
+            "machine_start": start, "machine_end": machine(),
+            "goal": "<= 60 CPU-seconds in total (all processes)",
+            "trees": {t.name: {"tree": str(t), "git_commit": _git_commit(t), **s}
+                      for t, s in zip(trees, per_tree, strict=True)},
+            "cpu_median_ratio_to_first": {
+                t.name: {f"workers{k}": ref[f"workers{k}"]["cpu_s"]["median"]
+                         / s[f"workers{k}"]["cpu_s"]["median"] for k in a.workers}
+                for t, s in zip(trees, per_tree, strict=True)},
+            "same_summary_bytes": len({x["summary_md5"] for s in per_tree
+                                       for k in a.workers for x in s[f"workers{k}"]["runs"]
+                                       }) == 1}
+        figures["mc10k"] = result
+        for t, s in zip(trees, per_tree, strict=True):
+            for k in a.workers:
+                print(f"{t.name} workers {k}: CPU {fmt(s[f'workers{k}']['cpu_s'])} s "
+                      f"(ratio of medians, {trees[0].name} / this: "
+                      f"{result['cpu_median_ratio_to_first'][t.name][f'workers{k}']:.2f})")
+        print("same summary bytes in every run:", result["same_summary_bytes"])
+    elif a.runs:
         start = machine()
         print(f"{SCENARIO}, {a.runs} runs x 365 days, local backend, workers {a.workers}, "
               f"{a.repeats} repeats interleaved", flush=True)

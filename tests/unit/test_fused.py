@@ -47,6 +47,19 @@ def test_by_source_by_hand() -> None:
     np.testing.assert_array_equal(two[1], [[2.0, 8.0], [8.0, 4.0], [0.0, 0.0]])
 
 
+def test_by_source_demand_by_hand() -> None:
+    x = np.array([[2.0, 4.0], [3.0, 8.0]])  # [slot, run]
+    f0 = np.array([[1.0, 1.0], [0.0, 2.0], [5.0, 0.0]])  # [node, run]
+    d_use, d_ref, total = fused.by_source_demand(G, x, 2 * x, True, FLOW_SLOT, FLOW_SRC, f0)
+    # P(u) as in test_by_source_by_hand, plus f0; P(r) = 2 P(u); D = D_use + D_refill
+    np.testing.assert_array_equal(d_use, [[2.0, 5.0], [4.0, 4.0], [5.0, 0.0]])
+    np.testing.assert_array_equal(d_ref, [[2.0, 8.0], [8.0, 4.0], [0.0, 0.0]])
+    np.testing.assert_array_equal(total, [[4.0, 13.0], [12.0, 8.0], [5.0, 0.0]])
+    _, none, total = fused.by_source_demand(G, x, 2 * x, False, FLOW_SLOT, FLOW_SRC, f0)
+    assert not none.any()
+    np.testing.assert_array_equal(total, [[2.0, 5.0], [4.0, 4.0], [5.0, 0.0]])
+
+
 def test_by_slot_by_hand() -> None:
     y = np.array([[1.0, 0.5], [0.5, 1.0], [9.0, 9.0]])  # [node, run]
     out = fused.by_slot(G, y, y, False, SLOT_PTR, FLOW_SRC)
@@ -191,6 +204,86 @@ def assert_identical(a: list[dict[str, np.ndarray]], b: list[dict[str, np.ndarra
     for t, (x, y) in enumerate(zip(a, b, strict=True)):
         for k in x:
             assert same_bits(np.asarray(x[k]), np.asarray(y[k])), (t, k)
+
+
+def test_market_sums_by_hand() -> None:
+    """Slots 0, 1 buy good 0, slot 2 good 1; node 0 makes good 1; one run, steps of 2
+    days; slot 1 and node 0 in the home market (weights 0 in the first market)."""
+    use = np.array([[4.0], [2.0], [1.0]])
+    received = np.array([[6.0], [2.0], [3.0]])  # /2: 3 (< 4), 1 (< 2), 1.5 (> 1: counts 1)
+    f0, phi_u = np.array([[5.0]]), np.array([[0.5]])
+    slot_w = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
+    node_w = np.array([[0.0], [1.0]])
+    demand, supply = fused.market_sums(use, f0, received, phi_u, 2.0, np.array([0, 0, 1]),
+                                       np.array([1]), slot_w, node_w, 2)
+    # first market: good 0 C = 4, A = 3; good 1 C = 1, A = 1 (node 0 not in it)
+    # home market: good 0 C = 2, A = 1; good 1 C = 0 + 5, A = 0 + 5 x 0.5 = 2.5
+    np.testing.assert_array_equal(demand[:, :, 0], [[4.0, 1.0], [2.0, 5.0]])
+    np.testing.assert_array_equal(supply[:, :, 0], [[3.0, 1.0], [1.0, 2.5]])
+
+
+@pytest.mark.parametrize("dt", [1.0, 7.0])
+@pytest.mark.parametrize("split", [False, True])
+def test_price_stage_sums_equal_the_numpy_stage(dt: float, split: bool) -> None:
+    """:func:`prices.excess_demand_fused` gives the sparse products' bits, one market per
+    good or split into international and home markets."""
+    from econsec.simulation import prices
+    from econsec.simulation.engine import price_rule
+
+    net, runs = random_busy_network(3), 5
+    rule = price_rule(net, np.zeros((1, runs)), dt)
+    s, n, g = net.n_slots, net.n_nodes, rule.n_goods
+    use = with_edges(RNG.random((s, runs)))
+    use[RNG.random(use.shape) < 0.1] = 0.0
+    received = RNG.random((s, runs)) * 1.5 * dt  # some above the use order
+    f0, phi_u = RNG.random((n, runs)), with_edges(RNG.random((n, runs)))
+    mk = None
+    if split:
+        slot_home, node_home = RNG.random(s) < 0.3, RNG.random(n) < 0.3
+        mk = prices.Markets(slot_home=slot_home.astype(np.float64)[:, None],
+                            node_home=node_home.astype(np.float64)[:, None],
+                            split=np.arange(g) % 2 == 0, slot_row=net.slot_good,
+                            node_row=net.node_good)
+    want = prices.excess_demand(rule, use, f0, received, phi_u, dt, mk)
+    got = prices.excess_demand_fused(rule, use, f0, received, phi_u, dt, mk)
+    for a, b in zip(got, want, strict=True):
+        assert same_bits(a, b)
+    assert (want[0] > 0).any()
+    assert not split or not np.array_equal(want[0], want[1])
+
+
+@pytest.mark.parametrize("dt", [1.0, 7.0])
+@pytest.mark.parametrize("split", [False, True])
+def test_compiled_price_stage_equals_the_numpy_stage(dt: float, split: bool,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """:func:`prices.update_prices` with the compiled passes gives the numpy stage's bits:
+    indices at 1 that stay, indices at 1 that move, indices away from 1 that relax."""
+    from econsec.simulation import prices
+    from econsec.simulation.engine import price_rule
+
+    net, runs = random_busy_network(4), 6
+    rule = price_rule(net, np.zeros((1, runs)), dt)
+    s, n, g = net.n_slots, net.n_nodes, rule.n_goods
+    use = RNG.random((s, runs))
+    received = use * dt  # consumption met everywhere ...
+    received[RNG.random(use.shape) < 0.2] *= 0.5  # ... but in some slots
+    f0, phi_u = RNG.random((n, runs)), np.ones((n, runs))
+    price = np.ones((2 * g, runs))
+    price[RNG.random(price.shape) < 0.3] = 1.5
+    mk = None
+    if split:
+        mk = prices.Markets(slot_home=(RNG.random(s) < 0.3).astype(np.float64)[:, None],
+                            node_home=(RNG.random(n) < 0.3).astype(np.float64)[:, None],
+                            split=RNG.random(g) < 0.5, slot_row=net.slot_good,
+                            node_row=net.node_good)
+    monkeypatch.setattr(kernels, "FUSED", False)
+    want = prices.update_prices(price, rule, use, f0, received, phi_u, dt, mk)
+    monkeypatch.setattr(kernels, "FUSED", True)
+    got = prices.update_prices(price, rule, use, f0, received, phi_u, dt, mk)
+    assert same_bits(got, want)
+    moved = want != 1.0
+    assert (moved & (price == 1.0)).any() and (~moved & (price == 1.0)).any()
+    assert ((want < price) & (price > 1.0)).any()
 
 
 @pytest.mark.parametrize(("seed", "step_days", "extra"), [

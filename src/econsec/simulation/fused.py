@@ -52,6 +52,28 @@ def by_source(g: F64, xa: F64, xb: F64, two: bool, flow_slot: I64, flow_src: I64
 
 
 @njit(cache=True)
+def by_source_demand(g: F64, xa: F64, xb: F64, two: bool, flow_slot: I64, flow_src: I64,
+                     f0: F64) -> tuple[F64, F64, F64]:
+    """Stage 2 without special flows (:func:`econsec.simulation.step.demand_on_suppliers`):
+    :func:`by_source` of the use orders *xa* and, if *two*, the refill orders *xb*, then
+    ``D_use = P(g, u) + f0``, ``D_refill = P(g, r)`` (zeros if not *two*) and
+    ``D = D_use + D_refill`` ([N, R] each)."""
+    n_nodes, runs = f0.shape
+    both = by_source(g, xa, xb, two, flow_slot, flow_src, n_nodes)
+    d_use = np.empty((n_nodes, runs))
+    d_ref = np.zeros((n_nodes, runs))
+    total = np.empty((n_nodes, runs))
+    for i in range(n_nodes):
+        for r in range(runs):
+            u = both[0, i, r] + f0[i, r]
+            d_use[i, r] = u
+            if two:
+                d_ref[i, r] = both[1, i, r]
+            total[i, r] = u + d_ref[i, r]
+    return d_use, d_ref, total
+
+
+@njit(cache=True)
 def by_slot(g: F64, ya: F64, yb: F64, two: bool, slot_ptr: I64, flow_src: I64) -> F64:
     """``Q(g, y)_q = sum_{k in q} y_src(k) g_k`` of *ya* and, if *two*, of *yb* ([N, R]
     each): [1 or 2, S, R], each slot's flows added in order (*slot_ptr*: (S + 1,) first
@@ -76,7 +98,9 @@ def resource_slots(slots: I64, slot_ptr: I64, flow_src: I64, share: F64, g: F64,
                    phi_u: F64, phi_r: F64, use: F64, refill: F64, o_q: F64, sp_pos: I64,
                    sp_rate: F64, capped: B, dest_open: F64, wedge: F64, has_wedge: bool,
                    ramp_step: F64, head: F64, restricted: B, short_r: B, sup_member: B,
-                   buy_member: B, allied: bool, rate: F64, has_rate: bool, out: F64) -> bool:
+                   buy_member: B, allied: bool, rate: F64, has_rate: bool, out: F64,
+                   in_place: bool, share_w: F64, g_w: F64, own_g: bool, open_eff: F64,
+                   old: F64, keep_old: bool) -> bool:
     """Re-sourcing (stage 6 of :mod:`econsec.simulation.step`) in the slots *slots*
     (sorted): the new shares of their flows, in flow order, into *out*
     ([flows of the slots, R]). Returns False when nothing moves (no slot has headroom or
@@ -100,7 +124,14 @@ def resource_slots(slots: I64, slot_ptr: I64, flow_src: I64, share: F64, g: F64,
     * ``new_k = share_k - lost_k cut_q movable_q``, ``+ gain_q w_k`` in slots that gain in
       some run.
 
-    *wedge* is [F, 1] or [F, R]; *rate* and *ramp_step* (R,)."""
+    *wedge* is [F, 1] or [F, R]; *rate* and *ramp_step* (R,).
+
+    *in_place*: instead of *out*, each slot's new shares are written into *share_w* (the
+    shares, writeable) and, with *own_g*, ``new open_eff`` into the order weights *g_w*
+    (as :func:`write_rows`; with *keep_old* the rows of *g_w* before into *old*, in flow
+    order), once the slot is done (its flows are read by no other slot). Where nothing
+    moves, the values written are those already there (``share - (+-0) = share``,
+    ``share open_eff`` is ``g``)."""
     runs = share.shape[1]
     wide = 0
     for s in slots:
@@ -213,7 +244,21 @@ def resource_slots(slots: I64, slot_ptr: I64, flow_src: I64, share: F64, g: F64,
             # (lost cut) movable = lost (cut movable): cut is in (0, 1], movable 0 or 1
             scale[r] = cut * (1.0 if movable else 0.0)
             gains |= gain[r] != 0.0
-        if gains:
+        if in_place:
+            for j in range(n):
+                k = k0 + j
+                if keep_old:
+                    for r in range(runs):
+                        old[at + j, r] = g_w[k, r]
+                oe = open_eff[k] if own_g else 1.0
+                for r in range(runs):
+                    v = share[k, r] - lost[j, r] * scale[r]
+                    if gains:
+                        v = v + gain[r] * w[j, r]
+                    share_w[k, r] = v
+                    if own_g:
+                        g_w[k, r] = v * oe
+        elif gains:
             for j in range(n):
                 k = k0 + j
                 for r in range(runs):
@@ -429,3 +474,107 @@ def write_rows(share: F64, g: F64, open_eff: F64, own_g: bool, rows: I64, new: F
             oe = open_eff[k]
             for r in range(runs):
                 g[k, r] = new[j, r] * oe
+
+
+@njit(cache=True, error_model="numpy")
+def market_sums(use: F64, f0: F64, received: F64, phi_u: F64, dt: float, slot_good: I64,
+                node_good: I64, slot_w: F64, node_w: F64, n_goods: int
+                ) -> tuple[F64, F64]:
+    """The price stage's sums (:func:`econsec.simulation.prices.excess_demand`, term for
+    term) in one pass over slots and one over nodes: per market ``m`` (*slot_w* [M, S] and
+    *node_w* [M, N], 1.0 for the buyers in ``m``, else 0.0), good ``h`` and run,
+    consumption ``C = sum_{q of h} u_q w_mq + sum_{i of h} f0_i w_mi`` and what met it
+    ``A = sum_{q of h} min(received_q / dt, u_q) w_mq + sum_{i of h} (f0_i phi_use_i)
+    w_mi`` (``/ dt`` only if ``dt != 1``; slots and nodes added in order from 0, as the 0/1
+    sparse products do; the slot sum plus the node sum). Returns ``C``, ``A`` ([M, G, R])."""
+    n_slots, runs = use.shape
+    m_n = slot_w.shape[0]
+    c_s = np.zeros((m_n, n_goods, runs))
+    a_s = np.zeros((m_n, n_goods, runs))
+    c_n = np.zeros((m_n, n_goods, runs))
+    a_n = np.zeros((m_n, n_goods, runs))
+    met = np.empty(runs)
+    for q in range(n_slots):
+        h = slot_good[q]
+        for r in range(runs):
+            a = received[q, r]
+            if dt != 1.0:
+                a = a / dt
+            u = use[q, r]
+            met[r] = a if (a <= u or np.isnan(a)) else u  # np.minimum: NaN propagates
+        for m in range(m_n):
+            w = slot_w[m, q]
+            for r in range(runs):
+                c_s[m, h, r] += use[q, r] * w
+                a_s[m, h, r] += met[r] * w
+    for i in range(f0.shape[0]):
+        h = node_good[i]
+        for m in range(m_n):
+            w = node_w[m, i]
+            for r in range(runs):
+                f = f0[i, r]
+                c_n[m, h, r] += f * w
+                a_n[m, h, r] += (f * phi_u[i, r]) * w
+    return c_s + c_n, a_s + a_n
+
+
+@njit(cache=True, error_model="numpy")
+def shortage_ratio(demand: F64, supply: F64, min_supply: float, near: float
+                   ) -> tuple[F64, B]:
+    """The ratio inside the price stage's log (:func:`econsec.simulation.prices.log_ratio`,
+    term for term): ``D / max(S, min_supply D)`` (``np.maximum``: NaN propagates) and
+    where its log is taken: ``D > 0`` and not ``|ratio - 1| <= near``."""
+    ratio = np.empty(demand.shape)
+    need = np.empty(demand.shape, dtype=np.bool_)
+    d_f, s_f, r_f, n_f = demand.ravel(), supply.ravel(), ratio.ravel(), need.ravel()
+    for x in range(d_f.size):
+        d = d_f[x]
+        s = s_f[x]
+        m = min_supply * d
+        floor = s if (s >= m or np.isnan(s)) else m
+        v = d / floor
+        r_f[x] = v
+        n_f[x] = d > 0.0 and not abs(v - 1.0) <= near
+    return ratio, need
+
+
+@njit(cache=True, error_model="numpy")
+def price_targets(z: F64, split: B, home: bool, eps_sum: F64, price: F64, tol: float
+                  ) -> tuple[F64, B, bool]:
+    """The price stage's targets ``ln P* = z / (eps_d + eps_s)`` ([2 G, R]; rows ``h``:
+    the international market, ``G + h``: the home market) from the logs *z* ([M, G, R];
+    values within *tol* of 0 read 0), the home market's ``z`` being the international
+    one's for a good not *split* (or without a home market, *home* False); where the
+    price moves (``target != 0`` or ``P != 1``) and whether it does anywhere
+    (:func:`econsec.simulation.prices.adjust`, term for term)."""
+    n_goods, runs = z.shape[1], z.shape[2]
+    target = np.empty((2 * n_goods, runs))
+    moving = np.empty((2 * n_goods, runs), dtype=np.bool_)
+    for m in range(z.shape[0]):
+        for h in range(n_goods):
+            for r in range(runs):
+                if abs(z[m, h, r]) <= tol:
+                    z[m, h, r] = 0.0
+    anywhere = False
+    for row in range(2 * n_goods):
+        h = row % n_goods
+        m = 1 if row >= n_goods and home and split[h] else 0
+        es = eps_sum[h]
+        for r in range(runs):
+            t = z[m, h, r] / es
+            target[row, r] = t
+            mv = t != 0.0 or price[row, r] != 1.0
+            moving[row, r] = mv
+            anywhere |= mv
+    return target, moving, anywhere
+
+
+@njit(cache=True, error_model="numpy")
+def price_relax(log_p: F64, target: F64, decay: F64) -> None:
+    """``ln P' = (ln P - ln P*) exp(-dt / tau) + ln P*`` in place of *log_p* ([2 G, R];
+    *decay*: (G,) per good, both markets; :func:`econsec.simulation.prices.adjust`)."""
+    n_goods = decay.shape[0]
+    for row in range(log_p.shape[0]):
+        d = decay[row % n_goods]
+        for r in range(log_p.shape[1]):
+            log_p[row, r] = (log_p[row, r] - target[row, r]) * d + target[row, r]

@@ -106,6 +106,13 @@ its own market's index (a supplier in a home market to the home index).
 ``h``, row ``G + h`` its home index (:data:`MARKETS`); a slot or node reads row
 ``good + G x home`` (:class:`Markets`).
 
+**Evaluation.** :func:`excess_demand` and :func:`adjust` state the stage in numpy (sparse
+0/1 sums per good); with several runs (``kernels.FUSED``) :func:`update_prices_fused`
+forms the same numbers by compiled passes of :mod:`econsec.simulation.fused` around
+numpy's ``log`` and ``exp`` (tests/unit/test_fused.py compares the two bit for bit). Both
+take the log only where it can pass :data:`PRICE_TOL` and ``log``/``exp`` only where a
+price can move (:data:`LOG_NEAR`; ``P = 1`` with target 0 stays exactly 1).
+
 Without shocks ``A_h = C_h`` up to rounding (``z = 0`` under :data:`PRICE_TOL`), so
 ``P = 1`` exactly and the feedback scales by ``1^x = 1``: the baseline stays a steady state.
 """
@@ -119,6 +126,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from econsec.simulation import kernels
 from econsec.simulation.kernels import take_rows
 from econsec.simulation.spec import ShockKind
 
@@ -136,6 +144,8 @@ PRICE_TOL = 1e-9
 #: consumption met below this share of consumption counts as this share (bounds ``z`` at
 #: ln 1000; a numerical bound, not a model parameter)
 MIN_SUPPLY = 1e-3
+#: a ratio within this of 1 has ``|ln x| < 1.0001e-10 < PRICE_TOL``: its log is not taken
+LOG_NEAR = 1e-10
 
 
 #: the two markets of every good, in the order of the index's rows (module docstring)
@@ -273,21 +283,33 @@ def log_ratio(demand: F64, supply: F64) -> F64:
     """``ln(D / max(S, MIN_SUPPLY D))``, 0 where ``D <= 0`` or within :data:`PRICE_TOL`
     (``S <= D`` in the price stage, so the result is ``>= 0`` there)."""
     floor = np.maximum(supply, MIN_SUPPLY * demand)
+    # the log only where it can pass the tolerance: within LOG_NEAR of 1 it is below
+    # PRICE_TOL and reads 0 either way (the same numbers, fewer logs)
+    z = np.zeros(np.shape(demand))
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(demand > 0, np.log(demand / floor), 0.0)
+        ratio = demand / floor
+        np.log(ratio, out=z, where=(demand > 0) & ~(np.abs(ratio - 1.0) <= LOG_NEAR))
     z[np.abs(z) <= PRICE_TOL] = 0.0
-    return np.asarray(z, dtype=np.float64)
+    return z
 
 
 def adjust(price: F64, z: F64, rule: PriceRule) -> F64:
     """The price index after one step: ``ln P' = ln P* + (ln P - ln P*) exp(-dt / tau)``
     with ``ln P* = z / (eps_d + eps_s)`` ([G, R])."""
     target = z / (rule.eps_d + rule.eps_s)
-    log_p = np.log(price)
+    # where P = 1 and the target is 0, P' = exp((0 - 0) decay + 0) = 1 exactly: the log and
+    # the exponential are taken only elsewhere (the same numbers)
+    moving = (target != 0.0) | (price != 1.0)
+    out = np.ones(np.shape(price))
+    if not moving.any():
+        return out
+    log_p = np.zeros(np.shape(price))
+    np.log(price, out=log_p, where=moving)
     log_p -= target
     log_p *= rule.decay
     log_p += target
-    return np.asarray(np.exp(log_p), dtype=np.float64)
+    np.exp(log_p, out=out, where=moving)
+    return out
 
 
 def update_prices(price: F64, rule: PriceRule, use: F64, f0: F64, received: F64,
@@ -295,8 +317,63 @@ def update_prices(price: F64, rule: PriceRule, use: F64, f0: F64, received: F64,
     """Stage 4b: the new indices [2 G, R] of both markets (see :func:`excess_demand`,
     :func:`adjust`; layout in the module docstring) under the markets *mk*."""
     g = rule.n_goods
+    if use.shape[1] > 1 and kernels.FUSED:
+        return update_prices_fused(price, rule, use, f0, received, phi_u, dt, mk)
     z_int, z_home = excess_demand(rule, use, f0, received, phi_u, dt, mk)
     return np.concatenate([adjust(price[:g], z_int, rule), adjust(price[g:], z_home, rule)])
+
+
+def update_prices_fused(price: F64, rule: PriceRule, use: F64, f0: F64, received: F64,
+                        phi_u: F64, dt: float, mk: Markets | None = None) -> F64:
+    """:func:`update_prices` by compiled passes (:mod:`econsec.simulation.fused`:
+    ``market_sums``, ``shortage_ratio``, ``price_targets``, ``price_relax``, term for
+    term) around numpy's ``log`` and ``exp`` (the same bits as the numpy stage)."""
+    from econsec.simulation import fused
+
+    demand, supply = market_sums_of(rule, use, f0, received, phi_u, dt, mk)
+    ratio, need = fused.shortage_ratio(demand, supply, MIN_SUPPLY, LOG_NEAR)
+    z = np.zeros(ratio.shape)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.log(ratio, out=z, where=need)
+    target, moving, anywhere = fused.price_targets(
+        z, np.zeros(0, dtype=np.bool_) if mk is None else mk.split, mk is not None,
+        (rule.eps_d + rule.eps_s)[:, 0], price, PRICE_TOL)
+    out = np.ones(price.shape)
+    if not anywhere:
+        return out
+    log_p = np.zeros(price.shape)
+    np.log(price, out=log_p, where=moving)
+    fused.price_relax(log_p, target, rule.decay[:, 0])
+    np.exp(log_p, out=out, where=moving)
+    return out
+
+
+def market_sums_of(rule: PriceRule, use: F64, f0: F64, received: F64, phi_u: F64,
+                   dt: float, mk: Markets | None = None) -> tuple[F64, F64]:
+    """Consumption ``C`` and what met it ``A`` ([M, G, R]; M = 1 market per good without
+    *mk*, else 2: international, home) by :func:`econsec.simulation.fused.market_sums`."""
+    from econsec.simulation.fused import market_sums
+
+    if mk is None:
+        slot_w, node_w = np.ones((1, len(rule.slot_good))), np.ones((1, len(rule.node_good)))
+    else:
+        slot_w = np.stack([1.0 - mk.slot_home[:, 0], mk.slot_home[:, 0]])
+        node_w = np.stack([1.0 - mk.node_home[:, 0], mk.node_home[:, 0]])
+    return market_sums(use, f0, received, phi_u, dt, rule.slot_good, rule.node_good,
+                       slot_w, node_w, rule.n_goods)
+
+
+def excess_demand_fused(rule: PriceRule, use: F64, f0: F64, received: F64, phi_u: F64,
+                        dt: float, mk: Markets | None = None) -> tuple[F64, F64]:
+    """:func:`excess_demand` with the sums over slots and nodes in one compiled pass
+    (:func:`econsec.simulation.fused.market_sums`; the same bits)."""
+    demand, supply = market_sums_of(rule, use, f0, received, phi_u, dt, mk)
+    z_int = log_ratio(demand[0], supply[0])
+    if mk is None:
+        return z_int, z_int
+    z_home = log_ratio(demand[1], supply[1])
+    z_home[~mk.split] = z_int[~mk.split]
+    return z_int, z_home
 
 
 def demand_response(coef: F64, f0: F64, price: F64, rule: PriceRule,

@@ -27,7 +27,7 @@ from econsec.simulation.kernels import take_rows
 from econsec.simulation.network_arrays import Baseline
 from econsec.simulation.shipments import Shipments
 from econsec.simulation.state import RunParams, State
-from econsec.simulation.topology import RiskFlows, StepControls, Topology
+from econsec.simulation.topology import StepControls, Topology
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -59,14 +59,19 @@ def resource(st: State, topo: Topology, c: StepControls, o_q: F64, u_q: F64,
         return
     if not hit.any():
         return
+    if kernels.FUSED and short_r.shape[1] > 1:  # several runs: one compiled pass
+        slots, flows = topo.risk_flows(hit)
+        topo.whole_risk = len(flows) > topo.f // 2  # as RiskFlows.fa is None
+        head = np.subtract(cap_max, demand)
+        np.maximum(head, 0.0, out=head)
+        resource_fused(st, topo, c, slots, flows, o_q, ships, short_r, head, prm, dt, allies,
+                       base)
+        return
     rk = topo.risk(hit, c)
     fa = rk.fa
     topo.whole_risk = fa is None
     head = np.subtract(cap_max, demand)
     np.maximum(head, 0.0, out=head)
-    if kernels.FUSED and short_r.shape[1] > 1:  # several runs: one compiled pass
-        resource_fused(st, topo, c, rk, o_q, ships, short_r, head, prm, dt, allies, base)
-        return
     # destination weights first: where no supplier of a slot at risk has headroom in any
     # run, no share can move and the lost shares need not be formed
     w = take_rows(head, rk.src)
@@ -168,10 +173,11 @@ def resource(st: State, topo: Topology, c: StepControls, o_q: F64, u_q: F64,
         topo.set_share_rows(st, fa, new)
 
 
-def resource_fused(st: State, topo: Topology, c: StepControls, rk: RiskFlows, o_q: F64,
-                   ships: Shipments, short_r: B, head: F64, prm: RunParams, dt: float,
-                   allies: B | None, base: Baseline) -> None:
-    """:func:`resource` in the slots at risk *rk* by one compiled pass
+def resource_fused(st: State, topo: Topology, c: StepControls, slots: I64, flows: I64,
+                   o_q: F64, ships: Shipments, short_r: B, head: F64, prm: RunParams,
+                   dt: float, allies: B | None, base: Baseline) -> None:
+    """:func:`resource` in the slots at risk *slots* (sorted; their *flows*, in order) by
+    one compiled pass
     (:func:`econsec.simulation.fused.resource_slots`; the same bits); *head*
     ``max(capmax - D, 0)``."""
     from econsec.simulation import fused
@@ -187,16 +193,34 @@ def resource_fused(st: State, topo: Topology, c: StepControls, rk: RiskFlows, o_
     else:
         sup = buy = np.zeros(1, dtype=np.bool_)
     rate = prm.resource_rate
-    flows = rk.hit_flows
-    out = np.empty((len(flows), runs))
+    # the new shares written in place where the order weights can follow (the same
+    # values as writing them after, :meth:`Topology.set_share_rows`); else into *out*
+    writer = topo.share_writer(st, ships.g) if len(flows) < topo.f else None
+    if writer is None:
+        out = np.empty((len(flows), runs))
+        share_w, g_w, own_g, open_eff, old = out, out, False, np.zeros(0), out
+    else:
+        w, readers = writer
+        st.share.flags.writeable = True
+        out = share_w = st.share
+        own_g = w.g is not w.share
+        g_w = w.g if own_g else out
+        open_eff = w.c.open_eff if own_g and w.c.open_eff is not None else np.zeros(0)
+        old = np.empty((len(flows) if readers else 0, runs))
     moved = fused.resource_slots(
-        rk.hit_slots, topo.sums.slot_ptr, topo.flow_src, st.share, ships.g, ships.phi_u,
+        slots, topo.sums.slot_ptr, topo.flow_src, st.share, ships.g, ships.phi_u,
         ships.phi_r, ships.use, ships.refill, o_q, c.sp_pos, ships.sp_rate, c.capped,
         c.destination_open, np.ones((1, 1)) if c.wedge is None else c.wedge,
         c.wedge is not None, np.ascontiguousarray((dt / prm.ramp_days)[0]), head,
         c.risk_slots, short_r, sup, buy, allied,
         np.ones(runs) if rate is None else np.ascontiguousarray(rate[0]), rate is not None,
-        out)
+        out, writer is not None, share_w, g_w, own_g, open_eff, old,
+        writer is not None and bool(writer[1]))
+    if writer is not None:
+        st.share.flags.writeable = False
+        if moved:  # (else every value written was the one there)
+            topo.shares_written(writer[0], flows, old, writer[1])
+        return
     if not moved:
         return
     if len(flows) == topo.f:

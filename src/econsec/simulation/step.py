@@ -348,8 +348,15 @@ def demand_on_suppliers(share: F64, c: StepControls, k: StepConsts, orders: Orde
     """Stage 2: ``D_use = f0 + P(u)``, ``D_refill = P(r)`` over the freely open flows, plus,
     for the flows under a quota or in the licence pipeline, ``a = min(share open o_q,
     quota)`` split into use and refill parts in the proportion ``u_q : r_q``."""
-    d_use, d_ref = sums.by_source(orders)
     sp = c.special
+    if sums.fused and not len(sp):  # the sums, + f0 and the total in one compiled call
+        topo = sums.topo
+        d_use, d_ref, total = compiled().by_source_demand(
+            sums.wts.g, orders.use, orders.refill, orders.has_refill, topo.flow_slot,
+            topo.flow_src, k.f0)
+        none = np.zeros((0, d_use.shape[1]))
+        return Demand(use=d_use, refill=d_ref, total=total, sp_use=none, sp_refill=none)
+    d_use, d_ref = sums.by_source(orders)
     sp_use = sp_ref = np.zeros((0, d_use.shape[1]))
     if len(sp):
         o_x = take_rows(orders.o_q, c.sp_slot)

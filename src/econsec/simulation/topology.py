@@ -86,6 +86,7 @@ class Topology:
         self._memos: dict[str, SumMemo] = {}
         #: flows of the sets of slots at risk seen under the current controls
         self._risks: dict[bytes, RiskFlows] = {}
+        self._risk_flows: dict[bytes, tuple[I64, I64]] = {}
         #: the last re-sourcing worked on the whole arrays (most slots at risk)
         self.whole_risk = False
 
@@ -177,6 +178,27 @@ class Topology:
             share.flags.writeable = False
             w.set_rows(rows, new)
 
+    def share_writer(self, st: State, g: F64) -> tuple[OrderWeights, list[Shipments]] | None:
+        """For re-sourcing that writes shares in place (compiled, several runs): the order
+        weights of ``st.share`` (whose ``g`` is *g*) and the shipments reading them, or
+        None where :meth:`set_share_rows` must be used (other weights, shares not an
+        array of their own)."""
+        w = self._weights
+        share = st.share
+        if (w is None or w.share is not share or w.g is not g or not share.flags.owndata
+                or share.shape[1] < 2 or not kernels.FUSED):
+            return None
+        return w, [s for s in self._readers if s.g is w.g]
+
+    def shares_written(self, w: OrderWeights, rows: I64, old: F64,
+                       readers: list[Shipments]) -> None:
+        """After shares of *rows* (sorted) and their ``g`` were written in place: the
+        readers get the old rows of ``g`` (*old*), the weights a new version (as
+        :meth:`_set_rows_compiled`)."""
+        for s in readers:
+            s.patches.append((rows, old))
+        w.set_rows(rows, None, g_done=True)
+
     def _set_rows_compiled(self, share: F64, w: OrderWeights | None, rows: I64, new: F64
                            ) -> None:
         """:meth:`set_share_rows` by one compiled pass over the rows
@@ -196,6 +218,19 @@ class Topology:
         if w is not None:
             share.flags.writeable = False
             w.set_rows(rows, new, g_done=True)
+
+    def risk_flows(self, hit: B) -> tuple[I64, I64]:
+        """The slots *hit* and their flows, in order (what the compiled re-sourcing needs
+        of :class:`RiskFlows`: ``hit_slots``, ``hit_flows``), kept for up to
+        :data:`RISK_SETS` sets."""
+        key = hit.tobytes()
+        got = self._risk_flows.get(key)
+        if got is None:
+            if len(self._risk_flows) >= RISK_SETS:
+                self._risk_flows.clear()
+            slots = np.flatnonzero(hit).astype(np.int64)
+            got = self._risk_flows[key] = (slots, self.sums.flows_of_slots(slots))
+        return got
 
     def risk(self, hit: B, c: StepControls) -> RiskFlows:
         """Flows of the slots *hit* under *c* (kept for up to :data:`RISK_SETS` sets while
@@ -360,13 +395,13 @@ class OrderWeights:
             return self._rows[:0]
         return self._rows if stamp[1] == self.version - 1 else None
 
-    def set_rows(self, rows: I64, new: F64, g_done: bool = False) -> None:
+    def set_rows(self, rows: I64, new: F64 | None, g_done: bool = False) -> None:
         """The shares of *rows* (sorted) are now *new* (already in :attr:`share`): ``g``
         of those rows again (``new x open_eff``; ``x 1`` keeps the bits; *g_done*: already
-        written)."""
+        written, *new* not read)."""
         if self.g is not self.share and not g_done:
             open_eff = self.c.open_eff
-            assert open_eff is not None
+            assert open_eff is not None and new is not None
             self.g[rows] = new * open_eff[rows][:, None]
         self._slot_sum = None
         self.version += 1
