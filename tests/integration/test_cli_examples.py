@@ -165,9 +165,8 @@ def _params() -> list[Any]:
 
 
 def _copy_store(db: Path, folder: Path) -> Path:
-    """A copy in *folder* of the store *db* with its panels (``<stem>_panels`` beside it,
-    paths relative to it: the same names keep them)."""
-    folder.mkdir()
+    """A copy in the empty *folder* of the store *db* with its panels (``<stem>_panels``
+    beside it, paths relative to it: the same names keep them)."""
     shutil.copyfile(db, folder / db.name)
     panels = db.with_name(f"{db.stem}_panels")
     if panels.is_dir():
@@ -181,13 +180,20 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def copies() -> dict[str, Path]:
+    """Dataset -> the module's copy of the session's store of it (SESSION_STORES)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
 def imported() -> set[str]:
     """Datasets imported whole into the module's store (and not touched since)."""
     return set()
 
 
 @pytest.mark.parametrize("cmd", _params())
-def test_example_runs(cmd: str, store: Path, imported: set[str], tmp_path: Path,
+def test_example_runs(cmd: str, store: Path, imported: set[str], copies: dict[str, Path],
+                      tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
                       request: pytest.FixtureRequest) -> None:
     argv, why = _resolve(cmd, tmp_path)
     if argv is None:
@@ -201,8 +207,10 @@ def test_example_runs(cmd: str, store: Path, imported: set[str], tmp_path: Path,
         if not path.exists():
             pytest.skip(f"needs {path}")
         if dataset in SESSION_STORES:  # a copy: the session's store is only read
-            env["ECONSEC_DB"] = str(_copy_store(
-                request.getfixturevalue(SESSION_STORES[dataset]), tmp_path / dataset))
+            if dataset not in copies:  # one per module: its commands only read it
+                copies[dataset] = _copy_store(request.getfixturevalue(SESSION_STORES[dataset]),
+                                              tmp_path_factory.mktemp(dataset))
+            env["ECONSEC_DB"] = str(copies[dataset])
         elif dataset not in imported:
             pre = runner.invoke(app, ["data", "import", dataset, str(path)], env=env)
             assert pre.exit_code == 0, pre.output
