@@ -60,9 +60,17 @@ def _shared_rank(item: pytest.Item, rank: dict[str, int]) -> int:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The tests reading a shared result first (by group), then the tests marked slow (the
+    browser tests, a run through the dashboard's worker process, a brief in a fresh
+    interpreter: tens of seconds each), then the rest in file order: a slow test started
+    last keeps one worker busy while the other, its queue empty, has nothing to steal."""
     rank = {group: i for i, group in enumerate(dict.fromkeys(SHARED_GROUPS.values()))}
-    order = sorted(range(len(items)), key=lambda i: (_shared_rank(items[i], rank), i))
-    items[:] = [items[i] for i in order]
+
+    def key(i: int) -> tuple[int, bool, int]:
+        shared = _shared_rank(items[i], rank)
+        return shared, shared == len(rank) and items[i].get_closest_marker("slow") is None, i
+
+    items[:] = [items[i] for i in sorted(range(len(items)), key=key)]
 
 
 @pytest.fixture

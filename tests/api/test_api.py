@@ -148,6 +148,7 @@ def test_heatmap_svg_with_sources(client: TestClient) -> None:
     assert r.headers["x-econsec-sources"]
 
 
+@pytest.mark.slow  # a run in the app's worker process, its CSV and workbook
 def test_run_lifecycle_csv_xlsx(client: TestClient, world: World) -> None:
     from econsec.policy.runner import run_scenario
 

@@ -6,9 +6,12 @@ the datasets they import come from ``../shared/data`` (skipped, with the reason,
 is absent). Placeholders (``<id>``, ``ID``) and paths (``~/data/X``, ``data/wiod2013``)
 are replaced by real values; simulations and ablations run with ``--runs 2`` (an ablation
 on one replay); the replays read the session's runs of the replay tests (``shared_runs``:
-20 runs, seed 0, computed once). Each dataset
-a command needs is imported into the store before the first such command (again after a
-``data`` command that touched it). ``econsec brief --out`` writes the session's brief
+20 runs, seed 0, computed once). A command that reads the WIOD panel or the OECD ICIO
+table runs on a copy of the session's store of that dataset (``wiod_db``, ``icio_db`` in
+tests/conftest.py: imported once per test process by the importer ``data import`` calls);
+any other dataset a command needs is imported into the module's store before the first
+such command (again after a ``data`` command that touched it; a ``data import`` of the
+whole folder counts as that import). ``econsec brief --out`` writes the session's brief
 (``shared_brief``) and the terminal brief reuses the session's replays and forward run
 (``shared_brief_runs``): building them is tested in tests/api/test_brief.py.
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +48,9 @@ NEEDS = {"--source wiod": ("wiod", "wiod2013"), "--source baci": ("baci", None),
          "--source trade": ("baci", None), "rca CHN --year 2024": ("baci", None),
          "rca CHN --year 2022": ("baci", None), "data show usgs": ("usgs", "usgs_mcs"),
          "--source icio": ("icio", "oecd_icio2022_sanction_simulator")}
+#: Datasets read from a copy of the session's store (tests/conftest.py: the same importer,
+#: the same folder and arguments as `econsec data import <dataset> <folder>`)
+SESSION_STORES = {"wiod": "wiod_db", "icio": "icio_db"}
 
 
 def _readme_commands() -> list[str]:
@@ -134,25 +141,48 @@ def _resolve(cmd: str, tmp: Path) -> tuple[list[str] | None, str]:
     return fixed, ""
 
 
-def _session_fixture(cmd: str) -> str | None:
-    """The session fixture *cmd* reads (the brief, the replays' runs: computed once per
-    test process), or None."""
+def _needs(cmd: str) -> list[tuple[str, str | None]]:
+    """The datasets (name, folder in ../shared/data or None) *cmd* reads from the store."""
+    return [need for key, need in NEEDS.items() if key in cmd and "--wiod" not in cmd]
+
+
+def _session_fixtures(cmd: str) -> list[str]:
+    """The session fixtures *cmd* reads (the brief, the replays' runs, a dataset's store:
+    computed once per test process)."""
     args = shlex.split(cmd)[1:2]
     if args == ["brief"]:
-        return "shared_brief" if "--out" in cmd.split() else "shared_brief_runs"
-    return "shared_runs" if args == ["replays"] else None
+        return ["shared_brief" if "--out" in cmd.split() else "shared_brief_runs"]
+    if args == ["replays"]:
+        return ["shared_runs"]
+    return [SESSION_STORES[d] for d, _ in _needs(cmd) if d in SESSION_STORES]
 
 
 def _params() -> list[Any]:
-    """Every command, marked with the session fixture it reads (tests/conftest.py runs
-    such tests first: on the first xdist worker, which computes it once)."""
-    return [pytest.param(cmd, marks=[pytest.mark.shares(f)] if (f := _session_fixture(cmd))
-                         else []) for cmd in all_commands()]
+    """Every command, marked with the session fixtures it reads (tests/conftest.py runs
+    such tests first: on the xdist worker that computes them once)."""
+    return [pytest.param(cmd, marks=[pytest.mark.shares(f) for f in _session_fixtures(cmd)])
+            for cmd in all_commands()]
+
+
+def _copy_store(db: Path, folder: Path) -> Path:
+    """A copy in the empty *folder* of the store *db* with its panels (``<stem>_panels``
+    beside it, paths relative to it: the same names keep them)."""
+    shutil.copyfile(db, folder / db.name)
+    panels = db.with_name(f"{db.stem}_panels")
+    if panels.is_dir():
+        shutil.copytree(panels, folder / panels.name)
+    return folder / db.name
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("store") / "econsec.duckdb"
+
+
+@pytest.fixture(scope="module")
+def copies() -> dict[str, Path]:
+    """Dataset -> the module's copy of the session's store of it (SESSION_STORES)."""
+    return {}
 
 
 @pytest.fixture(scope="module")
@@ -162,28 +192,34 @@ def imported() -> set[str]:
 
 
 @pytest.mark.parametrize("cmd", _params())
-def test_example_runs(cmd: str, store: Path, imported: set[str], tmp_path: Path,
+def test_example_runs(cmd: str, store: Path, imported: set[str], copies: dict[str, Path],
+                      tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
                       request: pytest.FixtureRequest) -> None:
     argv, why = _resolve(cmd, tmp_path)
     if argv is None:
         pytest.skip(why)
     runner = CliRunner()
     env = {"ECONSEC_DB": str(store), "COLUMNS": "200"}
-    for key, (dataset, folder) in NEEDS.items():
-        if key in cmd and "--wiod" not in cmd:
-            if folder is None:
-                pytest.skip(f"needs a {dataset} panel; ../shared/data holds none")
-            path = SHARED / folder
-            if not path.exists():
-                pytest.skip(f"needs {path}")
-            if dataset not in imported:
-                pre = runner.invoke(app, ["data", "import", dataset, str(path)], env=env)
-                assert pre.exit_code == 0, pre.output
-                imported.add(dataset)
+    for dataset, folder in _needs(cmd):
+        if folder is None:
+            pytest.skip(f"needs a {dataset} panel; ../shared/data holds none")
+        path = SHARED / folder
+        if not path.exists():
+            pytest.skip(f"needs {path}")
+        if dataset in SESSION_STORES:  # a copy: the session's store is only read
+            if dataset not in copies:  # one per module: its commands only read it
+                copies[dataset] = _copy_store(request.getfixturevalue(SESSION_STORES[dataset]),
+                                              tmp_path_factory.mktemp(dataset))
+            env["ECONSEC_DB"] = str(copies[dataset])
+        elif dataset not in imported:
+            pre = runner.invoke(app, ["data", "import", dataset, str(path)], env=env)
+            assert pre.exit_code == 0, pre.output
+            imported.add(dataset)
     if argv[:1] == ["data"]:
         imported.difference_update(argv)  # e.g. `data import wiod ... --years 2000-2011`
-    if session := _session_fixture(cmd):
-        request.getfixturevalue(session)
+    for fixture in _session_fixtures(cmd):
+        if fixture not in SESSION_STORES.values():
+            request.getfixturevalue(fixture)
     result = runner.invoke(app, argv, env=env)
     text = result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), (
@@ -197,3 +233,6 @@ def test_example_runs(cmd: str, store: Path, imported: set[str], tmp_path: Path,
     assert text.strip() or wrote, f"{cmd}: empty answer without a reason"
     assert "no rows" not in text or "note:" in text or "error:" in text, (
         f"{cmd}: empty section without a reason\n{text}")
+    if argv[:2] == ["data", "import"] and len(argv) == 4 and (argv[2], Path(argv[3])) in {
+            (d, SHARED / f) for d, f in NEEDS.values() if f is not None}:
+        imported.add(argv[2])  # the whole folder, as the import before a command above

@@ -249,8 +249,10 @@ def test_korea_c26_on_china_against_numpy(shared_data: Path, real_db: Path) -> N
     src = node_of(cells["from_country"], cells["from_sector"])
     dst = node_of(cells["to_country"], cells["to_sector"])
     assert (src >= 0).all() and (dst >= 0).all()  # every cell's nodes are in the nodes file
-    z = np.zeros((n, n))
-    np.add.at(z, (src, dst), cells["value_musd"].to_numpy(dtype=float))
+    # Z: the cells summed per (src, dst) pair, on the flat index (np.bincount adds in cell
+    # order, as np.add.at does, ~20 times faster)
+    z = np.bincount(src * n + dst, weights=cells["value_musd"].to_numpy(dtype=float),
+                    minlength=n * n).reshape(n, n)
     x = nodes["gross_output_musd"].to_numpy(dtype=float)
     a = np.divide(z, x[None, :], out=np.zeros_like(z), where=x[None, :] > 0)
     v = 1.0 - a.sum(axis=0)

@@ -32,6 +32,7 @@ from econsec.metrics.sector_exposure import (
     sector_kernel,
     sector_lookthrough,
 )
+from plainpandas import as_str
 
 
 @pytest.fixture(scope="module")
@@ -45,9 +46,8 @@ def icio(shared_data: Path) -> Path:
 @pytest.fixture(scope="module")
 def raw(icio: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The raw files read with plain pandas (no econsec code)."""
-    cells = pd.read_parquet(icio / INTERMEDIATE)
-    for col in ("from_country", "from_sector", "to_country", "to_sector"):
-        cells[col] = cells[col].astype(str)
+    cells = as_str(pd.read_parquet(icio / INTERMEDIATE),
+                   ("from_country", "from_sector", "to_country", "to_sector"))
     return cells, pd.read_csv(icio / NODES)
 
 

@@ -15,6 +15,7 @@ from econsec.data.importers.wiod import FINAL, INTERMEDIATE, import_wiod
 from econsec.data.panel import list_panels, load_flows
 from econsec.data.store import Store
 from econsec.errors import DataError
+from plainpandas import as_str
 
 
 @pytest.fixture(scope="module")
@@ -30,12 +31,9 @@ def expected(wiod: Path) -> pd.DataFrame:
     """Independent recomputation: one concat, one groupby, no econsec code."""
     inter = pd.read_parquet(wiod / INTERMEDIATE)
     final = pd.read_parquet(wiod / FINAL)
-    cells = pd.concat([
-        inter[["year", "from_country", "from_industry", "to_country", "value_musd"]],
-        final[["year", "from_country", "from_industry", "to_country", "value_musd"]],
-    ])
-    for col in ("from_country", "from_industry", "to_country"):
-        cells[col] = cells[col].astype(str)
+    cols = ["year", "from_country", "from_industry", "to_country", "value_musd"]
+    cells = pd.concat([as_str(part[cols], ("from_country", "from_industry", "to_country"))
+                       for part in (inter, final)])
     cells = cells[cells["from_country"] != cells["to_country"]]
     out = (cells.groupby(["year", "from_country", "to_country", "from_industry"])
            ["value_musd"].sum().reset_index())

@@ -20,8 +20,10 @@ from baci_sample import BACI_ROWS
 
 from econsec import analysis
 from econsec import analysis as ta
+from plainpandas import as_str
 
 CELL_COLS = ["from_country", "from_industry", "to_country", "value_musd"]
+STR_COLS = ("from_country", "to_country", "from_industry")  # read as strings
 WIOD_FILES = ("wiot_intermediate_long_1995_2011.parquet",
               "wiot_final_demand_long_1995_2011.parquet")
 ANDREWS_5PCT_Q2 = 5.86
@@ -45,8 +47,7 @@ def kor_chn(wiod_dir: Path) -> pd.DataFrame:
 def raw_cells(wiod_dir: Path, year: int) -> pd.Series:
     """Cross-border WIOD cells of one year summed per (exporter, importer, industry), USD."""
     parts = [pd.read_parquet(wiod_dir / name) for name in WIOD_FILES]
-    cells = pd.concat([p.loc[p["year"] == year, CELL_COLS] for p in parts])
-    cells = cells.astype({"from_country": str, "to_country": str, "from_industry": str})
+    cells = pd.concat([as_str(p.loc[p["year"] == year, CELL_COLS], STR_COLS) for p in parts])
     cells = cells[cells["from_country"] != cells["to_country"]]
     by = cells.groupby(["from_country", "to_country", "from_industry"])["value_musd"].sum()
     return by.clip(lower=0).astype(float) * 1e6
@@ -97,10 +98,8 @@ def test_every_index_matches_plain_pandas_2011(wiod_dir: Path, kor_chn: pd.DataF
 def kor_chn_series(wiod_dir: Path) -> pd.DataFrame:
     """TCI both ways and ESI of KOR and CHN for 1995-2011, recomputed with plain pandas
     from the raw WIOD cells (rows: year; columns: tci_a_to_b, tci_b_to_a, esi)."""
-    parts = [pd.read_parquet(wiod_dir / name, columns=["year", *CELL_COLS])
-             for name in WIOD_FILES]
-    cells = pd.concat(parts).astype({"from_country": str, "to_country": str,
-                                     "from_industry": str})
+    cells = pd.concat([as_str(pd.read_parquet(wiod_dir / name, columns=["year", *CELL_COLS]),
+                              STR_COLS) for name in WIOD_FILES])
     cells = cells[cells["from_country"] != cells["to_country"]]
     by = cells.groupby(["year", "from_country", "to_country", "from_industry"])[
         "value_musd"].sum().clip(lower=0)

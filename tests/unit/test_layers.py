@@ -15,6 +15,7 @@ of those imports. Failures name the importing file and line.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -82,8 +83,13 @@ def _known(name: str) -> str:
     return ".".join(parts) or name
 
 
-EDGES = [(src, dst, line) for src, path in MODULES.items()
-         for dst, line in imports(src, path) if dst != src]
+@functools.cache
+def edges() -> list[tuple[str, str, int]]:
+    """(importer, imported, line) for every import between two modules of the package
+    (parsed on first use, not when the file is collected: each pytest-xdist worker collects
+    every file)."""
+    return [(src, dst, line) for src, path in MODULES.items()
+            for dst, line in imports(src, path) if dst != src]
 
 
 def where(module: str, line: int) -> str:
@@ -93,16 +99,16 @@ def where(module: str, line: int) -> str:
 def test_the_parser_sees_module_and_function_level_imports() -> None:
     # policy/runner.py imports the engine inside run_scenario (a function-level import)
     assert ("econsec.policy.runner", "econsec.simulation.engine") in {
-        (s, d) for s, d, _ in EDGES}
+        (s, d) for s, d, _ in edges()}
     # api/app.py imports handlers at module level (`from econsec.api import handlers`)
-    assert ("econsec.api.app", "econsec.api.handlers") in {(s, d) for s, d, _ in EDGES}
-    assert len(MODULES) > 50 and len(EDGES) > 100
+    assert ("econsec.api.app", "econsec.api.handlers") in {(s, d) for s, d, _ in edges()}
+    assert len(MODULES) > 50 and len(edges()) > 100
 
 
 def test_layers_import_downward_only() -> None:
     upward = [f"{where(src, line)}: {src} (layer {rank(src)}) imports {dst} "
               f"(layer {rank(dst)})"
-              for src, dst, line in EDGES
+              for src, dst, line in edges()
               if rank(dst) > rank(src) and not (src.startswith("econsec.cli")
                                                and dst.startswith("econsec.api"))]
     assert not upward, "imports from a higher layer:\n" + "\n".join(upward)
@@ -161,7 +167,7 @@ def test_strongly_connected_finds_a_planted_cycle() -> None:
 
 def test_no_import_cycles() -> None:
     graph: dict[str, set[str]] = {}
-    for src, dst, _ in EDGES:
+    for src, dst, _ in edges():
         graph.setdefault(src, set()).add(dst)
     cycles = [c for c in strongly_connected(sorted(MODULES), graph) if len(c) > 1]
     lines = []
@@ -169,5 +175,5 @@ def test_no_import_cycles() -> None:
         members = set(comp)
         lines.append("cycle: " + ", ".join(comp))
         lines += [f"  {where(src, line)}: {src} imports {dst}"
-                  for src, dst, line in EDGES if src in members and dst in members]
+                  for src, dst, line in edges() if src in members and dst in members]
     assert not cycles, "import cycles:\n" + "\n".join(lines)

@@ -37,6 +37,7 @@ def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
                           env=env, capture_output=True, text=True, timeout=600, cwd=tmp_path)
 
 
+@pytest.mark.slow  # the terminal brief in a fresh interpreter
 def test_brief_runs_on_the_core_install(tmp_path: Path) -> None:
     result = _run(tmp_path, "brief", "--top", "3", "--runs", "2")
     assert result.returncode == 0, result.stderr
