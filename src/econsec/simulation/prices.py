@@ -363,19 +363,6 @@ def market_sums_of(rule: PriceRule, use: F64, f0: F64, received: F64, phi_u: F64
                        slot_w, node_w, rule.n_goods)
 
 
-def excess_demand_fused(rule: PriceRule, use: F64, f0: F64, received: F64, phi_u: F64,
-                        dt: float, mk: Markets | None = None) -> tuple[F64, F64]:
-    """:func:`excess_demand` with the sums over slots and nodes in one compiled pass
-    (:func:`econsec.simulation.fused.market_sums`; the same bits)."""
-    demand, supply = market_sums_of(rule, use, f0, received, phi_u, dt, mk)
-    z_int = log_ratio(demand[0], supply[0])
-    if mk is None:
-        return z_int, z_int
-    z_home = log_ratio(demand[1], supply[1])
-    z_home[~mk.split] = z_int[~mk.split]
-    return z_int, z_home
-
-
 def demand_response(coef: F64, f0: F64, price: F64, rule: PriceRule,
                     mk: Markets | None = None) -> tuple[F64, F64]:
     """Use coefficients (per slot) and final demand (per node) scaled by ``P^-eps_d`` of
