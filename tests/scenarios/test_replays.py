@@ -220,25 +220,60 @@ def test_every_replay_reads_the_world_of_its_own_time() -> None:
         assert scenario.as_of_year == scenario.start.year, name
 
 
-def test_a_month_figure_is_read_over_the_whole_month() -> None:
-    # an outcome whose period is one calendar month ("2010-11 vs ...") is a customs figure
-    # for that whole month, so its window must cover the month (chn_ree_japan_2010's
-    # November outcomes read 1-19 Nov until December 2026, a leftover of an older horizon)
+def _period_window(period: str) -> tuple[Any, Any] | None:
+    """The calendar span a documented period names at its start (a month ``2010-11``, a
+    run of months ``2024-01/2024-10``, a quarter ``2021-Q3``, a half ``2025-H1``, a year
+    ``2024 vs ...``), or None when it names days or something else."""
     import calendar
     import datetime as dt
     import re
 
-    months = 0
+    def month_end(y: int, m: int) -> Any:
+        return dt.date(y, m, calendar.monthrange(y, m)[1])
+
+    if m := re.match(r"(\d{4})-(\d{2})/(\d{4})-(\d{2})(?![-\d])", period):
+        y1, m1, y2, m2 = map(int, m.groups())
+        return dt.date(y1, m1, 1), month_end(y2, m2)
+    if m := re.match(r"(\d{4})-(\d{2})(?![-/\d])", period):
+        y, mo = map(int, m.groups())
+        return dt.date(y, mo, 1), month_end(y, mo)
+    if m := re.match(r"(\d{4})-([QH])([1-4])\b", period):
+        y, kind, n = int(m.group(1)), m.group(2), int(m.group(3))
+        months = 3 if kind == "Q" else 6
+        return dt.date(y, (n - 1) * months + 1, 1), month_end(y, n * months)
+    if m := re.match(r"(\d{4}) (vs|\()", period):
+        y = int(m.group(1))
+        return dt.date(y, 1, 1), dt.date(y, 12, 31)
+    return None
+
+
+def test_a_documented_period_is_read_over_the_whole_period() -> None:
+    # an outcome whose period is a calendar month, quarter, half or year ("2010-11 vs ...",
+    # "2021-Q3 vs plan") is a figure for that whole span, so its window must cover it
+    # (chn_ree_japan_2010's November outcomes read 1-19 Nov until December 2026, a
+    # leftover of an older horizon)
+    checked = 0
     for name in replay_names():
         for o in load_named(name).outcomes:
-            m = re.match(r"(\d{4})-(\d{2})(?![-/\d])", o.period)
-            if m is None or o.window is None:
+            span = _period_window(o.period)
+            if span is None or o.window is None:
                 continue
-            y, mo = int(m.group(1)), int(m.group(2))
-            last = calendar.monthrange(y, mo)[1]
-            assert o.window == (dt.date(y, mo, 1), dt.date(y, mo, last)), (name, o.id)
-            months += 1
-    assert months >= 25  # most outcomes are monthly customs figures
+            assert o.window == span, (name, o.id, o.period)
+            checked += 1
+    assert checked >= 45  # nearly every outcome is a customs or output figure of a span
+
+
+def test_period_spans_by_hand() -> None:
+    import datetime as dt
+
+    d = dt.date
+    assert _period_window("2010-11 vs Jan-Aug 2010") == (d(2010, 11, 1), d(2010, 11, 30))
+    assert _period_window("2024-01/2024-02 vs x") == (d(2024, 1, 1), d(2024, 2, 29))
+    assert _period_window("2021-Q3 vs plan") == (d(2021, 7, 1), d(2021, 9, 30))
+    assert _period_window("2025-H1 vs 2024-H1") == (d(2025, 1, 1), d(2025, 6, 30))
+    assert _period_window("2020 vs 2018 (USD)") == (d(2020, 1, 1), d(2020, 12, 31))
+    assert _period_window("2023-12-15 vs 2023-06-30") is None  # days: not a span
+    assert _period_window("China's share of ...") is None
 
 
 def test_calibrated_parameters_name_what_they_were_fitted_on() -> None:
