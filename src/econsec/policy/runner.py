@@ -80,17 +80,10 @@ class RunOutput:
                 "horizon_days": self.horizon_days, "world_version": self.world_version,
                 "scenario_file": self.scenario.path.name}
 
-    @property
-    def backcast(self) -> dict[str, int]:
-        """Goods whose baseline took a later year's world shares, the run's ``as_of_year``
-        having none up to it: good -> the year standing in (:meth:`World.backcast_goods`;
-        empty without ``as_of_year`` or on the OECD ICIO network)."""
-        if self.world is None:
-            return {}
-        return self.world.backcast_goods(self.result.spec.as_of_year)
-
     def backcast_note(self, named: int = 6) -> str:
-        """:func:`backcast_note` of this run ("" when nothing is backcast)."""
+        """:func:`backcast_note` of this run: the goods whose baseline took a later year's
+        world shares (:meth:`World.backcast_goods`); "" when none, or on the OECD ICIO
+        network."""
         if self.world is None:
             return ""
         return backcast_note(self.world, self.scenario, self.result.spec.as_of_year, named)
