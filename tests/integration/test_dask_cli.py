@@ -52,7 +52,9 @@ def test_dask_scheduler_gives_the_local_bytes_and_runs_the_chunks() -> None:
 
 
 def test_unreachable_scheduler_is_a_named_error() -> None:
-    env = dict(os.environ, PYTHONPATH=str(SRC))
+    # Dask's connect timeout (the wait for a scheduler that is not there) shortened to 2 s
+    # through Dask's own configuration, which the client reads
+    env = dict(os.environ, PYTHONPATH=str(SRC), DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT="2s")
     out = subprocess.run(
         [sys.executable, "-c", "import sys; from econsec.cli.app import main; sys.exit(main())",
          "simulate", "chn_ga_ge_2023", "--runs", "2", "--no-store", "--backend", "dask",

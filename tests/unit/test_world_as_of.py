@@ -176,3 +176,24 @@ def test_backcast_goods_name_the_later_year_standing_in() -> None:
         assert world.backcast_goods(year) == expected
     assert world.backcast_goods(None) == {}
     assert world.backcast_goods(int(first.max())) == {}
+
+
+def test_a_view_formed_once_is_handed_out_as_a_copy() -> None:
+    """World keeps each latest-figure view it formed; a caller that writes into its copy
+    changes nothing the next caller gets, and a query that raised is asked again."""
+    import dataclasses
+
+    world = dataclasses.replace(load_world())  # a World of its own: no views formed yet
+    first = world.latest_world_shares(2022, goods=["gallium"])
+    china = float(first.loc[first["economy"] == "CHN", "share"].iloc[0])
+    first["share"] = -1.0  # the caller's copy only
+    again = world.latest_world_shares(2022, goods=["gallium"])
+    assert again is not first
+    assert float(again.loc[again["economy"] == "CHN", "share"].iloc[0]) == china
+    assert (again["share"] > 0).all()
+    bil = world.latest_bilateral(2022)
+    bil.drop(bil.index, inplace=True)
+    assert len(world.latest_bilateral(2022)) > 0
+    for _ in range(2):  # raised both times: a failed view is never kept
+        with pytest.raises(NoFigureForYear):
+            world.latest_world_shares(2019, goods=["gallium"])

@@ -80,6 +80,18 @@ class World:
     #: the provenance columns
     unit_values: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=[c.name for c in schema.UNIT_VALUES]))
+    #: the latest-figure views already formed (:meth:`_view`), per method and arguments;
+    #: the frames above never change, so a view formed once stays right
+    _views: dict[tuple[Any, ...], pd.DataFrame] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
+
+    def _view(self, key: tuple[Any, ...], form: Any) -> pd.DataFrame:
+        """A copy of the view *key*, formed by ``form()`` the first time it is asked for
+        (tens of milliseconds of pandas each; a brief asks for the same ones dozens of
+        times). A view that raises is not kept."""
+        if key not in self._views:
+            self._views[key] = form()
+        return self._views[key].copy()
 
     # ----- convenience views -------------------------------------------------------
     @property
@@ -123,6 +135,11 @@ class World:
         Where the stated shares sum above 1 (rounding, within tolerance) they are
         rescaled to sum to 1.
         """
+        return self._view(("world_shares", as_of, None if goods is None else tuple(goods),
+                           model), lambda: self._latest_world_shares(as_of, goods, model))
+
+    def _latest_world_shares(self, as_of: int | None, goods: list[str] | None,
+                             model: bool) -> pd.DataFrame:
         ws = self.world_shares
         if goods is not None:
             ws = ws[ws["good"].isin(goods)]
@@ -142,6 +159,11 @@ class World:
         that period only. A pair with figures only after *as_of* has none here (its
         sourcing falls back to world shares, of year <= *as_of*); ``model=True`` also
         skips rows marked ``observed_after`` (post-shock shares)."""
+        return self._view(("bilateral", as_of, period, model),
+                          lambda: self._latest_bilateral(as_of, period, model))
+
+    def _latest_bilateral(self, as_of: int | None, period: str | None,
+                          model: bool) -> pd.DataFrame:
         bil = self.bilateral
         if model:
             bil = bil[bil["observed_after"].isna()]

@@ -220,7 +220,10 @@ class DaskExecutor:
         self.cluster: Any = None
         try:
             if scheduler:
-                self.client = Client(scheduler, timeout="20s")
+                # how long to wait for the scheduler: Dask's own setting
+                # distributed.comm.timeouts.connect (30 s unless configured, e.g.
+                # DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT=5s), as for any Dask client
+                self.client = Client(scheduler)
             else:
                 self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
                                             processes=True, dashboard_address=None)

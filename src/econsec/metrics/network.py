@@ -152,15 +152,18 @@ def supply_mix(
     # terms in the same order
     order = {c: i for i, c in enumerate(dict.fromkeys(buyers))}
     proxy = pd.DataFrame({"buyer": list(order)}).merge(pooled, how="cross")
-    bil_keys = set(zip(bil["importer"], bil["good"], strict=True))
-    has = np.fromiter(((c, g) in bil_keys for c, g in zip(proxy["buyer"], proxy["good"],
-                                                            strict=True)),
+    # columns are iterated as Python lists (.tolist() converts in C; iterating an Arrow
+    # string column element by element costs about a microsecond each)
+    bil_keys = set(zip(bil["importer"].tolist(), bil["good"].tolist(), strict=True))
+    has = np.fromiter(((c, g) in bil_keys for c, g in zip(
+        proxy["buyer"].tolist(), proxy["good"].tolist(), strict=True)),
                       dtype=bool, count=len(proxy))
     proxy = proxy[~has].assign(basis="world-share proxy")
     own = {(str(e), str(g)): float(v) for e, g, v in zip(
-        pooled["supplier"], pooled["good"], pooled["share"], strict=True)}
-    d = np.array([own.get((c, g), 0.0) for c, g in zip(bil["importer"], bil["good"],
-                                                       strict=True)], dtype=float)
+        pooled["supplier"].tolist(), pooled["good"].tolist(), pooled["share"].tolist(),
+        strict=True)}
+    d = np.array([own.get((c, g), 0.0) for c, g in zip(
+        bil["importer"].tolist(), bil["good"].tolist(), strict=True)], dtype=float)
     imp = pd.DataFrame({"supplier": bil["supplier"].to_numpy(), "good": bil["good"].to_numpy(),
                         "share": bil["share"].to_numpy() * (1.0 - d),
                         "buyer": bil["importer"].to_numpy(), "basis": "import shares"})
@@ -168,7 +171,8 @@ def supply_mix(
     dom = pd.DataFrame({"good": pairs["good"].to_numpy(), "supplier": pairs["importer"].to_numpy(),
                         "buyer": pairs["importer"].to_numpy(),
                         "share": [own.get((c, g), 0.0) for c, g in zip(
-                            pairs["importer"], pairs["good"], strict=True)],
+                            pairs["importer"].tolist(), pairs["good"].tolist(),
+                            strict=True)],
                         "basis": "domestic (world share)"})
     dom = dom[dom["share"] > 0]
     parts = []
@@ -189,17 +193,21 @@ def _with_domestic(mix: pd.DataFrame, domestic: pd.DataFrame, buyers: set[str],
     suppliers to 1 - D. A buyer with no other supplier keeps its mix (nothing to rescale)."""
     foreign = mix["buyer"] != mix["supplier"]
     selling = foreign & (mix["share"] > 0)
-    sold = set(zip(mix.loc[selling, "buyer"], mix.loc[selling, "good"], strict=True))
+    sold = set(zip(mix.loc[selling, "buyer"].tolist(), mix.loc[selling, "good"].tolist(),
+                   strict=True))
     d = {(str(e), str(g)): float(v) for e, g, v in zip(
-        domestic["economy"], domestic["good"], domestic["share"], strict=True)
+        domestic["economy"].tolist(), domestic["good"].tolist(), domestic["share"].tolist(),
+        strict=True)
         if e in buyers and g in goods and (e, g) in sold}
     if not d:
         return mix
-    hit = np.fromiter((k in d for k in zip(mix["buyer"], mix["good"], strict=True)),
+    hit = np.fromiter((k in d for k in zip(mix["buyer"].tolist(), mix["good"].tolist(),
+                                           strict=True)),
                       dtype=bool, count=len(mix))
     others = mix[hit & foreign.to_numpy()]
     rest = others.groupby(["buyer", "good"])["share"].transform("sum").to_numpy()
-    dd = np.array([d[k] for k in zip(others["buyer"], others["good"], strict=True)])
+    dd = np.array([d[k] for k in zip(others["buyer"].tolist(), others["good"].tolist(),
+                                     strict=True)])
     scaled = others.assign(share=others["share"].to_numpy() * (1.0 - dd) / rest)
     dom = pd.DataFrame({"buyer": [b for b, _ in d], "good": [g for _, g in d],
                         "supplier": [b for b, _ in d], "share": list(d.values()),

@@ -186,7 +186,7 @@ def headline_metric(ts: pd.DataFrame) -> str:
     if the series has none of them."""
     if ts.empty:
         return ""
-    present = set(ts["metric"].astype(str))
+    present = set(ts["metric"].astype(str).unique().tolist())
     for m in HEADLINE_METRICS:
         if m in present:
             return m

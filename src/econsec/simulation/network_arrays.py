@@ -280,12 +280,13 @@ def _build_baseline(
     e_ix = {e: i for i, e in enumerate(economies)}
     g_ix = {g: i for i, g in enumerate(goods)}
     mix: dict[tuple[int, int], list[tuple[int, float]]] = {}
-    for b, g, s, sh in zip(mixdf["buyer"], mixdf["good"], mixdf["supplier"], mixdf["share"],
-                           strict=True):
+    for b, g, s, sh in zip(mixdf["buyer"].tolist(), mixdf["good"].tolist(),
+                           mixdf["supplier"].tolist(), mixdf["share"].tolist(), strict=True):
         mix.setdefault((e_ix[b], g_ix[g]), []).append((e_ix[s], float(sh)))
     share_of: dict[tuple[int, int], float] = {
         (e_ix[e], g_ix[g]): float(s)
-        for g, e, s in zip(ws["good"], ws["economy"], ws["share"], strict=True)}
+        for g, e, s in zip(ws["good"].tolist(), ws["economy"].tolist(), ws["share"].tolist(),
+                           strict=True)}
     for g in goods:  # goods without world shares: ROW
         if not any(k[1] == g_ix[g] for k in share_of):
             share_of[(e_ix["ROW"], g_ix[g])] = 1.0
