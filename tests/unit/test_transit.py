@@ -227,3 +227,29 @@ def test_an_outcome_reads_the_side_whose_customs_recorded_it() -> None:
         Outcome(metric="price", economy="C", good="h", direction="up", period="x",
                 source=Citation("t", "p", "https://example.org"), year=2025, unit="usd",
                 magnitude=0.1, recorded_by="exporter")
+
+
+def test_ring_buffer_by_hand_and_in_any_memory_order() -> None:
+    """pass_transit on 2 flows x 2 runs, lags [[1, 3], [2, 2]] (ring of 4 steps): what is
+    sent on step t arrives on step t + lag, by hand; a buffer in Fortran order (the
+    three-index path) gives the same arrivals and the same buffer, bit for bit."""
+    from econsec.simulation.transit import Transit, pass_transit
+
+    lag = np.array([[1, 3], [2, 2]], dtype=np.int64)
+    tr = Transit(flows=np.array([0, 1], dtype=np.int64), lag=lag, length=4)
+    assert tr.ahead.tolist() == [[4, 13], [10, 11]]  # lag * 4 cells + flat cell
+    c_line, f_line = np.zeros((4, 2, 2)), np.asfortranarray(np.zeros((4, 2, 2)))
+    arrivals = []
+    for step in range(6):
+        sent = np.full((2, 2), float(step + 1))  # step t sends t + 1 on every flow
+        a, into, out = pass_transit(c_line, step, tr, sent)
+        b, into_f, out_f = pass_transit(f_line, step, tr, sent)
+        assert np.array_equal(a, b) and np.array_equal(into, into_f)
+        assert np.array_equal(out, out_f) and np.array_equal(c_line, f_line)
+        assert into.tolist() == [2.0 * (step + 1)] * 2
+        arrivals.append(a.tolist())
+    # flow 0 run 0 (lag 1): the send of step t - 1, i.e. t; run 1 (lag 3): t - 2 from step 3;
+    # flow 1 (lag 2): t - 1 from step 2; nothing before
+    expect = [[[0.0, 0.0], [0.0, 0.0]], [[1.0, 0.0], [0.0, 0.0]], [[2.0, 0.0], [1.0, 1.0]],
+              [[3.0, 1.0], [2.0, 2.0]], [[4.0, 2.0], [3.0, 3.0]], [[5.0, 3.0], [4.0, 4.0]]]
+    assert arrivals == expect

@@ -22,7 +22,7 @@ limit on the way): congestion, as in 2021, is outside the model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -40,6 +40,14 @@ class Transit:
     flows: I64  # (T,) sorted flow indices with a positive lag in some run
     lag: I64  # [T, R] steps in transit, round(scale days / dt)
     length: int  # ring buffer length, max lag + 1
+    #: [T, R] flat offset of each flow and run's arrival cell in the ring buffer
+    #: ([L, T, R], C order) from the current step's row: ``lag (T R) + k R + r``
+    ahead: I64 = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        t, r = self.lag.shape
+        cell = np.arange(t * r, dtype=np.int64).reshape(t, r)
+        object.__setattr__(self, "ahead", self.lag * (t * r) + cell)
 
     @classmethod
     def of(cls, base: Baseline, scale: F64, dt: float) -> Transit | None:
@@ -90,12 +98,20 @@ def pass_transit(line: F64, step: int, tr: Transit, sent: F64) -> tuple[F64, F64
     leaves. Returns the arrivals now ([T, R]) and the amounts into and out of transit
     ([R], summed flow by flow: the same bits for any number of runs)."""
     length = line.shape[0]
-    slot = (step + tr.lag) % length
-    kk = np.arange(sent.shape[0])[:, None]
-    rr = np.arange(sent.shape[1])[None, :]
-    line[slot, kk, rr] += sent
-    now = line[step % length].copy()
-    line[step % length] = 0.0
+    at = step % length
+    if line.flags.c_contiguous:  # one flat index (the same cells as the three below)
+        size = line.size
+        cell = tr.ahead + at * sent.size  # lag < length: wraps at most once
+        cell[cell >= size] -= size
+        ring = line.reshape(-1)  # a view of the C-ordered buffer
+        ring[cell] += sent  # every (flow, run) once: no repeated index
+    else:
+        slot = (step + tr.lag) % length
+        kk = np.arange(sent.shape[0])[:, None]
+        rr = np.arange(sent.shape[1])[None, :]
+        line[slot, kk, rr] += sent
+    now = line[at].copy()
+    line[at] = 0.0
     into = np.cumsum(sent, axis=0)[-1]
     out = np.cumsum(now, axis=0)[-1]
     return now, into, out
