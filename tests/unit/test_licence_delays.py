@@ -231,3 +231,20 @@ def test_border_refusal_switched_off_releases_the_pipeline() -> None:
     np.testing.assert_allclose([float(f.received[0, 0]) for f in flows],
                                [0, 0, 0, 0] + [0.5] * 6 + [0, 0], atol=1e-15)
     assert all(float(f.refused[0]) == 0.0 for f in flows)
+
+
+def test_spread_release_by_hand() -> None:
+    """One flow, two runs, CDF over lags 0-2 of (0, 0.5, 1), per-run delays 0 and 2,
+    shipments 1 and 2 on step 1 of a 5-step ring: run 0 puts 0.5 on lags 1 and 2 (rows 2
+    and 3), run 1 all of its 2.0 on lag 2 (row 3); a ring too short is a named error."""
+    from econsec.simulation.step import spread_release
+
+    line = np.zeros((5, 1, 2))
+    cdf = np.array([[0.0, 0.5, 1.0]])
+    lag = np.array([[0, 2]], dtype=np.int64)
+    spread_release(line, 1, cdf, lag, np.array([[1.0, 2.0]]), np.array([1, 2]))
+    expect = np.zeros((5, 1, 2))
+    expect[2, 0, 0], expect[3, 0, 0], expect[3, 0, 1] = 0.5, 0.5, 2.0
+    assert np.array_equal(line, expect)
+    with pytest.raises(ValueError, match="does not fit the pipeline of 2 steps"):
+        spread_release(np.zeros((2, 1, 2)), 0, cdf, lag, np.ones((1, 2)), np.array([1, 2]))

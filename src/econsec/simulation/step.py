@@ -483,13 +483,17 @@ def spread_release(line: F64, step: int, cdf: F64, lag: I64, delayed: F64, rises
     sorted) can receive a share; ``C`` is constant between them."""
     length = line.shape[0]
     last = cdf.shape[1] - 1
-    prev = np.zeros_like(delayed)
-    for j in np.union1d(np.arange(int(lag.max(initial=0)) + 1), rises).tolist():
-        now = np.where(lag <= j, cdf[:, min(j, last)][:, None], 0.0)
-        share = now - prev
-        if share.any():
-            line[(step + j) % length] += share * delayed
-        prev = now
+    js = np.union1d(np.arange(int(lag.max(initial=0)) + 1), rises)  # sorted, from 0
+    if int(js[-1]) >= length:  # the engine sizes the ring for the longest delay
+        raise ValueError(f"licence delay of {int(js[-1])} steps does not fit the pipeline "
+                         f"of {length} steps")
+    # every lag j at once (each its own row of the ring): C_j for [J, K, R], the shares
+    # C_j - C_(j-1) (C_(-1) = 0), and only the lags where some share is positive
+    now = np.where(lag[None, :, :] <= js[:, None, None],
+                   cdf[:, np.minimum(js, last)].T[:, :, None], 0.0)
+    share = np.diff(now, axis=0, prepend=0.0)
+    gets = share.reshape(js.size, -1).any(axis=1)
+    line[(step + js[gets]) % length] += share[gets] * delayed[None, :, :]
 
 
 def in_transit(st: State, prm: RunParams, ships: Shipments, runs: int) -> tuple[F64, F64]:
