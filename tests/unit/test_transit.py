@@ -253,3 +253,21 @@ def test_ring_buffer_by_hand_and_in_any_memory_order() -> None:
     expect = [[[0.0, 0.0], [0.0, 0.0]], [[1.0, 0.0], [0.0, 0.0]], [[2.0, 0.0], [1.0, 1.0]],
               [[3.0, 1.0], [2.0, 2.0]], [[4.0, 2.0], [3.0, 3.0]], [[5.0, 3.0], [4.0, 4.0]]]
     assert arrivals == expect
+
+
+@pytest.mark.parametrize("runs", [1, 2, 3, 10, 128])
+def test_sum_rows_adds_row_after_row(runs: int) -> None:
+    """1e16 then 999 ones: added in order every 1 is lost to rounding (the spacing of
+    doubles at 1e16 is 2), so the sum is 1e16 exactly, as a Python loop gives; a pairwise
+    sum (numpy's along a contiguous axis) would keep most of the ones. The same bits for
+    one run and for many, C- or Fortran-ordered."""
+    from econsec.simulation.transit import sum_rows
+
+    col = np.array([1e16] + [1.0] * 999)
+    ref = 0.0
+    for v in col.tolist():
+        ref += v
+    assert ref == 1e16 and float(np.sum(col)) != 1e16  # the case discriminates
+    x = np.repeat(col[:, None], runs, axis=1)
+    for arr in (x, np.asfortranarray(x)):
+        assert sum_rows(arr).tolist() == [ref] * runs

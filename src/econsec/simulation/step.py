@@ -161,7 +161,7 @@ from econsec.simulation.resourcing import resource, return_shares
 from econsec.simulation.shipments import Shipments
 from econsec.simulation.state import RunParams, State, StepFlows
 from econsec.simulation.topology import OrderWeights, StepConsts, StepControls, Topology
-from econsec.simulation.transit import pass_transit
+from econsec.simulation.transit import pass_transit, sum_rows
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -278,7 +278,7 @@ def refuse_at_border(st: State, ctl: FlowControls, licence_flows: I64) -> F64:
     cut = held - held * ratio[pos][None, :, None]
     st.pipeline[:, pos, :] = held * ratio[pos][None, :, None]
     # summed slot by slot, flow by flow: the same bits for any number of runs
-    return np.cumsum(cut.reshape(-1, runs), axis=0)[-1]
+    return sum_rows(cut.reshape(-1, runs))
 
 
 def node_response(k: StepConsts, final: F64, keep: F64) -> StepConsts:
@@ -469,8 +469,7 @@ def licence_pipeline(st: State, c: StepControls, arrive: F64, dt: float, into: F
     st.pipeline[st.step % length] = 0.0
     arrive[pos] = sub - delayed + now
     if len(pos):  # flow by flow (the same bits for any number of runs)
-        into = np.cumsum(delayed, axis=0)[-1]
-        out = np.cumsum(now, axis=0)[-1]
+        into, out = sum_rows(delayed), sum_rows(now)
     return into, out
 
 

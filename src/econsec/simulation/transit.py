@@ -92,6 +92,18 @@ def steady_rates(base: Baseline, share: F64, x_ref: F64) -> F64:
                       dtype=np.float64)
 
 
+def sum_rows(x: F64) -> F64:
+    """``sum_k x[k, r]`` ([T, R] -> [R]) added row after row, ``k = 0 .. T-1``: the same
+    bits whatever the number of runs ``R`` (a run alone and among many gives one answer).
+    ``np.add.reduce`` over axis 0 of a C-ordered array with ``R >= 2`` adds whole rows in
+    order (numpy's pairwise summation applies only along a contiguous reduced axis, the
+    case of ``R = 1`` and of other layouts, which take ``np.cumsum``: sequential, but it
+    writes every partial sum)."""
+    if x.ndim == 2 and x.shape[1] > 1 and x.flags.c_contiguous:
+        return np.asarray(np.add.reduce(x, axis=0), dtype=np.float64)
+    return np.asarray(np.cumsum(x, axis=0)[-1], dtype=np.float64)
+
+
 def pass_transit(line: F64, step: int, tr: Transit, sent: F64) -> tuple[F64, F64, F64]:
     """One step of the ring buffer *line* ([L, T, R], changed in place): *sent* ([T, R],
     the transit flows' shipments this step) enters ``lag`` steps ahead, what is due now
@@ -112,6 +124,5 @@ def pass_transit(line: F64, step: int, tr: Transit, sent: F64) -> tuple[F64, F64
         line[slot, kk, rr] += sent
     now = line[at].copy()
     line[at] = 0.0
-    into = np.cumsum(sent, axis=0)[-1]
-    out = np.cumsum(now, axis=0)[-1]
+    into, out = sum_rows(sent), sum_rows(now)
     return now, into, out
