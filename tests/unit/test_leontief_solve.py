@@ -142,3 +142,35 @@ def test_lookthrough_and_requirement_share_one_factorisation(
             assert row["requirement"] == pytest.approx(
                 float(big_l[rows, j].sum()) - (1.0 if origin == "B" else 0.0), abs=1e-12)
     assert leontief.DENSE_MAX_NODES >= 6  # the dense path is the one counted
+
+
+def test_refinement_stops_column_by_column(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a zero right-hand side is solved exactly by the first float32 solve (x = 0, residual
+    # 0): it leaves the refinement at once, the corrections solve the other columns only
+    a = _random_a(120, 12)
+    rhs = np.random.default_rng(13).random((120, 4))
+    rhs[:, 2] = 0.0
+    widths: list[int] = []
+    real = sla.lu_solve
+
+    def spy(lu: object, b: np.ndarray, **kw: object) -> np.ndarray:
+        widths.append(b.shape[1])
+        return real(lu, b, **kw)
+
+    monkeypatch.setattr(sla, "lu_solve", spy)
+    x = leontief_solve(a, rhs, transposed=False, method="dense").T
+    assert widths[0] == 4 and len(widths) >= 2 and max(widths[1:]) <= 3
+    assert np.all(x[:, 2] == 0.0)
+    assert np.max(np.abs(rhs - x + a @ x)) <= 1e-13
+    want = np.linalg.solve(np.eye(120) - a, rhs)
+    np.testing.assert_allclose(x, want, rtol=0, atol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore::scipy.linalg.LinAlgWarning")
+def test_non_finite_matrix_is_not_taken_for_converged() -> None:
+    # a NaN residual is never "within tol": refinement runs out and the float64 solve
+    # answers (NaN, as numpy's solve does), instead of the float32 answer passing as done
+    a = _random_a(30, 14)
+    a[3, 5] = np.nan
+    x = leontief_solve(a, np.ones((30, 2)), transposed=False, method="dense")
+    assert np.isnan(x).any()

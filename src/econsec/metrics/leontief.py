@@ -155,9 +155,12 @@ def _dense_solve(a: npt.NDArray[np.float64], rhs: npt.NDArray[np.float64],
     then float64 iterative refinement X <- X + LU^-1 (rhs - (I - A)' X) until the residual
     is below *tol* everywhere (Wilkinson's mixed-precision refinement; Higham 2002,
     *Accuracy and Stability of Numerical Algorithms*, ch. 12). Falls back to a float64
-    LU if refinement stalls. On WIOD 2011 (41 right-hand sides) the float32 LU's answer
-    has a residual near 1e-6 and each refinement step gains about 1e-7: two corrections,
-    three residuals; the float32 LU takes half the time of the float64 one.
+    LU if refinement stalls. Each column stops on its own residual: a correction and a
+    residual only for the columns still above *tol*. On WIOD 2011 (41 right-hand sides)
+    the float32 LU's answer has a residual near 1e-6 and each refinement step gains about
+    1e-7: one correction and two residuals bring most columns within 1e-13 (the residual
+    products are a third of the solve's time); the float32 LU takes half the time of the
+    float64 one. The diagonal 1 - A_ii is rounded to float32 once, from float64.
 
     LAPACK factors a Fortran-ordered matrix in place: A in Fortran order (a pandas
     frame's ``to_numpy()``, a CSC matrix's ``toarray()``) gives I - A, A in C order gives
@@ -173,16 +176,22 @@ def _dense_solve(a: npt.NDArray[np.float64], rhs: npt.NDArray[np.float64],
     if not factors_a:
         system = np.asfortranarray(system.T)  # no copy when a was C-ordered
     trans = 1 if factors_a == transposed else 0
-    system.flat[:: n + 1] += 1.0
+    system.flat[:: n + 1] = (1.0 - np.diagonal(a)).astype(np.float32)  # rounded once
     with _blas_threads(DENSE_BLAS_THREADS):
         lu = sla.lu_factor(system, check_finite=False, overwrite_a=True)
         x = sla.lu_solve(lu, rhs.astype(np.float32), trans=trans,
                          check_finite=False).astype(np.float64)
+        live = np.arange(rhs.shape[1])  # the columns still refined
         for _ in range(10):
-            resid = rhs - x + op @ x
-            if float(np.max(np.abs(resid), initial=0.0)) <= tol:
+            cols = slice(None) if len(live) == rhs.shape[1] else live
+            xs = x[:, cols]
+            resid = rhs[:, cols] - xs + op @ xs
+            more = ~(np.max(np.abs(resid), axis=0, initial=0.0) <= tol)  # NaN: not done
+            if not more.any():
                 return x
-            x += sla.lu_solve(lu, resid.astype(np.float32), trans=trans, check_finite=False)
+            live = live[more]
+            x[:, live] += sla.lu_solve(lu, resid[:, more].astype(np.float32), trans=trans,
+                                       check_finite=False)
         exact = np.negative(op)
         exact[np.diag_indices(n)] += 1.0
         return np.asarray(sla.solve(exact, rhs, check_finite=False, overwrite_a=True))

@@ -112,10 +112,9 @@ class SectorKernel:
         return list(dict.fromkeys(self.country.tolist()))
 
     def origin_labels(self) -> npt.NDArray[np.int64]:
-        """Index in :attr:`countries` of each node's economy."""
-        code = {c: k for k, c in enumerate(self.countries)}
-        return np.fromiter((code[c] for c in self.country), dtype=np.int64,
-                           count=len(self.country))
+        """Index in :attr:`countries` of each node's economy (order of first appearance,
+        as :attr:`countries`)."""
+        return np.asarray(pd.factorize(self.country)[0], dtype=np.int64)
 
 
 def sector_kernel(
