@@ -45,9 +45,14 @@ holds value added, net taxes on products and intermediate imports from ROW, so "
 o" includes the ROW imports that o's industries process. v is negative in two small OECD
 columns whose inputs exceed their output (ISL C21, CYP H51).
 
-Solves: :func:`econsec.metrics.leontief.origin_shares` (one right-hand side per origin; on
-the 4,000-node ICIO, a dense LU in float32 refined to float64, a few seconds, because the
-ICIO block is 61% non-zero and a sparse LU would fill in; no inverse is formed).
+Solves (:mod:`econsec.metrics.leontief`; on the 4,000-node ICIO a dense LU in float32
+refined to float64, because the ICIO block is 61% non-zero and a sparse LU would fill in;
+no inverse is formed): :func:`sector_lookthrough` solves (I - A) Y = E for the columns
+of the economy's sectors, Y = L E, one LU for both lookthrough = G diag(v) Y and
+requirement = G (Y - E) (one right-hand side per sector asked: one for ``--sector``);
+:func:`sector_chokepoints` solves (I - A) y = w; :func:`mutual_sector_dependence` one
+transposed system (I - A)' X = diag(v) G' with one right-hand side per economy of both
+sides (``origin_shares``).
 
 Entry points for the CLI (``econsec exposure KOR --tiers all --source icio --year 2022``
 and ``econsec chokepoints --source icio``)::
@@ -73,8 +78,10 @@ import scipy.sparse as sp
 
 from econsec.errors import EconsecError
 from econsec.metrics.leontief import (
+    leontief_solve,
     origin_shares,
     technical_coefficients,
+    to_csc,
     value_added_coefficients,
 )
 
@@ -105,10 +112,9 @@ class SectorKernel:
         return list(dict.fromkeys(self.country.tolist()))
 
     def origin_labels(self) -> npt.NDArray[np.int64]:
-        """Index in :attr:`countries` of each node's economy."""
-        code = {c: k for k, c in enumerate(self.countries)}
-        return np.fromiter((code[c] for c in self.country), dtype=np.int64,
-                           count=len(self.country))
+        """Index in :attr:`countries` of each node's economy (order of first appearance,
+        as :attr:`countries`)."""
+        return np.asarray(pd.factorize(self.country)[0], dtype=np.int64)
 
 
 def sector_kernel(
@@ -125,7 +131,7 @@ def sector_kernel(
     Zero-output nodes get zero coefficients (v = 1); they carry no weight anywhere.
     """
     x = np.asarray(gross_output, dtype=float)
-    zs = sp.csc_matrix(z, dtype=float)
+    zs = to_csc(z)  # a dense Z read column by column (leontief.to_csc)
     n = len(x)
     if zs.shape != (n, n) or len(country) != n or len(sector) != n:
         raise SectorExposureError(f"Z is {zs.shape}, gross output has {n} nodes, labels "
@@ -158,12 +164,23 @@ def _check(kernel: SectorKernel, names: Iterable[str], have: Iterable[str],
     return out
 
 
-def _aggregate(kernel: SectorKernel, matrix: sp.spmatrix) -> npt.NDArray[np.float64]:
-    """G M: the rows of *matrix* summed by origin economy -> (n_origins, n)."""
+def _grouping(kernel: SectorKernel) -> sp.csr_matrix:
+    """G: G[o, i] = 1 when node i is in economy o (n_origins, n)."""
     labels = kernel.origin_labels()
     n = len(labels)
-    g = sp.csr_matrix((np.ones(n), (labels, np.arange(n))), shape=(len(kernel.countries), n))
-    return np.asarray((g @ sp.csc_matrix(matrix)).toarray(), dtype=float)
+    return sp.csr_matrix((np.ones(n), (labels, np.arange(n))),
+                         shape=(len(kernel.countries), n))
+
+
+def _aggregate(kernel: SectorKernel, matrix: sp.spmatrix) -> npt.NDArray[np.float64]:
+    """G M: the rows of *matrix* summed by origin economy -> (n_origins, m)."""
+    return np.asarray((_grouping(kernel) @ sp.csc_matrix(matrix)).toarray(), dtype=float)
+
+
+def _aggregate_dense(kernel: SectorKernel,
+                     matrix: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """G M for a dense (n, m) *matrix* -> (n_origins, m)."""
+    return np.asarray(_grouping(kernel) @ matrix, dtype=float)
 
 
 def sector_lookthrough(
@@ -195,7 +212,6 @@ def sector_lookthrough(
     cols = np.flatnonzero(in_economy)
     code = {c: k for k, c in enumerate(countries)}
     rows = [code[o] for o in wanted_origins]
-    labels = kernel.origin_labels()
     direct = _aggregate(kernel, kernel.a[:, cols])[rows]
     out = pd.DataFrame({
         "economy": economy,
@@ -203,14 +219,19 @@ def sector_lookthrough(
         "origin": np.repeat(wanted_origins, len(cols)),
         "direct_share": direct.ravel(),
     })
-    if lookthrough:
-        out["lookthrough_share"] = origin_shares(kernel.a, kernel.v, labels,
-                                                 rows)[:, cols].ravel()
+    if lookthrough or requirement:
+        # the economy's columns of L, Y = L E (one right-hand side per sector asked, one
+        # LU for both answers): lookthrough = G diag(v) Y, requirement = G (Y - E)
+        n = len(kernel.v)
+        unit = np.zeros((n, len(cols)))
+        unit[cols, np.arange(len(cols))] = 1.0
+        y = leontief_solve(kernel.a, unit, transposed=False).T
+        if lookthrough:
+            out["lookthrough_share"] = _aggregate_dense(kernel, kernel.v[:, None] * y)[
+                rows].ravel()
+        if requirement:
+            out["requirement"] = _aggregate_dense(kernel, y - unit)[rows].ravel()
     out["gross_output"] = np.tile(kernel.gross_output[cols], len(rows))
-    if requirement:
-        total = origin_shares(kernel.a, np.ones(len(labels)), labels, rows)[:, cols]
-        own = (labels[cols][None, :] == np.asarray(rows)[:, None]).astype(float)
-        out["requirement"] = (total - own).ravel()
     key = "lookthrough_share" if lookthrough else "direct_share"
     return out.sort_values(["sector", key], ascending=[True, False],
                            kind="stable").reset_index(drop=True)
@@ -244,10 +265,7 @@ def sector_chokepoints(
     if total <= 0:
         raise SectorExposureError(f"the bloc {', '.join(members)} has no output in the "
                                   "sectors asked")
-    # y = L w: the transposed system of origin_shares with A' in place of A and one
-    # "origin" (label 1) whose right-hand side is w.
-    at = sp.csc_matrix(kernel.a.T)
-    y = origin_shares(at, w, use.astype(np.int64), [1])[0]
+    y = leontief_solve(kernel.a, w[:, None], transposed=False)[0]  # y = L w
     look = kernel.v * y / total
     direct = np.asarray(kernel.z @ use.astype(float)).ravel() / total
     sector_total = pd.Series(kernel.gross_output).groupby(kernel.sector).transform("sum")
