@@ -292,18 +292,21 @@ def test_compiled_price_stage_equals_the_numpy_stage(dt: float, split: bool,
     assert ((want < price) & (price > 1.0)).any()
 
 
-@pytest.mark.parametrize(("seed", "step_days", "extra"), [
-    (1, 1, {}), (4, 1, SLOW_MOVES), (5, 1, SLOW_MOVES | TRANSIT), (6, 7, SLOW_MOVES)])
+@pytest.mark.parametrize(("seed", "step_days", "extra", "runs"), [
+    (1, 1, {}, 5), (4, 1, SLOW_MOVES, 5), (5, 1, SLOW_MOVES | TRANSIT, 5),
+    (6, 7, SLOW_MOVES, 5), (1, 1, {}, 1), (4, 1, SLOW_MOVES, 1),
+    (5, 1, SLOW_MOVES | TRANSIT, 1), (6, 7, SLOW_MOVES, 1)])
 def test_compiled_step_equals_the_numpy_step_bit_for_bit(
-        seed: int, step_days: int, extra: dict[str, Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
+        seed: int, step_days: int, extra: dict[str, Any], runs: int,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """Ban, licensing with its pipeline, quota, tariff (per-run elasticities), allied
     sharing, an investment, a stockpile; re-sourcing delays, return, transit, weekly
-    steps: every state array and step flow, every step, the same bytes."""
+    steps: every state array and step flow, every step, the same bytes, with several runs
+    and with one (the one-run numpy path: sparse products, no per-flow arrays)."""
     net = random_busy_network(seed, own_supply=bool(extra))
     spec = busy_spec(horizon=80 if step_days == 1 else 280, step_days=step_days, **extra)
-    plain = states(net, spec, 5, seed, 45, compiled=False, monkeypatch=monkeypatch)
-    fast = states(net, spec, 5, seed, 45, compiled=True, monkeypatch=monkeypatch)
+    plain = states(net, spec, runs, seed, 45, compiled=False, monkeypatch=monkeypatch)
+    fast = states(net, spec, runs, seed, 45, compiled=True, monkeypatch=monkeypatch)
     assert_identical(fast, plain)
     assert not np.array_equal(fast[-1]["share"], fast[0]["share"])  # shares moved
 
@@ -324,15 +327,16 @@ def records(net: Baseline, spec: SimulationSpec, runs: int, seed: int, steps: in
     return chunk_arrays(rec, eng.state.share[flows].T.copy(), eng.state.share[flows].T.copy())
 
 
+@pytest.mark.parametrize("runs", [4, 1])
 @pytest.mark.parametrize("step_days", [1, 7])
-def test_compiled_recorder_equals_the_numpy_recorder(step_days: int,
+def test_compiled_recorder_equals_the_numpy_recorder(step_days: int, runs: int,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """Loss, minimum availability, last day below the band, minimum inventory days (and
     the series): the same bytes with the compiled accumulators."""
     net = random_busy_network(2)
     spec = busy_spec(horizon=80 if step_days == 1 else 280, step_days=step_days)
-    plain = records(net, spec, 4, 2, 40, compiled=False, monkeypatch=monkeypatch)
-    fast = records(net, spec, 4, 2, 40, compiled=True, monkeypatch=monkeypatch)
+    plain = records(net, spec, runs, 2, 40, compiled=False, monkeypatch=monkeypatch)
+    fast = records(net, spec, runs, 2, 40, compiled=True, monkeypatch=monkeypatch)
     assert plain.keys() == fast.keys()
     for k, v in plain.items():
         assert (np.asarray(v).tobytes() == np.asarray(fast[k]).tobytes()), k
@@ -347,12 +351,14 @@ def world_case(horizon: int) -> tuple[Baseline, SimulationSpec]:
     return baseline_from_world(world(), as_of=spec.as_of_year), spec
 
 
-def test_compiled_step_on_the_built_in_world(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("runs", [3, 1])
+def test_compiled_step_on_the_built_in_world(runs: int, monkeypatch: pytest.MonkeyPatch
+                                             ) -> None:
     """chn_full_ban_trilateral (bans, prices with feedback, most slots at risk): the
     compiled step gives the numpy step's bytes and agrees with the reference step."""
     net, spec = world_case(60)
-    plain = states(net, spec, 3, 2, 30, compiled=False, monkeypatch=monkeypatch)
-    fast = states(net, spec, 3, 2, 30, compiled=True, monkeypatch=monkeypatch)
+    plain = states(net, spec, runs, 2, 30, compiled=False, monkeypatch=monkeypatch)
+    fast = states(net, spec, runs, 2, 30, compiled=True, monkeypatch=monkeypatch)
     assert_identical(fast, plain)
     assert not np.array_equal(fast[-1]["share"], fast[0]["share"])
     check_against_reference(net, spec, runs=2, seed=3, steps=25)

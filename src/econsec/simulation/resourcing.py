@@ -59,7 +59,7 @@ def resource(st: State, topo: Topology, c: StepControls, o_q: F64, u_q: F64,
         return
     if not hit.any():
         return
-    if kernels.FUSED and short_r.shape[1] > 1:  # several runs: one compiled pass
+    if kernels.use_compiled(short_r.shape[1]):  # one compiled pass
         slots, flows = topo.risk_flows(hit)
         topo.whole_risk = len(flows) > topo.f // 2  # as RiskFlows.fa is None
         head = np.subtract(cap_max, demand)

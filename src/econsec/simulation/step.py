@@ -130,7 +130,7 @@ Constants of the runs (``c_q``, ``spare x0``, capacities, ``f0``) are broadcast 
 arrays once (:class:`~econsec.simulation.topology.StepConsts`). A run's result does not
 depend on the other runs of its chunk, bit for bit.
 
-With several runs (``kernels.FUSED``, :func:`fused_runs`) the stages run as compiled
+With ``kernels.FUSED`` (:func:`fused_runs`; one run or several) the stages run as compiled
 kernels of :mod:`econsec.simulation.fused`, each one pass over flows, slots or nodes with
 the runs innermost (the weighted sums, orders, production with rationing, receipts,
 inventories and the capacity ramp here; re-sourcing and the share updates in
@@ -539,14 +539,14 @@ def ramp_capacity(st: State, cap: F64, demand: F64, prm: RunParams, dt: float) -
 
 
 def fused_runs(runs: int) -> bool:
-    """The step of *runs* runs uses the compiled kernels (several runs and
-    ``kernels.FUSED``)."""
-    return runs > 1 and kernels.FUSED
+    """The step of *runs* runs uses the compiled kernels
+    (:func:`econsec.simulation.kernels.use_compiled`)."""
+    return kernels.use_compiled(runs)
 
 
 def compiled() -> ModuleType:
     """:mod:`econsec.simulation.fused`, imported on first use (numba is loaded only by
-    the step of several runs)."""
+    a step)."""
     from econsec.simulation import fused
 
     return fused
@@ -554,9 +554,10 @@ def compiled() -> ModuleType:
 
 class WeightedSums:
     """The weighted flow sums of one step, ``P(g, x)`` by supplier and ``Q(g, y)`` by slot
-    (module docstring), by the fastest of paths that give the same bits: sparse products
-    for one run; for several runs the compiled kernels (:attr:`fused`, the default) or,
-    with ``kernels.FUSED`` off, sums formed again only where terms changed
+    (module docstring), by the fastest of paths that give the same bits: the compiled
+    kernels (:attr:`fused`, the default, one run or several) or, with ``kernels.FUSED``
+    off, sparse products for one run and, for several runs, sums formed again only where
+    terms changed
     (:meth:`Topology.by_source_since`; ``kernels.INCREMENTAL``) or whole ``[F, R]``
     products kept (while ``[F, R]`` has at most :data:`KEEP_VALUES` values and the last
     re-sourcing worked on the whole arrays) to serve the per-flow shipments

@@ -160,7 +160,7 @@ class Topology:
         w = self._weights
         if w is not None and w.share is not share:
             w = None
-        if new.shape[1] > 1 and kernels.FUSED and share.flags.owndata:
+        if kernels.use_compiled(new.shape[1]) and share.flags.owndata:
             self._set_rows_compiled(share, w, rows, new)
             return
         if w is not None:
@@ -179,14 +179,14 @@ class Topology:
             w.set_rows(rows, new)
 
     def share_writer(self, st: State, g: F64) -> tuple[OrderWeights, list[Shipments]] | None:
-        """For re-sourcing that writes shares in place (compiled, several runs): the order
+        """For re-sourcing that writes shares in place (compiled): the order
         weights of ``st.share`` (whose ``g`` is *g*) and the shipments reading them, or
         None where :meth:`set_share_rows` must be used (other weights, shares not an
         array of their own)."""
         w = self._weights
         share = st.share
         if (w is None or w.share is not share or w.g is not g or not share.flags.owndata
-                or share.shape[1] < 2 or not kernels.FUSED):
+                or not kernels.use_compiled(share.shape[1])):
             return None
         return w, [s for s in self._readers if s.g is w.g]
 
