@@ -33,33 +33,51 @@ B = npt.NDArray[np.bool_]
 
 
 @njit(cache=True)
-def by_source(g: F64, xa: F64, xb: F64, two: bool, flow_slot: I64, flow_src: I64,
+def by_source(g: F64, xa: F64, xb: F64, two: bool, slot_ptr: I64, flow_src: I64,
               n_nodes: int) -> F64:
     """``P(g, x)_i = sum_{k: src(k) = i} x_q(k) g_k`` of *xa* and, if *two*, of *xb*
     ([S, R] each): [1 or 2, N, R], flows added in order (the products ``x g`` as
-    :meth:`~econsec.simulation.kernels.FlowSums.by_source_many` forms them)."""
+    :meth:`~econsec.simulation.kernels.FlowSums.by_source_many` forms them), slot by slot
+    (*slot_ptr*: (S + 1,) first flow of each slot). One run: the terms of a slot whose
+    ``xb`` is 0 are not added (``+0`` to a sum of terms ``>= 0`` leaves its bits)."""
     runs = g.shape[1]
     out = np.zeros((2 if two else 1, n_nodes, runs))
-    for k in range(g.shape[0]):
-        q = flow_slot[k]
-        i = flow_src[k]
-        for r in range(runs):
-            out[0, i, r] += xa[q, r] * g[k, r]
-        if two:
+    if runs == 1:
+        o0 = out[0, :, 0]
+        o1 = out[1 if two else 0, :, 0]
+        for q in range(len(slot_ptr) - 1):
+            a = xa[q, 0]
+            b = xb[q, 0]
+            if two and b != 0.0:
+                for k in range(slot_ptr[q], slot_ptr[q + 1]):
+                    i = flow_src[k]
+                    gk = g[k, 0]
+                    o0[i] += a * gk
+                    o1[i] += b * gk
+            else:
+                for k in range(slot_ptr[q], slot_ptr[q + 1]):
+                    o0[flow_src[k]] += a * g[k, 0]
+        return out
+    for q in range(len(slot_ptr) - 1):
+        for k in range(slot_ptr[q], slot_ptr[q + 1]):
+            i = flow_src[k]
             for r in range(runs):
-                out[1, i, r] += xb[q, r] * g[k, r]
+                out[0, i, r] += xa[q, r] * g[k, r]
+            if two:
+                for r in range(runs):
+                    out[1, i, r] += xb[q, r] * g[k, r]
     return out
 
 
 @njit(cache=True)
-def by_source_demand(g: F64, xa: F64, xb: F64, two: bool, flow_slot: I64, flow_src: I64,
+def by_source_demand(g: F64, xa: F64, xb: F64, two: bool, slot_ptr: I64, flow_src: I64,
                      f0: F64) -> tuple[F64, F64, F64]:
     """Stage 2 without special flows (:func:`econsec.simulation.step.demand_on_suppliers`):
     :func:`by_source` of the use orders *xa* and, if *two*, the refill orders *xb*, then
     ``D_use = P(g, u) + f0``, ``D_refill = P(g, r)`` (zeros if not *two*) and
     ``D = D_use + D_refill`` ([N, R] each)."""
     n_nodes, runs = f0.shape
-    both = by_source(g, xa, xb, two, flow_slot, flow_src, n_nodes)
+    both = by_source(g, xa, xb, two, slot_ptr, flow_src, n_nodes)
     d_use = np.empty((n_nodes, runs))
     d_ref = np.zeros((n_nodes, runs))
     total = np.empty((n_nodes, runs))
@@ -74,14 +92,38 @@ def by_source_demand(g: F64, xa: F64, xb: F64, two: bool, flow_slot: I64, flow_s
 
 
 @njit(cache=True)
-def by_slot(g: F64, ya: F64, yb: F64, two: bool, slot_ptr: I64, flow_src: I64) -> F64:
+def by_slot(g: F64, ya: F64, yb: F64, two: bool, slot_ptr: I64, flow_src: I64,
+            b_slots: F64) -> F64:
     """``Q(g, y)_q = sum_{k in q} y_src(k) g_k`` of *ya* and, if *two*, of *yb* ([N, R]
     each): [1 or 2, S, R], each slot's flows added in order (*slot_ptr*: (S + 1,) first
     flow of each slot; the products ``y g`` as
-    :meth:`~econsec.simulation.kernels.FlowSums.by_slot_many` forms them)."""
+    :meth:`~econsec.simulation.kernels.FlowSums.by_slot_many` forms them). One run: the
+    last sum (of *yb* if *two*, else of *ya*) only in the slots where *b_slots* ([S, 1],
+    the refill orders) is not 0, else 0 (an empty *b_slots*: in every slot), as the
+    one-run sparse products restricted to the slots with refill orders."""
     runs = g.shape[1]
     n_slots = len(slot_ptr) - 1
     out = np.zeros((2 if two else 1, n_slots, runs))
+    if runs == 1:
+        every = len(b_slots) == 0
+        for q in range(n_slots):
+            need_b = every or b_slots[q, 0] != 0.0
+            if two and need_b:
+                a = 0.0
+                b = 0.0
+                for k in range(slot_ptr[q], slot_ptr[q + 1]):
+                    i = flow_src[k]
+                    gk = g[k, 0]
+                    a += ya[i, 0] * gk
+                    b += yb[i, 0] * gk
+                out[0, q, 0] = a
+                out[1, q, 0] = b
+            elif two or need_b:
+                a = 0.0
+                for k in range(slot_ptr[q], slot_ptr[q + 1]):
+                    a += ya[flow_src[k], 0] * g[k, 0]
+                out[0, q, 0] = a
+        return out
     for q in range(n_slots):
         for k in range(slot_ptr[q], slot_ptr[q + 1]):
             i = flow_src[k]

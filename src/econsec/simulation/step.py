@@ -173,6 +173,8 @@ CAP_TOL = 1e-9
 #: keep the per-flow temporaries of the weighted sums (to reuse for the shipment rates)
 #: while a [F, R] array has at most this many values
 KEEP_VALUES = 1 << 22
+#: an empty [0, 1] array (the compiled slot sums restricted to no slot set)
+NO_SLOTS = np.zeros((0, 1))
 #: a supplier rations current use when ``phi_use`` is below 1 by more than this
 SHORT_TOL = 1e-12
 
@@ -352,7 +354,7 @@ def demand_on_suppliers(share: F64, c: StepControls, k: StepConsts, orders: Orde
     if sums.fused and not len(sp):  # the sums, + f0 and the total in one compiled call
         topo = sums.topo
         d_use, d_ref, total = compiled().by_source_demand(
-            sums.wts.g, orders.use, orders.refill, orders.has_refill, topo.flow_slot,
+            sums.wts.g, orders.use, orders.refill, orders.has_refill, topo.sums.slot_ptr,
             topo.flow_src, k.f0)
         none = np.zeros((0, d_use.shape[1]))
         return Demand(use=d_use, refill=d_ref, total=total, sp_use=none, sp_refill=none)
@@ -579,7 +581,7 @@ class WeightedSums:
         use, refill = orders.use, orders.refill
         if self.fused:
             both = compiled().by_source(g, use, refill, orders.has_refill,
-                                        topo.flow_slot, topo.flow_src, topo.n)
+                                        topo.sums.slot_ptr, topo.flow_src, topo.n)
             return both[0], (both[1] if orders.has_refill else np.zeros_like(both[0]))
         if self.incremental:
             d_use = topo.by_source_since("use", wts, use)
@@ -616,8 +618,11 @@ class WeightedSums:
         if self.fused:
             q_flow = None
             if ys:
+                # the phi_refill sums only where refill is ordered (else 0, read as
+                # refill x 0 = refill x sum: both 0)
                 out = compiled().by_slot(wts.g, ys[0], ys[-1], len(ys) == 2,
-                                         topo.sums.slot_ptr, topo.flow_src)
+                                         topo.sums.slot_ptr, topo.flow_src,
+                                         orders.refill if orders.has_refill else NO_SLOTS)
                 q_sums = list(out)
             else:
                 q_sums = []
