@@ -498,6 +498,18 @@ def accumulate(inv_min: F64, inventory: F64, loss: F64, min_avail: F64, last_bel
 
 
 @njit(cache=True)
+def mark_slots(hit: B, nodes: B, src_ptr: I64, src_count: I64, src_slot: npt.NDArray[np.integer]
+               ) -> None:
+    """``hit[src_slot[k]] = True`` for the flows ``k`` (grouped by supplier: *src_ptr*,
+    *src_count*) of every supplier flagged in *nodes*
+    (:meth:`econsec.simulation.topology.Topology.mark_supplied`)."""
+    for i in range(len(nodes)):
+        if nodes[i]:
+            for k in range(src_ptr[i], src_ptr[i] + src_count[i]):
+                hit[src_slot[k]] = True
+
+
+@njit(cache=True)
 def write_rows(share: F64, g: F64, open_eff: F64, own_g: bool, rows: I64, new: F64,
                old: F64, keep_old: bool) -> None:
     """Shares of the flows *rows* set in place

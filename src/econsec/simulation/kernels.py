@@ -404,6 +404,32 @@ def ranges(starts: I64, counts: I64) -> I64:
     return np.cumsum(step)
 
 
+class SlotFlows:
+    """The flows of a set of slots (sorted), in flow order: their number at once, the
+    indices (:attr:`rows`) formed on first use (on large networks most sets of slots at
+    risk are seen once and their flows never listed)."""
+
+    def __init__(self, sums: FlowSums, slots: I64) -> None:
+        self.slots, self._sums = slots, sums
+        self.n = int(sums.slot_count[slots].sum())
+        self._rows: I64 | None = None
+
+    def __len__(self) -> int:
+        return self.n
+
+    @property
+    def rows(self) -> I64:
+        """(sorted) flow indices."""
+        if self._rows is None:
+            self._rows = self._sums.flows_of_slots(self.slots)
+        return self._rows
+
+
+def as_rows(rows: I64 | SlotFlows) -> I64:
+    """Flow indices of *rows* (an index array or :class:`SlotFlows`)."""
+    return rows.rows if isinstance(rows, SlotFlows) else rows
+
+
 def take_rows(x: npt.NDArray[Any], idx: I64) -> npt.NDArray[Any]:
     """Rows *idx* of *x* (``np.take`` along axis 0: 2-3x faster than fancy indexing)."""
     return np.take(x, idx, axis=0)

@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from econsec.simulation import kernels
 from econsec.simulation.controls import FlowControls
-from econsec.simulation.kernels import take_rows
+from econsec.simulation.kernels import SlotFlows, take_rows
 from econsec.simulation.network_arrays import Baseline
 from econsec.simulation.shipments import Shipments
 from econsec.simulation.state import RunParams, State
@@ -54,7 +54,10 @@ def resource(st: State, topo: Topology, c: StepControls, o_q: F64, u_q: F64,
     hit = c.risk_slots
     if short.any():
         hit = hit.copy()  # slots with a flow from a rationing supplier
-        hit[topo.flow_slot[short[topo.flow_src]]] = True
+        if kernels.use_compiled(short_r.shape[1]):  # over those suppliers' flows only
+            topo.mark_supplied(hit, short)
+        else:
+            hit[topo.flow_slot[short[topo.flow_src]]] = True
     elif not c.risk_slots.any():
         return
     if not hit.any():
@@ -173,7 +176,7 @@ def resource(st: State, topo: Topology, c: StepControls, o_q: F64, u_q: F64,
         topo.set_share_rows(st, fa, new)
 
 
-def resource_fused(st: State, topo: Topology, c: StepControls, slots: I64, flows: I64,
+def resource_fused(st: State, topo: Topology, c: StepControls, slots: I64, flows: SlotFlows,
                    o_q: F64, ships: Shipments, short_r: B, head: F64, prm: RunParams,
                    dt: float, allies: B | None, base: Baseline) -> None:
     """:func:`resource` in the slots at risk *slots* (sorted; their *flows*, in order) by
@@ -226,7 +229,7 @@ def resource_fused(st: State, topo: Topology, c: StepControls, slots: I64, flows
     if len(flows) == topo.f:
         st.share = out
     else:  # in place: the order weights are kept, updated in these rows
-        topo.set_share_rows(st, flows, out)
+        topo.set_share_rows(st, flows.rows, out)
 
 
 def return_shares(st: State, topo: Topology, ctl: FlowControls, o_q: F64, short_r: B,
