@@ -173,8 +173,14 @@ def resource_slots(slots: I64, slot_ptr: I64, flow_src: I64, share: F64, g: F64,
     (as :func:`write_rows`; with *keep_old* the rows of *g_w* before into *old*, in flow
     order), once the slot is done (its flows are read by no other slot). Where nothing
     moves, the values written are those already there (``share - (+-0) = share``,
-    ``share open_eff`` is ``g``)."""
+    ``share open_eff`` is ``g``). One run: :func:`resource_slots_one` (the same terms)."""
     runs = share.shape[1]
+    if runs == 1:
+        return resource_slots_one(
+            slots, slot_ptr, flow_src, share, g, phi_u, phi_r, use, refill, o_q, sp_pos,
+            sp_rate, capped, dest_open, wedge, has_wedge, ramp_step, head, restricted,
+            short_r, sup_member, buy_member, allied, rate, has_rate, out, in_place, share_w,
+            g_w, own_g, open_eff, old, keep_old)
     wide = 0
     for s in slots:
         wide = max(wide, slot_ptr[s + 1] - slot_ptr[s])
@@ -310,6 +316,107 @@ def resource_slots(slots: I64, slot_ptr: I64, flow_src: I64, share: F64, g: F64,
                 k = k0 + j
                 for r in range(runs):
                     out[at + j, r] = share[k, r] - lost[j, r] * scale[r]
+        at += n
+    return any_move and any_lost
+
+
+@njit(cache=True)
+def resource_slots_one(slots: I64, slot_ptr: I64, flow_src: I64, share: F64, g: F64,
+                       phi_u: F64, phi_r: F64, use: F64, refill: F64, o_q: F64, sp_pos: I64,
+                       sp_rate: F64, capped: B, dest_open: F64, wedge: F64, has_wedge: bool,
+                       ramp_step: F64, head: F64, restricted: B, short_r: B, sup_member: B,
+                       buy_member: B, allied: bool, rate: F64, has_rate: bool, out: F64,
+                       in_place: bool, share_w: F64, g_w: F64, own_g: bool, open_eff: F64,
+                       old: F64, keep_old: bool) -> bool:
+    """:func:`resource_slots` of one run (arrays ``[item, 1]``), term for term with
+    scalars in place of the per-run vectors."""
+    wide = 0
+    for s in slots:
+        wide = max(wide, slot_ptr[s + 1] - slot_ptr[s])
+    w = np.empty(wide)
+    lost = np.empty(wide)
+    rate0 = rate[0]
+    ramp0 = ramp_step[0]
+    any_move = False
+    any_lost = False
+    at = 0
+    for q in slots:
+        k0 = slot_ptr[q]
+        n = slot_ptr[q + 1] - k0
+        risk = restricted[q]
+        w_q = 0.0
+        for j in range(n):
+            k = k0 + j
+            i = flow_src[k]
+            v = head[i, 0] * dest_open[k]
+            if has_wedge:
+                v = v * wedge[k, 0]
+            w[j] = v
+            risk |= short_r[i, 0]
+        if allied:
+            wa_q = 0.0
+            for j in range(n):
+                wa_q += w[j] * (1.0 if sup_member[k0 + j] else 0.0)
+            if buy_member[q] and wa_q > 0.0:
+                for j in range(n):
+                    w[j] = w[j] * (1.0 if sup_member[k0 + j] else 0.0)
+        for j in range(n):
+            w_q += w[j]
+        any_move |= w_q > 0.0
+        o = o_q[q, 0]
+        u = use[q, 0]
+        rf = refill[q, 0]
+        inv_o = 1.0 / o if o > 0.0 else 0.0
+        inv_u = 1.0 / u if u > 0.0 else 0.0
+        ok_o = o > 0.0 and risk
+        ok_u = u > 0.0 and risk
+        lost_q = 0.0
+        for j in range(n):
+            k = k0 + j
+            p = sp_pos[k]
+            if p >= 0:
+                ship = sp_rate[p, 0]
+            else:
+                i = flow_src[k]
+                gk = g[k, 0]
+                ship = (gk * phi_u[i, 0]) * u + (gk * phi_r[i, 0]) * rf
+            sh = share[k, 0]
+            if capped[k]:
+                v = sh - ship * inv_u
+                lo = v * (1.0 if v > 1e-12 and ok_u else 0.0)
+            else:
+                v = sh - ship * inv_o
+                lo = v * (1.0 if v > 1e-12 and ok_o else 0.0)
+            if has_rate:
+                lo = lo * rate0
+            if has_wedge:
+                lo = lo + (sh - lo) * ((1.0 - wedge[k, 0]) * ramp0)
+            lost[j] = lo
+            any_lost |= lo != 0.0
+            lost_q += lo
+        need = lost_q * o
+        cut = w_q / need if need > w_q else 1.0
+        movable = w_q > 0.0
+        gain = (lost_q * cut) / w_q if movable else 0.0
+        scale = cut * (1.0 if movable else 0.0)
+        gains = gain != 0.0
+        if in_place:
+            for j in range(n):
+                k = k0 + j
+                if keep_old:
+                    old[at + j, 0] = g_w[k, 0]
+                v = share[k, 0] - lost[j] * scale
+                if gains:
+                    v = v + gain * w[j]
+                share_w[k, 0] = v
+                if own_g:
+                    g_w[k, 0] = v * open_eff[k]
+        elif gains:
+            for j in range(n):
+                out[at + j, 0] = (share[k0 + j, 0] - lost[j] * scale) + gain * w[j]
+        else:
+            for j in range(n):
+                out[at + j, 0] = share[k0 + j, 0] - lost[j] * scale
         at += n
     return any_move and any_lost
 
