@@ -605,6 +605,22 @@ def accumulate(inv_min: F64, inventory: F64, loss: F64, min_avail: F64, last_bel
 
 
 @njit(cache=True)
+def group_slots(slot_ptr: I64, flow_src: I64, src_ptr: I64, kind: np.integer
+                ) -> npt.NDArray[np.integer]:
+    """The slot of every flow, flows grouped by supplier (*src_ptr*: first position of
+    each supplier's flows), in flow order within a supplier (a counting sort: the slots
+    of ``argsort(flow_src, stable)``); of the integer type of *kind*."""
+    out = np.empty(len(flow_src), dtype=type(kind))
+    pos = src_ptr.copy()
+    for q in range(len(slot_ptr) - 1):
+        for k in range(slot_ptr[q], slot_ptr[q + 1]):
+            i = flow_src[k]
+            out[pos[i]] = q
+            pos[i] += 1
+    return out
+
+
+@njit(cache=True)
 def mark_slots(hit: B, nodes: B, src_ptr: I64, src_count: I64, src_slot: npt.NDArray[np.integer]
                ) -> None:
     """``hit[src_slot[k]] = True`` for the flows ``k`` (grouped by supplier: *src_ptr*,

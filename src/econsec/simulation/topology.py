@@ -59,7 +59,6 @@ class Topology:
         self.slot_node = base.slot_node
         self.flow_slot = base.flow_slot
         self.flow_src = base.flow_src
-        self.flow_buyer_node = base.slot_node[base.flow_slot]
         if np.any(np.diff(base.flow_slot) < 0) or np.any(np.diff(base.slot_node) < 0):
             raise ValueError("flows must be sorted by slot and slots by node")
         self.sums = FlowSums(base.flow_slot, base.flow_src, self.s, self.n)
@@ -67,7 +66,6 @@ class Topology:
             (np.ones(self.s), (base.slot_node, np.arange(self.s))), shape=(self.n, self.s))
         # flows grouped by supplier (to find the flows of rationing suppliers)
         by_src = np.bincount(base.flow_src, minlength=self.n)
-        self._src_flows = np.argsort(base.flow_src, kind="stable").astype(np.int64)
         self._src_ptr = np.concatenate([[0], np.cumsum(by_src)[:-1]]).astype(np.int64)
         self._src_count = by_src.astype(np.int64)
         self._src_slot: npt.NDArray[np.integer[Any]] | None = None
@@ -143,16 +141,12 @@ class Topology:
     def mark_supplied(self, hit: B, nodes: B) -> None:
         """``hit[q] = True`` for every slot ``q`` with a flow from a node flagged in *nodes*
         ((N,)), over those nodes' flows only (compiled: :func:`fused.mark_slots`)."""
-        from econsec.simulation.fused import mark_slots
+        from econsec.simulation.fused import group_slots, mark_slots
 
         if self._src_slot is None:  # the slot of each flow, flows grouped by supplier
-            self._src_slot = np.take(self.flow_slot, self._src_flows).astype(
-                np.int32 if self.s < 2**31 else np.int64)
+            self._src_slot = group_slots(self.sums.slot_ptr, self.flow_src, self._src_ptr,
+                                         np.int32(0) if self.s < 2**31 else np.int64(0))
         mark_slots(hit, nodes, self._src_ptr, self._src_count, self._src_slot)
-
-    def flows_from(self, nodes: I64) -> I64:
-        """Flows supplied by *nodes* (unsorted)."""
-        return self._src_flows[ranges(self._src_ptr[nodes], self._src_count[nodes])]
 
     def weights(self, share: F64, c: StepControls) -> OrderWeights:
         """Order weights of *share* under *c* (kept while both are the same objects)."""
