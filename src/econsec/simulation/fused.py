@@ -30,10 +30,12 @@ from numba import njit
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 B = npt.NDArray[np.bool_]
+#: an index array of 32- or 64-bit integers
+IX = npt.NDArray[np.integer]
 
 
 @njit(cache=True)
-def by_source(g: F64, xa: F64, xb: F64, two: bool, slot_ptr: I64, flow_src: I64,
+def by_source(g: F64, xa: F64, xb: F64, two: bool, slot_ptr: I64, flow_src: IX,
               n_nodes: int) -> F64:
     """``P(g, x)_i = sum_{k: src(k) = i} x_q(k) g_k`` of *xa* and, if *two*, of *xb*
     ([S, R] each): [1 or 2, N, R], flows added in order (the products ``x g`` as
@@ -70,7 +72,7 @@ def by_source(g: F64, xa: F64, xb: F64, two: bool, slot_ptr: I64, flow_src: I64,
 
 
 @njit(cache=True)
-def by_source_demand(g: F64, xa: F64, xb: F64, two: bool, slot_ptr: I64, flow_src: I64,
+def by_source_demand(g: F64, xa: F64, xb: F64, two: bool, slot_ptr: I64, flow_src: IX,
                      f0: F64) -> tuple[F64, F64, F64]:
     """Stage 2 without special flows (:func:`econsec.simulation.step.demand_on_suppliers`):
     :func:`by_source` of the use orders *xa* and, if *two*, the refill orders *xb*, then
@@ -92,7 +94,7 @@ def by_source_demand(g: F64, xa: F64, xb: F64, two: bool, slot_ptr: I64, flow_sr
 
 
 @njit(cache=True)
-def by_slot(g: F64, ya: F64, yb: F64, two: bool, slot_ptr: I64, flow_src: I64,
+def by_slot(g: F64, ya: F64, yb: F64, two: bool, slot_ptr: I64, flow_src: IX,
             b_slots: F64) -> F64:
     """``Q(g, y)_q = sum_{k in q} y_src(k) g_k`` of *ya* and, if *two*, of *yb* ([N, R]
     each): [1 or 2, S, R], each slot's flows added in order (*slot_ptr*: (S + 1,) first
@@ -136,13 +138,13 @@ def by_slot(g: F64, ya: F64, yb: F64, two: bool, slot_ptr: I64, flow_src: I64,
 
 
 @njit(cache=True)
-def resource_slots(slots: I64, slot_ptr: I64, flow_src: I64, share: F64, g: F64,
+def resource_slots(slots: I64, slot_ptr: I64, flow_src: IX, share: F64, g: F64,
                    phi_u: F64, phi_r: F64, use: F64, refill: F64, o_q: F64, sp_pos: I64,
                    sp_rate: F64, capped: B, dest_open: F64, wedge: F64, has_wedge: bool,
                    ramp_step: F64, head: F64, restricted: B, short_r: B, sup_member: B,
                    buy_member: B, allied: bool, rate: F64, has_rate: bool, out: F64,
                    in_place: bool, share_w: F64, g_w: F64, own_g: bool, open_eff: F64,
-                   old: F64, keep_old: bool) -> bool:
+                   old: F64, keep_old: bool, plain: bool) -> bool:
     """Re-sourcing (stage 6 of :mod:`econsec.simulation.step`) in the slots *slots*
     (sorted): the new shares of their flows, in flow order, into *out*
     ([flows of the slots, R]). Returns False when nothing moves (no slot has headroom or
@@ -173,14 +175,15 @@ def resource_slots(slots: I64, slot_ptr: I64, flow_src: I64, share: F64, g: F64,
     (as :func:`write_rows`; with *keep_old* the rows of *g_w* before into *old*, in flow
     order), once the slot is done (its flows are read by no other slot). Where nothing
     moves, the values written are those already there (``share - (+-0) = share``,
-    ``share open_eff`` is ``g``). One run: :func:`resource_slots_one` (the same terms)."""
+    ``share open_eff`` is ``g``). One run: :func:`resource_slots_one` (the same terms;
+    *plain*, no capped flow and every flow fully open, lets it skip those reads)."""
     runs = share.shape[1]
     if runs == 1:
         return resource_slots_one(
             slots, slot_ptr, flow_src, share, g, phi_u, phi_r, use, refill, o_q, sp_pos,
             sp_rate, capped, dest_open, wedge, has_wedge, ramp_step, head, restricted,
             short_r, sup_member, buy_member, allied, rate, has_rate, out, in_place, share_w,
-            g_w, own_g, open_eff, old, keep_old)
+            g_w, own_g, open_eff, old, keep_old, plain)
     wide = 0
     for s in slots:
         wide = max(wide, slot_ptr[s + 1] - slot_ptr[s])
@@ -321,15 +324,18 @@ def resource_slots(slots: I64, slot_ptr: I64, flow_src: I64, share: F64, g: F64,
 
 
 @njit(cache=True)
-def resource_slots_one(slots: I64, slot_ptr: I64, flow_src: I64, share: F64, g: F64,
+def resource_slots_one(slots: I64, slot_ptr: I64, flow_src: IX, share: F64, g: F64,
                        phi_u: F64, phi_r: F64, use: F64, refill: F64, o_q: F64, sp_pos: I64,
                        sp_rate: F64, capped: B, dest_open: F64, wedge: F64, has_wedge: bool,
                        ramp_step: F64, head: F64, restricted: B, short_r: B, sup_member: B,
                        buy_member: B, allied: bool, rate: F64, has_rate: bool, out: F64,
                        in_place: bool, share_w: F64, g_w: F64, own_g: bool, open_eff: F64,
-                       old: F64, keep_old: bool) -> bool:
+                       old: F64, keep_old: bool, plain: bool) -> bool:
     """:func:`resource_slots` of one run (arrays ``[item, 1]``), term for term with
-    scalars in place of the per-run vectors."""
+    scalars in place of the per-run vectors; *plain*: no flow is capped and every flow
+    is fully open as a destination (*capped* and *dest_open* not read: ``x 1 = x``), and
+    without special flows (*sp_rate* empty) *sp_pos* is not read."""
+    special = sp_rate.shape[0] > 0
     wide = 0
     for s in slots:
         wide = max(wide, slot_ptr[s + 1] - slot_ptr[s])
@@ -348,7 +354,7 @@ def resource_slots_one(slots: I64, slot_ptr: I64, flow_src: I64, share: F64, g: 
         for j in range(n):
             k = k0 + j
             i = flow_src[k]
-            v = head[i, 0] * dest_open[k]
+            v = head[i, 0] if plain else head[i, 0] * dest_open[k]
             if has_wedge:
                 v = v * wedge[k, 0]
             w[j] = v
@@ -373,7 +379,7 @@ def resource_slots_one(slots: I64, slot_ptr: I64, flow_src: I64, share: F64, g: 
         lost_q = 0.0
         for j in range(n):
             k = k0 + j
-            p = sp_pos[k]
+            p = sp_pos[k] if special else -1
             if p >= 0:
                 ship = sp_rate[p, 0]
             else:
@@ -381,7 +387,7 @@ def resource_slots_one(slots: I64, slot_ptr: I64, flow_src: I64, share: F64, g: 
                 gk = g[k, 0]
                 ship = (gk * phi_u[i, 0]) * u + (gk * phi_r[i, 0]) * rf
             sh = share[k, 0]
-            if capped[k]:
+            if not plain and capped[k]:
                 v = sh - ship * inv_u
                 lo = v * (1.0 if v > 1e-12 and ok_u else 0.0)
             else:
@@ -605,7 +611,7 @@ def accumulate(inv_min: F64, inventory: F64, loss: F64, min_avail: F64, last_bel
 
 
 @njit(cache=True)
-def group_slots(slot_ptr: I64, flow_src: I64, src_ptr: I64, kind: np.integer
+def group_slots(slot_ptr: I64, flow_src: IX, src_ptr: I64, kind: np.integer
                 ) -> npt.NDArray[np.integer]:
     """The slot of every flow, flows grouped by supplier (*src_ptr*: first position of
     each supplier's flows), in flow order within a supplier (a counting sort: the slots

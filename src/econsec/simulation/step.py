@@ -355,7 +355,7 @@ def demand_on_suppliers(share: F64, c: StepControls, k: StepConsts, orders: Orde
         topo = sums.topo
         d_use, d_ref, total = compiled().by_source_demand(
             sums.wts.g, orders.use, orders.refill, orders.has_refill, topo.sums.slot_ptr,
-            topo.flow_src, k.f0)
+            topo.src_idx, k.f0)
         none = np.zeros((0, d_use.shape[1]))
         return Demand(use=d_use, refill=d_ref, total=total, sp_use=none, sp_refill=none)
     d_use, d_ref = sums.by_source(orders)
@@ -581,7 +581,7 @@ class WeightedSums:
         use, refill = orders.use, orders.refill
         if self.fused:
             both = compiled().by_source(g, use, refill, orders.has_refill,
-                                        topo.sums.slot_ptr, topo.flow_src, topo.n)
+                                        topo.sums.slot_ptr, topo.src_idx, topo.n)
             return both[0], (both[1] if orders.has_refill else np.zeros_like(both[0]))
         if self.incremental:
             d_use = topo.by_source_since("use", wts, use)
@@ -621,7 +621,7 @@ class WeightedSums:
                 # the phi_refill sums only where refill is ordered (else 0, read as
                 # refill x 0 = refill x sum: both 0)
                 out = compiled().by_slot(wts.g, ys[0], ys[-1], len(ys) == 2,
-                                         topo.sums.slot_ptr, topo.flow_src,
+                                         topo.sums.slot_ptr, topo.src_idx,
                                          orders.refill if orders.has_refill else NO_SLOTS)
                 q_sums = list(out)
             else:

@@ -69,6 +69,7 @@ class Topology:
         self._src_ptr = np.concatenate([[0], np.cumsum(by_src)[:-1]]).astype(np.int64)
         self._src_count = by_src.astype(np.int64)
         self._src_slot: npt.NDArray[np.integer[Any]] | None = None
+        self._src_idx: npt.NDArray[np.integer[Any]] | None = None
         # slots of each node by rank: rank r holds (node, slot) of every node's r-th slot
         self._min_all = NodeMin(base.slot_node, self.n)
         #: min over the essential slots; the reduced rows of nodes that also have a
@@ -137,6 +138,16 @@ class Topology:
         if k is None or k.prm is not prm or k.x_cap is not x_cap or k.invest is not invest:
             k = self._consts = StepConsts.of(self, base, prm, x_cap, invest)
         return k
+
+    @property
+    def src_idx(self) -> npt.NDArray[np.integer[Any]]:
+        """(F,) supplier of each flow as the compiled passes read it: 32-bit integers
+        where the nodes fit (half the bytes of :attr:`flow_src` per pass over the flows),
+        formed on first use."""
+        if self._src_idx is None:
+            self._src_idx = (self.flow_src.astype(np.int32) if self.n < 2**31
+                             else self.flow_src)
+        return self._src_idx
 
     def mark_supplied(self, hit: B, nodes: B) -> None:
         """``hit[q] = True`` for every slot ``q`` with a flow from a node flagged in *nodes*
