@@ -94,6 +94,24 @@ def by_source_demand(g: F64, xa: F64, xb: F64, two: bool, slot_ptr: I64, flow_sr
 
 
 @njit(cache=True)
+def _pair_sums(y: F64, g: F64, flow_src: IX, k0: int, k1: int, k2: int) -> tuple[float, float]:
+    """``sum_k y_src(k) g_k`` over flows ``k0:k1`` and over ``k1:k2`` (one run), each
+    added in flow order; the two sums side by side (two independent chains of additions,
+    the same bits as one after the other)."""
+    a = 0.0
+    b = 0.0
+    m = min(k1 - k0, k2 - k1)
+    for t in range(m):
+        a += y[flow_src[k0 + t], 0] * g[k0 + t, 0]
+        b += y[flow_src[k1 + t], 0] * g[k1 + t, 0]
+    for k in range(k0 + m, k1):
+        a += y[flow_src[k], 0] * g[k, 0]
+    for k in range(k1 + m, k2):
+        b += y[flow_src[k], 0] * g[k, 0]
+    return a, b
+
+
+@njit(cache=True)
 def by_slot(g: F64, ya: F64, yb: F64, two: bool, slot_ptr: I64, flow_src: IX,
             b_slots: F64) -> F64:
     """``Q(g, y)_q = sum_{k in q} y_src(k) g_k`` of *ya* and, if *two*, of *yb* ([N, R]
@@ -106,9 +124,10 @@ def by_slot(g: F64, ya: F64, yb: F64, two: bool, slot_ptr: I64, flow_src: IX,
     runs = g.shape[1]
     n_slots = len(slot_ptr) - 1
     out = np.zeros((2 if two else 1, n_slots, runs))
-    if runs == 1:
+    if runs == 1:  # (two sums per slot, or one: two slots' sums side by side)
         every = len(b_slots) == 0
-        for q in range(n_slots):
+        q = 0
+        while q < n_slots:
             need_b = every or b_slots[q, 0] != 0.0
             if two and need_b:
                 a = 0.0
@@ -120,11 +139,18 @@ def by_slot(g: F64, ya: F64, yb: F64, two: bool, slot_ptr: I64, flow_src: IX,
                     b += yb[i, 0] * gk
                 out[0, q, 0] = a
                 out[1, q, 0] = b
-            elif two or need_b:
-                a = 0.0
-                for k in range(slot_ptr[q], slot_ptr[q + 1]):
-                    a += ya[flow_src[k], 0] * g[k, 0]
-                out[0, q, 0] = a
+            elif two or need_b:  # the sum of ya only
+                nxt = q + 1 < n_slots and two != (every or b_slots[q + 1, 0] != 0.0)
+                if nxt:  # slot q + 1 too: ya only
+                    out[0, q, 0], out[0, q + 1, 0] = _pair_sums(
+                        ya, g, flow_src, slot_ptr[q], slot_ptr[q + 1], slot_ptr[q + 2])
+                    q += 1
+                else:
+                    a = 0.0
+                    for k in range(slot_ptr[q], slot_ptr[q + 1]):
+                        a += ya[flow_src[k], 0] * g[k, 0]
+                    out[0, q, 0] = a
+            q += 1
         return out
     for q in range(n_slots):
         for k in range(slot_ptr[q], slot_ptr[q + 1]):
