@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any
 
@@ -21,7 +22,7 @@ from econsec.simulation.kernels import FlowSums
 from econsec.simulation.network_arrays import Baseline, baseline_from_world
 from econsec.simulation.recorder import Recorder
 from econsec.simulation.records import chunk_arrays
-from econsec.simulation.spec import SimulationSpec
+from econsec.simulation.spec import Shock, ShockKind, SimulationSpec
 from simhelpers import busy_spec, draw_runs, engine, random_busy_network, world
 
 RNG = np.random.default_rng(20261207)
@@ -335,6 +336,22 @@ def test_compiled_step_equals_the_numpy_step_bit_for_bit(
     spec = busy_spec(horizon=80 if step_days == 1 else 280, step_days=step_days, **extra)
     plain = states(net, spec, runs, seed, 45, compiled=False, monkeypatch=monkeypatch)
     fast = states(net, spec, runs, seed, 45, compiled=True, monkeypatch=monkeypatch)
+    assert_identical(fast, plain)
+    assert not np.array_equal(fast[-1]["share"], fast[0]["share"])  # shares moved
+
+
+@pytest.mark.parametrize("runs", [1, 3])
+def test_compiled_step_under_an_outage_alone(runs: int, monkeypatch: pytest.MonkeyPatch
+                                             ) -> None:
+    """No flow control at all (no ban, cap, tariff or special flow: the plain re-sourcing
+    loop of one run), an outage that makes suppliers ration: the numpy step's bytes."""
+    net = random_busy_network(7)
+    outage = Shock(ShockKind.outage, frozenset(), frozenset(), frozenset({"g2", "g3"}),
+                   start=2, end=30, intensity=0.6, economies=frozenset({"E0", "E1"}),
+                   recovery_days=10.0)
+    spec = replace(busy_spec(horizon=60), shocks=(outage,), levers=())
+    plain = states(net, spec, runs, 7, 40, compiled=False, monkeypatch=monkeypatch)
+    fast = states(net, spec, runs, 7, 40, compiled=True, monkeypatch=monkeypatch)
     assert_identical(fast, plain)
     assert not np.array_equal(fast[-1]["share"], fast[0]["share"])  # shares moved
 

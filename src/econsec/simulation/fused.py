@@ -360,8 +360,13 @@ def resource_slots_one(slots: I64, slot_ptr: I64, flow_src: IX, share: F64, g: F
     """:func:`resource_slots` of one run (arrays ``[item, 1]``), term for term with
     scalars in place of the per-run vectors; *plain*: no flow is capped and every flow
     is fully open as a destination (*capped* and *dest_open* not read: ``x 1 = x``), and
-    without special flows (*sp_rate* empty) *sp_pos* is not read."""
+    without special flows (*sp_rate* empty) *sp_pos* is not read; plain, without special
+    flows, re-sourcing delays or tariffs, the lost shares are formed by a loop without
+    those branches (the same terms)."""
     special = sp_rate.shape[0] > 0
+    simple = plain and not special and not has_rate and not has_wedge
+    hd, sr, pu, pr = head[:, 0], short_r[:, 0], phi_u[:, 0], phi_r[:, 0]
+    sh_, gg = share[:, 0], g[:, 0]
     wide = 0
     for s in slots:
         wide = max(wide, slot_ptr[s + 1] - slot_ptr[s])
@@ -377,14 +382,16 @@ def resource_slots_one(slots: I64, slot_ptr: I64, flow_src: IX, share: F64, g: F
         n = slot_ptr[q + 1] - k0
         risk = restricted[q]
         w_q = 0.0
-        for j in range(n):
+        for j in range(n):  # (w_q summed here unless allied sharing changes w after)
             k = k0 + j
             i = flow_src[k]
-            v = head[i, 0] if plain else head[i, 0] * dest_open[k]
+            v = hd[i] if plain else hd[i] * dest_open[k]
             if has_wedge:
                 v = v * wedge[k, 0]
             w[j] = v
-            risk |= short_r[i, 0]
+            if not allied:
+                w_q += v
+            risk |= sr[i]
         if allied:
             wa_q = 0.0
             for j in range(n):
@@ -392,8 +399,8 @@ def resource_slots_one(slots: I64, slot_ptr: I64, flow_src: IX, share: F64, g: F
             if buy_member[q] and wa_q > 0.0:
                 for j in range(n):
                     w[j] = w[j] * (1.0 if sup_member[k0 + j] else 0.0)
-        for j in range(n):
-            w_q += w[j]
+            for j in range(n):
+                w_q += w[j]
         any_move |= w_q > 0.0
         o = o_q[q, 0]
         u = use[q, 0]
@@ -403,16 +410,25 @@ def resource_slots_one(slots: I64, slot_ptr: I64, flow_src: IX, share: F64, g: F
         ok_o = o > 0.0 and risk
         ok_u = u > 0.0 and risk
         lost_q = 0.0
-        for j in range(n):
+        for j in range(n if simple else 0):  # the loop below without its branches
+            k = k0 + j
+            i = flow_src[k]
+            gk = gg[k]
+            v = sh_[k] - ((gk * pu[i]) * u + (gk * pr[i]) * rf) * inv_o
+            lo = v * (1.0 if v > 1e-12 and ok_o else 0.0)
+            lost[j] = lo
+            any_lost |= lo != 0.0
+            lost_q += lo
+        for j in range(0 if simple else n):
             k = k0 + j
             p = sp_pos[k] if special else -1
             if p >= 0:
                 ship = sp_rate[p, 0]
             else:
                 i = flow_src[k]
-                gk = g[k, 0]
-                ship = (gk * phi_u[i, 0]) * u + (gk * phi_r[i, 0]) * rf
-            sh = share[k, 0]
+                gk = gg[k]
+                ship = (gk * pu[i]) * u + (gk * pr[i]) * rf
+            sh = sh_[k]
             if not plain and capped[k]:
                 v = sh - ship * inv_u
                 lo = v * (1.0 if v > 1e-12 and ok_u else 0.0)
@@ -432,17 +448,19 @@ def resource_slots_one(slots: I64, slot_ptr: I64, flow_src: IX, share: F64, g: F
         gain = (lost_q * cut) / w_q if movable else 0.0
         scale = cut * (1.0 if movable else 0.0)
         gains = gain != 0.0
-        if in_place:
-            for j in range(n):
-                k = k0 + j
-                if keep_old:
-                    old[at + j, 0] = g_w[k, 0]
-                v = share[k, 0] - lost[j] * scale
-                if gains:
-                    v = v + gain * w[j]
-                share_w[k, 0] = v
-                if own_g:
-                    g_w[k, 0] = v * open_eff[k]
+        if in_place:  # the old g first (g_w may be share_w), then shares, then g
+            if keep_old:
+                for j in range(n):
+                    old[at + j, 0] = g_w[k0 + j, 0]
+            if gains:
+                for j in range(n):
+                    share_w[k0 + j, 0] = (sh_[k0 + j] - lost[j] * scale) + gain * w[j]
+            else:
+                for j in range(n):
+                    share_w[k0 + j, 0] = sh_[k0 + j] - lost[j] * scale
+            if own_g:
+                for j in range(n):
+                    g_w[k0 + j, 0] = share_w[k0 + j, 0] * open_eff[k0 + j]
         elif gains:
             for j in range(n):
                 out[at + j, 0] = (share[k0 + j, 0] - lost[j] * scale) + gain * w[j]
