@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any
 
@@ -21,14 +22,13 @@ from econsec.simulation.kernels import FlowSums
 from econsec.simulation.network_arrays import Baseline, baseline_from_world
 from econsec.simulation.recorder import Recorder
 from econsec.simulation.records import chunk_arrays
-from econsec.simulation.spec import SimulationSpec
+from econsec.simulation.spec import Shock, ShockKind, SimulationSpec
 from simhelpers import busy_spec, draw_runs, engine, random_busy_network, world
 
 RNG = np.random.default_rng(20261207)
 
 # a hand network: slots 0 and 1; flows k0 (slot 0 from node 0), k1 (slot 0 from node 1),
 # k2 (slot 1 from node 1); node 2 supplies nothing; two runs
-FLOW_SLOT = np.array([0, 0, 1])
 FLOW_SRC = np.array([0, 1, 1])
 SLOT_PTR = np.array([0, 2, 3])
 G = np.array([[0.5, 1.0], [0.5, 0.0], [1.0, 0.25]])
@@ -40,29 +40,29 @@ def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
 
 def test_by_source_by_hand() -> None:
     x = np.array([[2.0, 4.0], [3.0, 8.0]])  # [slot, run]
-    out = fused.by_source(G, x, x, False, FLOW_SLOT, FLOW_SRC, 3)
+    out = fused.by_source(G, x, x, False, SLOT_PTR, FLOW_SRC, 3)
     # node 0: k0 = 0.5 x 2, 1.0 x 4; node 1: k1 + k2 = 0.5 x 2 + 1 x 3, 0 x 4 + 0.25 x 8
     np.testing.assert_array_equal(out[0], [[1.0, 4.0], [4.0, 2.0], [0.0, 0.0]])
-    two = fused.by_source(G, x, 2 * x, True, FLOW_SLOT, FLOW_SRC, 3)
+    two = fused.by_source(G, x, 2 * x, True, SLOT_PTR, FLOW_SRC, 3)
     np.testing.assert_array_equal(two[1], [[2.0, 8.0], [8.0, 4.0], [0.0, 0.0]])
 
 
 def test_by_source_demand_by_hand() -> None:
     x = np.array([[2.0, 4.0], [3.0, 8.0]])  # [slot, run]
     f0 = np.array([[1.0, 1.0], [0.0, 2.0], [5.0, 0.0]])  # [node, run]
-    d_use, d_ref, total = fused.by_source_demand(G, x, 2 * x, True, FLOW_SLOT, FLOW_SRC, f0)
+    d_use, d_ref, total = fused.by_source_demand(G, x, 2 * x, True, SLOT_PTR, FLOW_SRC, f0)
     # P(u) as in test_by_source_by_hand, plus f0; P(r) = 2 P(u); D = D_use + D_refill
     np.testing.assert_array_equal(d_use, [[2.0, 5.0], [4.0, 4.0], [5.0, 0.0]])
     np.testing.assert_array_equal(d_ref, [[2.0, 8.0], [8.0, 4.0], [0.0, 0.0]])
     np.testing.assert_array_equal(total, [[4.0, 13.0], [12.0, 8.0], [5.0, 0.0]])
-    _, none, total = fused.by_source_demand(G, x, 2 * x, False, FLOW_SLOT, FLOW_SRC, f0)
+    _, none, total = fused.by_source_demand(G, x, 2 * x, False, SLOT_PTR, FLOW_SRC, f0)
     assert not none.any()
     np.testing.assert_array_equal(total, [[2.0, 5.0], [4.0, 4.0], [5.0, 0.0]])
 
 
 def test_by_slot_by_hand() -> None:
     y = np.array([[1.0, 0.5], [0.5, 1.0], [9.0, 9.0]])  # [node, run]
-    out = fused.by_slot(G, y, y, False, SLOT_PTR, FLOW_SRC)
+    out = fused.by_slot(G, y, y, False, SLOT_PTR, FLOW_SRC, np.zeros((0, 1)))
     # slot 0: 0.5 x 1 + 0.5 x 0.5, 1 x 0.5 + 0 x 1; slot 1: 1 x 0.5, 0.25 x 1
     np.testing.assert_array_equal(out[0], [[0.75, 0.5], [0.5, 0.25]])
 
@@ -74,22 +74,51 @@ def random_flows(n_slots: int, n_nodes: int, per_slot: int) -> tuple[np.ndarray,
     return flow_slot, flow_src
 
 
-def test_weighted_sums_equal_the_sparse_sums_bit_for_bit() -> None:
+@pytest.mark.parametrize("runs", [7, 1])
+def test_weighted_sums_equal_the_sparse_sums_bit_for_bit(runs: int) -> None:
     """The compiled sums add the same products in the same order as the 0/1 sparse products
-    of :class:`FlowSums` (long slots and popular suppliers: many terms per sum)."""
-    n_slots, n_nodes, runs = 40, 9, 7
+    of :class:`FlowSums` (long slots and popular suppliers: many terms per sum), with
+    several runs and with one (the one-run sparse products: ``g`` as matrix data)."""
+    n_slots, n_nodes = 40, 9
     flow_slot, flow_src = random_flows(n_slots, n_nodes, 12)
     sums = FlowSums(flow_slot, flow_src, n_slots, n_nodes)
     g = RNG.random((len(flow_slot), runs))
     xa, xb = RNG.random((n_slots, runs)) * 1e3, RNG.random((n_slots, runs))
     ya, yb = RNG.random((n_nodes, runs)), RNG.random((n_nodes, runs)) * 1e-3
     want_src = sums.by_source_many(g, [xa, xb], [None, None])[0]
-    got_src = fused.by_source(g, xa, xb, True, sums.flow_slot, sums.flow_src, n_nodes)
+    got_src = fused.by_source(g, xa, xb, True, sums.slot_ptr, sums.flow_src, n_nodes)
     want_slot = sums.by_slot_many(g, [ya, yb], [None, None])[0]
-    got_slot = fused.by_slot(g, ya, yb, True, sums.slot_ptr, sums.flow_src)
+    got_slot = fused.by_slot(g, ya, yb, True, sums.slot_ptr, sums.flow_src, np.zeros((0, 1)))
     for j in range(2):
         assert same_bits(got_src[j], want_src[j])
         assert same_bits(got_slot[j], want_slot[j])
+
+
+def test_one_run_sums_skip_the_slots_without_refill_orders() -> None:
+    """One run, refill orders in a third of the slots: the refill sums by supplier are
+    those of the sparse product over those slots (the others' terms are ``+0``), and the
+    ``phi_refill`` slot sums are formed there only (0 elsewhere), as the sparse product
+    restricted to them; the use sums over every slot."""
+    n_slots, n_nodes = 60, 9
+    flow_slot, flow_src = random_flows(n_slots, n_nodes, 12)
+    sums = FlowSums(flow_slot, flow_src, n_slots, n_nodes)
+    g = RNG.random((len(flow_slot), 1))
+    xa, xb = RNG.random((n_slots, 1)), RNG.random((n_slots, 1))
+    xb[RNG.random(n_slots) < 2 / 3] = 0.0
+    r_slots = np.flatnonzero(xb[:, 0] > 0)
+    ya, yb = RNG.random((n_nodes, 1)), RNG.random((n_nodes, 1))
+    got_src = fused.by_source(g, xa, xb, True, sums.slot_ptr, sums.flow_src, n_nodes)
+    want_src = sums.by_source_many(g, [xa, xb], [None, None])[0]
+    for j in range(2):
+        assert same_bits(got_src[j], want_src[j])
+    got_slot = fused.by_slot(g, ya, yb, True, sums.slot_ptr, sums.flow_src, xb)
+    want = sums.by_slot_many(g, [ya, yb], [None, None])[0]
+    want[1][xb == 0] = 0.0
+    assert same_bits(got_slot[0], want[0])
+    assert same_bits(got_slot[1], want[1])
+    assert (got_slot[1][r_slots] > 0).all()
+    alone = fused.by_slot(g, yb, yb, False, sums.slot_ptr, sums.flow_src, xb)
+    assert same_bits(alone[0], want[1])
 
 
 def with_edges(a: np.ndarray) -> np.ndarray:
@@ -292,18 +321,37 @@ def test_compiled_price_stage_equals_the_numpy_stage(dt: float, split: bool,
     assert ((want < price) & (price > 1.0)).any()
 
 
-@pytest.mark.parametrize(("seed", "step_days", "extra"), [
-    (1, 1, {}), (4, 1, SLOW_MOVES), (5, 1, SLOW_MOVES | TRANSIT), (6, 7, SLOW_MOVES)])
+@pytest.mark.parametrize(("seed", "step_days", "extra", "runs"), [
+    (1, 1, {}, 5), (4, 1, SLOW_MOVES, 5), (5, 1, SLOW_MOVES | TRANSIT, 5),
+    (6, 7, SLOW_MOVES, 5), (1, 1, {}, 1), (4, 1, SLOW_MOVES, 1),
+    (5, 1, SLOW_MOVES | TRANSIT, 1), (6, 7, SLOW_MOVES, 1)])
 def test_compiled_step_equals_the_numpy_step_bit_for_bit(
-        seed: int, step_days: int, extra: dict[str, Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
+        seed: int, step_days: int, extra: dict[str, Any], runs: int,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """Ban, licensing with its pipeline, quota, tariff (per-run elasticities), allied
     sharing, an investment, a stockpile; re-sourcing delays, return, transit, weekly
-    steps: every state array and step flow, every step, the same bytes."""
+    steps: every state array and step flow, every step, the same bytes, with several runs
+    and with one (the one-run numpy path: sparse products, no per-flow arrays)."""
     net = random_busy_network(seed, own_supply=bool(extra))
     spec = busy_spec(horizon=80 if step_days == 1 else 280, step_days=step_days, **extra)
-    plain = states(net, spec, 5, seed, 45, compiled=False, monkeypatch=monkeypatch)
-    fast = states(net, spec, 5, seed, 45, compiled=True, monkeypatch=monkeypatch)
+    plain = states(net, spec, runs, seed, 45, compiled=False, monkeypatch=monkeypatch)
+    fast = states(net, spec, runs, seed, 45, compiled=True, monkeypatch=monkeypatch)
+    assert_identical(fast, plain)
+    assert not np.array_equal(fast[-1]["share"], fast[0]["share"])  # shares moved
+
+
+@pytest.mark.parametrize("runs", [1, 3])
+def test_compiled_step_under_an_outage_alone(runs: int, monkeypatch: pytest.MonkeyPatch
+                                             ) -> None:
+    """No flow control at all (no ban, cap, tariff or special flow: the plain re-sourcing
+    loop of one run), an outage that makes suppliers ration: the numpy step's bytes."""
+    net = random_busy_network(7)
+    outage = Shock(ShockKind.outage, frozenset(), frozenset(), frozenset({"g2", "g3"}),
+                   start=2, end=30, intensity=0.6, economies=frozenset({"E0", "E1"}),
+                   recovery_days=10.0)
+    spec = replace(busy_spec(horizon=60), shocks=(outage,), levers=())
+    plain = states(net, spec, runs, 7, 40, compiled=False, monkeypatch=monkeypatch)
+    fast = states(net, spec, runs, 7, 40, compiled=True, monkeypatch=monkeypatch)
     assert_identical(fast, plain)
     assert not np.array_equal(fast[-1]["share"], fast[0]["share"])  # shares moved
 
@@ -324,15 +372,16 @@ def records(net: Baseline, spec: SimulationSpec, runs: int, seed: int, steps: in
     return chunk_arrays(rec, eng.state.share[flows].T.copy(), eng.state.share[flows].T.copy())
 
 
+@pytest.mark.parametrize("runs", [4, 1])
 @pytest.mark.parametrize("step_days", [1, 7])
-def test_compiled_recorder_equals_the_numpy_recorder(step_days: int,
+def test_compiled_recorder_equals_the_numpy_recorder(step_days: int, runs: int,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """Loss, minimum availability, last day below the band, minimum inventory days (and
     the series): the same bytes with the compiled accumulators."""
     net = random_busy_network(2)
     spec = busy_spec(horizon=80 if step_days == 1 else 280, step_days=step_days)
-    plain = records(net, spec, 4, 2, 40, compiled=False, monkeypatch=monkeypatch)
-    fast = records(net, spec, 4, 2, 40, compiled=True, monkeypatch=monkeypatch)
+    plain = records(net, spec, runs, 2, 40, compiled=False, monkeypatch=monkeypatch)
+    fast = records(net, spec, runs, 2, 40, compiled=True, monkeypatch=monkeypatch)
     assert plain.keys() == fast.keys()
     for k, v in plain.items():
         assert (np.asarray(v).tobytes() == np.asarray(fast[k]).tobytes()), k
@@ -347,12 +396,14 @@ def world_case(horizon: int) -> tuple[Baseline, SimulationSpec]:
     return baseline_from_world(world(), as_of=spec.as_of_year), spec
 
 
-def test_compiled_step_on_the_built_in_world(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("runs", [3, 1])
+def test_compiled_step_on_the_built_in_world(runs: int, monkeypatch: pytest.MonkeyPatch
+                                             ) -> None:
     """chn_full_ban_trilateral (bans, prices with feedback, most slots at risk): the
     compiled step gives the numpy step's bytes and agrees with the reference step."""
     net, spec = world_case(60)
-    plain = states(net, spec, 3, 2, 30, compiled=False, monkeypatch=monkeypatch)
-    fast = states(net, spec, 3, 2, 30, compiled=True, monkeypatch=monkeypatch)
+    plain = states(net, spec, runs, 2, 30, compiled=False, monkeypatch=monkeypatch)
+    fast = states(net, spec, runs, 2, 30, compiled=True, monkeypatch=monkeypatch)
     assert_identical(fast, plain)
     assert not np.array_equal(fast[-1]["share"], fast[0]["share"])
     check_against_reference(net, spec, runs=2, seed=3, steps=25)

@@ -129,7 +129,6 @@ class ShockPlan:
         self.masks = [shock_mask(base, s) for s in spec.shocks]
         self.reliefs = [lv for lv in spec.levers if isinstance(lv, LicenceRelief)]
         self.runs = draws.runs
-        self.z0 = base.baseline_flows()
         lic = np.zeros(base.n_flows, dtype=np.bool_)
         for s, m in zip(self.shocks, self.masks, strict=True):
             if s.kind is ShockKind.licensing:
@@ -144,6 +143,11 @@ class ShockPlan:
                                    if draws.is_spread(i) and s.licence_delay is not None],
                                   default=0)
         self._cdfs: dict[tuple[int, float], F64] = {}
+
+    @functools.cached_property
+    def z0(self) -> F64:
+        """(F,) baseline flows (quotas and licence caps are shares of them)."""
+        return self.base.baseline_flows()
 
     def touched_flows(self) -> B:
         out = np.zeros(self.base.n_flows, dtype=np.bool_)

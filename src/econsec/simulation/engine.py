@@ -95,6 +95,8 @@ def diversified_shares(base: Baseline, spec: SimulationSpec) -> F64:
     the named buyers and goods, ``fraction`` of supplier ``away_from``'s share moves to the
     other suppliers of the slot in proportion to their baseline output ``x0``."""
     share = base.share0.copy()
+    if not any(isinstance(lv, Diversification) for lv in spec.levers):
+        return share
     eco = np.asarray(base.economies)
     goods = np.asarray(base.goods)
     buyer = eco[base.flow_buyer]

@@ -30,36 +30,56 @@ from numba import njit
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 B = npt.NDArray[np.bool_]
+#: an index array of 32- or 64-bit integers
+IX = npt.NDArray[np.integer]
 
 
 @njit(cache=True)
-def by_source(g: F64, xa: F64, xb: F64, two: bool, flow_slot: I64, flow_src: I64,
+def by_source(g: F64, xa: F64, xb: F64, two: bool, slot_ptr: I64, flow_src: IX,
               n_nodes: int) -> F64:
     """``P(g, x)_i = sum_{k: src(k) = i} x_q(k) g_k`` of *xa* and, if *two*, of *xb*
     ([S, R] each): [1 or 2, N, R], flows added in order (the products ``x g`` as
-    :meth:`~econsec.simulation.kernels.FlowSums.by_source_many` forms them)."""
+    :meth:`~econsec.simulation.kernels.FlowSums.by_source_many` forms them), slot by slot
+    (*slot_ptr*: (S + 1,) first flow of each slot). One run: the terms of a slot whose
+    ``xb`` is 0 are not added (``+0`` to a sum of terms ``>= 0`` leaves its bits)."""
     runs = g.shape[1]
     out = np.zeros((2 if two else 1, n_nodes, runs))
-    for k in range(g.shape[0]):
-        q = flow_slot[k]
-        i = flow_src[k]
-        for r in range(runs):
-            out[0, i, r] += xa[q, r] * g[k, r]
-        if two:
+    if runs == 1:
+        o0 = out[0, :, 0]
+        o1 = out[1 if two else 0, :, 0]
+        for q in range(len(slot_ptr) - 1):
+            a = xa[q, 0]
+            b = xb[q, 0]
+            if two and b != 0.0:
+                for k in range(slot_ptr[q], slot_ptr[q + 1]):
+                    i = flow_src[k]
+                    gk = g[k, 0]
+                    o0[i] += a * gk
+                    o1[i] += b * gk
+            else:
+                for k in range(slot_ptr[q], slot_ptr[q + 1]):
+                    o0[flow_src[k]] += a * g[k, 0]
+        return out
+    for q in range(len(slot_ptr) - 1):
+        for k in range(slot_ptr[q], slot_ptr[q + 1]):
+            i = flow_src[k]
             for r in range(runs):
-                out[1, i, r] += xb[q, r] * g[k, r]
+                out[0, i, r] += xa[q, r] * g[k, r]
+            if two:
+                for r in range(runs):
+                    out[1, i, r] += xb[q, r] * g[k, r]
     return out
 
 
 @njit(cache=True)
-def by_source_demand(g: F64, xa: F64, xb: F64, two: bool, flow_slot: I64, flow_src: I64,
+def by_source_demand(g: F64, xa: F64, xb: F64, two: bool, slot_ptr: I64, flow_src: IX,
                      f0: F64) -> tuple[F64, F64, F64]:
     """Stage 2 without special flows (:func:`econsec.simulation.step.demand_on_suppliers`):
     :func:`by_source` of the use orders *xa* and, if *two*, the refill orders *xb*, then
     ``D_use = P(g, u) + f0``, ``D_refill = P(g, r)`` (zeros if not *two*) and
     ``D = D_use + D_refill`` ([N, R] each)."""
     n_nodes, runs = f0.shape
-    both = by_source(g, xa, xb, two, flow_slot, flow_src, n_nodes)
+    both = by_source(g, xa, xb, two, slot_ptr, flow_src, n_nodes)
     d_use = np.empty((n_nodes, runs))
     d_ref = np.zeros((n_nodes, runs))
     total = np.empty((n_nodes, runs))
@@ -74,14 +94,64 @@ def by_source_demand(g: F64, xa: F64, xb: F64, two: bool, flow_slot: I64, flow_s
 
 
 @njit(cache=True)
-def by_slot(g: F64, ya: F64, yb: F64, two: bool, slot_ptr: I64, flow_src: I64) -> F64:
+def _pair_sums(y: F64, g: F64, flow_src: IX, k0: int, k1: int, k2: int) -> tuple[float, float]:
+    """``sum_k y_src(k) g_k`` over flows ``k0:k1`` and over ``k1:k2`` (one run), each
+    added in flow order; the two sums side by side (two independent chains of additions,
+    the same bits as one after the other)."""
+    a = 0.0
+    b = 0.0
+    m = min(k1 - k0, k2 - k1)
+    for t in range(m):
+        a += y[flow_src[k0 + t], 0] * g[k0 + t, 0]
+        b += y[flow_src[k1 + t], 0] * g[k1 + t, 0]
+    for k in range(k0 + m, k1):
+        a += y[flow_src[k], 0] * g[k, 0]
+    for k in range(k1 + m, k2):
+        b += y[flow_src[k], 0] * g[k, 0]
+    return a, b
+
+
+@njit(cache=True)
+def by_slot(g: F64, ya: F64, yb: F64, two: bool, slot_ptr: I64, flow_src: IX,
+            b_slots: F64) -> F64:
     """``Q(g, y)_q = sum_{k in q} y_src(k) g_k`` of *ya* and, if *two*, of *yb* ([N, R]
     each): [1 or 2, S, R], each slot's flows added in order (*slot_ptr*: (S + 1,) first
     flow of each slot; the products ``y g`` as
-    :meth:`~econsec.simulation.kernels.FlowSums.by_slot_many` forms them)."""
+    :meth:`~econsec.simulation.kernels.FlowSums.by_slot_many` forms them). One run: the
+    last sum (of *yb* if *two*, else of *ya*) only in the slots where *b_slots* ([S, 1],
+    the refill orders) is not 0, else 0 (an empty *b_slots*: in every slot), as the
+    one-run sparse products restricted to the slots with refill orders."""
     runs = g.shape[1]
     n_slots = len(slot_ptr) - 1
     out = np.zeros((2 if two else 1, n_slots, runs))
+    if runs == 1:  # (two sums per slot, or one: two slots' sums side by side)
+        every = len(b_slots) == 0
+        q = 0
+        while q < n_slots:
+            need_b = every or b_slots[q, 0] != 0.0
+            if two and need_b:
+                a = 0.0
+                b = 0.0
+                for k in range(slot_ptr[q], slot_ptr[q + 1]):
+                    i = flow_src[k]
+                    gk = g[k, 0]
+                    a += ya[i, 0] * gk
+                    b += yb[i, 0] * gk
+                out[0, q, 0] = a
+                out[1, q, 0] = b
+            elif two or need_b:  # the sum of ya only
+                nxt = q + 1 < n_slots and two != (every or b_slots[q + 1, 0] != 0.0)
+                if nxt:  # slot q + 1 too: ya only
+                    out[0, q, 0], out[0, q + 1, 0] = _pair_sums(
+                        ya, g, flow_src, slot_ptr[q], slot_ptr[q + 1], slot_ptr[q + 2])
+                    q += 1
+                else:
+                    a = 0.0
+                    for k in range(slot_ptr[q], slot_ptr[q + 1]):
+                        a += ya[flow_src[k], 0] * g[k, 0]
+                    out[0, q, 0] = a
+            q += 1
+        return out
     for q in range(n_slots):
         for k in range(slot_ptr[q], slot_ptr[q + 1]):
             i = flow_src[k]
@@ -94,13 +164,13 @@ def by_slot(g: F64, ya: F64, yb: F64, two: bool, slot_ptr: I64, flow_src: I64) -
 
 
 @njit(cache=True)
-def resource_slots(slots: I64, slot_ptr: I64, flow_src: I64, share: F64, g: F64,
+def resource_slots(slots: I64, slot_ptr: I64, flow_src: IX, share: F64, g: F64,
                    phi_u: F64, phi_r: F64, use: F64, refill: F64, o_q: F64, sp_pos: I64,
                    sp_rate: F64, capped: B, dest_open: F64, wedge: F64, has_wedge: bool,
                    ramp_step: F64, head: F64, restricted: B, short_r: B, sup_member: B,
                    buy_member: B, allied: bool, rate: F64, has_rate: bool, out: F64,
                    in_place: bool, share_w: F64, g_w: F64, own_g: bool, open_eff: F64,
-                   old: F64, keep_old: bool) -> bool:
+                   old: F64, keep_old: bool, plain: bool) -> bool:
     """Re-sourcing (stage 6 of :mod:`econsec.simulation.step`) in the slots *slots*
     (sorted): the new shares of their flows, in flow order, into *out*
     ([flows of the slots, R]). Returns False when nothing moves (no slot has headroom or
@@ -131,8 +201,15 @@ def resource_slots(slots: I64, slot_ptr: I64, flow_src: I64, share: F64, g: F64,
     (as :func:`write_rows`; with *keep_old* the rows of *g_w* before into *old*, in flow
     order), once the slot is done (its flows are read by no other slot). Where nothing
     moves, the values written are those already there (``share - (+-0) = share``,
-    ``share open_eff`` is ``g``)."""
+    ``share open_eff`` is ``g``). One run: :func:`resource_slots_one` (the same terms;
+    *plain*, no capped flow and every flow fully open, lets it skip those reads)."""
     runs = share.shape[1]
+    if runs == 1:
+        return resource_slots_one(
+            slots, slot_ptr, flow_src, share, g, phi_u, phi_r, use, refill, o_q, sp_pos,
+            sp_rate, capped, dest_open, wedge, has_wedge, ramp_step, head, restricted,
+            short_r, sup_member, buy_member, allied, rate, has_rate, out, in_place, share_w,
+            g_w, own_g, open_eff, old, keep_old, plain)
     wide = 0
     for s in slots:
         wide = max(wide, slot_ptr[s + 1] - slot_ptr[s])
@@ -268,6 +345,128 @@ def resource_slots(slots: I64, slot_ptr: I64, flow_src: I64, share: F64, g: F64,
                 k = k0 + j
                 for r in range(runs):
                     out[at + j, r] = share[k, r] - lost[j, r] * scale[r]
+        at += n
+    return any_move and any_lost
+
+
+@njit(cache=True)
+def resource_slots_one(slots: I64, slot_ptr: I64, flow_src: IX, share: F64, g: F64,
+                       phi_u: F64, phi_r: F64, use: F64, refill: F64, o_q: F64, sp_pos: I64,
+                       sp_rate: F64, capped: B, dest_open: F64, wedge: F64, has_wedge: bool,
+                       ramp_step: F64, head: F64, restricted: B, short_r: B, sup_member: B,
+                       buy_member: B, allied: bool, rate: F64, has_rate: bool, out: F64,
+                       in_place: bool, share_w: F64, g_w: F64, own_g: bool, open_eff: F64,
+                       old: F64, keep_old: bool, plain: bool) -> bool:
+    """:func:`resource_slots` of one run (arrays ``[item, 1]``), term for term with
+    scalars in place of the per-run vectors; *plain*: no flow is capped and every flow
+    is fully open as a destination (*capped* and *dest_open* not read: ``x 1 = x``), and
+    without special flows (*sp_rate* empty) *sp_pos* is not read; plain, without special
+    flows, re-sourcing delays or tariffs, the lost shares are formed by a loop without
+    those branches (the same terms)."""
+    special = sp_rate.shape[0] > 0
+    simple = plain and not special and not has_rate and not has_wedge
+    hd, sr, pu, pr = head[:, 0], short_r[:, 0], phi_u[:, 0], phi_r[:, 0]
+    sh_, gg = share[:, 0], g[:, 0]
+    wide = 0
+    for s in slots:
+        wide = max(wide, slot_ptr[s + 1] - slot_ptr[s])
+    w = np.empty(wide)
+    lost = np.empty(wide)
+    rate0 = rate[0]
+    ramp0 = ramp_step[0]
+    any_move = False
+    any_lost = False
+    at = 0
+    for q in slots:
+        k0 = slot_ptr[q]
+        n = slot_ptr[q + 1] - k0
+        risk = restricted[q]
+        w_q = 0.0
+        for j in range(n):  # (w_q summed here unless allied sharing changes w after)
+            k = k0 + j
+            i = flow_src[k]
+            v = hd[i] if plain else hd[i] * dest_open[k]
+            if has_wedge:
+                v = v * wedge[k, 0]
+            w[j] = v
+            if not allied:
+                w_q += v
+            risk |= sr[i]
+        if allied:
+            wa_q = 0.0
+            for j in range(n):
+                wa_q += w[j] * (1.0 if sup_member[k0 + j] else 0.0)
+            if buy_member[q] and wa_q > 0.0:
+                for j in range(n):
+                    w[j] = w[j] * (1.0 if sup_member[k0 + j] else 0.0)
+            for j in range(n):
+                w_q += w[j]
+        any_move |= w_q > 0.0
+        o = o_q[q, 0]
+        u = use[q, 0]
+        rf = refill[q, 0]
+        inv_o = 1.0 / o if o > 0.0 else 0.0
+        inv_u = 1.0 / u if u > 0.0 else 0.0
+        ok_o = o > 0.0 and risk
+        ok_u = u > 0.0 and risk
+        lost_q = 0.0
+        for j in range(n if simple else 0):  # the loop below without its branches
+            k = k0 + j
+            i = flow_src[k]
+            gk = gg[k]
+            v = sh_[k] - ((gk * pu[i]) * u + (gk * pr[i]) * rf) * inv_o
+            lo = v * (1.0 if v > 1e-12 and ok_o else 0.0)
+            lost[j] = lo
+            any_lost |= lo != 0.0
+            lost_q += lo
+        for j in range(0 if simple else n):
+            k = k0 + j
+            p = sp_pos[k] if special else -1
+            if p >= 0:
+                ship = sp_rate[p, 0]
+            else:
+                i = flow_src[k]
+                gk = gg[k]
+                ship = (gk * pu[i]) * u + (gk * pr[i]) * rf
+            sh = sh_[k]
+            if not plain and capped[k]:
+                v = sh - ship * inv_u
+                lo = v * (1.0 if v > 1e-12 and ok_u else 0.0)
+            else:
+                v = sh - ship * inv_o
+                lo = v * (1.0 if v > 1e-12 and ok_o else 0.0)
+            if has_rate:
+                lo = lo * rate0
+            if has_wedge:
+                lo = lo + (sh - lo) * ((1.0 - wedge[k, 0]) * ramp0)
+            lost[j] = lo
+            any_lost |= lo != 0.0
+            lost_q += lo
+        need = lost_q * o
+        cut = w_q / need if need > w_q else 1.0
+        movable = w_q > 0.0
+        gain = (lost_q * cut) / w_q if movable else 0.0
+        scale = cut * (1.0 if movable else 0.0)
+        gains = gain != 0.0
+        if in_place:  # the old g first (g_w may be share_w), then shares, then g
+            if keep_old:
+                for j in range(n):
+                    old[at + j, 0] = g_w[k0 + j, 0]
+            if gains:
+                for j in range(n):
+                    share_w[k0 + j, 0] = (sh_[k0 + j] - lost[j] * scale) + gain * w[j]
+            else:
+                for j in range(n):
+                    share_w[k0 + j, 0] = sh_[k0 + j] - lost[j] * scale
+            if own_g:
+                for j in range(n):
+                    g_w[k0 + j, 0] = share_w[k0 + j, 0] * open_eff[k0 + j]
+        elif gains:
+            for j in range(n):
+                out[at + j, 0] = (share[k0 + j, 0] - lost[j] * scale) + gain * w[j]
+        else:
+            for j in range(n):
+                out[at + j, 0] = share[k0 + j, 0] - lost[j] * scale
         at += n
     return any_move and any_lost
 
@@ -453,6 +652,34 @@ def accumulate(inv_min: F64, inventory: F64, loss: F64, min_avail: F64, last_bel
                 min_avail[i, r] = b
             if y < band[i]:
                 last_below[i, r] = day
+
+
+@njit(cache=True)
+def group_slots(slot_ptr: I64, flow_src: IX, src_ptr: I64, kind: np.integer
+                ) -> npt.NDArray[np.integer]:
+    """The slot of every flow, flows grouped by supplier (*src_ptr*: first position of
+    each supplier's flows), in flow order within a supplier (a counting sort: the slots
+    of ``argsort(flow_src, stable)``); of the integer type of *kind*."""
+    out = np.empty(len(flow_src), dtype=type(kind))
+    pos = src_ptr.copy()
+    for q in range(len(slot_ptr) - 1):
+        for k in range(slot_ptr[q], slot_ptr[q + 1]):
+            i = flow_src[k]
+            out[pos[i]] = q
+            pos[i] += 1
+    return out
+
+
+@njit(cache=True)
+def mark_slots(hit: B, nodes: B, src_ptr: I64, src_count: I64, src_slot: npt.NDArray[np.integer]
+               ) -> None:
+    """``hit[src_slot[k]] = True`` for the flows ``k`` (grouped by supplier: *src_ptr*,
+    *src_count*) of every supplier flagged in *nodes*
+    (:meth:`econsec.simulation.topology.Topology.mark_supplied`)."""
+    for i in range(len(nodes)):
+        if nodes[i]:
+            for k in range(src_ptr[i], src_ptr[i] + src_count[i]):
+                hit[src_slot[k]] = True
 
 
 @njit(cache=True)

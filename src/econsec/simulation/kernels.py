@@ -47,11 +47,13 @@ SPARSE = 10
 #: sums of several runs are formed again only where their terms changed (False: always
 #: the whole sum; the same bits either way)
 INCREMENTAL = True
-#: the step of several runs (weighted sums, orders, production and rationing, receipts,
+#: the step (weighted sums, orders, production and rationing, receipts,
 #: inventories, capacity ramp, re-sourcing, share updates, the recorder's accumulators)
 #: runs the compiled kernels of :mod:`econsec.simulation.fused` (False: the numpy paths;
-#: the same bits; one run always takes the numpy paths)
+#: the same bits)
 FUSED = True
+#: the compiled kernels serve steps of at least this many runs (1: every step)
+FUSED_MIN_RUNS = 1
 #: sets of changed sources (slots) whose sub-matrices are kept, and at most this many
 #: flows over all of them (times the network's flows): on large networks where most
 #: items change every step the kept sets would otherwise hold many copies of the network
@@ -60,6 +62,13 @@ PART_FLOWS = 4
 #: above this share of the flows to sum again, the whole sum is formed (cheaper than
 #: gathering a sub-matrix; the same bits)
 WHOLE_ABOVE = 0.5
+
+
+def use_compiled(runs: int) -> bool:
+    """A step (or a stage) of *runs* runs uses the compiled kernels of
+    :mod:`econsec.simulation.fused` (:data:`FUSED` and at least :data:`FUSED_MIN_RUNS`
+    runs)."""
+    return FUSED and runs >= FUSED_MIN_RUNS
 
 
 class SumMemo:
@@ -393,6 +402,32 @@ def ranges(starts: I64, counts: I64) -> I64:
     step[0] = starts[0]
     step[heads[1:]] = starts[1:] - (starts[:-1] + counts[:-1] - 1)
     return np.cumsum(step)
+
+
+class SlotFlows:
+    """The flows of a set of slots (sorted), in flow order: their number at once, the
+    indices (:attr:`rows`) formed on first use (on large networks most sets of slots at
+    risk are seen once and their flows never listed)."""
+
+    def __init__(self, sums: FlowSums, slots: I64) -> None:
+        self.slots, self._sums = slots, sums
+        self.n = int(sums.slot_count[slots].sum())
+        self._rows: I64 | None = None
+
+    def __len__(self) -> int:
+        return self.n
+
+    @property
+    def rows(self) -> I64:
+        """(sorted) flow indices."""
+        if self._rows is None:
+            self._rows = self._sums.flows_of_slots(self.slots)
+        return self._rows
+
+
+def as_rows(rows: I64 | SlotFlows) -> I64:
+    """Flow indices of *rows* (an index array or :class:`SlotFlows`)."""
+    return rows.rows if isinstance(rows, SlotFlows) else rows
 
 
 def take_rows(x: npt.NDArray[Any], idx: I64) -> npt.NDArray[Any]:

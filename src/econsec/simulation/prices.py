@@ -107,7 +107,7 @@ its own market's index (a supplier in a home market to the home index).
 ``good + G x home`` (:class:`Markets`).
 
 **Evaluation.** :func:`excess_demand` and :func:`adjust` state the stage in numpy (sparse
-0/1 sums per good); with several runs (``kernels.FUSED``) :func:`update_prices_fused`
+0/1 sums per good); with ``kernels.FUSED`` :func:`update_prices_fused`
 forms the same numbers by compiled passes of :mod:`econsec.simulation.fused` around
 numpy's ``log`` and ``exp`` (tests/unit/test_fused.py compares the two bit for bit). Both
 take the log only where it can pass :data:`PRICE_TOL` and ``log``/``exp`` only where a
@@ -317,7 +317,7 @@ def update_prices(price: F64, rule: PriceRule, use: F64, f0: F64, received: F64,
     """Stage 4b: the new indices [2 G, R] of both markets (see :func:`excess_demand`,
     :func:`adjust`; layout in the module docstring) under the markets *mk*."""
     g = rule.n_goods
-    if use.shape[1] > 1 and kernels.FUSED:
+    if kernels.use_compiled(use.shape[1]):
         return update_prices_fused(price, rule, use, f0, received, phi_u, dt, mk)
     z_int, z_home = excess_demand(rule, use, f0, received, phi_u, dt, mk)
     return np.concatenate([adjust(price[:g], z_int, rule), adjust(price[g:], z_home, rule)])

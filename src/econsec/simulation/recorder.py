@@ -193,7 +193,8 @@ class Recorder:
             self._full = (x0, RECOVERY_BAND * x0)
         x0, band = self._full
         runs = x0.shape[1]
-        compiled = runs > 1 and kernels.FUSED and st.step > 0 and self._inv_min is not None
+        compiled = (kernels.use_compiled(runs) and st.step > 0
+                    and self._inv_min is not None)
         if compiled:  # the accumulators in one compiled pass (the same bits)
             from econsec.simulation.fused import accumulate
 

@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from econsec.simulation import kernels
 from econsec.simulation.controls import FlowControls
-from econsec.simulation.kernels import take_rows
+from econsec.simulation.kernels import SlotFlows, take_rows
 from econsec.simulation.network_arrays import Baseline
 from econsec.simulation.shipments import Shipments
 from econsec.simulation.state import RunParams, State
@@ -54,12 +54,15 @@ def resource(st: State, topo: Topology, c: StepControls, o_q: F64, u_q: F64,
     hit = c.risk_slots
     if short.any():
         hit = hit.copy()  # slots with a flow from a rationing supplier
-        hit[topo.flow_slot[short[topo.flow_src]]] = True
+        if kernels.use_compiled(short_r.shape[1]):  # over those suppliers' flows only
+            topo.mark_supplied(hit, short)
+        else:
+            hit[topo.flow_slot[short[topo.flow_src]]] = True
     elif not c.risk_slots.any():
         return
     if not hit.any():
         return
-    if kernels.FUSED and short_r.shape[1] > 1:  # several runs: one compiled pass
+    if kernels.use_compiled(short_r.shape[1]):  # one compiled pass
         slots, flows = topo.risk_flows(hit)
         topo.whole_risk = len(flows) > topo.f // 2  # as RiskFlows.fa is None
         head = np.subtract(cap_max, demand)
@@ -173,7 +176,7 @@ def resource(st: State, topo: Topology, c: StepControls, o_q: F64, u_q: F64,
         topo.set_share_rows(st, fa, new)
 
 
-def resource_fused(st: State, topo: Topology, c: StepControls, slots: I64, flows: I64,
+def resource_fused(st: State, topo: Topology, c: StepControls, slots: I64, flows: SlotFlows,
                    o_q: F64, ships: Shipments, short_r: B, head: F64, prm: RunParams,
                    dt: float, allies: B | None, base: Baseline) -> None:
     """:func:`resource` in the slots at risk *slots* (sorted; their *flows*, in order) by
@@ -208,14 +211,14 @@ def resource_fused(st: State, topo: Topology, c: StepControls, slots: I64, flows
         open_eff = w.c.open_eff if own_g and w.c.open_eff is not None else np.zeros(0)
         old = np.empty((len(flows) if readers else 0, runs))
     moved = fused.resource_slots(
-        slots, topo.sums.slot_ptr, topo.flow_src, st.share, ships.g, ships.phi_u,
+        slots, topo.sums.slot_ptr, topo.src_idx, st.share, ships.g, ships.phi_u,
         ships.phi_r, ships.use, ships.refill, o_q, c.sp_pos, ships.sp_rate, c.capped,
         c.destination_open, np.ones((1, 1)) if c.wedge is None else c.wedge,
         c.wedge is not None, np.ascontiguousarray((dt / prm.ramp_days)[0]), head,
         c.risk_slots, short_r, sup, buy, allied,
         np.ones(runs) if rate is None else np.ascontiguousarray(rate[0]), rate is not None,
         out, writer is not None, share_w, g_w, own_g, open_eff, old,
-        writer is not None and bool(writer[1]))
+        writer is not None and bool(writer[1]), not c.ctl.any_open and not c.ctl.any_quota)
     if writer is not None:
         st.share.flags.writeable = False
         if moved:  # (else every value written was the one there)
@@ -226,7 +229,7 @@ def resource_fused(st: State, topo: Topology, c: StepControls, slots: I64, flows
     if len(flows) == topo.f:
         st.share = out
     else:  # in place: the order weights are kept, updated in these rows
-        topo.set_share_rows(st, flows, out)
+        topo.set_share_rows(st, flows.rows, out)
 
 
 def return_shares(st: State, topo: Topology, ctl: FlowControls, o_q: F64, short_r: B,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from econsec.simulation.kernels import take_rows
+from econsec.simulation.kernels import SlotFlows, as_rows, take_rows
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -34,7 +34,7 @@ class Shipments:
         self.sp_rate, self.sp_arrive, self.dt = sp_rate, sp_arrive, dt
         self.kept = kept
         #: (rows, their g before) for each later update of g in place, in order
-        self.patches: list[tuple[I64, F64]] = []
+        self.patches: list[tuple[I64 | SlotFlows, F64]] = []
         #: [N, R] final demand f0 (for the deliveries f0 phi_use)
         self.f0 = np.zeros((0, 0))
         #: [F, R] arrivals of every flow after transit (None: no transit, the arrivals are
@@ -46,10 +46,13 @@ class Shipments:
         g = self.g if rows is None else take_rows(self.g, rows)
         if self.patches and rows is None:
             g = g.copy()
-        for at, old in reversed(self.patches):  # the earliest update restores last
+        for rows_at, old in reversed(self.patches):  # the earliest update restores last
+            if not len(rows_at):
+                continue
+            at = as_rows(rows_at)
             if rows is None:
                 g[at] = old
-            elif len(at):
+            else:
                 pos = np.minimum(np.searchsorted(at, rows), len(at) - 1)
                 hit = at[pos] == rows
                 g[hit] = old[pos[hit]]

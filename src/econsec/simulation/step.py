@@ -130,7 +130,7 @@ Constants of the runs (``c_q``, ``spare x0``, capacities, ``f0``) are broadcast 
 arrays once (:class:`~econsec.simulation.topology.StepConsts`). A run's result does not
 depend on the other runs of its chunk, bit for bit.
 
-With several runs (``kernels.FUSED``, :func:`fused_runs`) the stages run as compiled
+With ``kernels.FUSED`` (:func:`fused_runs`; one run or several) the stages run as compiled
 kernels of :mod:`econsec.simulation.fused`, each one pass over flows, slots or nodes with
 the runs innermost (the weighted sums, orders, production with rationing, receipts,
 inventories and the capacity ramp here; re-sourcing and the share updates in
@@ -173,6 +173,8 @@ CAP_TOL = 1e-9
 #: keep the per-flow temporaries of the weighted sums (to reuse for the shipment rates)
 #: while a [F, R] array has at most this many values
 KEEP_VALUES = 1 << 22
+#: an empty [0, 1] array (the compiled slot sums restricted to no slot set)
+NO_SLOTS = np.zeros((0, 1))
 #: a supplier rations current use when ``phi_use`` is below 1 by more than this
 SHORT_TOL = 1e-12
 
@@ -352,8 +354,8 @@ def demand_on_suppliers(share: F64, c: StepControls, k: StepConsts, orders: Orde
     if sums.fused and not len(sp):  # the sums, + f0 and the total in one compiled call
         topo = sums.topo
         d_use, d_ref, total = compiled().by_source_demand(
-            sums.wts.g, orders.use, orders.refill, orders.has_refill, topo.flow_slot,
-            topo.flow_src, k.f0)
+            sums.wts.g, orders.use, orders.refill, orders.has_refill, topo.sums.slot_ptr,
+            topo.src_idx, k.f0)
         none = np.zeros((0, d_use.shape[1]))
         return Demand(use=d_use, refill=d_ref, total=total, sp_use=none, sp_refill=none)
     d_use, d_ref = sums.by_source(orders)
@@ -542,14 +544,14 @@ def ramp_capacity(st: State, cap: F64, demand: F64, prm: RunParams, dt: float) -
 
 
 def fused_runs(runs: int) -> bool:
-    """The step of *runs* runs uses the compiled kernels (several runs and
-    ``kernels.FUSED``)."""
-    return runs > 1 and kernels.FUSED
+    """The step of *runs* runs uses the compiled kernels
+    (:func:`econsec.simulation.kernels.use_compiled`)."""
+    return kernels.use_compiled(runs)
 
 
 def compiled() -> ModuleType:
     """:mod:`econsec.simulation.fused`, imported on first use (numba is loaded only by
-    the step of several runs)."""
+    a step)."""
     from econsec.simulation import fused
 
     return fused
@@ -557,9 +559,10 @@ def compiled() -> ModuleType:
 
 class WeightedSums:
     """The weighted flow sums of one step, ``P(g, x)`` by supplier and ``Q(g, y)`` by slot
-    (module docstring), by the fastest of paths that give the same bits: sparse products
-    for one run; for several runs the compiled kernels (:attr:`fused`, the default) or,
-    with ``kernels.FUSED`` off, sums formed again only where terms changed
+    (module docstring), by the fastest of paths that give the same bits: the compiled
+    kernels (:attr:`fused`, the default, one run or several) or, with ``kernels.FUSED``
+    off, sparse products for one run and, for several runs, sums formed again only where
+    terms changed
     (:meth:`Topology.by_source_since`; ``kernels.INCREMENTAL``) or whole ``[F, R]``
     products kept (while ``[F, R]`` has at most :data:`KEEP_VALUES` values and the last
     re-sourcing worked on the whole arrays) to serve the per-flow shipments
@@ -581,7 +584,7 @@ class WeightedSums:
         use, refill = orders.use, orders.refill
         if self.fused:
             both = compiled().by_source(g, use, refill, orders.has_refill,
-                                        topo.flow_slot, topo.flow_src, topo.n)
+                                        topo.sums.slot_ptr, topo.src_idx, topo.n)
             return both[0], (both[1] if orders.has_refill else np.zeros_like(both[0]))
         if self.incremental:
             d_use = topo.by_source_since("use", wts, use)
@@ -618,8 +621,11 @@ class WeightedSums:
         if self.fused:
             q_flow = None
             if ys:
+                # the phi_refill sums only where refill is ordered (else 0, read as
+                # refill x 0 = refill x sum: both 0)
                 out = compiled().by_slot(wts.g, ys[0], ys[-1], len(ys) == 2,
-                                         topo.sums.slot_ptr, topo.flow_src)
+                                         topo.sums.slot_ptr, topo.src_idx,
+                                         orders.refill if orders.has_refill else NO_SLOTS)
                 q_sums = list(out)
             else:
                 q_sums = []

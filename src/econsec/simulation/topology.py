@@ -22,7 +22,15 @@ import scipy.sparse as sp
 
 from econsec.simulation import kernels
 from econsec.simulation.controls import FlowControls
-from econsec.simulation.kernels import FlowSums, NodeMin, SumMemo, ranges, take_rows
+from econsec.simulation.kernels import (
+    FlowSums,
+    NodeMin,
+    SlotFlows,
+    SumMemo,
+    as_rows,
+    ranges,
+    take_rows,
+)
 from econsec.simulation.network_arrays import Baseline
 from econsec.simulation.state import RunParams, State
 
@@ -51,7 +59,6 @@ class Topology:
         self.slot_node = base.slot_node
         self.flow_slot = base.flow_slot
         self.flow_src = base.flow_src
-        self.flow_buyer_node = base.slot_node[base.flow_slot]
         if np.any(np.diff(base.flow_slot) < 0) or np.any(np.diff(base.slot_node) < 0):
             raise ValueError("flows must be sorted by slot and slots by node")
         self.sums = FlowSums(base.flow_slot, base.flow_src, self.s, self.n)
@@ -59,9 +66,10 @@ class Topology:
             (np.ones(self.s), (base.slot_node, np.arange(self.s))), shape=(self.n, self.s))
         # flows grouped by supplier (to find the flows of rationing suppliers)
         by_src = np.bincount(base.flow_src, minlength=self.n)
-        self._src_flows = np.argsort(base.flow_src, kind="stable").astype(np.int64)
         self._src_ptr = np.concatenate([[0], np.cumsum(by_src)[:-1]]).astype(np.int64)
         self._src_count = by_src.astype(np.int64)
+        self._src_slot: npt.NDArray[np.integer[Any]] | None = None
+        self._src_idx: npt.NDArray[np.integer[Any]] | None = None
         # slots of each node by rank: rank r holds (node, slot) of every node's r-th slot
         self._min_all = NodeMin(base.slot_node, self.n)
         #: min over the essential slots; the reduced rows of nodes that also have a
@@ -86,7 +94,7 @@ class Topology:
         self._memos: dict[str, SumMemo] = {}
         #: flows of the sets of slots at risk seen under the current controls
         self._risks: dict[bytes, RiskFlows] = {}
-        self._risk_flows: dict[bytes, tuple[I64, I64]] = {}
+        self._risk_flows: dict[bytes, tuple[I64, SlotFlows]] = {}
         #: the last re-sourcing worked on the whole arrays (most slots at risk)
         self.whole_risk = False
 
@@ -131,9 +139,25 @@ class Topology:
             k = self._consts = StepConsts.of(self, base, prm, x_cap, invest)
         return k
 
-    def flows_from(self, nodes: I64) -> I64:
-        """Flows supplied by *nodes* (unsorted)."""
-        return self._src_flows[ranges(self._src_ptr[nodes], self._src_count[nodes])]
+    @property
+    def src_idx(self) -> npt.NDArray[np.integer[Any]]:
+        """(F,) supplier of each flow as the compiled passes read it: 32-bit integers
+        where the nodes fit (half the bytes of :attr:`flow_src` per pass over the flows),
+        formed on first use."""
+        if self._src_idx is None:
+            self._src_idx = (self.flow_src.astype(np.int32) if self.n < 2**31
+                             else self.flow_src)
+        return self._src_idx
+
+    def mark_supplied(self, hit: B, nodes: B) -> None:
+        """``hit[q] = True`` for every slot ``q`` with a flow from a node flagged in *nodes*
+        ((N,)), over those nodes' flows only (compiled: :func:`fused.mark_slots`)."""
+        from econsec.simulation.fused import group_slots, mark_slots
+
+        if self._src_slot is None:  # the slot of each flow, flows grouped by supplier
+            self._src_slot = group_slots(self.sums.slot_ptr, self.flow_src, self._src_ptr,
+                                         np.int32(0) if self.s < 2**31 else np.int64(0))
+        mark_slots(hit, nodes, self._src_ptr, self._src_count, self._src_slot)
 
     def weights(self, share: F64, c: StepControls) -> OrderWeights:
         """Order weights of *share* under *c* (kept while both are the same objects)."""
@@ -160,7 +184,7 @@ class Topology:
         w = self._weights
         if w is not None and w.share is not share:
             w = None
-        if new.shape[1] > 1 and kernels.FUSED and share.flags.owndata:
+        if kernels.use_compiled(new.shape[1]) and share.flags.owndata:
             self._set_rows_compiled(share, w, rows, new)
             return
         if w is not None:
@@ -179,18 +203,18 @@ class Topology:
             w.set_rows(rows, new)
 
     def share_writer(self, st: State, g: F64) -> tuple[OrderWeights, list[Shipments]] | None:
-        """For re-sourcing that writes shares in place (compiled, several runs): the order
+        """For re-sourcing that writes shares in place (compiled): the order
         weights of ``st.share`` (whose ``g`` is *g*) and the shipments reading them, or
         None where :meth:`set_share_rows` must be used (other weights, shares not an
         array of their own)."""
         w = self._weights
         share = st.share
         if (w is None or w.share is not share or w.g is not g or not share.flags.owndata
-                or share.shape[1] < 2 or not kernels.FUSED):
+                or not kernels.use_compiled(share.shape[1])):
             return None
         return w, [s for s in self._readers if s.g is w.g]
 
-    def shares_written(self, w: OrderWeights, rows: I64, old: F64,
+    def shares_written(self, w: OrderWeights, rows: I64 | SlotFlows, old: F64,
                        readers: list[Shipments]) -> None:
         """After shares of *rows* (sorted) and their ``g`` were written in place: the
         readers get the old rows of ``g`` (*old*), the weights a new version (as
@@ -219,17 +243,17 @@ class Topology:
             share.flags.writeable = False
             w.set_rows(rows, new, g_done=True)
 
-    def risk_flows(self, hit: B) -> tuple[I64, I64]:
-        """The slots *hit* and their flows, in order (what the compiled re-sourcing needs
-        of :class:`RiskFlows`: ``hit_slots``, ``hit_flows``), kept for up to
-        :data:`RISK_SETS` sets."""
+    def risk_flows(self, hit: B) -> tuple[I64, SlotFlows]:
+        """The slots *hit* and their flows (listed on first use), in order (what the
+        compiled re-sourcing needs of :class:`RiskFlows`: ``hit_slots``, ``hit_flows``),
+        kept for up to :data:`RISK_SETS` sets."""
         key = hit.tobytes()
         got = self._risk_flows.get(key)
         if got is None:
             if len(self._risk_flows) >= RISK_SETS:
                 self._risk_flows.clear()
             slots = np.flatnonzero(hit).astype(np.int64)
-            got = self._risk_flows[key] = (slots, self.sums.flows_of_slots(slots))
+            got = self._risk_flows[key] = (slots, SlotFlows(self.sums, slots))
         return got
 
     def risk(self, hit: B, c: StepControls) -> RiskFlows:
@@ -380,7 +404,8 @@ class OrderWeights:
             self.g[rows] = take_rows(share, rows) * c.open_eff[rows][:, None]
         self._slot_sum: F64 | None = None
         self.version = 0
-        self._rows = np.zeros(0, dtype=np.int64)  # rows changed by the last update
+        #: rows changed by the last update
+        self._rows: I64 | SlotFlows = np.zeros(0, dtype=np.int64)
 
     @property
     def stamp(self) -> tuple[OrderWeights, int]:
@@ -392,17 +417,19 @@ class OrderWeights:
         if not isinstance(stamp, tuple) or stamp[0] is not self:
             return None
         if stamp[1] == self.version:
-            return self._rows[:0]
-        return self._rows if stamp[1] == self.version - 1 else None
+            return np.zeros(0, dtype=np.int64)
+        return as_rows(self._rows) if stamp[1] == self.version - 1 else None
 
-    def set_rows(self, rows: I64, new: F64 | None, g_done: bool = False) -> None:
+    def set_rows(self, rows: I64 | SlotFlows, new: F64 | None, g_done: bool = False
+                 ) -> None:
         """The shares of *rows* (sorted) are now *new* (already in :attr:`share`): ``g``
         of those rows again (``new x open_eff``; ``x 1`` keeps the bits; *g_done*: already
         written, *new* not read)."""
         if self.g is not self.share and not g_done:
             open_eff = self.c.open_eff
             assert open_eff is not None and new is not None
-            self.g[rows] = new * open_eff[rows][:, None]
+            at = as_rows(rows)
+            self.g[at] = new * open_eff[at][:, None]
         self._slot_sum = None
         self.version += 1
         self._rows = rows
