@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from test_step_kernels import SLOW_MOVES, TRANSIT, check_against_reference, run_states
 
-from econsec.simulation import fused, kernels
+from econsec.simulation import fused, fused_prices, kernels
 from econsec.simulation import step as step_module
 from econsec.simulation.kernels import FlowSums
 from econsec.simulation.network_arrays import Baseline, baseline_from_world
@@ -243,7 +243,7 @@ def test_market_sums_by_hand() -> None:
     f0, phi_u = np.array([[5.0]]), np.array([[0.5]])
     slot_w = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
     node_w = np.array([[0.0], [1.0]])
-    demand, supply = fused.market_sums(use, f0, received, phi_u, 2.0, np.array([0, 0, 1]),
+    demand, supply = fused_prices.market_sums(use, f0, received, phi_u, 2.0, np.array([0, 0, 1]),
                                        np.array([1]), slot_w, node_w, 2)
     # first market: good 0 C = 4, A = 3; good 1 C = 1, A = 1 (node 0 not in it)
     # home market: good 0 C = 2, A = 1; good 1 C = 0 + 5, A = 0 + 5 x 0.5 = 2.5

@@ -325,17 +325,17 @@ def update_prices(price: F64, rule: PriceRule, use: F64, f0: F64, received: F64,
 
 def update_prices_fused(price: F64, rule: PriceRule, use: F64, f0: F64, received: F64,
                         phi_u: F64, dt: float, mk: Markets | None = None) -> F64:
-    """:func:`update_prices` by compiled passes (:mod:`econsec.simulation.fused`:
+    """:func:`update_prices` by compiled passes (:mod:`econsec.simulation.fused_prices`:
     ``market_sums``, ``shortage_ratio``, ``price_targets``, ``price_relax``, term for
     term) around numpy's ``log`` and ``exp`` (the same bits as the numpy stage)."""
-    from econsec.simulation import fused
+    from econsec.simulation import fused_prices
 
     demand, supply = market_sums_of(rule, use, f0, received, phi_u, dt, mk)
-    ratio, need = fused.shortage_ratio(demand, supply, MIN_SUPPLY, LOG_NEAR)
+    ratio, need = fused_prices.shortage_ratio(demand, supply, MIN_SUPPLY, LOG_NEAR)
     z = np.zeros(ratio.shape)
     with np.errstate(divide="ignore", invalid="ignore"):
         np.log(ratio, out=z, where=need)
-    target, moving, anywhere = fused.price_targets(
+    target, moving, anywhere = fused_prices.price_targets(
         z, np.zeros(0, dtype=np.bool_) if mk is None else mk.split, mk is not None,
         (rule.eps_d + rule.eps_s)[:, 0], price, PRICE_TOL)
     out = np.ones(price.shape)
@@ -343,7 +343,7 @@ def update_prices_fused(price: F64, rule: PriceRule, use: F64, f0: F64, received
         return out
     log_p = np.zeros(price.shape)
     np.log(price, out=log_p, where=moving)
-    fused.price_relax(log_p, target, rule.decay[:, 0])
+    fused_prices.price_relax(log_p, target, rule.decay[:, 0])
     np.exp(log_p, out=out, where=moving)
     return out
 
@@ -351,8 +351,9 @@ def update_prices_fused(price: F64, rule: PriceRule, use: F64, f0: F64, received
 def market_sums_of(rule: PriceRule, use: F64, f0: F64, received: F64, phi_u: F64,
                    dt: float, mk: Markets | None = None) -> tuple[F64, F64]:
     """Consumption ``C`` and what met it ``A`` ([M, G, R]; M = 1 market per good without
-    *mk*, else 2: international, home) by :func:`econsec.simulation.fused.market_sums`."""
-    from econsec.simulation.fused import market_sums
+    *mk*, else 2: international, home) by
+    :func:`econsec.simulation.fused_prices.market_sums`."""
+    from econsec.simulation.fused_prices import market_sums
 
     if mk is None:
         slot_w, node_w = np.ones((1, len(rule.slot_good))), np.ones((1, len(rule.node_good)))
