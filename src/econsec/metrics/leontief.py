@@ -194,6 +194,12 @@ def _dense_solve(a: npt.NDArray[np.float64], rhs: npt.NDArray[np.float64],
                                        check_finite=False)
         exact = np.negative(op)
         exact[np.diag_indices(n)] += 1.0
+        if not (np.isfinite(exact).all() and np.isfinite(rhs).all()):
+            # a NaN or infinite coefficient never passes as converged (above), and LAPACK
+            # is not asked to factor it (scipy's answer differs by version: NaN, or an
+            # "illegal value" error)
+            raise ValueError("Leontief solve: the coefficients or the right-hand sides "
+                             "hold NaN or infinite values")
         return np.asarray(sla.solve(exact, rhs, check_finite=False, overwrite_a=True))
 
 
