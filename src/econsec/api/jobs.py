@@ -1,7 +1,9 @@
 """Scenario runs for the API: worker processes, progress and cancel, results in the store.
 
-Runs execute in a :class:`concurrent.futures.ProcessPoolExecutor` (``spawn`` start method:
-no fork of the threaded server) of *workers* processes, so the server's own process keeps
+Runs execute in a :class:`concurrent.futures.ProcessPoolExecutor` of *workers* processes
+(forked by a helper process that imported the runner once, or spawned where the platform
+has no ``forkserver``; never a fork of the threaded server:
+:mod:`econsec.distributed.processes`), so the server's own process keeps
 answering analysis requests while simulations run. Each worker loads the world once (the
 server's world, pickled, or the built-in one).
 
@@ -21,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import enum
-import multiprocessing as mp
 import os
 import pickle
 import sys
@@ -35,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from econsec.distributed.processes import adopt_environ, environ, worker_context
 from econsec.errors import EconsecError, StoreError
 
 if TYPE_CHECKING:
@@ -129,7 +131,7 @@ class JobManager:
         self.store, self.workers, self.max_active = store, workers, max_active
         self.keep_runs, self.keep_jobs = keep_runs, keep_jobs
         self._world_bytes = pickle.dumps(world) if world is not None else None
-        ctx = mp.get_context("spawn")
+        ctx = worker_context(WORKER_PRELOAD)
         self._ctx = ctx
         self._progress = ctx.Array("d", [-1.0] * max_active, lock=False)
         self._cancel = ctx.Array("b", [0] * max_active, lock=False)
@@ -142,7 +144,7 @@ class JobManager:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
                 self.workers, mp_context=self._ctx, initializer=_init_worker,
-                initargs=(self._world_bytes, self._progress, self._cancel))
+                initargs=(self._world_bytes, self._progress, self._cancel, environ()))
         return self._pool
 
     def progress_of(self, slot: int) -> float:
@@ -295,7 +297,14 @@ _WORKER: dict[str, Any] = {}
 WORKER_NICE = 10
 
 
-def _init_worker(world_bytes: bytes | None, progress: Any, cancel: Any) -> None:
+#: the modules a simulation worker runs (:func:`_work`), imported once by the helper that
+#: forks the workers
+WORKER_PRELOAD = ("econsec.policy.runner", "econsec.policy.skill", "econsec.data.world")
+
+
+def _init_worker(world_bytes: bytes | None, progress: Any, cancel: Any,
+                 env: dict[str, str] | None = None) -> None:
+    adopt_environ(env)
     _WORKER.update(world_bytes=world_bytes, progress=progress, cancel=cancel)
     if hasattr(os, "nice"):
         os.nice(WORKER_NICE)

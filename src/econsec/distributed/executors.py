@@ -11,9 +11,10 @@ finished results never pile up in the caller.
 Backends (:data:`BACKENDS`):
 
 * ``local``: 1 worker runs jobs in the calling process (with an optional per-step hook for
-  progress and cancellation); more workers are ``spawn`` processes of a
-  ``concurrent.futures.ProcessPoolExecutor`` that receive the shared object once, through
-  the pool's initializer;
+  progress and cancellation); more workers are processes of a
+  ``concurrent.futures.ProcessPoolExecutor`` (forked by a helper that imported the
+  caller's *preload* modules, or spawned: :mod:`econsec.distributed.processes`) that
+  receive the shared object once, through the pool's initializer;
 * ``dask``: a ``distributed.Client``; without a scheduler address a
   ``LocalCluster(n_workers=K, threads_per_worker=1, processes=True)`` is started (and
   closed afterwards), with one (``tcp://host:8786``) the client connects to that cluster.
@@ -99,8 +100,11 @@ class InProcessExecutor:
 _SHARED: Any = None  # the shared object of a local worker process (set by the initializer)
 
 
-def _install_shared(obj: Any) -> None:
+def _install_shared(obj: Any, env: dict[str, str] | None = None) -> None:
+    from econsec.distributed.processes import adopt_environ
+
     global _SHARED
+    adopt_environ(env)
     _SHARED = obj
 
 
@@ -109,23 +113,27 @@ def _call_with_shared(fn: Callable[..., Any], payload: Any) -> Any:
 
 
 class ProcessExecutor:
-    """*workers* local ``spawn`` processes; the shared object goes to each once."""
+    """*workers* local processes (:func:`econsec.distributed.processes.worker_context`:
+    forked by a helper that imported *preload*, or spawned); the shared object goes to
+    each once."""
 
-    def __init__(self, workers: int) -> None:
-        self.workers = workers
+    def __init__(self, workers: int, preload: tuple[str, ...] = ()) -> None:
+        self.workers, self.preload = workers, preload
         self.slots = 2 * workers
         self._pool: Any = None
         self._futures: dict[Any, int] = {}
 
     def share(self, obj: Any) -> Any:
-        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
+
+        from econsec.distributed.processes import environ, worker_context
 
         if self._pool is not None:
             raise BackendError("a local process executor shares one object")
         self._pool = ProcessPoolExecutor(max_workers=self.workers,
-                                         mp_context=multiprocessing.get_context("spawn"),
-                                         initializer=_install_shared, initargs=(obj,))
+                                         mp_context=worker_context(self.preload),
+                                         initializer=_install_shared,
+                                         initargs=(obj, environ()))
         return None
 
     def submit(self, tag: int, fn: Callable[..., Any], shared: Any, payload: Any) -> None:
@@ -280,9 +288,12 @@ class DaskExecutor:
 
 @contextmanager
 def open_executor(backend: str = "local", workers: int = 1, scheduler: str | None = None,
-                  on_step: Callable[[], None] | None = None) -> Iterator[Executor]:
+                  on_step: Callable[[], None] | None = None,
+                  preload: tuple[str, ...] = ()) -> Iterator[Executor]:
     """The executor of *backend* (see :data:`BACKENDS`), closed on exit. *on_step* is
-    called by in-process jobs only (local backend, 1 worker)."""
+    called by in-process jobs only (local backend, 1 worker); *preload* names the modules
+    local worker processes start with (:func:`~econsec.distributed.processes.worker_context`:
+    the jobs' function's, so a worker does not import them before its first job)."""
     if backend not in BACKENDS:
         raise BackendError(f"unknown backend {backend!r}: use one of {', '.join(BACKENDS)}")
     if workers < 1:
@@ -295,7 +306,7 @@ def open_executor(backend: str = "local", workers: int = 1, scheduler: str | Non
     elif workers == 1:
         ex = InProcessExecutor(on_step)
     else:
-        ex = ProcessExecutor(workers)
+        ex = ProcessExecutor(workers, preload)
     try:
         yield ex
     finally:

@@ -440,7 +440,8 @@ def simulate(
         done += 1
 
     try:
-        with open_executor(backend, workers, scheduler, on_step=tick) as ex:
+        with open_executor(backend, workers, scheduler, on_step=tick,
+                           preload=(__name__,)) as ex:
             handle = ex.share(shared)
             todo = list(range(len(chunks)))
             failed: set[int] = set()

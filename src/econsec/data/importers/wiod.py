@@ -31,6 +31,8 @@ from econsec.data.panel import commit_panel, copy_to_staging, staging
 from econsec.errors import DataError
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
     import pandas as pd
 
     from econsec.data.store import Store
@@ -97,7 +99,7 @@ def wiod_bilateral_flows(intermediate: pd.DataFrame, final: pd.DataFrame) -> pd.
 
     parts = []
     for df in (intermediate, final):
-        cross = df[df["from_country"].astype(str) != df["to_country"].astype(str)]
+        cross = df[_differs(df["from_country"], df["to_country"])]
         parts.append(
             cross.groupby(_KEYS, observed=True, sort=False)["value_musd"].sum().astype(float)
         )
@@ -112,6 +114,26 @@ def wiod_bilateral_flows(intermediate: pd.DataFrame, final: pd.DataFrame) -> pd.
             "value": out["value_musd"].clip(lower=0.0) * 1e6,
         }
     )
+
+
+def _differs(a: pd.Series, b: pd.Series) -> npt.NDArray[np.bool_]:
+    """``a.astype(str) != b.astype(str)`` element by element (a missing value differs from
+    everything, itself included, as there), formed on the category codes when both are
+    categorical (WIOD's Parquet columns are dictionary-encoded): the labels are converted
+    once per category, not once per row (5.7M rows of the intermediate table: 1.4 s as
+    strings)."""
+    import numpy as np
+    import pandas as pd
+
+    if not (isinstance(a.dtype, pd.CategoricalDtype)
+            and isinstance(b.dtype, pd.CategoricalDtype)):
+        return np.asarray(a.astype(str) != b.astype(str), dtype=np.bool_)
+    labels = [[str(v) for v in s.cat.categories] for s in (a, b)]
+    union = {label: i for i, label in enumerate(dict.fromkeys(labels[0] + labels[1]))}
+    # code -1 (missing) takes the last entry: -1 on one side, -2 on the other
+    ids = [np.array([union[label] for label in lab] + [miss], dtype=np.int64)[
+        s.cat.codes.to_numpy()] for lab, s, miss in zip(labels, (a, b), (-1, -2), strict=True)]
+    return np.asarray(ids[0] != ids[1], dtype=np.bool_)
 
 
 def read_wiod_flows(path: Path, years: Iterable[int] | None = None) -> pd.DataFrame:
