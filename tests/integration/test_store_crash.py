@@ -3,18 +3,19 @@
 For each step of :data:`econsec.data.panel.COMMIT_STEPS` a child process imports a new
 2021+2022 BACI file over a store holding an old 2021+2022 panel, with
 ``ECONSEC_FAULT_AT=<step>`` so that it ``os._exit``\\ s exactly there (no cleanup, no
-rollback: as a kill -9 would).  Reopening the store must then show the old panel (killed
+rollback: as a kill -9 would). Reopening the store must then show the old panel (killed
 before the catalogue transaction committed) or the new one (killed after), both years
 whole and never mixed, and no leftover folder or Parquet file the catalogue does not
-refer to.  Run over the versioned layout and over a store written before versioned
-folders (parts directly in ``baci/year=YYYY``).
+refer to. The child is a worker process as econsec starts them
+(:func:`econsec.distributed.processes.worker_context`: forked by a helper that imported
+the importer once, never a fork of this process; the test's environment handed over).
+Run over the versioned layout and over a store written before versioned folders (parts
+directly in ``baci/year=YYYY``).
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -30,6 +31,7 @@ from econsec.data.panel import (
     staging,
 )
 from econsec.data.store import Store
+from econsec.distributed.processes import adopt_environ, environ, worker_context
 
 OLD = """t,i,j,k,v,q
 2022,842,156,854231,1000.5,2.5
@@ -50,14 +52,22 @@ OLD_TOTALS = {2021: 805_500.0, 2022: 1_250_500.0}
 NEW_TOTALS = {2021: 1_618_000.0, 2022: 2_501_000.0}
 COMMITTED_FROM = COMMIT_STEPS.index("after_commit")
 
-CHILD = """
-import sys
-from pathlib import Path
-from econsec.data.importers.baci import import_baci
-from econsec.data.store import Store
-with Store(Path(sys.argv[1])) as store:
-    import_baci(Path(sys.argv[2]), store, years=[2021, 2022])
-"""
+def _child(db: Path, new: Path, env: dict[str, str]) -> None:
+    """The killed import: exits with 86 at the step ``ECONSEC_FAULT_AT`` names."""
+    adopt_environ(env)
+    with Store(db) as store:
+        import_baci(new, store, years=[2021, 2022])
+
+
+def _run_child(db: Path, new: Path, step: str) -> int | None:
+    ctx = worker_context(("econsec.data.importers.baci", "econsec.data.store"))
+    proc = ctx.Process(target=_child, args=(db, new, {**environ(), FAULT_ENV: step}))
+    proc.start()
+    proc.join(timeout=120)
+    if proc.is_alive():
+        proc.kill()
+        proc.join()
+    return proc.exitcode
 
 
 def _to_legacy_layout(db: Path) -> None:
@@ -113,10 +123,8 @@ def test_kill_at_every_commit_step_leaves_old_or_new_whole(
         _to_legacy_layout(db)
     assert _totals(db) == pytest.approx(OLD_TOTALS)
 
-    env = {**os.environ, FAULT_ENV: step}
-    child = subprocess.run([sys.executable, "-c", CHILD, str(db), str(new)], env=env,
-                           capture_output=True, text=True, timeout=120)
-    assert child.returncode == 86, child.stderr  # killed exactly at the step
+    assert _run_child(db, new, step) == 86  # killed exactly at the step (its traceback,
+    # if it failed otherwise, is on this test's captured stderr)
 
     with Store(db) as store:  # opening for writing finishes or rolls back the commit
         recovered = store.recovered

@@ -46,14 +46,14 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from econsec.data.codes import name_to_iso3
 from econsec.data.importers import ImportReport
-from econsec.data.importers.csvread import parse_number, read_csv_strict
+from econsec.data.importers.csvread import CsvTable, parse_number, read_csv_strict
 from econsec.data.store import Store
 from econsec.errors import DataError
 
@@ -165,9 +165,10 @@ def read_mcs_long(path: Path, warnings: list[str] | None = None) -> list[dict[st
     if not prod_cols:
         raise DataError(path, "no production column (PROD_YYYY)", line=1, field="PROD_")
     rows: list[dict[str, object]] = []
+    column_cells = table.columns()
     for i in table.frame.index:
-        commodity = re.sub(r"\s+", " ", str(table.frame.at[i, "COMMODITY"])).strip()
-        raw_name = str(table.frame.at[i, "COUNTRY"])
+        commodity = re.sub(r"\s+", " ", str(column_cells["COMMODITY"][i])).strip()
+        raw_name = str(column_cells["COUNTRY"][i])
         name = clean_name(raw_name)
         if not commodity or not name:
             continue
@@ -176,16 +177,16 @@ def read_mcs_long(path: Path, warnings: list[str] | None = None) -> list[dict[st
             raise table.error(int(i), "COUNTRY", f"unknown country {raw_name.strip()!r}")
         if name_est and name.endswith("e"):
             name = name[:-1]
-        unit_text = re.sub(r"\s+", " ", str(table.frame.at[i, "UNIT_MEAS"])).strip().lower()
+        unit_text = re.sub(r"\s+", " ", str(column_cells["UNIT_MEAS"][i])).strip().lower()
         unit = _LONG_UNITS.get(unit_text, unit_text)
-        kind = re.sub(r"\s+", " ", str(table.frame.at[i, "TYPE"]).replace("\u00a0", " ")).strip()
-        notes = str(table.frame.at[i, "PROD_NOTES"]).strip() if "PROD_NOTES" in table.frame else ""
+        kind = re.sub(r"\s+", " ", str(column_cells["TYPE"][i]).replace("\u00a0", " ")).strip()
+        notes = str(column_cells["PROD_NOTES"][i]).strip() if "PROD_NOTES" in table.frame else ""
         for col, m in prod_cols:
             try:
-                value, value_est, text = _parse_value(str(table.frame.at[i, col]))
+                value, value_est, text = _parse_value(str(column_cells[col][i]))
             except ValueError:
                 raise table.error(
-                    int(i), col, f"{table.frame.at[i, col]!r} is not a production figure"
+                    int(i), col, f"{column_cells[col][i]!r} is not a production figure"
                 ) from None
             rows.append({
                 "edition": edition,
@@ -264,13 +265,21 @@ def _parse_value(text: str) -> tuple[float | None, bool, str | None]:
     raise ValueError(text)
 
 
-def _commodity_names(salient: Iterable[Path], world: Iterable[Path]) -> dict[tuple[int, str], str]:
-    """(edition, code) -> commodity name, from salient files or the world file's metadata."""
+def _read_lenient(path: Path) -> CsvTable | DataError:
+    """A salient file read as every reader of it reads it, or the error it raised."""
+    try:
+        return read_csv_strict(path, lenient_header=True)
+    except DataError as exc:
+        return exc
+
+
+def _commodity_names(salient: Mapping[Path, CsvTable | DataError],
+                     world: Iterable[Path]) -> dict[tuple[int, str], str]:
+    """(edition, code) -> commodity name, from salient files (*salient*: each read once,
+    :func:`_read_lenient`) or the world file's metadata."""
     names: dict[tuple[int, str], str] = {}
-    for path in salient:
-        try:
-            table = read_csv_strict(path, lenient_header=True)
-        except DataError:
+    for path, table in salient.items():
+        if isinstance(table, DataError):
             continue
         if "Commodity" in table.frame.columns:
             found = [c.strip() for c in table.frame["Commodity"] if c.strip()]
@@ -307,12 +316,13 @@ def _read_world(path: Path, commodity: str, warnings: list[str]) -> list[dict[st
         return []
     notes_col = next((c for c in columns if c.lower() in ("prod_notes", "prod_note")), None)
     rows: list[dict[str, object]] = []
+    column_cells = table.columns()
     for i in table.frame.index:
-        raw_name = str(table.frame.at[i, "Country"])
+        raw_name = str(column_cells["Country"][i])
         name = clean_name(raw_name)
         if not name:
             continue
-        kind = re.sub(r"\s+", " ", str(table.frame.at[i, type_col]).replace("\u00a0", " ")).strip()
+        kind = re.sub(r"\s+", " ", str(column_cells[type_col][i]).replace("\u00a0", " ")).strip()
         if not kind:
             kind = "Production"
             if not any("blank Type" in w and path.name in w for w in warnings):
@@ -322,13 +332,13 @@ def _read_world(path: Path, commodity: str, warnings: list[str]) -> list[dict[st
             raise table.error(int(i), "Country", f"unknown country {raw_name.strip()!r}")
         if name_est and name.endswith("e"):
             name = name[:-1]  # the USGS "estimated" marker, kept as is_estimate
-        notes = str(table.frame.at[i, notes_col]).strip() if notes_col else ""
+        notes = str(column_cells[notes_col][i]).strip() if notes_col else ""
         for col, match in prod_cols:
             try:
-                value, value_est, text = _parse_value(str(table.frame.at[i, col]))
+                value, value_est, text = _parse_value(str(column_cells[col][i]))
             except ValueError:
                 raise table.error(
-                    int(i), col, f"{table.frame.at[i, col]!r} is not a production figure"
+                    int(i), col, f"{column_cells[col][i]!r} is not a production figure"
                 ) from None
             rows.append(
                 {
@@ -451,10 +461,14 @@ def _parse_salient(text: str) -> tuple[float | None, str | None]:
 
 
 def _read_salient(
-    path: Path, warnings: list[str]
+    path: Path, warnings: list[str], read: CsvTable | DataError | None = None
 ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """Wide and long rows of salient file *path* (*read*: the file as already read by
+    :func:`_read_lenient`, else it is read here)."""
     edition, code = _file_id(path)
-    table = read_csv_strict(path, lenient_header=True)
+    table = _read_lenient(path) if read is None else read
+    if isinstance(table, DataError):
+        raise table
     warnings.extend(table.warnings)
     columns = list(table.frame.columns)
     if "Year" not in columns or "Commodity" not in columns:
@@ -473,9 +487,10 @@ def _read_salient(
     }
     wide: list[dict[str, object]] = []
     long: list[dict[str, object]] = []
+    column_cells = table.columns()
     for i in table.frame.index:
-        year_text = str(table.frame.at[i, "Year"]).strip()
-        commodity = str(table.frame.at[i, "Commodity"]).strip()
+        year_text = str(column_cells["Year"][i]).strip()
+        commodity = str(column_cells["Commodity"][i]).strip()
         if not year_text:
             continue
         if not re.fullmatch(r"\d{4}", year_text):
@@ -488,7 +503,7 @@ def _read_salient(
             "year": year,
         }
         if nir_col:
-            raw = str(table.frame.at[i, nir_col]).strip()
+            raw = str(column_cells[nir_col][i]).strip()
             value, _ = _parse_salient(raw)
             qualifier = raw[:1] if raw[:1] in "<>" else ""
             if raw.upper() == "E":
@@ -502,11 +517,11 @@ def _read_salient(
         else:
             row.update(nir_pct=None, nir_qualifier=None, nir_text=None, nir_field=None)
         for quantity, col in picks.items():
-            row[quantity] = _parse_salient(str(table.frame.at[i, col]))[0] if col else None
+            row[quantity] = _parse_salient(str(column_cells[col][i]))[0] if col else None
             row[f"{quantity}_field"] = col
         wide.append(row)
         for col in value_cols:
-            raw = str(table.frame.at[i, col])
+            raw = str(column_cells[col][i])
             value, text = _parse_salient(raw)
             long.append(
                 {
@@ -554,7 +569,8 @@ def read_usgs(path: Path, warnings: list[str] | None = None) -> dict[str, pd.Dat
     """Read USGS MCS world and salient files under *path* (folder or single file)."""
     warn = warnings if warnings is not None else []
     world_files, salient_files = find_files(Path(path))
-    names = _commodity_names(salient_files, world_files)
+    salient_tables = {file: _read_lenient(file) for file in salient_files}
+    names = _commodity_names(salient_tables, world_files)
     prod_rows: list[dict[str, object]] = []
     for file in world_files:
         key = _file_id(file)
@@ -577,7 +593,7 @@ def read_usgs(path: Path, warnings: list[str] | None = None) -> dict[str, pd.Dat
     wide: list[dict[str, object]] = []
     long: list[dict[str, object]] = []
     for file in salient_files:
-        w, lg = _read_salient(file, warn)
+        w, lg = _read_salient(file, warn, salient_tables[file])
         wide.extend(w)
         long.extend(lg)
     salient = pd.DataFrame(
