@@ -702,3 +702,44 @@ def write_rows(share: F64, g: F64, open_eff: F64, own_g: bool, rows: I64, new: F
             oe = open_eff[k]
             for r in range(runs):
                 g[k, r] = new[j, r] * oe
+
+
+@njit(cache=True)
+def pass_transit(ring: F64, at: int, ahead: I64, flows: I64, arrived: F64
+                 ) -> tuple[F64, F64]:
+    """One step of the transit ring buffer, in place (the rule of
+    :func:`econsec.simulation.transit.pass_transit`): *ring* is the C-ordered buffer
+    ``[L, T, R]`` flattened; the shipments of transit flow ``t``, ``arrived[flows[t], r]``
+    on entry, go to cell ``ahead[t, r] + at T R`` (wrapped once), then row *at* leaves: its
+    cells become the flows' arrivals in *arrived* ([F, R], changed in place) and are
+    zeroed. Returns the amounts into and out of transit ([R]), each summed flow by flow
+    from ``t = 0`` (the bits of ``transit.sum_rows``)."""
+    t_n, r_n = ahead.shape
+    size = ring.size
+    base = at * t_n * r_n
+    into = np.empty(r_n)
+    out = np.empty(r_n)
+    for t in range(t_n):
+        f = flows[t]
+        for r in range(r_n):
+            v = arrived[f, r]
+            cell = ahead[t, r] + base
+            if cell >= size:
+                cell -= size
+            ring[cell] += v
+            if t == 0:
+                into[r] = v
+            else:
+                into[r] += v
+    for t in range(t_n):
+        f = flows[t]
+        for r in range(r_n):
+            i = base + t * r_n + r
+            v = ring[i]
+            ring[i] = 0.0
+            arrived[f, r] = v
+            if t == 0:
+                out[r] = v
+            else:
+                out[r] += v
+    return into, out

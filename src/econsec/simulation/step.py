@@ -507,8 +507,13 @@ def in_transit(st: State, prm: RunParams, ships: Shipments, runs: int) -> tuple[
     if tr is None:
         return np.zeros(runs), np.zeros(runs)
     arrived = ships.amounts(None, arrived=True)
-    now, into, out = pass_transit(st.transit, st.step, tr, take_rows(arrived, tr.flows))
-    arrived[tr.flows] = now
+    if fused_runs(runs) and st.transit.flags.c_contiguous and arrived.flags.c_contiguous:
+        # one compiled pass in place of the gather, the ring update and the scatter
+        into, out = compiled().pass_transit(st.transit.reshape(-1), st.step % tr.length,
+                                            tr.ahead, tr.flows, arrived)
+    else:
+        now, into, out = pass_transit(st.transit, st.step, tr, take_rows(arrived, tr.flows))
+        arrived[tr.flows] = now
     ships.arrived = arrived
     return into, out
 
