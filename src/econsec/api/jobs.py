@@ -1,8 +1,8 @@
 """Scenario runs for the API: worker processes, progress and cancel, results in the store.
 
 Runs execute in a :class:`concurrent.futures.ProcessPoolExecutor` of *workers* processes
-(forked by a helper process that imported the runner once, or spawned where the platform
-has no ``forkserver``; never a fork of the threaded server:
+(forked by a helper process that imported the runner once, on Linux, or spawned; never a
+fork of the threaded server:
 :mod:`econsec.distributed.processes`), so the server's own process keeps
 answering analysis requests while simulations run. Each worker loads the world once (the
 server's world, pickled, or the built-in one).

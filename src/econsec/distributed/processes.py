@@ -1,7 +1,11 @@
 """How econsec starts its local worker processes (the ``local`` backend's pool, the API's
 simulation workers).
 
-Start method: ``forkserver`` where the platform has it (Linux, macOS), else ``spawn``.
+Start method: ``forkserver`` on Linux, ``spawn`` elsewhere. (macOS has ``forkserver``
+too, but a helper that imported numpy has loaded system libraries, such as Accelerate,
+that are not safe to fork: Python's documentation makes ``spawn`` macOS's default for that
+reason. On Linux numpy's OpenBLAS registers fork handlers, and numpy was forked by
+multiprocessing's former default for years.)
 With ``spawn`` every worker is a fresh interpreter that imports numpy, pandas and the
 engine again before its first job (about 0.5-1 CPU-second each on a laptop core; a
 server restarting its pool, or a test suite opening many pools, pays it every time).
@@ -32,6 +36,7 @@ import atexit
 import contextlib
 import multiprocessing
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from multiprocessing.context import BaseContext
 
@@ -51,10 +56,11 @@ def _stop_helper() -> None:
 
 
 def worker_context(preload: Sequence[str] = ()) -> BaseContext:
-    """The multiprocessing context of econsec's worker pools: ``forkserver`` preloading the
-    modules *preload* (names, imported by the helper when it starts), or ``spawn`` where
-    the platform has no ``forkserver`` (Windows)."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
+    """The multiprocessing context of econsec's worker pools: on Linux ``forkserver``
+    preloading the modules *preload* (names, imported by the helper when it starts),
+    elsewhere ``spawn``."""
+    if (not sys.platform.startswith("linux")
+            or "forkserver" not in multiprocessing.get_all_start_methods()):
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
     global _STOP_REGISTERED
