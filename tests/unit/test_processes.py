@@ -19,16 +19,13 @@ from econsec.distributed.processes import adopt_environ, environ, worker_context
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 
-def _init(env: dict[str, str] | None) -> None:
-    adopt_environ(env)
-
-
 def _get(name: str) -> str | None:
     return os.environ.get(name)
 
 
 def _pool(ctx: multiprocessing.context.BaseContext) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(1, mp_context=ctx, initializer=_init, initargs=(environ(),))
+    return ProcessPoolExecutor(1, mp_context=ctx, initializer=adopt_environ,
+                               initargs=(environ(),))
 
 
 def test_forkserver_on_linux_spawn_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:

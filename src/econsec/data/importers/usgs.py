@@ -461,12 +461,11 @@ def _parse_salient(text: str) -> tuple[float | None, str | None]:
 
 
 def _read_salient(
-    path: Path, warnings: list[str], read: CsvTable | DataError | None = None
+    path: Path, warnings: list[str], table: CsvTable | DataError
 ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
-    """Wide and long rows of salient file *path* (*read*: the file as already read by
-    :func:`_read_lenient`, else it is read here)."""
+    """Wide and long rows of salient file *path*, read once by :func:`_read_lenient`
+    (*table*; its error is raised here)."""
     edition, code = _file_id(path)
-    table = _read_lenient(path) if read is None else read
     if isinstance(table, DataError):
         raise table
     warnings.extend(table.warnings)
