@@ -177,10 +177,13 @@ def test_run_lifecycle_csv_xlsx(client: TestClient, world: World) -> None:
     assert ts["p50"].to_numpy() == pytest.approx(direct.timeseries()["p50"].to_numpy(),
                                                  nan_ok=True)
     xl = pd.read_excel(io.BytesIO(client.get(f"/api/runs/{rid}/xlsx").content),
-                       sheet_name=None)
+                       sheet_name=None, engine="calamine")
     assert set(xl) == {"timeseries", "summary", "diversion", "prices", "outcomes", "skill",
                        "inputs"}
     assert len(xl["timeseries"]) == len(ts)
+    assert xl["timeseries"]["p50"].to_numpy() == pytest.approx(ts["p50"].to_numpy(),
+                                                               nan_ok=True)
+    assert xl["inputs"]["horizon_days"].iloc[0] == 120
     # every good in both markets on every recorded day (day 0 .. 120)
     n_goods = len(direct.result.baseline.goods)
     assert len(xl["prices"]) == n_goods * 2 * 121

@@ -41,7 +41,7 @@ def test_exposure_xlsx_file(tiny_world_path: Path, tmp_path: Path) -> None:
     code, out = run("exposure", "KOR", "--format", "xlsx", "--out", str(dest),
                     "--world", str(tiny_world_path))
     assert code == 0, out
-    frame = pd.read_excel(dest)
+    frame = pd.read_excel(dest, engine="calamine")
     assert set(frame["good"]) == {"ore", "chem", "chip", "phone"}
 
 

@@ -90,7 +90,7 @@ def test_compare_xlsx_out(wiod: str, tmp_path: Path) -> None:
     code, _, err = run("compare", "KOR", "CHN", "--wiod", wiod, "--years", "2000-2011",
                        "--format", "xlsx", "--out", str(dest))
     assert code == 0, err
-    frame = pd.read_excel(dest)
+    frame = pd.read_excel(dest, engine="calamine")
     assert len(frame) == 12 * 4
     assert set(frame["index"]) == {"tci_a_to_b", "tci_b_to_a", "esi", "gl"}
 
@@ -174,7 +174,7 @@ def test_compare_exports_carry_the_breaks(wiod: str, tmp_path: Path) -> None:
     code, _, err = run("compare", "KOR", "CHN", "--wiod", wiod, "--format", "xlsx",
                        "--out", str(dest))
     assert code == 0, err
-    sheets = pd.read_excel(dest, sheet_name=None)
+    sheets = pd.read_excel(dest, sheet_name=None, engine="calamine")
     brk = sheets["breaks"].set_index("index")
     # the same break as the stderr line and --breaks (TCI CHN->KOR: 2005, competition)
     assert brk.loc["tci_b_to_a", "break_year"] == 2005
@@ -205,5 +205,5 @@ def test_compare_exports_carry_units_and_sources(wiod: str, tmp_path: Path) -> N
     code, _, err = run("compare", "KOR", "CHN", "--wiod", wiod, "--format", "xlsx",
                        "--out", str(xl))
     assert code == 0, err
-    sources = pd.read_excel(xl, sheet_name="sources")
+    sources = pd.read_excel(xl, sheet_name="sources", engine="calamine")
     assert {"units", "sources"} <= set(sources["kind"])

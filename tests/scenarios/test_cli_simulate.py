@@ -88,7 +88,7 @@ def test_simulate_outcomes_table_and_xlsx(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     import pandas as pd
 
-    frame = pd.read_excel(out)
+    frame = pd.read_excel(out, engine="calamine")
     hf = frame[(frame["metric"] == "imports") & (frame["good"] == "hydrogen_fluoride")]
     assert (hf["simulated_direction"] == "down").all()
 

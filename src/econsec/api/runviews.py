@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from econsec.reports.tables import write_xlsx
+
 if TYPE_CHECKING:
     from econsec.api.jobs import RunStore
     from econsec.data.world import World
@@ -214,10 +216,8 @@ def compare_json(a: StoredView, b: StoredView, top: int) -> dict[str, Any]:
 def xlsx_bytes(view: StoredView) -> bytes:
     """Time series, summary, diversion, prices, a replay's outcomes and skill, and the
     inputs."""
+    names = ("timeseries", "summary", "diversion", "prices", "outcomes", "skill")
     buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-        for name in ("timeseries", "summary", "diversion", "prices", "outcomes", "skill"):
-            if name in view.frames:
-                view.frames[name].to_excel(xl, sheet_name=name, index=False)
-        pd.DataFrame([view.meta]).to_excel(xl, sheet_name="inputs", index=False)
+    write_xlsx(buf, {**{n: view.frames[n] for n in names if n in view.frames},
+                     "inputs": pd.DataFrame([view.meta])})
     return buf.getvalue()

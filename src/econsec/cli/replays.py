@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from econsec.cli.common import FormatOpt, OutOpt, WideOpt, fail
-from econsec.reports.tables import OutputFormat
+from econsec.reports.tables import OutputFormat, write_xlsx
 
 
 def replays(
@@ -51,7 +51,6 @@ def replays(
     jpn_kor_2019 --format json`; `econsec replays --format xlsx --out skill.xlsx`;
     `econsec replays --ablation --runs 50 --seed 0`
     """
-    import pandas as pd
     from rich.console import Console
 
     from econsec.data.world import load_world
@@ -93,9 +92,7 @@ def replays(
         if out is None:
             raise fail("--format xlsx writes a file: give --out PATH")
         out.parent.mkdir(parents=True, exist_ok=True)
-        with pd.ExcelWriter(out, engine="openpyxl") as xl:
-            skill.outcomes.to_excel(xl, sheet_name="outcomes", index=False)
-            skill.summary.to_excel(xl, sheet_name="skill", index=False)
+        write_xlsx(out, {"outcomes": skill.outcomes, "skill": skill.summary})
         Console(stderr=True).print(f"wrote {len(skill.outcomes)} outcomes and "
                                    f"{len(skill.summary)} skill rows to {out}")
         return
