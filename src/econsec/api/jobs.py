@@ -298,8 +298,9 @@ WORKER_NICE = 10
 
 
 #: the modules a simulation worker runs (:func:`_work`), imported once by the helper that
-#: forks the workers
-WORKER_PRELOAD = ("econsec.policy.runner", "econsec.policy.skill", "econsec.data.world")
+#: forks the workers, and the compiled kernels loaded there (:mod:`econsec.simulation.preload`)
+WORKER_PRELOAD = ("econsec.policy.runner", "econsec.policy.skill", "econsec.data.world",
+                  "econsec.simulation.preload")
 
 
 def _init_worker(world_bytes: bytes | None, progress: Any, cancel: Any,

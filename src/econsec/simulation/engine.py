@@ -441,7 +441,7 @@ def simulate(
 
     try:
         with open_executor(backend, workers, scheduler, on_step=tick,
-                           preload=(__name__,)) as ex:
+                           preload=(__name__, "econsec.simulation.preload")) as ex:
             handle = ex.share(shared)
             todo = list(range(len(chunks)))
             failed: set[int] = set()
