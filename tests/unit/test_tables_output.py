@@ -20,6 +20,7 @@ from econsec.reports.tables import (
     render_text,
     rich_table,
     write,
+    write_xlsx,
 )
 
 CELLS = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tx",
@@ -52,6 +53,19 @@ def test_xlsx_cells_are_text_not_formulas(tmp_path: Path) -> None:
     assert all(c.data_type == "s" for c in texts)  # never "f" (formula)
     assert sheet.cell(row=2, column=2).value == -1.5
     assert sheet.cell(row=2, column=2).data_type == "n"
+
+
+def test_xlsx_keeps_urls_and_numeric_text_as_text() -> None:
+    """Source URLs stay plain text (no hyperlink: Excel caps a sheet at 65,530 links) and
+    text that looks like a number stays text, in every workbook (CLI and API alike)."""
+    buf = io.BytesIO()
+    write_xlsx(buf, {"a": pd.DataFrame({"url": ["https://www.usgs.gov/mcs", "0123"]}),
+                     "b" * 40: pd.DataFrame({"x": [1.5]})})
+    book = openpyxl.load_workbook(io.BytesIO(buf.getvalue()))
+    assert book.sheetnames == ["a", "b" * 31]  # Excel's 31-character limit
+    url, text = book["a"].cell(row=2, column=1), book["a"].cell(row=3, column=1)
+    assert (url.value, url.hyperlink, url.data_type) == ("https://www.usgs.gov/mcs", None, "s")
+    assert (text.value, text.data_type) == ("0123", "s")
 
 
 @pytest.mark.parametrize("fmt", [OutputFormat.parquet, OutputFormat.xlsx])
