@@ -10,8 +10,10 @@ every pool the helper serves, saves that time.
 
 :func:`load_cached_kernels` loads every overload the cache holds for this machine's
 target (the key's ``magic_tuple``: architecture and CPU features) and source (numba drops
-an index whose source file changed) and compiles nothing new: on a fresh install, with no
-cache yet, it loads nothing and the kernels compile on first call as before. It reads
+an index whose source file changed) and compiles nothing new (only an entry the index
+lists but whose file cannot be read is compiled, as its first call would): on a fresh
+install, with no cache yet, it loads nothing and the kernels compile on first call as
+before. It reads
 numba's cache index through the dispatcher's cache object (``Dispatcher._cache``, an
 internal of numba 0.60-0.68); when that is missing or fails, it loads nothing, so the only
 effect is the time saved, never a result: a kernel called later is looked up, loaded or
