@@ -13,30 +13,24 @@ target (the key's ``magic_tuple``: architecture and CPU features) and source (nu
 an index whose source file changed) and compiles nothing new (only an entry the index
 lists but whose file cannot be read is compiled, as its first call would): on a fresh
 install, with no cache yet, it loads nothing and the kernels compile on first call as
-before. It reads
-numba's cache index through the dispatcher's cache object (``Dispatcher._cache``, an
-internal of numba 0.60-0.68); when that is missing or fails, it loads nothing, so the only
-effect is the time saved, never a result: a kernel called later is looked up, loaded or
-compiled by numba as always.
+before. It reads numba's cache index through the dispatcher's cache object
+(``Dispatcher._cache``, an internal of numba 0.60-0.68); when that is missing or fails, it
+loads nothing, so the only effect is the time saved, never a result: a kernel called
+later is looked up, loaded or compiled by numba as always.
 """
 
 from __future__ import annotations
 
-from types import ModuleType
 from typing import Any
-
-
-def _kernel_modules() -> tuple[ModuleType, ...]:
-    from econsec.simulation import fused, fused_prices
-
-    return fused, fused_prices
 
 
 def _kernels() -> list[Any]:
     """The compiled kernels (numba dispatchers) defined in the kernel modules."""
     from numba.core.registry import CPUDispatcher
 
-    return [k for m in _kernel_modules() for k in vars(m).values()
+    from econsec.simulation import fused, fused_prices
+
+    return [k for m in (fused, fused_prices) for k in vars(m).values()
             if isinstance(k, CPUDispatcher) and k.__module__ == m.__name__]
 
 

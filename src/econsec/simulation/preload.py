@@ -13,5 +13,4 @@ from __future__ import annotations
 
 from econsec.simulation.kernel_cache import load_cached_kernels
 
-#: overloads the import loaded (0 when numba has no cache yet)
-LOADED = load_cached_kernels()
+load_cached_kernels()
