@@ -146,3 +146,18 @@ def test_simulate_says_which_goods_stand_on_later_figures() -> None:
     res = runner.invoke(app, ["simulate", "chn_full_ban_trilateral", "--runs", "1",
                               "--horizon", "3d", "--no-store", "--format", "json"])
     assert res.exit_code == 0 and "backcast" not in res.stderr
+
+
+def test_simulate_workers_is_a_positive_number_or_auto() -> None:
+    for bad in ("0", "two", "-1"):
+        res = runner.invoke(app, ["simulate", "chn_graphite_2023", "--no-store",
+                                  "--workers", bad])
+        assert res.exit_code == 2
+        assert f"--workers must be a positive number or auto (got '{bad}')" in res.output
+    outs = []
+    for workers in ("auto", "1"):
+        res = runner.invoke(app, ["simulate", "chn_graphite_2023", "--runs", "3", "--horizon",
+                                  "4w", "--no-store", "--format", "csv", "--workers", workers])
+        assert res.exit_code == 0, res.output
+        outs.append(res.stdout)
+    assert outs[0] == outs[1]

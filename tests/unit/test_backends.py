@@ -198,3 +198,23 @@ def test_chunks_shrink_on_large_networks_to_bound_memory() -> None:
     assert auto_chunk_runs(1_258_046) == 7
     # full ICIO network, 9.8 million flows: 2**30 / (120 x 9,808,535) = 0.91 -> at least 1
     assert auto_chunk_runs(9_808_535) == 1
+
+
+def test_auto_workers_opens_one_process_per_cpu_and_keeps_the_bytes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from econsec.distributed import executors, processes
+
+    ref = _reference()
+    opened: list[int] = []
+    real = executors.open_executor
+
+    def spy(backend: str = "local", workers: int = 1, *a: Any, **kw: Any) -> Any:
+        opened.append(workers)
+        return real(backend, workers, *a, **kw)
+
+    monkeypatch.setattr(executors, "open_executor", spy)
+    monkeypatch.setattr(processes, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(processes, "available_memory", lambda: None)
+    assert _csv(_run(workers=None)) == ref  # several chunks: 2 processes
+    assert _csv(_run(workers=None, chunk_runs=RUNS)) == ref  # one chunk: in this process
+    assert opened == [2, 1]

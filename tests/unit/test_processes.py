@@ -14,7 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from econsec.distributed.processes import adopt_environ, environ, worker_context
+from econsec.distributed.processes import (
+    adopt_environ,
+    auto_workers,
+    available_memory,
+    cgroup_cpus,
+    environ,
+    usable_cpus,
+    worker_context,
+)
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -95,3 +103,47 @@ def test_helper_is_stopped_at_exit_and_workers_cpu_is_counted(tmp_path: Path) ->
     # because the child waited for the helper, which reaped them
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     assert cpu >= 1.2
+
+
+# how many workers: the CPUs this process may use, the memory free, the jobs ----------
+
+def _file(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def test_cgroup_quota_is_rounded_up_and_no_quota_is_none(tmp_path: Path) -> None:
+    missing = str(tmp_path / "absent")
+
+    def v2(text: str) -> int | None:
+        return cgroup_cpus(_file(tmp_path, "cpu.max", text), missing, missing)
+
+    assert v2("200000 100000\n") == 2
+    assert v2("150000 100000") == 2  # 1.5 CPUs: 2 workers, as loky counts
+    assert v2("50000 100000") == 1
+    assert v2("max 100000") is None
+    assert v2("garbled") is None
+    quota = _file(tmp_path, "cfs_quota_us", "300000")
+    period = _file(tmp_path, "cfs_period_us", "100000")
+    assert cgroup_cpus(missing, quota, period) == 3  # cgroup v1
+    assert cgroup_cpus(missing, _file(tmp_path, "q1", "-1"), period) is None
+    assert cgroup_cpus(missing, missing, missing) is None
+
+
+def test_available_memory_reads_memavailable_in_bytes(tmp_path: Path) -> None:
+    info = _file(tmp_path, "meminfo", "MemTotal:  8000000 kB\nMemFree:  1000 kB\n"
+                                      "MemAvailable:    2048 kB\nBuffers: 5 kB\n")
+    assert available_memory(info) == 2048 * 1024
+    assert available_memory(_file(tmp_path, "m2", "MemTotal: 5 kB\n")) is None
+    assert available_memory(str(tmp_path / "absent")) is None
+
+
+def test_auto_workers_is_the_least_of_cpus_jobs_and_half_the_memory() -> None:
+    gib = 2**30
+    assert auto_workers(79, gib, cpus=2, memory=None) == 2  # CPUs bound
+    assert auto_workers(3, gib, cpus=8, memory=None) == 3  # one per job at most
+    assert auto_workers(79, gib, cpus=8, memory=6 * gib) == 3  # 6 GiB / (2 x 1 GiB)
+    assert auto_workers(79, gib, cpus=8, memory=gib) == 1  # never below one
+    assert auto_workers(1, gib, cpus=8, memory=None) == 1
+    assert 1 <= usable_cpus() <= (os.cpu_count() or 1)

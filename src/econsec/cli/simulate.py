@@ -46,6 +46,19 @@ def _scenario(name_or_path: str, world: Any) -> Any:
         raise fail(str(exc).strip("'\"")) from None
 
 
+def _workers(text: str) -> int | None:
+    """``--workers``: a positive number, or ``auto`` (None: the engine chooses)."""
+    if text.strip().lower() == "auto":
+        return None
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise fail(f"--workers must be a positive number or auto (got {text!r})")
+    return n
+
+
 def _store(db: Path | None, *, read_only: bool = False) -> Any:
     from econsec.data.store import Store
     from econsec.errors import StoreError
@@ -168,8 +181,12 @@ def simulate(
     backend: Annotated[str, typer.Option(help="Where chunks of runs execute: local "
                                          "(processes of this machine) or dask (a Dask "
                                          "cluster). Same seed, same numbers.")] = "local",
-    workers: Annotated[int, typer.Option(help="Worker processes (local, or the workers of "
-                                         "a new Dask LocalCluster).", min=1)] = 1,
+    workers: Annotated[str, typer.Option(help="Worker processes (local, or the workers "
+                                         "of a new Dask LocalCluster): a number, or auto "
+                                         "(one per usable CPU, at most one per chunk of "
+                                         "128 runs, within half the free memory; a run "
+                                         "of one chunk stays in this process). Same "
+                                         "numbers for any value.")] = "auto",
     scheduler: Annotated[str | None, typer.Option(help="Address of a running Dask "
                                                   "scheduler, e.g. tcp://host:8786 "
                                                   "(--backend dask).")] = None,
@@ -191,6 +208,7 @@ def simulate(
 
     if table not in ("summary", "timeseries", "diversion", "trade", "prices", "outcomes"):
         raise fail("--table must be summary, timeseries, diversion, trade, prices or outcomes")
+    n_workers = _workers(workers)
     w = _world(world)
     goods = _goods(good, w)
     sc = _scenario(scenario, w)
@@ -206,7 +224,7 @@ def simulate(
         try:
             run = run_scenario(sc, w, runs=runs, seed=seed,
                                progress=lambda f: bar.update(task, completed=f),
-                               backend=backend, workers=workers, scheduler=scheduler,
+                               backend=backend, workers=n_workers, scheduler=scheduler,
                                db=db)
         except EconsecError as exc:  # unknown backend, unreachable scheduler, failed chunk
             raise fail(str(exc)) from None

@@ -180,7 +180,7 @@ def run_scenario(scenario: Scenario | str, world: World | None = None, *, runs: 
                  seed: int, horizon_days: int | None = None,
                  progress: Callable[[float], None] | None = None,
                  cancel: threading.Event | None = None, backend: str = "local",
-                 workers: int = 1, scheduler: str | None = None,
+                 workers: int | None = 1, scheduler: str | None = None,
                  without: Sequence[str] = (),
                  db: Path | Store | None = None) -> RunOutput:
     """Run *scenario* (a loaded scenario, or the name of a shipped one) on *world* (default:
@@ -193,7 +193,8 @@ def run_scenario(scenario: Scenario | str, world: World | None = None, *, runs: 
     *horizon_days* overrides the scenario's horizon. *progress* receives the completed
     fraction; setting *cancel* stops the run (``SimulationCancelled``). *backend*, *workers*
     and *scheduler* choose where the chunks of runs execute (:mod:`econsec.distributed`;
-    same seed, same bytes on every backend). *without*: mechanisms switched off
+    same seed, same bytes on every backend; *workers* None: as many as the machine and the
+    run suit, :func:`econsec.simulation.engine.simulate`). *without*: mechanisms switched off
     (:func:`econsec.policy.ablation.switch_off`). KeyError for a name that is not shipped.
     The world is read, never changed."""
     from econsec.data.world import load_world

@@ -71,6 +71,10 @@ CHUNK_RUNS = 128
 STATE_BYTES_PER_FLOW_RUN = 120
 #: memory a chunk's per-run state may take; large networks get smaller chunks
 CHUNK_MEMORY = 2**30
+#: a worker's copy of the network and its topology, bytes per flow: the one-run ICIO bench
+#: peaked at 2.88 GB RSS on 9.81 million flows (docs/simulation.md, 7 Dec 2026), i.e.
+#: ~250 B per flow beyond a worker's base memory, of which one run's state is ~120
+NETWORK_BYTES_PER_FLOW = 130
 
 
 def auto_chunk_runs(n_flows: int) -> int:
@@ -80,6 +84,16 @@ def auto_chunk_runs(n_flows: int) -> int:
     on the chunking, so this only bounds memory."""
     per_run = STATE_BYTES_PER_FLOW_RUN * max(n_flows, 1)
     return max(1, min(CHUNK_RUNS, CHUNK_MEMORY // per_run))
+
+
+def worker_bytes(n_flows: int, chunk_runs: int) -> int:
+    """Memory of one worker process simulating chunks of *chunk_runs* runs on a network of
+    *n_flows* flows: ``WORKER_BASE_BYTES + n_flows (NETWORK_BYTES_PER_FLOW + chunk_runs
+    STATE_BYTES_PER_FLOW_RUN)`` (for :func:`econsec.distributed.processes.auto_workers`)."""
+    from econsec.distributed.processes import WORKER_BASE_BYTES
+
+    return WORKER_BASE_BYTES + n_flows * (NETWORK_BYTES_PER_FLOW
+                                          + chunk_runs * STATE_BYTES_PER_FLOW_RUN)
 
 #: what may stand for randomness: a Generator (used as is), an int seed, None (fresh entropy)
 RngLike = np.random.Generator | int | None
@@ -355,7 +369,7 @@ def simulate(
     cancel: threading.Event | None = None,
     baseline: Baseline | None = None,
     chunk_runs: int | None = None,
-    workers: int = 1,
+    workers: int | None = 1,
     backend: str = "local",
     scheduler: str | None = None,
     records_dir: Path | None = None,
@@ -373,7 +387,10 @@ def simulate(
     Runs are simulated in chunks of *chunk_runs* (None: :func:`auto_chunk_runs`, by the
     network's size) on *backend* (:mod:`econsec.distributed`:
     ``local`` with *workers* processes, 1 = this process; ``dask`` on a new
-    ``LocalCluster`` of *workers* processes or on the cluster at *scheduler*). Parameters
+    ``LocalCluster`` of *workers* processes or on the cluster at *scheduler*). *workers*
+    None chooses the number (:func:`econsec.distributed.processes.auto_workers`: one per
+    usable CPU, at most one per chunk, within half the available memory; 1 runs the chunks
+    in this process). Parameters
     are drawn here, once, and each chunk's records land in its own runs, so results are
     identical bytes whatever the backend, *workers* and *chunk_runs*. With more than one
     worker, progress and cancellation act per chunk. Each finished chunk's records are
@@ -421,6 +438,10 @@ def simulate(
     if chunk_runs is None:
         chunk_runs = auto_chunk_runs(baseline.n_flows)
     chunks = [slice(lo, min(lo + chunk_runs, runs)) for lo in range(0, runs, chunk_runs)]
+    if workers is None:
+        from econsec.distributed.processes import auto_workers
+
+        workers = auto_workers(len(chunks), worker_bytes(baseline.n_flows, chunk_runs))
     records = RunRecords(records_dir, runs, chunks,
                          field_cells(n_rec, len(tracked), baseline.n_nodes, len(div_flows),
                                      len(baseline.goods), departures=in_transit),
