@@ -262,6 +262,29 @@ def test_shutdown_leaves_no_worker_process(tmp_path: Path, world: World) -> None
     assert [exited(p) for p in procs] == [True] * len(procs)
 
 
+def test_warm_starts_every_worker_with_the_world_before_the_first_run(
+        tmp_path: Path, world: World) -> None:
+    # `econsec serve` starts its workers at start-up: the first run then finds them
+    # running, with the world loaded, and runs on one of them
+    from econsec.api.jobs import JobManager, RunStore
+
+    jobs = JobManager(RunStore(tmp_path / "runs.duckdb"), world, workers=2)
+    try:
+        warm = jobs.warm()  # each task loads the world in its worker, returns its pid
+        pids = {f.result(timeout=120) for f in warm}
+        pool = jobs._executor()
+        assert len(warm) == 2 and pids == set(pool._processes)  # type: ignore[attr-defined]
+        assert os.getpid() not in pids
+        job = jobs.submit("jpn_kor_2019", {"runs": 2, "seed": 0, "horizon_days": 30})
+        deadline = time.monotonic() + 120
+        while job.active and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert job.status.value == "done", job.error
+        assert set(pool._processes) == pids  # type: ignore[attr-defined]  # no new process
+    finally:
+        jobs.shutdown()
+
+
 @pytest.mark.skipif(not hasattr(os, "nice"), reason="process niceness is a Unix feature")
 def test_simulation_workers_run_at_lower_cpu_priority(tmp_path: Path, world: World) -> None:
     # analysis requests must stay fast while simulations run: the workers yield the CPU

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import threading
 from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
@@ -60,11 +61,13 @@ BlocQ = Annotated[str | None, Query(max_length=200, description="bloc name or IS
 
 def create_app(*, world: World | None = None, token: str | None = None,
                limits: Limits | None = None, workers: int = 2, db: Path | None = None,
-               allowed_hosts: Iterable[str] = ()) -> FastAPI:
+               allowed_hosts: Iterable[str] = (), warm: bool = False) -> FastAPI:
     """The app. *world* defaults to the built-in world (loaded on first use); runs are
     stored in the store at *db* (default: :meth:`econsec.data.store.Store.default_path`);
     with *token* every route needs it (:mod:`econsec.api.security`); *allowed_hosts* are
-    host names served besides the local ones."""
+    host names served besides the local ones. With *warm* the simulation workers are
+    started when the app starts, in a background thread (:meth:`JobManager.warm`), not
+    by the first run."""
     from econsec.data.world import load_world
 
     lim = limits or Limits()
@@ -84,6 +87,9 @@ def create_app(*, world: World | None = None, token: str | None = None,
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if warm:
+            threading.Thread(target=_warm, args=(jobs,), daemon=True,
+                             name="econsec-warm-workers").start()
         yield
         jobs.shutdown()
 
@@ -353,6 +359,25 @@ def create_app(*, world: World | None = None, token: str | None = None,
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     return app
+
+
+def _warm(jobs: JobManager) -> None:
+    """Start *jobs*' workers (:meth:`JobManager.warm`); a failure is logged as a warning
+    (the runs that follow start the workers they need and report their own errors)."""
+    log = logging.getLogger("econsec.api")
+
+    def failed(exc: BaseException | None) -> None:
+        if exc is not None:
+            log.warning("warming the simulation workers at start-up failed (%s: %s); runs "
+                        "start them as they come", type(exc).__name__, exc)
+
+    try:
+        tasks = jobs.warm()
+    except Exception as exc:  # logged; the server keeps serving
+        failed(exc)
+        return
+    for task in tasks:
+        task.add_done_callback(lambda f: failed(None if f.cancelled() else f.exception()))
 
 
 def _job_json(job: Job) -> dict[str, Any]:
