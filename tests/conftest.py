@@ -39,6 +39,13 @@ SHARED_GROUPS = {
 }
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Commands run by the tests use one process unless a test says otherwise (`--workers`'s
+    default, auto, reads ECONSEC_WORKERS): the test processes already fill the cores, and
+    the session's shared runs (below) live in the test's process."""
+    os.environ.setdefault("ECONSEC_WORKERS", "1")
+
+
 @pytest.hookimpl(optionalhook=True)  # an xdist hook: no error without xdist
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """`-n auto`: one worker per CPU this process may run on (xdist asks psutil, when it is
@@ -205,11 +212,11 @@ def brief_runs_once() -> Callable[..., Any]:
     real = brief._runs
     done: dict[tuple[int, int, int], tuple[Any, Any]] = {}
 
-    def runs(world: Any, runs: int, seed: int) -> Any:
-        key = (id(world), runs, seed)
+    def runs(world: Any, runs: int, seed: int, workers: int | None = 1) -> Any:
+        key = (id(world), runs, seed)  # the same answer for any workers (tested)
         if key not in done:  # the world is kept beside its answer: its id stays its own
-            with _runs_shared():
-                done[key] = (world, real(world, runs, seed))
+            with _runs_shared():  # in this process, where the shared runs are
+                done[key] = (world, real(world, runs, seed, 1))
         return done[key][1]
 
     return runs

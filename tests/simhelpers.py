@@ -9,7 +9,8 @@
   :func:`draw_runs` (drawn as the engine draws them);
 * the built-in world, loaded once: :func:`world`, :func:`world_baseline`;
 * a shipped scenario's run, once per (name, runs, seed): :func:`shipped_run`, and
-  :func:`shared_run`, the runner memoised for such runs (the ``shared_runs`` fixture).
+  :func:`shared_run`, the runner memoised for such runs (the ``shared_runs`` fixture);
+* worker processes: :func:`count_workers` (a machine of N CPUs, the pools opened).
 """
 
 from __future__ import annotations
@@ -253,3 +254,21 @@ def shipped_run(name: str, runs: int, seed: int) -> Any:
     built-in world, computed once per test session (tests only read it; shared with
     every :func:`shared_run` of the same run)."""
     return shared_run(name, runs=runs, seed=seed)
+
+
+def count_workers(monkeypatch: Any, cpus: int = 2) -> list[int]:
+    """Pretend this machine has *cpus* usable CPUs and no memory bound, and record the
+    worker count of every executor opened from now on (the returned list)."""
+    from econsec.distributed import executors, processes
+
+    opened: list[int] = []
+    real = executors.open_executor
+
+    def spy(backend: str = "local", workers: int = 1, *a: Any, **kw: Any) -> Any:
+        opened.append(workers)
+        return real(backend, workers, *a, **kw)
+
+    monkeypatch.setattr(executors, "open_executor", spy)
+    monkeypatch.setattr(processes, "usable_cpus", lambda: cpus)
+    monkeypatch.setattr(processes, "available_memory", lambda: None)
+    return opened

@@ -26,7 +26,7 @@ from econsec.policy.compare import (
     simulated_change,
 )
 from econsec.policy.scenarios import Scenario, load_named
-from simhelpers import shipped_run
+from simhelpers import count_workers, shipped_run
 
 RUNS, SEED = 20, 0
 pytestmark = pytest.mark.shares("shared_runs")  # shipped_run: the session's runs
@@ -393,3 +393,24 @@ def test_cached_output_windows_leave_the_replay_table_unchanged(
     pd.testing.assert_frame_equal(cached, before, check_exact=True)
     out = before[before["metric"] == "output"]["simulated_change"]
     assert out.notna().sum() >= 2  # the comparison covers real numbers, not only gaps
+
+
+def test_replays_side_by_side_give_the_same_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    # each replay on its own worker process (auto: one per CPU, here 2) scores exactly as
+    # one after the other in this process, rows in the order asked
+    from typer.testing import CliRunner
+
+    from econsec.cli.app import app
+    from econsec.policy.skill import score_replays
+
+    names = ["jpn_kor_2019", "chn_graphite_2023", "chn_ga_ge_2023"]
+    here = score_replays(names=names, runs=2, seed=3, workers=1)
+    opened = count_workers(monkeypatch, cpus=2)
+    apart = score_replays(names=names, runs=2, seed=3, workers=None)
+    assert opened == [2]
+    pd.testing.assert_frame_equal(apart.outcomes, here.outcomes, check_exact=True)
+    pd.testing.assert_frame_equal(apart.summary, here.summary, check_exact=True)
+    assert apart.notes == here.notes
+    assert list(dict.fromkeys(apart.outcomes["scenario"])) == names
+    res = CliRunner().invoke(app, ["replays", "--workers", "none"])
+    assert res.exit_code == 2 and "--workers must be a positive number or auto" in res.output

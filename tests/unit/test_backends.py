@@ -202,19 +202,10 @@ def test_chunks_shrink_on_large_networks_to_bound_memory() -> None:
 
 def test_auto_workers_opens_one_process_per_cpu_and_keeps_the_bytes(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from econsec.distributed import executors, processes
+    from simhelpers import count_workers
 
     ref = _reference()
-    opened: list[int] = []
-    real = executors.open_executor
-
-    def spy(backend: str = "local", workers: int = 1, *a: Any, **kw: Any) -> Any:
-        opened.append(workers)
-        return real(backend, workers, *a, **kw)
-
-    monkeypatch.setattr(executors, "open_executor", spy)
-    monkeypatch.setattr(processes, "usable_cpus", lambda: 2)
-    monkeypatch.setattr(processes, "available_memory", lambda: None)
+    opened = count_workers(monkeypatch, cpus=2)
     assert _csv(_run(workers=None)) == ref  # several chunks: 2 processes
     assert _csv(_run(workers=None, chunk_runs=RUNS)) == ref  # one chunk: in this process
     assert opened == [2, 1]

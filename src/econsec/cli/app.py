@@ -14,7 +14,17 @@ from econsec.cli import serve as serve_cmd
 from econsec.cli import simulate as simulate_cmd
 from econsec.cli import trade as trade_cmd
 from econsec.cli import world_build as world_build_cmd
-from econsec.cli.common import DbOpt, FormatOpt, OutOpt, WideOpt, fail, query, show
+from econsec.cli.common import (
+    DbOpt,
+    FormatOpt,
+    OutOpt,
+    WideOpt,
+    WorkersOpt,
+    fail,
+    query,
+    show,
+    workers_of,
+)
 from econsec.reports.tables import OutputFormat
 
 app = typer.Typer(
@@ -70,14 +80,17 @@ def brief(
                                              "scenario (default: 10 in the terminal, 50 in "
                                              "a report).")] = None,
     db: DbOpt = None,
+    workers: WorkersOpt = "auto",
 ) -> None:
     """Print the alliance's exposure and chokepoint summary against a rival, or write it
-    as a report with plots (`--out brief.html`, `--format md`).
+    as a report with plots (`--out brief.html`, `--format md`). In the terminal the
+    replays run side by side on `--workers` processes; a report runs them in this one.
 
     Examples: `econsec brief --bloc TRILATERAL --against CHN`; `econsec brief --out brief.html`
     """
     from econsec.analysis.names import resolve_party
 
+    n_workers = workers_of(workers)
     w = _load(world)
     bloc = query(resolve_party, bloc, w).label
     against = query(resolve_party, against, w, kind="rival").label
@@ -101,7 +114,7 @@ def brief(
 
     try:
         print_brief(w, bloc=bloc, against=against, top=top,
-                    runs=10 if runs is None else runs)
+                    runs=10 if runs is None else runs, workers=n_workers)
     except (KeyError, ValueError) as exc:
         raise fail(str(exc)) from None
 

@@ -1,4 +1,5 @@
-"""Options shared by every table command: ``--format``, ``--out``, ``--wide`` and ``--db``."""
+"""Options shared by the commands: ``--format``, ``--out``, ``--wide``, ``--db`` and
+``--workers``."""
 
 from __future__ import annotations
 
@@ -37,6 +38,29 @@ DbOpt = Annotated[
         envvar="ECONSEC_DB",
     ),
 ]
+
+WorkersOpt = Annotated[
+    str,
+    typer.Option("--workers", envvar="ECONSEC_WORKERS",
+                 help="Worker processes: a number, or auto (one per usable "
+                 "CPU, at most one per chunk of 128 runs of a simulation or per replay, "
+                 "within half the free memory; a single chunk or replay stays in this "
+                 "process). Same numbers for any value."),
+]
+
+
+def workers_of(text: str) -> int | None:
+    """``--workers``: a positive number, or ``auto`` (None: econsec chooses,
+    :func:`econsec.distributed.processes.auto_workers`)."""
+    if text.strip().lower() == "auto":
+        return None
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise fail(f"--workers must be a positive number or auto (got {text!r})")
+    return n
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

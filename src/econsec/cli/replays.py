@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from econsec.cli.common import FormatOpt, OutOpt, WideOpt, fail
+from econsec.cli.common import FormatOpt, OutOpt, WideOpt, WorkersOpt, fail, workers_of
 from econsec.reports.tables import OutputFormat, write_xlsx
 
 
@@ -30,6 +30,7 @@ def replays(
     ablation: Annotated[bool, typer.Option(
         "--ablation", help="The skill per replay with every mechanism on, each one off in "
         "turn (of --without, default all), then all off.")] = False,
+    workers: WorkersOpt = "auto",
 ) -> None:
     """Score every shipped replay: one row per documented outcome (scenario, outcome, role,
     period, documented, simulated, tolerance, within_tolerance, direction_ok, source, unit), then
@@ -59,6 +60,7 @@ def replays(
     from econsec.reports.tables import emit
 
     off = tuple(without or ())
+    n_workers = workers_of(workers)
     try:
         w = load_world(world)
         if ablation:
@@ -66,7 +68,7 @@ def replays(
 
             with Console(stderr=True).status(f"running the ablation ({runs} runs, seed {seed})"):
                 table = ablation_table(w, names=scenario or None, mechanisms=off or None,
-                                       runs=runs, seed=seed)
+                                       runs=runs, seed=seed, workers=n_workers)
         else:
             if off:
                 from econsec.policy.ablation import check_mechanisms
@@ -74,7 +76,7 @@ def replays(
                 off = check_mechanisms(off)
             with Console(stderr=True).status(f"running the replays ({runs} runs, seed {seed})"):
                 skill = score_replays(w, names=scenario or None, runs=runs, seed=seed,
-                                      without=off)
+                                      without=off, workers=n_workers)
     except (DataError, KeyError, ValueError) as exc:
         raise fail(str(exc).strip("'\"")) from None
     if ablation:

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from econsec.cli.common import DbOpt, FormatOpt, OutOpt, WideOpt, fail
+from econsec.cli.common import DbOpt, FormatOpt, OutOpt, WideOpt, WorkersOpt, fail, workers_of
 from econsec.reports.tables import OutputFormat
 
 scenarios_app = typer.Typer(help="Shipped scenarios: replays of real episodes and "
@@ -44,19 +44,6 @@ def _scenario(name_or_path: str, world: Any) -> Any:
         return resolve_scenario(name_or_path, world)
     except (DataError, KeyError) as exc:
         raise fail(str(exc).strip("'\"")) from None
-
-
-def _workers(text: str) -> int | None:
-    """``--workers``: a positive number, or ``auto`` (None: the engine chooses)."""
-    if text.strip().lower() == "auto":
-        return None
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise fail(f"--workers must be a positive number or auto (got {text!r})")
-    return n
 
 
 def _store(db: Path | None, *, read_only: bool = False) -> Any:
@@ -181,12 +168,7 @@ def simulate(
     backend: Annotated[str, typer.Option(help="Where chunks of runs execute: local "
                                          "(processes of this machine) or dask (a Dask "
                                          "cluster). Same seed, same numbers.")] = "local",
-    workers: Annotated[str, typer.Option(help="Worker processes (local, or the workers "
-                                         "of a new Dask LocalCluster): a number, or auto "
-                                         "(one per usable CPU, at most one per chunk of "
-                                         "128 runs, within half the free memory; a run "
-                                         "of one chunk stays in this process). Same "
-                                         "numbers for any value.")] = "auto",
+    workers: WorkersOpt = "auto",
     scheduler: Annotated[str | None, typer.Option(help="Address of a running Dask "
                                                   "scheduler, e.g. tcp://host:8786 "
                                                   "(--backend dask).")] = None,
@@ -208,7 +190,7 @@ def simulate(
 
     if table not in ("summary", "timeseries", "diversion", "trade", "prices", "outcomes"):
         raise fail("--table must be summary, timeseries, diversion, trade, prices or outcomes")
-    n_workers = _workers(workers)
+    n_workers = workers_of(workers)
     w = _world(world)
     goods = _goods(good, w)
     sc = _scenario(scenario, w)

@@ -67,9 +67,11 @@ _SHORT = {
 
 
 def print_brief(world: World, bloc: str = "TRILATERAL", against: str = "CHN",
-                top: int = 10, *, runs: int = 10, seed: int = 0) -> None:
+                top: int = 10, *, runs: int = 10, seed: int = 0,
+                workers: int | None = 1) -> None:
     """Key findings first (:func:`econsec.reports.findings.key_findings`), then
-    :func:`brief_tables` and the replay skill, rendered with rich, then the sources."""
+    :func:`brief_tables` and the replay skill, rendered with rich, then the sources.
+    *workers*: processes for the replays (:func:`econsec.policy.skill.score_replays`)."""
     import datetime as dt
 
     from rich.console import Console
@@ -79,7 +81,7 @@ def print_brief(world: World, bloc: str = "TRILATERAL", against: str = "CHN",
     from econsec.reports.tables import rich_table
 
     console = Console()
-    skill, digest, problem = _runs(world, runs, seed)
+    skill, digest, problem = _runs(world, runs, seed, workers)
     found = key_findings(world, bloc, against, as_of=dt.datetime.now(dt.UTC).year,
                          skill=skill, forward=digest)
     console.print("[bold]Key findings[/]")
@@ -106,16 +108,18 @@ def print_brief(world: World, bloc: str = "TRILATERAL", against: str = "CHN",
         console.print(f"  [{sid}] {world.sources[sid].citation()}", highlight=False)
 
 
-def _runs(world: World, runs: int, seed: int) -> tuple[Any, Any, str]:
-    """The replay skill and the default forward scenario's digest, or (None, None, why)
-    for a world that cannot run them (a DataError: missing measures, goods, economies)."""
+def _runs(world: World, runs: int, seed: int, workers: int | None = 1
+          ) -> tuple[Any, Any, str]:
+    """The replay skill (on *workers* processes) and the default forward scenario's
+    digest, or (None, None, why) for a world that cannot run them (a DataError: missing
+    measures, goods, economies)."""
     from econsec.errors import DataError
     from econsec.policy.runner import run_scenario
     from econsec.policy.skill import score_replays
     from econsec.reports.findings import DEFAULT_FORWARD, forward_digest, scenario_sources
 
     try:
-        skill = score_replays(world, runs=runs, seed=seed)
+        skill = score_replays(world, runs=runs, seed=seed, workers=workers)
         out = run_scenario(DEFAULT_FORWARD, world, runs=runs, seed=seed)
     except DataError as exc:
         return None, None, f"this world cannot run them ({exc})"
