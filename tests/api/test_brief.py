@@ -210,3 +210,30 @@ def test_every_figure_has_title_axes_with_units_and_sources(doc: BriefDoc) -> No
                 assert label in texts, (f.key, label)  # drawn, not cut
                 assert label in ("year", "date") or re.search(r"\(.+\)", label), (f.key,
                                                                                    label)
+
+
+def test_scenarios_run_side_by_side_give_the_same_section(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the brief's replays and forward scenario, each on a worker process (auto: one per
+    # CPU, here 2), give the section the same tables, figures, notes, skill and digest as
+    # one after the other in this process
+    from simhelpers import count_workers
+
+    here, skill_here, digest_here = brief_html._scenario_section(world, 2, 1, 1)
+    opened = count_workers(monkeypatch, cpus=2)
+    apart, skill_apart, digest_apart = brief_html._scenario_section(world, 2, 1, None)
+    assert opened == [2]
+    assert apart.notes == here.notes and len(here.tables) > 3
+    assert [t.title for t in apart.tables] == [t.title for t in here.tables]
+    for a, b in zip(apart.tables, here.tables, strict=True):
+        pd.testing.assert_frame_equal(a.frame, b.frame, check_exact=True)
+
+    def drawn(sec: Any) -> list[tuple[str, str]]:  # matplotlib draws random ids (p..., m...)
+        return [(f.key, re.sub(r"\b[pm][0-9a-f]{10}\b", "id", f.svg)) for f in sec.figures]
+
+    assert drawn(apart) == drawn(here) and len(here.figures) > 3
+    pd.testing.assert_frame_equal(skill_apart.outcomes, skill_here.outcomes, check_exact=True)
+    pd.testing.assert_frame_equal(digest_apart.summary, digest_here.summary,
+                                  check_exact=True)
+    assert ({k: v for k, v in vars(digest_apart).items() if k != "summary"}
+            == {k: v for k, v in vars(digest_here).items() if k != "summary"})

@@ -83,8 +83,8 @@ def brief(
     workers: WorkersOpt = "auto",
 ) -> None:
     """Print the alliance's exposure and chokepoint summary against a rival, or write it
-    as a report with plots (`--out brief.html`, `--format md`). In the terminal the
-    replays run side by side on `--workers` processes; a report runs them in this one.
+    as a report with plots (`--out brief.html`, `--format md`). The scenarios run side by
+    side on `--workers` processes (the same brief for any number).
 
     Examples: `econsec brief --bloc TRILATERAL --against CHN`; `econsec brief --out brief.html`
     """
@@ -105,7 +105,7 @@ def brief(
 
         try:
             write_brief(w, target, fmt, bloc=bloc, against=against, top=top,
-                        runs=50 if runs is None else runs, db=db)
+                        runs=50 if runs is None else runs, db=db, workers=n_workers)
         except (KeyError, ValueError, MissingExtraError) as exc:
             raise fail(str(exc)) from None
         typer.echo(f"wrote {target}", err=True)

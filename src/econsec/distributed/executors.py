@@ -311,3 +311,27 @@ def open_executor(backend: str = "local", workers: int = 1, scheduler: str | Non
         yield ex
     finally:
         ex.close()
+
+
+def map_ordered(fn: Callable[[Any, Any], Any], shared: Any, payloads: list[Any],
+                workers: int = 1, preload: tuple[str, ...] = ()) -> list[Any]:
+    """``[fn(shared, p) for p in payloads]`` on the local backend: in this process with one
+    worker, else on ``min(workers, len(payloads))`` processes that receive *shared* once
+    (*preload*: as for :func:`open_executor`), the results in the order of *payloads*.
+    The first job's error found is raised (the others are cancelled or finish)."""
+    n = max(1, min(workers, len(payloads)))
+    done: dict[int, Any] = {}
+    with open_executor("local", n, preload=preload) as ex:
+        handle = ex.share(shared)
+        for i, payload in enumerate(payloads):
+            ex.submit(i, fn, handle, payload)
+        while len(done) < len(payloads):
+            got = ex.next_completed(timeout=1.0)
+            if got is None:
+                continue
+            tag, result, exc = got
+            if exc is not None:
+                raise exc
+            done[tag] = result
+    return [done[i] for i in range(len(payloads))]
+

@@ -126,6 +126,18 @@ def skill_summary(outcomes: pd.DataFrame) -> pd.DataFrame:
 REPLAY_BYTES_PER_RUN = 2 * 2**20
 
 
+def scenario_workers(jobs: int, runs: int, workers: int | None) -> int:
+    """Processes for *jobs* scenarios of *runs* runs each, run side by side: *workers*, or
+    for None one per usable CPU, at most one per scenario, within half the free memory
+    (:func:`econsec.distributed.processes.auto_workers`, ``WORKER_BASE_BYTES + runs
+    REPLAY_BYTES_PER_RUN`` each)."""
+    if workers is not None:
+        return workers
+    from econsec.distributed.processes import WORKER_BASE_BYTES, auto_workers
+
+    return auto_workers(jobs, WORKER_BASE_BYTES + runs * REPLAY_BYTES_PER_RUN)
+
+
 def score_replays(world: Any = None, *, names: list[str] | None = None, runs: int = 20,
                   seed: int = 0, without: Sequence[str] = (), workers: int | None = 1
                   ) -> Skill:
@@ -135,12 +147,9 @@ def score_replays(world: Any = None, *, names: list[str] | None = None, runs: in
 
     The replays are independent: with *workers* > 1 they run side by side in that many
     local processes (:mod:`econsec.distributed`), each replay's runs in one process; None
-    chooses one per usable CPU, at most one per replay, within half the free memory
-    (:func:`econsec.distributed.processes.auto_workers`, ``WORKER_BASE_BYTES + runs
-    REPLAY_BYTES_PER_RUN`` each). The result is the same whatever *workers*: each replay
-    runs with *seed*, and the rows keep the order of *names*."""
-    from econsec.distributed.executors import open_executor
-    from econsec.distributed.processes import WORKER_BASE_BYTES, auto_workers
+    chooses (:func:`scenario_workers`). The result is the same whatever *workers*: each
+    replay runs with *seed*, and the rows keep the order of *names*."""
+    from econsec.distributed.executors import map_ordered
     from econsec.policy.compare import replay_names
     from econsec.policy.scenarios import load_named
 
@@ -152,28 +161,15 @@ def score_replays(world: Any = None, *, names: list[str] | None = None, runs: in
                              "outcomes")
     if not chosen:
         raise ValueError("no replay to score")
-    if workers is None:
-        workers = auto_workers(len(chosen), WORKER_BASE_BYTES + runs * REPLAY_BYTES_PER_RUN)
+    workers = scenario_workers(len(chosen), runs, workers)
     if workers > 1 and world is None:  # loaded once here, not by every worker
         from econsec.data.world import load_world
 
         world = load_world()
-    done: dict[int, tuple[pd.DataFrame, str]] = {}
-    with open_executor("local", max(1, min(workers, len(chosen))),
-                       preload=(__name__, "econsec.simulation.preload")) as ex:
-        handle = ex.share((world, runs, seed, tuple(without)))
-        for i, name in enumerate(chosen):
-            ex.submit(i, _score_one, handle, name)
-        while len(done) < len(chosen):
-            got = ex.next_completed(timeout=1.0)
-            if got is None:
-                continue
-            tag, result, exc = got
-            if exc is not None:
-                raise exc
-            done[tag] = result
-    frames = [done[i][0] for i in range(len(chosen))]
-    notes = {name: done[i][1] for i, name in enumerate(chosen) if done[i][1]}
+    done = map_ordered(_score_one, (world, runs, seed, tuple(without)), list(chosen), workers,
+                       preload=(__name__, "econsec.simulation.preload"))
+    frames = [frame for frame, _ in done]
+    notes = {name: note for name, (_, note) in zip(chosen, done, strict=True) if note}
     outcomes = pd.concat(frames, ignore_index=True)
     return Skill(outcomes, skill_summary(outcomes), notes)
 

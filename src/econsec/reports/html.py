@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import html
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -222,15 +223,61 @@ def skill_tables(skill: Any, names: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     return summary, shown
 
 
-def _scenario_section(world: World, runs: int, seed: int) -> tuple[Section, Any, Any]:
-    """The replays and the forward scenario; also the replay :class:`Skill` and the
-    forward scenario's :class:`ForwardDigest` (None when not run) for the key findings."""
+@dataclass(frozen=True)
+class _RunView:
+    """What the brief reads of one scenario's run, formed where the run ran (a worker
+    process, or this one): *error* is the reason a world cannot resolve the scenario
+    ("" when it ran); *scored* a replay's scored outcomes, *digest* a forward scenario's
+    :class:`~econsec.reports.findings.ForwardDigest`."""
+
+    name: str
+    error: str = ""
+    note: str = ""
+    timeseries: pd.DataFrame | None = None
+    diversion: pd.DataFrame | None = None
+    outcomes: pd.DataFrame | None = None
+    scored: pd.DataFrame | None = None
+    digest: Any = None
+    runs: int = 0
+    seed: int = 0
+    horizon_days: int = 0
+
+
+def _run_view(shared: tuple[World, int, int], name: str) -> _RunView:
+    """Run shipped scenario *name* (``shared``: world, runs, seed) and keep its
+    :class:`_RunView`."""
     from econsec.errors import DataError
     from econsec.policy.runner import run_scenario
-    from econsec.policy.scenarios import load_named, scenario_names
-    from econsec.policy.skill import Skill, score_outcomes, skill_summary
-    from econsec.reports import figures
+    from econsec.policy.scenarios import load_named
+    from econsec.policy.skill import score_outcomes
     from econsec.reports.findings import forward_digest
+
+    world, runs, seed = shared
+    try:
+        scenario = load_named(name, world)
+        out = run_scenario(scenario, world, runs=runs, seed=seed)
+    except DataError as exc:  # a world without the scenario's measures, goods, ...
+        return _RunView(name, error=str(exc))
+    replay = scenario.kind == "replay"
+    return _RunView(
+        name, note=out.backcast_note(named=3), timeseries=out.timeseries(),
+        diversion=out.diversion(), outcomes=out.outcomes,
+        scored=score_outcomes(scenario, out.result) if replay else None,
+        digest=None if replay else forward_digest(out, _scenario_sources(world,
+                                                                         scenario.text)),
+        runs=out.runs, seed=out.seed, horizon_days=out.horizon_days)
+
+
+def _scenario_section(world: World, runs: int, seed: int, workers: int | None = 1
+                      ) -> tuple[Section, Any, Any]:
+    """The replays and the forward scenario; also the replay :class:`Skill` and the
+    forward scenario's :class:`ForwardDigest` (None when not run) for the key findings.
+    The scenarios run side by side on *workers* processes
+    (:func:`econsec.policy.skill.scenario_workers`; the same document for any number)."""
+    from econsec.distributed.executors import map_ordered
+    from econsec.policy.scenarios import load_named, scenario_names
+    from econsec.policy.skill import Skill, scenario_workers, skill_summary
+    from econsec.reports import figures
     from econsec.reports.names import Names
 
     names = Names.of(world)
@@ -245,22 +292,25 @@ def _scenario_section(world: World, runs: int, seed: int) -> tuple[Section, Any,
     checks: list[pd.DataFrame] = []
     scored: list[pd.DataFrame] = []
     digest = None
-    for name in chosen:
-        try:
-            scenario = load_named(name, world)
-            out = run_scenario(scenario, world, runs=runs, seed=seed)
-        except DataError as exc:  # a world without the scenario's measures, goods, ...
-            sec.notes.append(f"{name}: not run, this world cannot resolve it ({exc})")
+    views = map_ordered(_run_view, (world, runs, seed), chosen,
+                        scenario_workers(len(chosen), runs, workers),
+                        preload=(__name__, "econsec.simulation.preload"))
+    for out in views:
+        name = out.name
+        if out.error:
+            sec.notes.append(f"{name}: not run, this world cannot resolve it ({out.error})")
             continue
+        scenario = load_named(name, world)
         srcs = _scenario_sources(world, scenario.text)
-        if note := out.backcast_note(named=3):  # later figures standing in for its year
-            sec.notes.append(f"{name}: {note}")
-        if scenario.kind == "replay":
-            scored.append(score_outcomes(scenario, out.result))
-        else:
-            digest = forward_digest(out, srcs)
+        if out.note:  # later figures standing in for its year
+            sec.notes.append(f"{name}: {out.note}")
+        if out.scored is not None:
+            scored.append(out.scored)
+        if out.digest is not None:
+            digest = out.digest
         srcs.append(f"run:{name}")
-        ts = out.timeseries()
+        ts, diversion = out.timeseries, out.diversion
+        assert ts is not None and diversion is not None  # (a view that ran)
         description = " ".join(scenario.description.split())[:600]
         metric = figures.headline_metric(ts)
         band = figures.band_frame(ts, labels=names.economy, goods=names.good)
@@ -269,7 +319,7 @@ def _scenario_section(world: World, runs: int, seed: int) -> tuple[Section, Any,
             f"run_{name}", f"{scenario.title} ({scenario.kind})", figures.band_timeseries(
                 band, start=scenario.start, runs=out.runs, ylabel=ylabel), srcs,
             description[:400].rsplit(". ", 1)[0], axes=["date", ylabel]))
-        div = _diversion_bars(out.diversion())
+        div = _diversion_bars(diversion)
         if div is not None:
             div = div.assign(supplier=div["supplier"].map(names.economy),
                              change=100.0 * div["change"])
@@ -353,8 +403,9 @@ def _diversion_bars(div: pd.DataFrame) -> pd.DataFrame | None:
 
 def build_brief(world: World, bloc: str = "TRILATERAL", against: str = "CHN", *,
                 top: int = 10, runs: int = 50, seed: int = 0, db: Path | None = None,
-                scenarios: bool = True) -> BriefDoc:
-    """Compute every section of the brief (see the module docstring)."""
+                scenarios: bool = True, workers: int | None = 1) -> BriefDoc:
+    """Compute every section of the brief (see the module docstring); the scenarios run on
+    *workers* processes (None: chosen by the machine, :func:`_scenario_section`)."""
     from econsec import analysis
     from econsec.domain import resolve_bloc
     from econsec.reports.findings import SKILL_SOURCE, key_findings, world_source
@@ -366,7 +417,7 @@ def build_brief(world: World, bloc: str = "TRILATERAL", against: str = "CHN", *,
                 _leverage_section(chk, bloc, against), _trends_section(db, world)]
     skill = digest = None
     if scenarios:
-        scen, skill, digest = _scenario_section(world, runs, seed)
+        scen, skill, digest = _scenario_section(world, runs, seed, workers)
         sections.append(scen)
     found = key_findings(world, bloc, against, as_of=now.year, chokepoints=chk, skill=skill,
                          forward=digest)
@@ -519,9 +570,11 @@ def cached_brief_html(world: World, bloc: str, against: str) -> str:
 
 def write_brief(world: World, out: Path, fmt: str = "html", *, bloc: str = "TRILATERAL",
                 against: str = "CHN", top: int = 10, runs: int = 50, seed: int = 0,
-                db: Path | None = None) -> Path:
-    """Write the brief to *out* as ``html`` or ``md`` (SVGs beside the Markdown file)."""
-    doc = build_brief(world, bloc, against, top=top, runs=runs, seed=seed, db=db)
+                db: Path | None = None, workers: int | None = 1) -> Path:
+    """Write the brief to *out* as ``html`` or ``md`` (SVGs beside the Markdown file);
+    *workers* as for :func:`build_brief`."""
+    doc = build_brief(world, bloc, against, top=top, runs=runs, seed=seed, db=db,
+                      workers=workers)
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "md":
         from econsec.reports.markdown import render_markdown
