@@ -209,3 +209,10 @@ def test_auto_workers_opens_one_process_per_cpu_and_keeps_the_bytes(
     assert _csv(_run(workers=None)) == ref  # several chunks: 2 processes
     assert _csv(_run(workers=None, chunk_runs=RUNS)) == ref  # one chunk: in this process
     assert opened == [2, 1]
+    # chunks left to the engine: 10 runs in one chunk in this process (auto), or on 2
+    # workers as 5 + 5 (not one chunk of 10 and an idle worker)
+    one = _run(workers=None, chunk_runs=None)
+    two = _run(workers=2, chunk_runs=None)
+    assert _csv(one) == _csv(two) == ref and opened == [2, 1, 1, 2]
+    assert one.recorder.chunks == [slice(0, 10)]
+    assert two.recorder.chunks == [slice(0, 5), slice(5, 10)]

@@ -385,7 +385,8 @@ def simulate(
     setting *cancel* stops the run with :class:`SimulationCancelled`.
 
     Runs are simulated in chunks of *chunk_runs* (None: :func:`auto_chunk_runs`, by the
-    network's size) on *backend* (:mod:`econsec.distributed`:
+    network's size, or, with several workers and fewer runs than their full chunks, one
+    even chunk per worker) on *backend* (:mod:`econsec.distributed`:
     ``local`` with *workers* processes, 1 = this process; ``dask`` on a new
     ``LocalCluster`` of *workers* processes or on the cluster at *scheduler*). *workers*
     None chooses the number (:func:`econsec.distributed.processes.auto_workers`: one per
@@ -435,13 +436,19 @@ def simulate(
     in_transit = bool((params.params["transit_scale"] > 0).any())
     every = record_every(runs, n_steps, len(tracked), len(div_flows) * (2 if in_transit else 1))
     n_rec = len(recorded_steps(n_steps, every))
+    auto_chunks = chunk_runs is None
     if chunk_runs is None:
         chunk_runs = auto_chunk_runs(baseline.n_flows)
-    chunks = [slice(lo, min(lo + chunk_runs, runs)) for lo in range(0, runs, chunk_runs)]
     if workers is None:
         from econsec.distributed.processes import auto_workers
 
-        workers = auto_workers(len(chunks), worker_bytes(baseline.n_flows, chunk_runs))
+        workers = auto_workers(-(-runs // chunk_runs), worker_bytes(baseline.n_flows,
+                                                                     chunk_runs))
+    if auto_chunks and workers > 1 and runs < workers * chunk_runs:
+        # fewer runs than the workers' full chunks: one even chunk per worker (200 runs on
+        # 2 workers as 100 + 100, not 128 + 72), so they finish together
+        chunk_runs = -(-runs // workers)
+    chunks = [slice(lo, min(lo + chunk_runs, runs)) for lo in range(0, runs, chunk_runs)]
     records = RunRecords(records_dir, runs, chunks,
                          field_cells(n_rec, len(tracked), baseline.n_nodes, len(div_flows),
                                      len(baseline.goods), departures=in_transit),
