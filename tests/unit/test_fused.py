@@ -223,6 +223,34 @@ def test_receipts_inventories_and_ramp_equal_the_numpy_stages(dt: float) -> None
     assert not calm
 
 
+@pytest.mark.parametrize("scale", [1.0, 7.0])
+def test_flow_amounts_equal_the_numpy_shipments(scale: float) -> None:
+    """Shipments.rates / amounts of some flows: ``(g phi_use) u + (g phi_ref) r`` (times
+    the step's days) as numpy forms them, bit for bit; a hand case first."""
+    g, pu, pr = np.array([[0.5, 1.0]]), np.array([[1.0, 0.5]]), np.array([[0.25, 0.0]])
+    u, r = np.array([[4.0, 2.0]]), np.array([[8.0, 3.0]])
+    zero = np.zeros(1, dtype=np.int64)
+    # (0.5 x 1) 4 + (0.5 x 0.25) 8 = 3, (1 x 0.5) 2 + 0 = 1; times the scale
+    np.testing.assert_array_equal(fused.flow_amounts(g, pu, pr, u, r, zero, zero, scale),
+                                  [[3.0 * scale, 1.0 * scale]])
+    n, s, k, runs = 6, 9, 30, 5
+    src, slot = RNG.integers(0, n, k), RNG.integers(0, s, k)
+    g = with_edges(RNG.random((k, runs)))
+    phi_u, phi_r = with_edges(RNG.random((n, runs))), with_edges(RNG.random((n, runs)))
+    use, refill = RNG.random((s, runs)) * 1e3, with_edges(RNG.random((s, runs)))
+    want = g * phi_u[src]  # shipments.Shipments._of, numpy
+    want *= use[slot]
+    ref = g * phi_r[src]
+    ref *= refill[slot]
+    want += ref
+    if scale != 1.0:
+        want *= scale
+    got = fused.flow_amounts(g, phi_u, phi_r, use, refill, src, slot, scale)
+    assert same_bits(got, want)
+    assert same_bits(fused.flow_amounts(g, phi_u, phi_r, use, refill, src.astype(np.int32),
+                                        slot, scale), want)
+
+
 def states(net: Baseline, spec: SimulationSpec, runs: int, seed: int, steps: int, *,
            compiled: bool, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, np.ndarray]]:
     monkeypatch.setattr(kernels, "FUSED", compiled)

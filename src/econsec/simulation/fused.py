@@ -580,6 +580,27 @@ def receipts(use: F64, s_use: F64, refill: F64, s_ref: F64, has_ref: bool, dt: f
 
 
 @njit(cache=True, error_model="numpy")
+def flow_amounts(g: F64, phi_u: F64, phi_r: F64, use: F64, refill: F64, src: IX, slot: IX,
+                 scale: float) -> F64:
+    """Shipments of flows (:meth:`econsec.simulation.shipments.Shipments.rates`, term for
+    term): ``((g_k phi_use,i) u_q + (g_k phi_ref,i) r_q) scale`` for the flows of the
+    rows of *g* ([K, R], the flows' order weights), from suppliers *src* and slots *slot*
+    ((K,)); ``x scale`` only if ``scale != 1`` ([K, R])."""
+    n, runs = g.shape
+    out = np.empty((n, runs))
+    for j in range(n):
+        i = src[j]
+        q = slot[j]
+        for r in range(runs):
+            gk = g[j, r]
+            v = (gk * phi_u[i, r]) * use[q, r] + (gk * phi_r[i, r]) * refill[q, r]
+            if scale != 1.0:
+                v = v * scale
+            out[j, r] = v
+    return out
+
+
+@njit(cache=True, error_model="numpy")
 def draw_inventories(inventory: F64, y: F64, coef: F64, received: F64, slot_node: I64,
                      dt: float) -> tuple[F64, F64, F64]:
     """Stage 5 (:func:`econsec.simulation.step.draw_inventories`): need

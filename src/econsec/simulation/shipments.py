@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from econsec.simulation import kernels
 from econsec.simulation.kernels import SlotFlows, as_rows, take_rows
 
 F64 = npt.NDArray[np.float64]
@@ -92,6 +93,12 @@ class Shipments:
                 src = self.flow_src if rows is None else np.take(self.flow_src, rows)
             if slot is None:
                 slot = self.flow_slot if rows is None else np.take(self.flow_slot, rows)
+            if kernels.use_compiled(g.shape[1]):  # one compiled pass (the same bits)
+                from econsec.simulation.fused import flow_amounts
+
+                out = flow_amounts(np.ascontiguousarray(g), self.phi_u, self.phi_r,
+                                   self.use, self.refill, src, slot, scale)
+                return self._special(out, rows, special)
             out = g * take_rows(self.phi_u, src)
             out *= take_rows(self.use, slot)
             ref = g * take_rows(self.phi_r, src)
@@ -99,6 +106,10 @@ class Shipments:
         out += ref
         if scale != 1.0:
             out *= scale
+        return self._special(out, rows, special)
+
+    def _special(self, out: F64, rows: I64 | None, special: F64) -> F64:
+        """*out* ([len(rows), R]) with the special flows' rows set to *special*."""
         if len(self.special):
             if rows is None:
                 out[self.special] = special
