@@ -117,8 +117,7 @@ def serve(
     if not is_local(host) and host not in ("0.0.0.0", "::"):
         hosts.append(host)
     app = create_app(token=token or None, workers=workers, db=db, allowed_hosts=hosts,
-                     warm=True,
-                     limits=Limits(keep_runs=keep_runs))
+                     limits=Limits(keep_runs=keep_runs), warm=True)
     typer.echo(f"econsec dashboard: http://{host}:{port}/  (API: /openapi.json; "
                f"token {'required' if token else 'off'}; pid {os.getpid()})", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning",

@@ -334,4 +334,3 @@ def map_ordered(fn: Callable[[Any, Any], Any], shared: Any, payloads: list[Any],
                 raise exc
             done[tag] = result
     return [done[i] for i in range(len(payloads))]
-

@@ -95,6 +95,7 @@ def worker_bytes(n_flows: int, chunk_runs: int) -> int:
     return WORKER_BASE_BYTES + n_flows * (NETWORK_BYTES_PER_FLOW
                                           + chunk_runs * STATE_BYTES_PER_FLOW_RUN)
 
+
 #: what may stand for randomness: a Generator (used as is), an int seed, None (fresh entropy)
 RngLike = np.random.Generator | int | None
 _UNSET: Any = object()
