@@ -222,6 +222,10 @@ def main() -> None:
     ap.add_argument("--client", choices=("raw", "httpx"), default="raw",
                     help="client of the exposure requests (see the module docstring)")
     ap.add_argument("--out", type=Path, default=OUT, help="result file")
+    ap.add_argument("--settle", type=float, default=8.0,
+                    help="seconds to wait after the server answers: `econsec serve` starts "
+                    "its simulation workers then (a one-day replay each), which would "
+                    "otherwise share the idle batch's CPU")
     args = ap.parse_args()
     import econsec
 
@@ -245,6 +249,7 @@ def main() -> None:
                 time.sleep(0.1)
         else:
             raise SystemExit("server did not start")
+        time.sleep(args.settle)
         res = asyncio.run(_bench(url, args.runs, args.repeat, args.client, proc.pid))
     finally:
         proc.terminate()
