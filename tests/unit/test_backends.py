@@ -15,6 +15,7 @@ import gc
 import importlib.util
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -216,3 +217,21 @@ def test_auto_workers_opens_one_process_per_cpu_and_keeps_the_bytes(
     assert _csv(one) == _csv(two) == ref and opened == [2, 1, 1, 2]
     assert one.recorder.chunks == [slice(0, 10)]
     assert two.recorder.chunks == [slice(0, 5), slice(5, 10)]
+
+
+def _sleep_or_fail(shared: Any, payload: str) -> str:
+    if payload == "fail":
+        raise ValueError("boom")
+    time.sleep(60)
+    return payload
+
+
+def test_an_error_stops_the_other_jobs_at_once() -> None:
+    # a job fails while another still runs: the error is raised without waiting for the
+    # running job (its worker is terminated: waiting would take the job's 60 s)
+    from econsec.distributed.executors import map_ordered
+
+    t0 = time.monotonic()
+    with pytest.raises(ValueError, match="boom"):
+        map_ordered(_sleep_or_fail, None, ["sleep", "fail"], workers=2)
+    assert time.monotonic() - t0 < 30

@@ -4,7 +4,8 @@ complete.
 Protocol (:class:`Executor`): :meth:`~Executor.share` ships an object to the workers once
 and returns a handle; :meth:`~Executor.submit` queues ``fn(handle's object, payload)``
 under an integer tag; :meth:`~Executor.next_completed` waits (up to a timeout) for any job
-and returns ``(tag, result, error)``; :meth:`~Executor.cancel` drops every pending job.
+and returns ``(tag, result, error)``; :meth:`~Executor.cancel` drops every pending job;
+:meth:`~Executor.close` waits for the running ones, :meth:`~Executor.abort` stops them.
 ``slots`` is how many jobs the caller should keep in flight (twice the workers), so that
 finished results never pile up in the caller.
 
@@ -62,6 +63,8 @@ class Executor(Protocol):
 
     def close(self) -> None: ...
 
+    def abort(self) -> None: ...
+
 
 class InProcessExecutor:
     """1 local worker: each job runs in the calling process when its result is asked for,
@@ -95,6 +98,9 @@ class InProcessExecutor:
 
     def close(self) -> None:
         self._queue.clear()
+
+    def abort(self) -> None:
+        self.close()
 
 
 _SHARED: Any = None  # the shared object of a local worker process (set by the initializer)
@@ -166,6 +172,20 @@ class ProcessExecutor:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        self._futures.clear()
+
+    def abort(self) -> None:
+        """Stop at once: drop the queued jobs and terminate the workers, whose running jobs
+        are no longer wanted (an error, a cancel, Ctrl-C sent to this process alone), rather
+        than wait for them as :meth:`close` does."""
+        if self._pool is not None:
+            procs = list((getattr(self._pool, "_processes", None) or {}).values())
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            for proc in procs:
+                proc.terminate()
+            for proc in procs:
+                proc.join(5.0)
             self._pool = None
         self._futures.clear()
 
@@ -285,12 +305,16 @@ class DaskExecutor:
         if self.cluster is not None:
             self.cluster.close()
 
+    def abort(self) -> None:
+        self.close()  # the cluster drops the cancelled tasks itself
+
 
 @contextmanager
 def open_executor(backend: str = "local", workers: int = 1, scheduler: str | None = None,
                   on_step: Callable[[], None] | None = None,
                   preload: tuple[str, ...] = ()) -> Iterator[Executor]:
-    """The executor of *backend* (see :data:`BACKENDS`), closed on exit. *on_step* is
+    """The executor of *backend* (see :data:`BACKENDS`), closed on exit (aborted, its
+    running jobs stopped, when the caller leaves by an exception). *on_step* is
     called by in-process jobs only (local backend, 1 worker); *preload* names the modules
     local worker processes start with (:func:`~econsec.distributed.processes.worker_context`:
     the jobs' function's, so a worker does not import them before its first job)."""
@@ -309,8 +333,10 @@ def open_executor(backend: str = "local", workers: int = 1, scheduler: str | Non
         ex = ProcessExecutor(workers, preload)
     try:
         yield ex
-    finally:
-        ex.close()
+    except BaseException:  # the caller stops: running jobs are not waited for
+        ex.abort()
+        raise
+    ex.close()
 
 
 def map_ordered(fn: Callable[[Any, Any], Any], shared: Any, payloads: list[Any],
