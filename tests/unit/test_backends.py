@@ -235,3 +235,23 @@ def test_an_error_stops_the_other_jobs_at_once() -> None:
     with pytest.raises(ValueError, match="boom"):
         map_ordered(_sleep_or_fail, None, ["sleep", "fail"], workers=2)
     assert time.monotonic() - t0 < 30
+
+
+def slow_chunk(shared: Any, params: Any, on_step: Any = None) -> dict[str, Any]:
+    """A chunk whose steps take 10 ms more each (long enough to be seen mid-way)."""
+    def step() -> None:
+        time.sleep(0.01)
+        if on_step is not None:
+            on_step()
+
+    return _chunk_records(shared, params, step)
+
+
+def test_progress_counts_the_workers_steps_between_chunks() -> None:
+    # 2 chunks on 2 processes (60 steps each): the progress moves while both run, not only
+    # when a chunk ends (0.5), and never backwards
+    seen: list[float] = []
+    res = _run(chunk_fn=slow_chunk, chunk_runs=5, workers=2, progress=seen.append)
+    assert _csv(res) == _reference()
+    assert any(0.0 < f < 0.5 for f in seen), seen
+    assert seen == sorted(seen) and seen[-1] == 1.0

@@ -65,6 +65,8 @@ class Executor(Protocol):
 
     def abort(self) -> None: ...
 
+    def steps(self) -> int | None: ...
+
 
 class InProcessExecutor:
     """1 local worker: each job runs in the calling process when its result is asked for,
@@ -102,32 +104,46 @@ class InProcessExecutor:
     def abort(self) -> None:
         self.close()
 
+    def steps(self) -> int | None:
+        return None  # the jobs call the caller's hook themselves
+
 
 _SHARED: Any = None  # the shared object of a local worker process (set by the initializer)
+_STEPS: Any = None  # its shared step counter, when the pool counts steps (else None)
 
 
-def _install_shared(obj: Any, env: dict[str, str] | None = None) -> None:
+def _install_shared(obj: Any, env: dict[str, str] | None = None, steps: Any = None) -> None:
     from econsec.distributed.processes import adopt_environ
 
-    global _SHARED
+    global _SHARED, _STEPS
     adopt_environ(env)
-    _SHARED = obj
+    _SHARED, _STEPS = obj, steps
+
+
+def _count_step() -> None:
+    with _STEPS.get_lock():
+        _STEPS.value += 1
 
 
 def _call_with_shared(fn: Callable[..., Any], payload: Any) -> Any:
+    if _STEPS is not None:
+        return fn(_SHARED, payload, on_step=_count_step)
     return fn(_SHARED, payload)
 
 
 class ProcessExecutor:
     """*workers* local processes (:func:`econsec.distributed.processes.worker_context`:
     forked by a helper that imported *preload*, or spawned); the shared object goes to
-    each once."""
+    each once. With *count_steps* each job is called with ``on_step=`` a hook that counts
+    its steps in shared memory, read by :meth:`steps` (progress between finished jobs)."""
 
-    def __init__(self, workers: int, preload: tuple[str, ...] = ()) -> None:
-        self.workers, self.preload = workers, preload
+    def __init__(self, workers: int, preload: tuple[str, ...] = (),
+                 count_steps: bool = False) -> None:
+        self.workers, self.preload, self.count_steps = workers, preload, count_steps
         self.slots = 2 * workers
         self._pool: Any = None
         self._futures: dict[Any, int] = {}
+        self._steps: Any = None
 
     def share(self, obj: Any) -> Any:
         from concurrent.futures import ProcessPoolExecutor
@@ -136,11 +152,17 @@ class ProcessExecutor:
 
         if self._pool is not None:
             raise BackendError("a local process executor shares one object")
-        self._pool = ProcessPoolExecutor(max_workers=self.workers,
-                                         mp_context=worker_context(self.preload),
+        ctx = worker_context(self.preload)
+        self._steps = ctx.Value("q", 0) if self.count_steps else None
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
                                          initializer=_install_shared,
-                                         initargs=(obj, environ()))
+                                         initargs=(obj, environ(), self._steps))
         return None
+
+    def steps(self) -> int | None:
+        """Steps the jobs have taken so far (all workers; a retried job's count twice), or
+        None when not counted."""
+        return None if self._steps is None else int(self._steps.value)
 
     def submit(self, tag: int, fn: Callable[..., Any], shared: Any, payload: Any) -> None:
         if self._pool is None:
@@ -308,14 +330,18 @@ class DaskExecutor:
     def abort(self) -> None:
         self.close()  # the cluster drops the cancelled tasks itself
 
+    def steps(self) -> int | None:
+        return None  # progress by finished chunks
+
 
 @contextmanager
 def open_executor(backend: str = "local", workers: int = 1, scheduler: str | None = None,
                   on_step: Callable[[], None] | None = None,
                   preload: tuple[str, ...] = ()) -> Iterator[Executor]:
     """The executor of *backend* (see :data:`BACKENDS`), closed on exit (aborted, its
-    running jobs stopped, when the caller leaves by an exception). *on_step* is
-    called by in-process jobs only (local backend, 1 worker); *preload* names the modules
+    running jobs stopped, when the caller leaves by an exception). With *on_step*, jobs
+    in this process (local backend, 1 worker) call it at each step, and jobs in local
+    processes count their steps for :meth:`ProcessExecutor.steps`; *preload* names the modules
     local worker processes start with (:func:`~econsec.distributed.processes.worker_context`:
     the jobs' function's, so a worker does not import them before its first job)."""
     if backend not in BACKENDS:
@@ -330,7 +356,7 @@ def open_executor(backend: str = "local", workers: int = 1, scheduler: str | Non
     elif workers == 1:
         ex = InProcessExecutor(on_step)
     else:
-        ex = ProcessExecutor(workers, preload)
+        ex = ProcessExecutor(workers, preload, count_steps=on_step is not None)
     try:
         yield ex
     except BaseException:  # the caller stops: running jobs are not waited for

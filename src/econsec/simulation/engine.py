@@ -394,8 +394,9 @@ def simulate(
     usable CPU, at most one per chunk, within half the available memory; 1 runs the chunks
     in this process). Parameters
     are drawn here, once, and each chunk's records land in its own runs, so results are
-    identical bytes whatever the backend, *workers* and *chunk_runs*. With more than one
-    worker, progress and cancellation act per chunk. Each finished chunk's records are
+    identical bytes whatever the backend, *workers* and *chunk_runs*. With local worker
+    processes, progress counts their steps (in shared memory) and a cancel stops them; on
+    Dask both act per chunk. Each finished chunk's records are
     written to Parquet in *records_dir* (a temporary folder when None) and the result's
     quantiles are formed from them in blocks of at most *block_budget* bytes
     (:mod:`econsec.simulation.records`). A chunk that fails is retried once, then
@@ -459,13 +460,20 @@ def simulate(
     fn = _chunk_records if chunk_fn is None else chunk_fn
     total = n_steps * len(chunks)
     done = 0
+    shown = 0.0
 
-    def tick() -> None:  # in-process runs: every step
+    def report(frac: float) -> None:  # never backwards (a retried chunk's steps count twice)
+        nonlocal shown
+        if progress is not None and shown < frac < 1.0:
+            shown = frac
+            progress(frac)
+
+    def tick() -> None:  # in-process runs: every step (local processes count theirs)
         nonlocal done
         if cancel is not None and cancel.is_set():
             raise SimulationCancelled("simulation cancelled")
-        if progress is not None and done:
-            progress(done / total)
+        if done:
+            report(done / total)
         done += 1
 
     try:
@@ -485,6 +493,8 @@ def simulate(
                     raise SimulationCancelled("simulation cancelled")
                 got = ex.next_completed(timeout=0.2)
                 if got is None:
+                    if (steps := ex.steps()) is not None:  # the workers' steps so far
+                        report(steps / total)
                     continue
                 i, out, exc = got
                 in_flight -= 1
@@ -504,8 +514,7 @@ def simulate(
                 del out
                 finished += 1
                 done = finished * n_steps
-                if progress is not None and finished < len(chunks):
-                    progress(done / total)
+                report(done / total)
         records.finish()
     except BaseException:
         records.discard()
