@@ -42,6 +42,7 @@ from econsec.errors import EconsecError, StoreError
 if TYPE_CHECKING:
     from econsec.data.store import Store
     from econsec.data.world import World
+    from econsec.policy.runner import RunOutput
 
 #: seconds the server retries storing a finished run while another process holds the store
 STORE_RETRY_SECONDS = 30.0
@@ -340,19 +341,14 @@ WARM_SCENARIO = "jpn_kor_2019"
 
 def _warm() -> int:
     """A warm-up task: load the world in this worker and pay the first run's one-off costs
-    (a one-run, one-day :data:`WARM_SCENARIO` through :func:`_work`'s path, about 0.3 s
-    beyond a later run's, discarded; skipped for a world that cannot resolve it); returns
-    the worker's pid."""
+    (a one-run, one-day :data:`WARM_SCENARIO` through :func:`_work`'s path,
+    :func:`_payload` included, about 0.3 s beyond a later run's, discarded; skipped for a
+    world that cannot resolve it); returns the worker's pid."""
     from econsec.policy.runner import run_scenario
-    from econsec.policy.skill import score_outcomes
 
     world = _world()
-    try:
-        out = run_scenario(WARM_SCENARIO, world, runs=1, seed=0, horizon_days=1)
-    except EconsecError:  # a world without its goods or measures: the world is loaded
-        return os.getpid()
-    out.to_frames()
-    score_outcomes(out.scenario, out.result)
+    with contextlib.suppress(EconsecError):  # a world without its goods or measures
+        _payload(run_scenario(WARM_SCENARIO, world, runs=1, seed=0, horizon_days=1))
     return os.getpid()
 
 
@@ -374,7 +370,6 @@ def _work(slot: int, scenario: str, runs: int, seed: int, horizon_days: int | No
     store, where a scenario on the ICIO network finds the imported table."""
     from econsec.policy.runner import run_scenario
     from econsec.policy.scenarios import Scenario, load_scenario_text
-    from econsec.policy.skill import score_outcomes
     from econsec.simulation.engine import SimulationCancelled
 
     progress, cancel = _WORKER["progress"], _SlotCancel(slot)
@@ -389,6 +384,14 @@ def _work(slot: int, scenario: str, runs: int, seed: int, horizon_days: int | No
                             else load_scenario_text(yaml_text, scenario, _world()))
     out = run_scenario(what, _world(), runs=runs, seed=seed, horizon_days=horizon_days,
                        progress=report, cancel=cancel, db=db)  # type: ignore[arg-type]
+    return _payload(out)
+
+
+def _payload(out: RunOutput) -> dict[str, Any]:
+    """What a worker hands back of a run (:func:`_work`): the frames to store (engine
+    frames, and a replay's outcome checks and skill scores) and the run's record."""
+    from econsec.policy.skill import score_outcomes
+
     frames = dict(out.to_frames())
     if out.scenario.outcomes:
         frames["outcomes"] = out.outcomes

@@ -153,12 +153,15 @@ def score_replays(world: Any = None, *, names: list[str] | None = None, runs: in
     from econsec.policy.compare import replay_names
     from econsec.policy.scenarios import load_named
 
-    chosen = replay_names(world) if names is None else names
-    for name in chosen:  # every name checked before any replay runs
-        kind = load_named(name, world).kind
-        if kind != "replay":
-            raise ValueError(f"'{name}' is a {kind} scenario, not a replay: it documents no "
-                             "outcomes")
+    if names is None:
+        chosen = replay_names(world)  # chosen by their kind
+    else:
+        chosen = names
+        for name in chosen:  # every name checked before any replay runs
+            kind = load_named(name, world).kind
+            if kind != "replay":
+                raise ValueError(f"'{name}' is a {kind} scenario, not a replay: it "
+                                 "documents no outcomes")
     if not chosen:
         raise ValueError("no replay to score")
     workers = scenario_workers(len(chosen), runs, workers)
