@@ -3,10 +3,11 @@
 A process's first simulation pays, besides the imports, about 0.6-0.9 CPU-seconds in
 numba: setting up its CPU target (it imports some 200 of its own modules and installs
 their typing and lowering registries) and loading each kernel's machine code from the
-cache (``cache=True`` in :mod:`econsec.simulation.fused` and
-:mod:`econsec.simulation.fused_prices`). A worker forked from a helper that has done this
-once starts with it done (:mod:`econsec.simulation.preload`): every worker of a pool, and
-every pool the helper serves, saves that time.
+cache (``cache=True`` in :mod:`econsec.simulation.fused`,
+:mod:`econsec.simulation.fused_resourcing` and :mod:`econsec.simulation.fused_prices`). A
+worker forked from a helper that has done this once starts with it done
+(:mod:`econsec.simulation.preload`): every worker of a pool, and every pool the helper
+serves, saves that time.
 
 :func:`load_cached_kernels` loads every overload the cache holds for this machine's
 target (the key's ``magic_tuple``: architecture and CPU features) and source (numba drops
@@ -28,9 +29,9 @@ def _kernels() -> list[Any]:
     """The compiled kernels (numba dispatchers) defined in the kernel modules."""
     from numba.core.registry import CPUDispatcher
 
-    from econsec.simulation import fused, fused_prices
+    from econsec.simulation import fused, fused_prices, fused_resourcing
 
-    return [k for m in (fused, fused_prices) for k in vars(m).values()
+    return [k for m in (fused, fused_resourcing, fused_prices) for k in vars(m).values()
             if isinstance(k, CPUDispatcher) and k.__module__ == m.__name__]
 
 

@@ -181,9 +181,9 @@ def resource_fused(st: State, topo: Topology, c: StepControls, slots: I64, flows
                    dt: float, allies: B | None, base: Baseline) -> None:
     """:func:`resource` in the slots at risk *slots* (sorted; their *flows*, in order) by
     one compiled pass
-    (:func:`econsec.simulation.fused.resource_slots`; the same bits); *head*
+    (:func:`econsec.simulation.fused_resourcing.resource_slots`; the same bits); *head*
     ``max(capmax - D, 0)``."""
-    from econsec.simulation import fused
+    from econsec.simulation import fused_resourcing
 
     if ships.patches:  # the step's own weights are read (no update since the shipments)
         raise RuntimeError("re-sourcing after an update of the order weights")
@@ -210,7 +210,7 @@ def resource_fused(st: State, topo: Topology, c: StepControls, slots: I64, flows
         g_w = w.g if own_g else out
         open_eff = w.c.open_eff if own_g and w.c.open_eff is not None else np.zeros(0)
         old = np.empty((len(flows) if readers else 0, runs))
-    moved = fused.resource_slots(
+    moved = fused_resourcing.resource_slots(
         slots, topo.sums.slot_ptr, topo.src_idx, st.share, ships.g, ships.phi_u,
         ships.phi_r, ships.use, ships.refill, o_q, c.sp_pos, ships.sp_rate, c.capped,
         c.destination_open, np.ones((1, 1)) if c.wedge is None else c.wedge,
