@@ -24,11 +24,15 @@ def call(slots: np.ndarray, slot_ptr: np.ndarray, src: np.ndarray, a: dict[str, 
     runs = a["share"].shape[1]
     share_w = a["share"] if in_place else out
     return bool(fr.resource_slots(
-        slots, slot_ptr, src, a["share"], a["g"], a["phi_u"], a["phi_r"], a["use"],
-        a["refill"], a["o_q"], a["sp_pos"], a["sp_rate"], a["capped"], a["dest_open"],
-        a["wedge"], a["has_wedge"], a["ramp"], a["head"], a["restricted"], a["short_r"],
-        a["sup"], a["buy"], a["allied"], a["rate"], a["has_rate"], out, in_place, share_w,
-        share_w, False, np.zeros(0), out, False, a["plain"]) and runs > 0)
+        fr.SlotsAtRisk(slots, slot_ptr, src),
+        fr.StepArrays(a["share"], a["g"], a["phi_u"], a["phi_r"], a["use"], a["refill"],
+                      a["o_q"], a["head"], a["short_r"]),
+        fr.FlowRules(a["sp_pos"], a["sp_rate"], a["capped"], a["dest_open"], a["wedge"],
+                     a["has_wedge"], a["ramp"], a["restricted"], a["rate"], a["has_rate"],
+                     a["plain"]),
+        fr.Allies(a["sup"], a["buy"], a["allied"]),
+        fr.Written(out, in_place, share_w, share_w, False, np.zeros(0), out, False))
+        and runs > 0)
 
 
 def one_slot(head1: float) -> dict[str, Any]:

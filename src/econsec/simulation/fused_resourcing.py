@@ -12,6 +12,8 @@ Imported on first use; compiled on first call and cached on disk (``cache=True``
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import numpy.typing as npt
 from numba import njit
@@ -23,17 +25,73 @@ B = npt.NDArray[np.bool_]
 IX = npt.NDArray[np.integer]
 
 
+class SlotsAtRisk(NamedTuple):
+    """The slots re-sourced, sorted, and the network's slot layout."""
+
+    slots: I64  # (Z,) the slots at risk
+    slot_ptr: I64  # (S + 1,) first flow of each slot
+    flow_src: IX  # (F,) supplier node of each flow
+
+
+class StepArrays(NamedTuple):
+    """The step's state and flows the re-sourcing reads ([item, R])."""
+
+    share: F64  # [F, R] sourcing shares
+    g: F64  # [F, R] order weights
+    phi_u: F64  # [N, R] share of use orders served
+    phi_r: F64  # [N, R] share of refill orders served
+    use: F64  # [S, R] use orders
+    refill: F64  # [S, R] refill orders
+    o_q: F64  # [S, R] orders
+    head: F64  # [N, R] headroom max(capmax - D, 0)
+    short_r: B  # [N, R] the supplier rationed current use
+
+
+class FlowRules(NamedTuple):
+    """The controls and the run parameters of the re-sourcing."""
+
+    sp_pos: I64  # (F,) position of a special flow's rate in sp_rate, -1 elsewhere
+    sp_rate: F64  # [P, R] shipment rates of the special flows
+    capped: B  # (F,) the flow is under a cap
+    dest_open: F64  # (F,) open share of the flow as a destination of moved share
+    wedge: F64  # [F, 1] or [F, R] tariff wedges
+    has_wedge: bool
+    ramp_step: F64  # (R,) dt / ramp_days
+    restricted: B  # (S,) the slot has a restricted flow
+    rate: F64  # (R,) min(1, dt / resourcing_days)
+    has_rate: bool
+    plain: bool  # no capped flow and every flow fully open (capped, dest_open not read)
+
+
+class Allies(NamedTuple):
+    """Allied sharing: members supply members first."""
+
+    sup_member: B  # (F,) the supplier is a member
+    buy_member: B  # (S,) the buyer is a member
+    allied: bool  # sharing is on (else the two arrays are not read)
+
+
+class Written(NamedTuple):
+    """Where the new shares go."""
+
+    out: F64  # [flows of the slots, R], unless in place
+    in_place: bool
+    share_w: F64  # the shares, written in place
+    g_w: F64  # the order weights, written in place with own_g
+    own_g: bool
+    open_eff: F64  # (F,) g = share x open_eff where own_g
+    old: F64  # the rows of g_w before, in flow order, with keep_old
+    keep_old: bool
+
+
 @njit(cache=True)
-def resource_slots(slots: I64, slot_ptr: I64, flow_src: IX, share: F64, g: F64,
-                   phi_u: F64, phi_r: F64, use: F64, refill: F64, o_q: F64, sp_pos: I64,
-                   sp_rate: F64, capped: B, dest_open: F64, wedge: F64, has_wedge: bool,
-                   ramp_step: F64, head: F64, restricted: B, short_r: B, sup_member: B,
-                   buy_member: B, allied: bool, rate: F64, has_rate: bool, out: F64,
-                   in_place: bool, share_w: F64, g_w: F64, own_g: bool, open_eff: F64,
-                   old: F64, keep_old: bool, plain: bool) -> bool:
-    """Re-sourcing (stage 6 of :mod:`econsec.simulation.step`) in the slots *slots*
-    (sorted): the new shares of their flows, in flow order, into *out*
-    ([flows of the slots, R]). Returns False when nothing moves (no slot has headroom or
+def resource_slots(net: SlotsAtRisk, step: StepArrays, rules: FlowRules, ally: Allies,
+                   dest: Written) -> bool:
+    """Re-sourcing (stage 6 of :mod:`econsec.simulation.step`) in the slots ``net.slots``
+    (sorted): the new shares of their flows, in flow order, into ``dest.out``
+    ([flows of the slots, R]). The arguments are named tuples (:class:`SlotsAtRisk`,
+    :class:`StepArrays`, :class:`FlowRules`, :class:`Allies`, :class:`Written`); their
+    fields are written in italics below. Returns False when nothing moves (no slot has headroom or
     no flow loses share: the shares stay as they are). Per flow ``k`` of slot ``q`` from
     supplier ``i``, run ``r`` (the numpy path, :func:`econsec.simulation.resourcing.resource`,
     term for term):
@@ -63,13 +121,15 @@ def resource_slots(slots: I64, slot_ptr: I64, flow_src: IX, share: F64, g: F64,
     moves, the values written are those already there (``share - (+-0) = share``,
     ``share open_eff`` is ``g``). One run: :func:`resource_slots_one` (the same terms;
     *plain*, no capped flow and every flow fully open, lets it skip those reads)."""
+    if step.share.shape[1] == 1:
+        return resource_slots_one(net, step, rules, ally, dest)
+    slots, slot_ptr, flow_src = net
+    share, g, phi_u, phi_r, use, refill, o_q, head, short_r = step
+    sp_pos, sp_rate, capped, dest_open, wedge, has_wedge, ramp_step, restricted, rate, \
+        has_rate, _plain = rules
+    sup_member, buy_member, allied = ally
+    out, in_place, share_w, g_w, own_g, open_eff, old, keep_old = dest
     runs = share.shape[1]
-    if runs == 1:
-        return resource_slots_one(
-            slots, slot_ptr, flow_src, share, g, phi_u, phi_r, use, refill, o_q, sp_pos,
-            sp_rate, capped, dest_open, wedge, has_wedge, ramp_step, head, restricted,
-            short_r, sup_member, buy_member, allied, rate, has_rate, out, in_place, share_w,
-            g_w, own_g, open_eff, old, keep_old, plain)
     wide = 0
     for s in slots:
         wide = max(wide, slot_ptr[s + 1] - slot_ptr[s])
@@ -222,19 +282,20 @@ def _node_table3(a: F64, b: F64, c: F64) -> F64:
 
 
 @njit(cache=True)
-def resource_slots_one(slots: I64, slot_ptr: I64, flow_src: IX, share: F64, g: F64,
-                       phi_u: F64, phi_r: F64, use: F64, refill: F64, o_q: F64, sp_pos: I64,
-                       sp_rate: F64, capped: B, dest_open: F64, wedge: F64, has_wedge: bool,
-                       ramp_step: F64, head: F64, restricted: B, short_r: B, sup_member: B,
-                       buy_member: B, allied: bool, rate: F64, has_rate: bool, out: F64,
-                       in_place: bool, share_w: F64, g_w: F64, own_g: bool, open_eff: F64,
-                       old: F64, keep_old: bool, plain: bool) -> bool:
+def resource_slots_one(net: SlotsAtRisk, step: StepArrays, rules: FlowRules, ally: Allies,
+                       dest: Written) -> bool:
     """:func:`resource_slots` of one run (arrays ``[item, 1]``), term for term with
     scalars in place of the per-run vectors; *plain*: no flow is capped and every flow
     is fully open as a destination (*capped* and *dest_open* not read: ``x 1 = x``), and
     without special flows (*sp_rate* empty) *sp_pos* is not read; plain, without special
     flows, re-sourcing delays or tariffs, the lost shares are formed by a loop without
     those branches (the same terms)."""
+    slots, slot_ptr, flow_src = net
+    share, g, phi_u, phi_r, use, refill, o_q, head, short_r = step
+    sp_pos, sp_rate, capped, dest_open, wedge, has_wedge, ramp_step, restricted, rate, \
+        has_rate, plain = rules
+    sup_member, buy_member, allied = ally
+    out, in_place, share_w, g_w, own_g, open_eff, old, keep_old = dest
     special = sp_rate.shape[0] > 0
     simple = plain and not special and not has_rate and not has_wedge
     hd, sr, pu, pr = head[:, 0], short_r[:, 0], phi_u[:, 0], phi_r[:, 0]

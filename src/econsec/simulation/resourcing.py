@@ -210,15 +210,19 @@ def resource_fused(st: State, topo: Topology, c: StepControls, slots: I64, flows
         g_w = w.g if own_g else out
         open_eff = w.c.open_eff if own_g and w.c.open_eff is not None else np.zeros(0)
         old = np.empty((len(flows) if readers else 0, runs))
-    moved = fused_resourcing.resource_slots(
-        slots, topo.sums.slot_ptr, topo.src_idx, st.share, ships.g, ships.phi_u,
-        ships.phi_r, ships.use, ships.refill, o_q, c.sp_pos, ships.sp_rate, c.capped,
-        c.destination_open, np.ones((1, 1)) if c.wedge is None else c.wedge,
-        c.wedge is not None, np.ascontiguousarray((dt / prm.ramp_days)[0]), head,
-        c.risk_slots, short_r, sup, buy, allied,
-        np.ones(runs) if rate is None else np.ascontiguousarray(rate[0]), rate is not None,
-        out, writer is not None, share_w, g_w, own_g, open_eff, old,
-        writer is not None and bool(writer[1]), not c.ctl.any_open and not c.ctl.any_quota)
+    fr = fused_resourcing
+    moved = fr.resource_slots(
+        fr.SlotsAtRisk(slots, topo.sums.slot_ptr, topo.src_idx),
+        fr.StepArrays(st.share, ships.g, ships.phi_u, ships.phi_r, ships.use, ships.refill,
+                      o_q, head, short_r),
+        fr.FlowRules(c.sp_pos, ships.sp_rate, c.capped, c.destination_open,
+                     np.ones((1, 1)) if c.wedge is None else c.wedge, c.wedge is not None,
+                     np.ascontiguousarray((dt / prm.ramp_days)[0]), c.risk_slots,
+                     np.ones(runs) if rate is None else np.ascontiguousarray(rate[0]),
+                     rate is not None, not c.ctl.any_open and not c.ctl.any_quota),
+        fr.Allies(sup, buy, allied),
+        fr.Written(out, writer is not None, share_w, g_w, own_g, open_eff, old,
+                   writer is not None and bool(writer[1])))
     if writer is not None:
         st.share.flags.writeable = False
         if moved:  # (else every value written was the one there)
