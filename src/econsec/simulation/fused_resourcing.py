@@ -91,10 +91,10 @@ def resource_slots(net: SlotsAtRisk, step: StepArrays, rules: FlowRules, ally: A
     (sorted): the new shares of their flows, in flow order, into ``dest.out``
     ([flows of the slots, R]). The arguments are named tuples (:class:`SlotsAtRisk`,
     :class:`StepArrays`, :class:`FlowRules`, :class:`Allies`, :class:`Written`); their
-    fields are written in italics below. Returns False when nothing moves (no slot has headroom or
-    no flow loses share: the shares stay as they are). Per flow ``k`` of slot ``q`` from
-    supplier ``i``, run ``r`` (the numpy path, :func:`econsec.simulation.resourcing.resource`,
-    term for term):
+    fields are written in italics below. Returns False when nothing moves (no slot has
+    headroom or no flow loses share: the shares stay as they are). Per flow ``k`` of slot
+    ``q`` from supplier ``i``, run ``r`` (the numpy path,
+    :func:`econsec.simulation.resourcing.resource`, term for term):
 
     * weight ``w_k = head_i open_k wedge_k`` (``head = max(capmax - D, 0)``; with
       *allied* members first: ``w_k sup_k`` where the slot's member suppliers have headroom
@@ -116,11 +116,12 @@ def resource_slots(net: SlotsAtRisk, step: StepArrays, rules: FlowRules, ally: A
 
     *in_place*: instead of *out*, each slot's new shares are written into *share_w* (the
     shares, writeable) and, with *own_g*, ``new open_eff`` into the order weights *g_w*
-    (as :func:`write_rows`; with *keep_old* the rows of *g_w* before into *old*, in flow
-    order), once the slot is done (its flows are read by no other slot). Where nothing
-    moves, the values written are those already there (``share - (+-0) = share``,
-    ``share open_eff`` is ``g``). One run: :func:`resource_slots_one` (the same terms;
-    *plain*, no capped flow and every flow fully open, lets it skip those reads)."""
+    (as :func:`econsec.simulation.fused.write_rows`; with *keep_old* the rows of *g_w*
+    before into *old*, in flow order), once the slot is done (its flows are read by no
+    other slot). Where nothing moves, the values written are those already there
+    (``share - (+-0) = share``, ``share open_eff`` is ``g``). One run:
+    :func:`resource_slots_one` (the same terms; *plain*, no capped flow and every flow fully
+    open, lets it skip those reads)."""
     if step.share.shape[1] == 1:
         return resource_slots_one(net, step, rules, ally, dest)
     slots, slot_ptr, flow_src = net
