@@ -411,6 +411,7 @@ def test_replays_side_by_side_give_the_same_table(monkeypatch: pytest.MonkeyPatc
     pd.testing.assert_frame_equal(apart.outcomes, here.outcomes, check_exact=True)
     pd.testing.assert_frame_equal(apart.summary, here.summary, check_exact=True)
     assert apart.notes == here.notes
+    assert here.runs == apart.runs == 2  # recorded for the brief's key finding
     assert list(dict.fromkeys(apart.outcomes["scenario"])) == names
     res = CliRunner().invoke(app, ["replays", "--workers", "none"])
     assert res.exit_code == 2 and "--workers must be a positive number or auto" in res.output

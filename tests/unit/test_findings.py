@@ -4,6 +4,7 @@ every expected sentence and number below is worked out by hand from the fixture 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -89,6 +90,17 @@ def test_key_findings_on_the_tiny_world(tiny: World) -> None:
                         "more than 3 years old in 2028 (dated 2024 or earlier); the oldest "
                         "is from 2024.")
     assert found[6].value == 13.0
+
+
+def test_the_replay_finding_names_the_runs_when_recorded(tiny: World) -> None:
+    # the same skill as above, scored at 10 runs a replay (Skill.runs, as score_replays
+    # records it): the runs follow the years, the counts are unchanged
+    skill = replace(_skill(), runs=10)
+    texts = [f.text for f in key_findings(tiny, "JPN,KOR", "CHN", as_of=2028, skill=skill)]
+    assert ("Replaying 2 past episodes (2019-2023; 10 runs each), the model gets the "
+            "direction right for 2 of 3 validation outcomes (67%) and lands within "
+            "tolerance for 1 (33%); 1 calibration outcomes are shown but not counted."
+            ) in texts
 
 
 def test_fresh_world_and_no_runs(tiny: World) -> None:

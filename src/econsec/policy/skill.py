@@ -55,6 +55,9 @@ class Skill:
     #: per replay whose baseline took later figures: the note of
     #: :meth:`~econsec.policy.runner.RunOutput.backcast_note` (replays without are absent)
     notes: dict[str, str] = field(default_factory=dict)
+    #: Monte Carlo runs of each replay (the simulated values are medians over them); None
+    #: when not recorded
+    runs: int | None = None
 
 
 def score_outcome(outcome: Outcome, simulated: float | None) -> tuple[bool | None, bool | None]:
@@ -174,7 +177,7 @@ def score_replays(world: Any = None, *, names: list[str] | None = None, runs: in
     frames = [frame for frame, _ in done]
     notes = {name: note for name, (_, note) in zip(chosen, done, strict=True) if note}
     outcomes = pd.concat(frames, ignore_index=True)
-    return Skill(outcomes, skill_summary(outcomes), notes)
+    return Skill(outcomes, skill_summary(outcomes), notes, runs)
 
 
 def _score_one(shared: tuple[Any, int, int, tuple[str, ...]], name: str

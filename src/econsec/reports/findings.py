@@ -15,7 +15,8 @@ order:
 4. the bloc's strongest lever: its share of world supply of the good with the highest
    leverage score and the rival's dependence on it;
 5. what the replays say: validation outcomes right in direction and within tolerance
-   (calibration outcomes are shown elsewhere, never counted);
+   (calibration outcomes are shown elsewhere, never counted), with the runs of each replay
+   when the score records them (the simulated values are medians over those runs);
 6. what the default forward scenario says: the bloc member's good with the largest median
    output loss (US$ bn, p5-p95 over the runs);
 7. how stale the data are: dated figures (rows of ``bilateral``, ``world_shares``,
@@ -210,10 +211,12 @@ def _replays(skill: Skill) -> Finding:
     years = val["period"].astype(str).str.extract(r"((?:19|20)\d\d)")[0]
     pct_dir = float(s["direction_ok_pct"]) if pd.notna(s["direction_ok_pct"]) else 0.0
     pct_tol = float(s["within_tolerance_pct"]) if pd.notna(s["within_tolerance_pct"]) else 0.0
+    each = "" if skill.runs is None else f"; {skill.runs} runs each"
     return Finding(
-        f"Replaying {n_rep} past episodes ({_years(years)}), the model gets the direction "
-        f"right for {int(s['direction_ok'])} of {int(s['validation'])} validation outcomes "
-        f"({pct_dir:.0f}%) and lands within tolerance for {int(s['within_tolerance'])} "
+        f"Replaying {n_rep} past episodes ({_years(years)}{each}), the model gets the "
+        f"direction right for {int(s['direction_ok'])} of {int(s['validation'])} validation "
+        f"outcomes ({pct_dir:.0f}%) and lands within tolerance for "
+        f"{int(s['within_tolerance'])} "
         f"({pct_tol:.0f}%); {int(s['calibration'])} calibration outcomes are shown but not "
         "counted.", pct_dir, _years(years), [SKILL_SOURCE])
 

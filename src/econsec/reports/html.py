@@ -343,7 +343,7 @@ def _scenario_section(world: World, runs: int, seed: int, workers: int | None = 
     skill = None
     if scored:
         outcomes = pd.concat(scored, ignore_index=True)
-        skill = Skill(outcomes, skill_summary(outcomes))
+        skill = Skill(outcomes, skill_summary(outcomes), runs=runs)
         summary, shown = skill_tables(skill, names)
         sec.tables.insert(0, Table(
             "Replay skill: validation outcomes scored (calibration outcomes shown, not "
