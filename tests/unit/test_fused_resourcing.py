@@ -21,7 +21,6 @@ NO_BOOL = np.zeros(1, dtype=np.bool_)
 def call(slots: np.ndarray, slot_ptr: np.ndarray, src: np.ndarray, a: dict[str, Any],
          out: np.ndarray, *, in_place: bool = False) -> bool:
     """resource_slots with the arrays of *a* (runs = their second axis)."""
-    runs = a["share"].shape[1]
     share_w = a["share"] if in_place else out
     return bool(fr.resource_slots(
         fr.SlotsAtRisk(slots, slot_ptr, src),
@@ -31,8 +30,7 @@ def call(slots: np.ndarray, slot_ptr: np.ndarray, src: np.ndarray, a: dict[str, 
                      a["has_wedge"], a["ramp"], a["restricted"], a["rate"], a["has_rate"],
                      a["plain"]),
         fr.Allies(a["sup"], a["buy"], a["allied"]),
-        fr.Written(out, in_place, share_w, share_w, False, np.zeros(0), out, False))
-        and runs > 0)
+        fr.Written(out, in_place, share_w, share_w, False, np.zeros(0), out, False)))
 
 
 def one_slot(head1: float) -> dict[str, Any]:

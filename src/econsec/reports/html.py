@@ -227,11 +227,14 @@ def skill_tables(skill: Any, names: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
 class _RunView:
     """What the brief reads of one scenario's run, formed where the run ran (a worker
     process, or this one): *error* is the reason a world cannot resolve the scenario
-    ("" when it ran); *scored* a replay's scored outcomes, *digest* a forward scenario's
-    :class:`~econsec.reports.findings.ForwardDigest`."""
+    ("" when it ran); *scenario* the scenario loaded and *sources* its sources (so the
+    caller neither loads nor resolves them again); *scored* a replay's scored outcomes,
+    *digest* a forward scenario's :class:`~econsec.reports.findings.ForwardDigest`."""
 
     name: str
     error: str = ""
+    scenario: Any = None
+    sources: tuple[str, ...] = ()
     note: str = ""
     timeseries: pd.DataFrame | None = None
     diversion: pd.DataFrame | None = None
@@ -259,12 +262,12 @@ def _run_view(shared: tuple[World, int, int], name: str) -> _RunView:
     except DataError as exc:  # a world without the scenario's measures, goods, ...
         return _RunView(name, error=str(exc))
     replay = scenario.kind == "replay"
+    srcs = _scenario_sources(world, scenario.text)
     return _RunView(
-        name, note=out.backcast_note(named=3), timeseries=out.timeseries(),
-        diversion=out.diversion(), outcomes=out.outcomes,
+        name, scenario=scenario, sources=tuple(srcs), note=out.backcast_note(named=3),
+        timeseries=out.timeseries(), diversion=out.diversion(), outcomes=out.outcomes,
         scored=score_outcomes(scenario, out.result) if replay else None,
-        digest=None if replay else forward_digest(out, _scenario_sources(world,
-                                                                         scenario.text)),
+        digest=None if replay else forward_digest(out, list(srcs)),
         runs=out.runs, seed=out.seed, horizon_days=out.horizon_days)
 
 
@@ -300,8 +303,7 @@ def _scenario_section(world: World, runs: int, seed: int, workers: int | None = 
         if out.error:
             sec.notes.append(f"{name}: not run, this world cannot resolve it ({out.error})")
             continue
-        scenario = load_named(name, world)
-        srcs = _scenario_sources(world, scenario.text)
+        scenario, srcs = out.scenario, list(out.sources)
         if out.note:  # later figures standing in for its year
             sec.notes.append(f"{name}: {out.note}")
         if out.scored is not None:
